@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { createCallbackAdmin } from '../src/callbacks/admin.js';
+import { loadCallbacks } from '../src/callbacks/load.js';
+import { resolveSigningSecret } from '../src/callbacks/signing-secret.js';
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/database.js';
+import { createLogger } from '../src/logger.js';
+import { schema } from '../src/schema/index.js';
+
+const usage = `Mutation callbacks from the shell.
+  npm run callbacks -- list [--status pending|delivered|failed|dead] [--callback <name>] [--node <id>] [--limit 20]
+  npm run callbacks -- show <delivery id>
+  npm run callbacks -- redeliver <delivery id>
+  npm run callbacks -- enable <callback> | disable <callback>`;
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    status: { type: 'string' },
+    callback: { type: 'string' },
+    node: { type: 'string' },
+    limit: { type: 'string', default: '20' },
+    help: { type: 'boolean' },
+  },
+});
+const [command, target] = positionals;
+if (values.help || !command) {
+  console.log(usage);
+  process.exit(values.help ? 0 : 2);
+}
+
+const config = loadConfig();
+const database = await openDatabase(config, createLogger('warn'));
+const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+const callbacks = loadCallbacks({ file: config.CALLBACKS_FILE, schema, defaultSecret: resolveSigningSecret(config).secret });
+const admin = createCallbackAdmin(pool, callbacks);
+let exitCode = 0;
+try {
+  if (command === 'list') {
+    console.log('Callbacks:');
+    console.table(await admin.list());
+    const { rows } = await pool.query(
+      `select id, callback, trigger, node_id, status, attempts, created_at, next_attempt_at
+         from callback_delivery
+        where ($1::text is null or status::text = upper($1)) and ($2::text is null or callback = $2)
+          and ($3::text is null or node_id = $3)
+        order by seq desc limit $4`,
+      [values.status ?? null, values.callback ?? null, values.node ?? null, Number(values.limit)],
+    );
+    console.log('Deliveries, newest first:');
+    console.table(rows);
+  } else if (command === 'show' && target) {
+    const { rows } = await pool.query('select * from callback_delivery where id::text = $1', [target]);
+    if (!rows[0]) throw new Error(`No delivery ${target}`);
+    const attempts = await pool.query(
+      `select attempt, started_at, duration_ms, http_status, outcome, error, left(response, 200) as response
+         from callback_attempt where delivery_id = $1 order by attempt`,
+      [target],
+    );
+    console.log(JSON.stringify(rows[0], null, 2));
+    console.table(attempts.rows);
+  } else if (command === 'redeliver' && target) {
+    await admin.redeliver(target);
+    console.log(`Delivery ${target} is queued again; a running worker sends it now.`);
+  } else if ((command === 'enable' || command === 'disable') && target) {
+    console.table([await admin.setEnabled(target, command === 'enable')]);
+  } else {
+    throw new Error(usage);
+  }
+} catch (error) {
+  console.error((error as Error).message);
+  exitCode = 2;
+} finally {
+  await pool.end();
+  await database.stop();
+}
+process.exit(exitCode);

@@ -1,0 +1,8 @@
+import { loadConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/database.js';
+import { createLogger } from '../src/logger.js';
+
+// openDatabase applies what is pending; this script only reports it.
+const database = await openDatabase(loadConfig(), createLogger('info'));
+console.log('The database is up to date with prisma/migrations.');
+await database.stop();

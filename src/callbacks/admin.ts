@@ -1,0 +1,56 @@
+import type { Pool } from 'pg';
+import { notFound } from '../errors.js';
+import { redeliver, setCallbackEnabled } from './delivery-store.js';
+import type { CallbackDefinition } from './load.js';
+
+export interface CallbackSummary {
+  name: string;
+  trigger: string;
+  url: string;
+  enabled: boolean;
+  ordered: boolean;
+  maxAttempts: number;
+  timeoutMs: number;
+}
+
+/** What operators may do to callbacks, shared by the GraphQL admin fields and `npm run callbacks`. */
+export interface CallbackAdmin {
+  list(): Promise<CallbackSummary[]>;
+  redeliver(deliveryId: string): Promise<void>;
+  setEnabled(name: string, enabled: boolean): Promise<CallbackSummary>;
+}
+
+export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefinition[]): CallbackAdmin {
+  const byName = new Map(callbacks.map((callback) => [callback.name, callback]));
+  const list = async () => {
+    const { rows } = await pool.query<{ name: string; enabled: boolean }>('select name, enabled from callback_setting');
+    const overrides = new Map(rows.map((row) => [row.name, row.enabled]));
+    return callbacks.map((callback) => ({
+      name: callback.name,
+      trigger: callback.trigger,
+      // Only the origin: a URL may carry a token in its path or query.
+      url: new URL(callback.url).origin,
+      enabled: overrides.get(callback.name) ?? callback.enabled,
+      ordered: callback.ordered,
+      maxAttempts: callback.maxAttempts,
+      timeoutMs: callback.timeoutMs,
+    }));
+  };
+  return {
+    list,
+    async redeliver(deliveryId) {
+      const { rows } = await pool.query<{ callback: string }>(
+        'select callback from callback_delivery where id::text = $1',
+        [deliveryId],
+      );
+      const callback = rows[0] && byName.get(rows[0].callback);
+      if (!rows[0]) throw notFound('Callback delivery');
+      await redeliver(pool, deliveryId, callback?.maxAttempts ?? 25);
+    },
+    async setEnabled(name, enabled) {
+      if (!byName.has(name)) throw notFound(`Callback "${name}"`);
+      await setCallbackEnabled(pool, name, enabled);
+      return (await list()).find((callback) => callback.name === name)!;
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { MODELS, OPERATIONS } from './events.js';
+
+const triggerPattern = new RegExp(`^(${MODELS.join('|')})\\.(${OPERATIONS.join('|')})$`);
+
+const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const comparison = z
+  .object({
+    eq: scalar,
+    ne: scalar,
+    in: z.array(scalar),
+    notIn: z.array(scalar),
+    gt: z.number(),
+    gte: z.number(),
+    lt: z.number(),
+    lte: z.number(),
+  })
+  .partial()
+  .strict()
+  .refine((value) => Object.keys(value).length > 0, 'a comparison needs at least one operator');
+const fieldConditions = z.record(z.string(), z.union([scalar, comparison]));
+
+/** `when`: every part present must hold. Field maps compare the node or its previous values. */
+export type Condition = {
+  changed?: string[];
+  node?: z.infer<typeof fieldConditions>;
+  previous?: z.infer<typeof fieldConditions>;
+  any?: Condition[];
+  not?: Condition;
+};
+export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z
+    .object({
+      changed: z.array(z.string()).min(1),
+      node: fieldConditions,
+      previous: fieldConditions,
+      any: z.array(conditionSchema).min(1),
+      not: conditionSchema,
+    })
+    .partial()
+    .strict(),
+);
+
+const duration = z.union([
+  z.number().positive(),
+  z.string().regex(/^\d+(\.\d+)?(ms|s|m)$/, 'a duration like 500ms, 15s or 2m').transform((text) => {
+    const [, amount, unit] = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text)!;
+    return Number(amount) * (unit === 'ms' ? 0.001 : unit === 'm' ? 60 : 1);
+  }),
+]);
+
+/** One entry of callbacks.yml, as written (after ${ENV} interpolation). */
+export const callbackEntrySchema = z
+  .object({
+    trigger: z.string().regex(triggerPattern, `a trigger like Purchase.created (models: ${MODELS.join(', ')})`),
+    url: z.url({ protocol: /^https?$/ }),
+    headers: z.record(z.string(), z.string()).default({}),
+    payload: z.string().min(1),
+    when: conditionSchema.optional(),
+    timeout: duration.default(15).describe('seconds'),
+    maxAttempts: z.number().int().min(1).max(100).default(25),
+    ordered: z.boolean().default(false),
+    enabled: z.boolean().default(true),
+    secret: z.string().startsWith('whsec_').optional(),
+  })
+  .strict();
+
+export type CallbackEntry = z.infer<typeof callbackEntrySchema>;

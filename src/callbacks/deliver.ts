@@ -1,0 +1,124 @@
+import type { GraphQLSchema } from 'graphql';
+import type { Pool } from 'pg';
+import type { Logger } from '../logger.js';
+import type { Context } from '../schema/context.js';
+import {
+  loadDelivery,
+  pendingPredecessor,
+  recordAttempt,
+  scheduleDelivery,
+  wakeSuccessor,
+  type DeliveryRow,
+} from './delivery-store.js';
+import type { NodeRow } from './events.js';
+import type { CallbackDefinition } from './load.js';
+import { attemptDuration, deliveryOutcomes } from './metrics.js';
+import { renderPayload } from './payload.js';
+import { classify, parseRetryAfter, retryDelayMs, type RetryPolicy } from './retry-policy.js';
+import { sendSigned, type SendResult } from './send.js';
+
+export interface DeliveryDeps {
+  pool: Pool;
+  schema: GraphQLSchema;
+  /** Payloads are read with system rights: a callback sees what its definition asks for, whoever caused it. */
+  systemContext: Context;
+  callbacks: ReadonlyMap<string, CallbackDefinition>;
+  retryPolicy: RetryPolicy;
+  logger: Logger;
+}
+
+const DISABLED_RECHECK_MS = 60_000;
+const PREDECESSOR_RECHECK_MS = 1_000;
+
+/** One attempt at one delivery: render the payload as the node is now, sign, POST, record what happened. */
+export async function deliverCallback(deliveryId: string, deps: DeliveryDeps): Promise<void> {
+  const delivery = await loadDelivery(deps.pool, deliveryId);
+  if (!delivery || delivery.status !== 'PENDING') return;
+  const callback = deps.callbacks.get(delivery.callback);
+  const attempt = delivery.attempts + 1;
+  const startedAt = new Date();
+
+  if (!callback) {
+    const error = `callback "${delivery.callback}" is no longer defined in the callbacks file`;
+    await finish(deps, delivery, { attempt, startedAt, outcome: 'failed', result: failure(error), payload: null });
+    return;
+  }
+  if (!(delivery.enabled_override ?? callback.enabled)) {
+    await scheduleDelivery(deps.pool, delivery, new Date(Date.now() + DISABLED_RECHECK_MS));
+    return;
+  }
+  if (callback.ordered) {
+    const predecessor = await pendingPredecessor(deps.pool, delivery);
+    if (predecessor) {
+      const waitUntil = Math.max(predecessor.next_attempt_at?.getTime() ?? 0, Date.now() + PREDECESSOR_RECHECK_MS);
+      await scheduleDelivery(deps.pool, delivery, new Date(waitUntil));
+      return;
+    }
+  }
+
+  let payload: unknown = null;
+  let result: SendResult;
+  try {
+    const data = await renderPayload(callback.payload, {
+      schema: deps.schema,
+      context: deps.systemContext,
+      nodeId: delivery.node_id,
+      snapshot: delivery.previous_values as NodeRow | null,
+      changedFields: delivery.changed_fields,
+    });
+    payload = {
+      data,
+      event: {
+        id: delivery.id,
+        callback: delivery.callback,
+        trigger: delivery.trigger,
+        nodeId: delivery.node_id,
+        createdAt: delivery.created_at.toISOString(),
+        attempt,
+      },
+    };
+    result = await sendSigned({
+      url: callback.url,
+      headers: callback.headers,
+      body: JSON.stringify(payload),
+      messageId: delivery.id,
+      secret: callback.secret,
+      timeoutMs: callback.timeoutMs,
+    });
+  } catch (error) {
+    // The payload query could not run (the database is briefly away, say): an attempt that failed, retried.
+    result = failure((error as Error).message);
+  }
+  attemptDuration.observe({ callback: callback.name }, result.durationMs / 1000);
+  const outcome = classify(result, attempt, delivery.max_attempts);
+  await finish(deps, delivery, { attempt, startedAt, outcome, result, payload });
+  if (outcome === 'delivered' && callback.ordered) await wakeSuccessor(deps.pool, delivery);
+}
+
+async function finish(
+  deps: DeliveryDeps,
+  delivery: DeliveryRow,
+  done: { attempt: number; startedAt: Date; outcome: ReturnType<typeof classify>; result: SendResult; payload: unknown },
+): Promise<void> {
+  const { attempt, outcome, result } = done;
+  const nextAttemptAt =
+    outcome === 'retry'
+      ? new Date(Date.now() + retryDelayMs(deps.retryPolicy, attempt, parseRetryAfter(result.retryAfter)))
+      : null;
+  await recordAttempt(deps.pool, delivery, {
+    attempt,
+    startedAt: done.startedAt,
+    durationMs: result.durationMs,
+    httpStatus: result.status ?? null,
+    response: result.response,
+    error: result.error,
+    outcome,
+    nextAttemptAt,
+    payload: done.payload,
+  });
+  deliveryOutcomes.inc({ callback: delivery.callback, outcome });
+  const log = outcome === 'delivered' ? deps.logger.debug.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
+  log({ delivery: delivery.id, callback: delivery.callback, attempt, status: result.status, error: result.error, outcome }, 'callback attempt');
+}
+
+const failure = (error: string): SendResult => ({ retryAfter: null, response: null, error, durationMs: 0 });

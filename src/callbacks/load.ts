@@ -1,0 +1,132 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { getNamedType, isLeafType, isObjectType, type GraphQLSchema } from 'graphql';
+import { parse as parseYaml } from 'yaml';
+import { fieldsNamedIn } from './condition.js';
+import { callbackEntrySchema, type CallbackEntry, type Condition } from './definition.js';
+import type { ModelName, Operation, Trigger } from './events.js';
+import { PayloadError, compilePayload, type CompiledPayload } from './payload.js';
+
+/** A callback ready to run: validated against the live schema, its payload query compiled once. */
+export interface CallbackDefinition {
+  name: string;
+  trigger: Trigger;
+  model: ModelName;
+  operation: Operation;
+  url: string;
+  headers: Record<string, string>;
+  payload: CompiledPayload;
+  when?: Condition;
+  timeoutMs: number;
+  maxAttempts: number;
+  ordered: boolean;
+  enabled: boolean;
+  secret: string;
+}
+
+export class CallbacksConfigError extends Error {
+  constructor(readonly problems: string[], file: string) {
+    super(`${file} is not valid:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+/** Reads callbacks.yml; any problem stops the start with every problem listed, each naming its callback. */
+export function loadCallbacks(options: {
+  file: string;
+  schema: GraphQLSchema;
+  defaultSecret: string;
+  env?: NodeJS.ProcessEnv;
+}): CallbackDefinition[] {
+  if (!existsSync(options.file)) return [];
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(options.file, 'utf8'));
+  } catch (error) {
+    throw new CallbacksConfigError([`not valid YAML: ${(error as Error).message}`], options.file);
+  }
+  const problems: string[] = [];
+  if (raw != null && (!isRecord(raw) || Object.keys(raw).some((key) => key !== 'callbacks') || (raw.callbacks != null && !isRecord(raw.callbacks)))) {
+    problems.push('the file must have one top-level key, "callbacks", that maps names to callbacks');
+  }
+  const entries = isRecord(raw) && isRecord(raw.callbacks) ? raw.callbacks : {};
+  const definitions: CallbackDefinition[] = [];
+  for (const [name, entry] of Object.entries(entries)) {
+    try {
+      definitions.push(defineCallback(name, entry, options));
+    } catch (error) {
+      problems.push(`${name}: ${(error as Error).message}`);
+    }
+  }
+  if (problems.length > 0) throw new CallbacksConfigError(problems, options.file);
+  return definitions;
+}
+
+function defineCallback(
+  name: string,
+  rawEntry: unknown,
+  options: { schema: GraphQLSchema; defaultSecret: string; env?: NodeJS.ProcessEnv },
+): CallbackDefinition {
+  if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name)) throw new Error('a name has letters, digits, _ and - (at most 64)');
+  const parsed = callbackEntrySchema.safeParse(interpolateEntry(rawEntry, options.env ?? process.env));
+  if (!parsed.success) {
+    throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'entry'}: ${issue.message}`).join('; '));
+  }
+  const entry: CallbackEntry = parsed.data;
+  const [model, operation] = entry.trigger.split('.') as [ModelName, Operation];
+  let payload: CompiledPayload;
+  try {
+    payload = compilePayload(options.schema, model, operation, entry.payload);
+  } catch (error) {
+    if (error instanceof PayloadError) throw new Error(`payload: ${error.message}`);
+    throw error;
+  }
+  if (entry.when) checkConditionFields(entry.when, model, options.schema);
+  return {
+    name,
+    trigger: entry.trigger as Trigger,
+    model,
+    operation,
+    url: entry.url,
+    headers: entry.headers,
+    payload,
+    when: entry.when,
+    timeoutMs: Math.round(entry.timeout * 1000),
+    maxAttempts: entry.maxAttempts,
+    ordered: entry.ordered,
+    enabled: entry.enabled,
+    secret: entry.secret ?? options.defaultSecret,
+  };
+}
+
+function checkConditionFields(condition: Condition, model: ModelName, schema: GraphQLSchema): void {
+  const type = schema.getType(model);
+  const fields = isObjectType(type) ? type.getFields() : {};
+  for (const field of fieldsNamedIn(condition)) {
+    const found = fields[field];
+    if (!found || !isLeafType(getNamedType(found.type))) throw new Error(`when: ${model} has no scalar field "${field}"`);
+  }
+}
+
+/** `${VAR}` and `${VAR:-default}` in url, headers and secret; an unset variable without a default is an error. */
+function interpolateEntry(entry: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (!isRecord(entry)) return entry;
+  const interpolate = (text: unknown) =>
+    typeof text !== 'string'
+      ? text
+      : text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_match, variable: string, fallback?: string) => {
+          const value = env[variable] ?? fallback;
+          if (value === undefined) throw new Error(`environment variable ${variable} is not set`);
+          return value;
+        });
+  return {
+    ...entry,
+    url: interpolate(entry.url),
+    secret: interpolate(entry.secret),
+    headers: isRecord(entry.headers)
+      ? Object.fromEntries(Object.entries(entry.headers).map(([key, value]) => [key, interpolate(value)]))
+      : entry.headers,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,154 @@
+import {
+  Kind,
+  execute,
+  getNamedType,
+  isLeafType,
+  isObjectType,
+  parse,
+  validate,
+  type DocumentNode,
+  type FieldNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import type { Context } from '../schema/context.js';
+import type { ModelName, NodeRow, Operation } from './events.js';
+
+/** Which top-level payload fields each operation offers, and where their data comes from. */
+const LIVE_FIELD: Partial<Record<Operation, string>> = { created: 'createdNode', updated: 'updatedNode' };
+const SNAPSHOT_FIELDS: Record<Operation, string[]> = {
+  created: [],
+  updated: ['previousValues'],
+  deleted: ['deletedNode', 'previousValues'],
+};
+
+export interface CompiledPayload {
+  /** `query($nodeId: ID!) { createdNode: Purchase(id: $nodeId) {...} }`, run at delivery time; null when nothing live is asked. */
+  liveQuery: DocumentNode | null;
+  /** Parts answered from the snapshot taken at commit: alias and the scalar fields asked for. */
+  snapshotParts: { alias: string; fields: { alias: string; name: string }[] }[];
+  changedFieldsAlias: string | null;
+}
+
+export class PayloadError extends Error {}
+
+export function compilePayload(schema: GraphQLSchema, model: ModelName, operation: Operation, text: string): CompiledPayload {
+  let document: DocumentNode;
+  try {
+    document = parse(text);
+  } catch (error) {
+    throw new PayloadError(`payload is not a GraphQL selection: ${(error as Error).message}`);
+  }
+  const [operationNode, ...rest] = document.definitions;
+  if (operationNode?.kind !== Kind.OPERATION_DEFINITION || operationNode.operation !== 'query' || rest.length > 0) {
+    throw new PayloadError('payload must be one selection set, like { createdNode { id } }');
+  }
+  const modelType = schema.getType(model);
+  if (!isObjectType(modelType)) throw new PayloadError(`model ${model} is not in the GraphQL schema`);
+
+  const offered = [LIVE_FIELD[operation], ...SNAPSHOT_FIELDS[operation], ...(operation === 'updated' ? ['changedFields'] : [])]
+    .filter(Boolean)
+    .join(', ');
+  const liveFields: FieldNode[] = [];
+  const compiled: CompiledPayload = { liveQuery: null, snapshotParts: [], changedFieldsAlias: null };
+
+  for (const selection of operationNode.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD) throw new PayloadError('payload fragments are not supported at the top level');
+    const alias = selection.alias?.value ?? selection.name.value;
+    const name = selection.name.value;
+    if (name === LIVE_FIELD[operation]) {
+      if (!selection.selectionSet) throw new PayloadError(`${name} needs a selection of fields`);
+      liveFields.push(asNodeLookup(selection, model, alias));
+    } else if (SNAPSHOT_FIELDS[operation].includes(name)) {
+      compiled.snapshotParts.push({ alias, fields: snapshotFields(selection.selectionSet, modelType, name) });
+    } else if (name === 'changedFields' && operation === 'updated') {
+      compiled.changedFieldsAlias = alias;
+    } else {
+      throw new PayloadError(`${model}.${operation} payloads offer ${offered}; "${name}" is not one of them`);
+    }
+  }
+
+  if (liveFields.length > 0) {
+    compiled.liveQuery = liveQueryDocument(liveFields);
+    const problems = validate(schema, compiled.liveQuery);
+    if (problems.length > 0) throw new PayloadError(problems.map((problem) => problem.message).join('; '));
+  }
+  return compiled;
+}
+
+export async function renderPayload(
+  compiled: CompiledPayload,
+  input: { schema: GraphQLSchema; context: Context; nodeId: string; snapshot: NodeRow | null; changedFields: string[] },
+): Promise<Record<string, unknown>> {
+  const data: Record<string, unknown> = {};
+  if (compiled.liveQuery) {
+    const result = await execute({
+      schema: input.schema,
+      document: compiled.liveQuery,
+      contextValue: input.context,
+      variableValues: { nodeId: input.nodeId },
+    });
+    if (result.errors?.length) {
+      throw new PayloadError(`payload query failed: ${result.errors.map((error) => error.message).join('; ')}`);
+    }
+    Object.assign(data, result.data);
+  }
+  for (const part of compiled.snapshotParts) {
+    data[part.alias] = input.snapshot
+      ? Object.fromEntries(part.fields.map((field) => [field.alias, input.snapshot?.[field.name] ?? null]))
+      : null;
+  }
+  if (compiled.changedFieldsAlias) data[compiled.changedFieldsAlias] = input.changedFields;
+  return data;
+}
+
+function asNodeLookup(selection: FieldNode, model: ModelName, alias: string): FieldNode {
+  return {
+    ...selection,
+    alias: { kind: Kind.NAME, value: alias },
+    name: { kind: Kind.NAME, value: model },
+    arguments: [
+      {
+        kind: Kind.ARGUMENT,
+        name: { kind: Kind.NAME, value: 'id' },
+        value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: 'nodeId' } },
+      },
+    ],
+  };
+}
+
+function liveQueryDocument(fields: FieldNode[]): DocumentNode {
+  const operation: OperationDefinitionNode = {
+    kind: Kind.OPERATION_DEFINITION,
+    operation: 'query' as OperationDefinitionNode['operation'],
+    variableDefinitions: [
+      {
+        kind: Kind.VARIABLE_DEFINITION,
+        variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: 'nodeId' } },
+        type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } },
+      },
+    ],
+    selectionSet: { kind: Kind.SELECTION_SET, selections: fields },
+  };
+  return { kind: Kind.DOCUMENT, definitions: [operation] };
+}
+
+// A snapshot holds the row's own columns only, so only scalar fields can be asked of it.
+function snapshotFields(
+  selectionSet: SelectionSetNode | undefined,
+  modelType: ReturnType<GraphQLSchema['getType']> & object,
+  partName: string,
+) {
+  if (!selectionSet) throw new PayloadError(`${partName} needs a selection of fields`);
+  if (!isObjectType(modelType)) throw new PayloadError(`${partName} has no model type`);
+  return selectionSet.selections.map((selection) => {
+    if (selection.kind !== Kind.FIELD) throw new PayloadError(`${partName} takes plain fields only`);
+    const field = modelType.getFields()[selection.name.value];
+    if (!field) throw new PayloadError(`${partName}: ${modelType.name} has no field "${selection.name.value}"`);
+    if (!isLeafType(getNamedType(field.type))) {
+      throw new PayloadError(`${partName}.${field.name} is a relation; snapshots hold scalar fields only`);
+    }
+    return { alias: selection.alias?.value ?? field.name, name: field.name };
+  });
+}

@@ -1,0 +1,34 @@
+/** Retry rules, after Stripe's webhooks and the Standard Webhooks spec. */
+export type Outcome = 'delivered' | 'retry' | 'failed' | 'dead';
+
+const RETRYABLE_STATUSES = new Set([408, 409, 425, 429]);
+const MAX_DELAY_MS = 6 * 3_600_000;
+
+export interface RetryPolicy {
+  /** The first retry's delay; each later one doubles, up to six hours. 25 attempts span about three days. */
+  baseDelayMs: number;
+  random?: () => number;
+}
+
+export function classify(result: { status?: number }, attempt: number, maxAttempts: number): Outcome {
+  const { status } = result;
+  if (status !== undefined && status >= 200 && status < 300) return 'delivered';
+  const retryable = status === undefined || status >= 500 || RETRYABLE_STATUSES.has(status);
+  if (!retryable) return 'failed';
+  return attempt >= maxAttempts ? 'dead' : 'retry';
+}
+
+/** Exponential backoff with ±20% jitter, so a receiver that comes back is not hit by every retry at once. */
+export function retryDelayMs(policy: RetryPolicy, attempt: number, retryAfterMs?: number): number {
+  const exponential = Math.min(policy.baseDelayMs * 2 ** (attempt - 1), MAX_DELAY_MS);
+  const jittered = exponential * (0.8 + 0.4 * (policy.random ?? Math.random)());
+  return Math.round(retryAfterMs === undefined ? jittered : Math.min(Math.max(retryAfterMs, jittered), MAX_DELAY_MS));
+}
+
+/** `Retry-After` is either seconds or an HTTP date. */
+export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header) * 1000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

@@ -1,0 +1,39 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The repository root, so relative defaults do not depend on the working directory. */
+export const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalUrl = z.string().url().optional();
+
+const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port.default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: optionalUrl,
+  DATA_DIR: z.string().default(path.join(rootDir, '.data')),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 30),
+  MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(10),
+  MAX_QUERY_COST: z.coerce.number().int().positive().default(5000),
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(100_000),
+  CALLBACKS_FILE: z.string().default(path.join(rootDir, 'callbacks.yml')),
+  CALLBACK_SIGNING_SECRET: z.string().startsWith('whsec_').optional(),
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(24),
+  CALLBACK_RETRY_BASE_MS: z.coerce.number().int().positive().default(5000),
+  STALE_LOCK_GRACE_MS: z.coerce.number().int().positive().default(60_000),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Every environment variable Paygraph reads, parsed and defaulted in one place. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return parsed.data;
+}

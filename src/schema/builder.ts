@@ -1,0 +1,61 @@
+import SchemaBuilder from '@pothos/core';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ValidationPlugin from '@pothos/plugin-validation';
+import type { Scope } from '../auth/scopes.js';
+import { badInput, forbidden, unauthenticated } from '../errors.js';
+import { Prisma } from '../generated/prisma/client.js';
+import type PrismaTypes from '../generated/pothos-types.js';
+import { getDatamodel } from '../generated/pothos-types.js';
+import type { Context } from './context.js';
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: { signedIn: boolean; self: string; token: Scope };
+  Scalars: { DateTime: { Input: Date; Output: Date } };
+  DefaultFieldNullability: false;
+}>({
+  defaultFieldNullability: false,
+  plugins: [ScopeAuthPlugin, PrismaPlugin, ValidationPlugin],
+  prisma: {
+    // The client comes from the context, so tests and the callbacks engine can bring their own database.
+    client: (ctx) => ctx.db,
+    dmmf: getDatamodel(),
+    onUnusedQuery: null,
+  },
+  scopeAuth: {
+    authScopes: (ctx) => ({
+      signedIn: ctx.identity.kind === 'user',
+      self: (userId) => ctx.identity.kind === 'user' && ctx.identity.userId === userId,
+      token: (scope) =>
+        ctx.identity.kind === 'system' || (ctx.identity.kind === 'token' && ctx.identity.scopes.has(scope)),
+    }),
+    unauthorizedError: (_parent, ctx) => (ctx.identity.kind === 'anonymous' ? unauthenticated() : forbidden()),
+  },
+  validation: {
+    validationError: (failure) =>
+      badInput(failure.issues.map((issue) => issue.message).join('; '), {
+        issues: failure.issues.map((issue) => ({
+          path: (issue.path ?? []).map((part) => (typeof part === 'object' ? part.key : part)).join('.'),
+          message: issue.message,
+        })),
+      }),
+  },
+});
+
+builder.scalarType('DateTime', {
+  serialize: (value) => value.toISOString(),
+  parseValue: (value) => {
+    const date = new Date(String(value));
+    if (Number.isNaN(date.getTime())) throw badInput('DateTime must be an ISO-8601 string');
+    return date;
+  },
+});
+
+builder.queryType({});
+builder.mutationType({});
+
+export function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+}

@@ -1,0 +1,93 @@
+import { hashPassword } from '../auth/passwords.js';
+import { conflict, notFound } from '../errors.js';
+import { builder, isUniqueViolation } from './builder.js';
+import * as input from './inputs.js';
+import { pageArgs, toPage } from './pagination.js';
+import { readableBy } from './readable-by.js';
+
+
+builder.prismaObject('User', {
+  authScopes: (user) => readableBy(user.id),
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    name: t.exposeString('name'),
+    email: t.exposeString('email'),
+    stripeId: t.exposeString('stripeId', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    cardDetails: t.relation('cardDetails', { args: pageArgs, query: (args) => toPage(args) }),
+    purchases: t.relation('purchases', { args: pageArgs, query: (args) => toPage(args) }),
+  }),
+});
+
+const EmailCredentials = builder.inputType('AuthProviderEmail', {
+  fields: (t) => ({
+    email: t.string({ required: true, validate: input.email }),
+    password: t.string({ required: true, validate: input.password }),
+  }),
+});
+
+const SignupProviders = builder.inputType('AuthProviderSignupData', {
+  fields: (t) => ({ email: t.field({ type: EmailCredentials, required: true }) }),
+});
+
+builder.queryFields((t) => ({
+  me: t.prismaField({
+    type: 'User',
+    nullable: true,
+    authScopes: { signedIn: true },
+    resolve: (query, _root, _args, ctx) =>
+      ctx.identity.kind === 'user' ? ctx.db.user.findUnique({ ...query, where: { id: ctx.identity.userId } }) : null,
+  }),
+  User: t.prismaField({
+    type: 'User',
+    nullable: true,
+    args: { id: t.arg.id({ required: true, validate: input.id }) },
+    resolve: (query, _root, args, ctx) => ctx.db.user.findUnique({ ...query, where: { id: String(args.id) } }),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createUser: t.prismaField({
+    type: 'User',
+    description: 'Sign up. Open to anyone.',
+    // The new user may read the user they just created; the session comes from signinUser.
+    grantScopes: ['mutationResult'],
+    args: {
+      name: t.arg.string({ required: true, validate: input.name }),
+      authProvider: t.arg({ type: SignupProviders, required: true }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      const { email, password } = args.authProvider.email;
+      const passwordHash = await hashPassword(password);
+      try {
+        return await ctx.db.$transaction(async (tx) => {
+          const user = await tx.user.create({ ...query, data: { name: args.name, email, passwordHash } });
+          await ctx.events.record(tx, { model: 'User', operation: 'created', node: user });
+          return user;
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw conflict('A user with this email already exists');
+        throw error;
+      }
+    },
+  }),
+  updateUser: t.prismaField({
+    type: 'User',
+    description: "For the create-customer service: records the user's Stripe customer.",
+    authScopes: { token: 'customers:write' },
+    grantScopes: ['mutationResult'],
+    args: {
+      id: t.arg.id({ required: true, validate: input.id }),
+      stripeId: t.arg.string({ required: true, validate: input.stripeCustomerId }),
+    },
+    resolve: (query, _root, args, ctx) =>
+      ctx.db.$transaction(async (tx) => {
+        const id = String(args.id);
+        const previous = await tx.user.findUnique({ where: { id } });
+        if (!previous) throw notFound('User');
+        const user = await tx.user.update({ ...query, where: { id }, data: { stripeId: args.stripeId } });
+        await ctx.events.record(tx, { model: 'User', operation: 'updated', node: user, previous });
+        return user;
+      }),
+  }),
+}));
