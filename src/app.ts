@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { createCallbackAdmin } from './callbacks/admin.js';
 import type { DeliveryDeps } from './callbacks/deliver.js';
+import type { EventRecorder } from './callbacks/events.js';
 import { loadCallbacks, type CallbackDefinition } from './callbacks/load.js';
 import { registerQueueGauges } from './callbacks/metrics.js';
 import { createOutbox } from './callbacks/outbox.js';
@@ -28,6 +29,8 @@ export interface Paygraph {
   db: Db;
   pool: pg.Pool;
   callbacks: CallbackDefinition[];
+  /** The outbox, for code that writes outside GraphQL and still wants its callbacks. */
+  events: EventRecorder;
   stop(): Promise<void>;
 }
 
@@ -91,6 +94,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     db,
     pool,
     callbacks,
+    events,
     async stop() {
       for (const stop of stops) await stop();
       await db.$disconnect();

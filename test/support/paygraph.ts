@@ -18,6 +18,7 @@ export interface GraphQLResponse<T = Record<string, any>> {
 export interface TestPaygraph extends Paygraph {
   url: string;
   databaseUrl: string;
+  callbacksFile: string;
   graphql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
   signUp(email?: string): Promise<{ userId: string; token: string; email: string }>;
   accessToken(...scopes: Scope[]): Promise<string>;
@@ -65,6 +66,7 @@ export async function startTestPaygraph(options: {
     ...app,
     url: app.url ?? '',
     databaseUrl: database.url,
+    callbacksFile,
     graphql,
     async signUp(email = `user${++userCounter}-${Date.now()}@example.com`) {
       const created = await graphql<{ createUser: { id: string } }>(

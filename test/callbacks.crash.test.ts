@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rootDir } from '../src/config.js';
+import { TEST_SIGNING_SECRET, startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
+import { eventually, startReceiver } from './support/receiver.js';
+
+/** A worker in its own process, as `npm run worker` starts it; resolves once it says it is ready. */
+function startWorkerProcess(app: TestPaygraph, receiverUrl: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'src/main.ts'), 'worker'], {
+    cwd: rootDir,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: {
+      ...process.env,
+      DATABASE_URL: app.databaseUrl,
+      CALLBACKS_FILE: app.callbacksFile,
+      CALLBACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+      RECEIVER_URL: receiverUrl,
+      STALE_LOCK_GRACE_MS: '500',
+      LOG_LEVEL: 'info',
+    },
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Paygraph is ready')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready:\n${output}`)));
+  });
+}
+
+const killed = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+
+describe('a worker killed with SIGKILL loses nothing', () => {
+  let app: TestPaygraph;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let user: { userId: string; token: string };
+  const workers: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    receiver = await startReceiver((_request, index) => (index === 0 ? 'hang' : undefined));
+    app = await startTestPaygraph({
+      roles: { api: true, worker: false },
+      env: { RECEIVER_URL: receiver.url },
+      callbacksYaml: `callbacks:
+  charge:
+    trigger: Purchase.created
+    url: \${RECEIVER_URL}
+    timeout: 1s
+    payload: "{ createdNode { id amount } }"
+`,
+    });
+    user = await app.signUp();
+  });
+  afterAll(async () => {
+    for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) await killed(worker);
+    await app.stop();
+    await receiver.close();
+  });
+
+  const createPurchase = async () =>
+    (await app.graphql('mutation($u: ID!) { createPurchase(amount: 300, description: "crash", userId: $u) { id } }', { u: user.userId }, user.token))
+      .data!.createPurchase.id as string;
+  const delivered = (id: string) =>
+    eventually(() => app.db.callbackDelivery.findFirstOrThrow({ where: { nodeId: id } }), (d) => d.status === 'DELIVERED', 30_000);
+
+  it('killed mid-delivery: the restarted worker takes the job over and delivers it', async () => {
+    workers.push(await startWorkerProcess(app, receiver.url));
+    const id = await createPurchase();
+    await receiver.waitFor(1);
+    await killed(workers[0]!);
+    workers.push(await startWorkerProcess(app, receiver.url));
+    await delivered(id);
+    const requests = receiver.received.filter((request) => request.body.event.nodeId === id);
+    expect(requests.length).toBe(2);
+    expect(requests[0]!.headers['webhook-id']).toBe(requests[1]!.headers['webhook-id']);
+  });
+
+  it('killed right after the commit, before the pick-up: delivered after the restart', async () => {
+    await killed(workers[1]!);
+    const id = await createPurchase();
+    expect((await app.db.callbackDelivery.findFirstOrThrow({ where: { nodeId: id } })).status).toBe('PENDING');
+    workers.push(await startWorkerProcess(app, receiver.url));
+    await delivered(id);
+  });
+});
