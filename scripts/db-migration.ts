@@ -1,8 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
-import { diffMigrationsToSchema, migrationsDir } from '../src/db/migrations.js';
+import { pendingSchemaChange, migrationsDir, schemaPath, SNAPSHOT_FILE } from '../src/db/migrations.js';
 import { createLogger } from '../src/logger.js';
 
 /** `npm run db:migration -- <name>`: writes the SQL from the migrations to schema.prisma as a new migration. */
@@ -13,7 +13,7 @@ if (!name || !/^[a-z0-9_]+$/.test(name)) {
 }
 const database = await openDatabase(loadConfig(), createLogger('warn'));
 try {
-  const sql = await diffMigrationsToSchema(database.url);
+  const sql = await pendingSchemaChange(database.url);
   if (!sql) {
     console.log('No changes: schema.prisma and prisma/migrations agree.');
   } else {
@@ -21,6 +21,7 @@ try {
     const directory = path.join(migrationsDir, `${stamp}_${name}`);
     mkdirSync(directory, { recursive: true });
     writeFileSync(path.join(directory, 'migration.sql'), sql);
+    copyFileSync(schemaPath, path.join(directory, SNAPSHOT_FILE));
     writeFileSync(path.join(migrationsDir, 'migration_lock.toml'), 'provider = "postgresql"\n');
     console.log(`Wrote ${path.relative(process.cwd(), directory)}/migration.sql`);
   }

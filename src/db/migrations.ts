@@ -55,17 +55,24 @@ export async function applyMigrations(databaseUrl: string): Promise<string[]> {
   }
 }
 
-/**
- * The SQL that would take a database from the migrations to schema.prisma; empty when they agree.
- * Uses the database at `databaseUrl` only as the engine's connection; nothing is written to it.
- */
-export async function diffMigrationsToSchema(databaseUrl: string): Promise<string> {
+// Each migration folder keeps the schema.prisma it was made from. The wasm engine cannot introspect a
+// database here (its describer fails on pg_catalog's "char" columns through the pg adapter), so new
+// migrations are the difference between two datamodels, which needs no database at all.
+const SNAPSHOT_FILE = 'schema.prisma.snapshot';
+
+/** The SQL from the last migration's schema to schema.prisma now; empty when nothing changed. */
+export async function pendingSchemaChange(databaseUrl: string): Promise<string> {
   const migrationsList = await migrationList();
-  const schema = await schemaFile();
-  const result = await withSchemaEngine(databaseUrl, schema, (engine) =>
+  const last = migrationsList.migrationDirectories.at(-1);
+  const current = await schemaFile();
+  const snapshotPath = last ? path.join(migrationsDir, last.path, SNAPSHOT_FILE) : null;
+  const from = snapshotPath && existsSync(snapshotPath)
+    ? { tag: 'schemaDatamodel', files: [{ path: snapshotPath, content: await readFile(snapshotPath, 'utf8') }] }
+    : { tag: 'empty' };
+  const result = await withSchemaEngine(databaseUrl, current, (engine) =>
     engine.diff({
-      from: migrationsList.migrationDirectories.length > 0 ? { tag: 'migrations', ...migrationsList } : { tag: 'empty' },
-      to: { tag: 'schemaDatamodel', files: [schema] },
+      from,
+      to: { tag: 'schemaDatamodel', files: [current] },
       script: true,
       exitCode: null,
       shadowDatabaseUrl: null,
@@ -73,5 +80,7 @@ export async function diffMigrationsToSchema(databaseUrl: string): Promise<strin
     }),
   );
   const sql = result.stdout ?? '';
-  return /^\s*(--[^\n]*\n?\s*)*$/.test(sql) && !/\b(CREATE|ALTER|DROP)\b/i.test(sql) ? '' : sql;
+  return /\b(CREATE|ALTER|DROP)\b/i.test(sql) ? sql : '';
 }
+
+export { SNAPSHOT_FILE, schemaPath };

@@ -48,3 +48,4 @@ export async function withSchemaEngine<T>(
     engine.free();
   }
 }
+
