@@ -22,7 +22,7 @@ const configSchema = z.object({
   CALLBACKS_FILE: z.string().default(path.join(rootDir, 'callbacks.yml')),
   CALLBACK_SIGNING_SECRET: z.string().startsWith('whsec_').optional(),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(24),
-  CALLBACK_RETRY_BASE_MS: z.coerce.number().int().positive().default(5000),
+  CALLBACK_RETRY_BASE_MS: z.coerce.number().int().positive().default(1000),
   STALE_LOCK_GRACE_MS: z.coerce.number().int().positive().default(60_000),
 });
 

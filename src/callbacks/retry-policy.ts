@@ -5,7 +5,7 @@ const RETRYABLE_STATUSES = new Set([408, 409, 425, 429]);
 const MAX_DELAY_MS = 6 * 3_600_000;
 
 export interface RetryPolicy {
-  /** The first retry's delay; each later one doubles, up to six hours. 25 attempts span about three days. */
+  /** The first retry's delay (1 s by default); each later one doubles, up to six hours: 25 attempts span about three days. */
   baseDelayMs: number;
   random?: () => number;
 }

@@ -1,0 +1,109 @@
+import { createServer, type Server } from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { serve, type RequestHandler } from 'micro';
+import { pino } from 'pino';
+import { chargeCustomerHandler } from '../../services/charge-customer/index.js';
+import { createCustomerHandler } from '../../services/create-customer/index.js';
+import { startLocalStripe } from '../../services/lib/local-stripe.js';
+import { paygraphClient } from '../../services/lib/paygraph-client.js';
+import { createStripe, type Stripe } from '../../services/lib/stripe-client.js';
+import { TEST_SIGNING_SECRET, startTestPaygraph, type TestPaygraph } from './paygraph.js';
+
+export async function listen(handler: RequestHandler): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer(serve(handler));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The repository's own callbacks.yml, the services and a local Stripe: the whole workflow on loopback. */
+export async function startPaymentStack() {
+  const stripeServer = await startLocalStripe();
+  // The services reach Stripe through a switch, so a test can take Stripe away and bring it back.
+  const stripeSwitch = await startSwitch(stripeServer.url);
+  const stripe = createStripe('sk_test_paygraph', stripeSwitch.url);
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  // The API must exist to mint the services' tokens, and the services to be named in callbacks.yml:
+  // so the API starts first with a placeholder for their URLs, filled once they listen.
+  const urls: Record<string, string> = {};
+  const forward = (name: string): RequestHandler => async (req, res) => handlers[name]!(req, res);
+  const handlers: Record<string, RequestHandler> = {};
+  const createCustomer = await listen(forward('create'));
+  const chargeCustomer = await listen(forward('charge'));
+  urls.CREATE_CUSTOMER_URL = createCustomer.url;
+  urls.CHARGE_CUSTOMER_URL = chargeCustomer.url;
+  const app: TestPaygraph = await startTestPaygraph({
+    callbacksYaml: (await import('node:fs')).readFileSync(new URL('../../callbacks.yml', import.meta.url), 'utf8'),
+    env: urls,
+  });
+  const graphqlUrl = `${app.url}/graphql`;
+  handlers.create = createCustomerHandler({
+    stripe,
+    paygraph: paygraphClient(graphqlUrl, await app.accessToken('customers:write')),
+    signingSecret: TEST_SIGNING_SECRET,
+    logger,
+  });
+  handlers.charge = chargeCustomerHandler({
+    stripe,
+    paygraph: paygraphClient(graphqlUrl, await app.accessToken('purchases:settle')),
+    signingSecret: TEST_SIGNING_SECRET,
+    logger,
+  });
+  return {
+    app,
+    stripe: createStripe('sk_test_paygraph', stripeServer.url),
+    stripeSwitch,
+    createCustomerUrl: createCustomer.url,
+    chargeCustomerUrl: chargeCustomer.url,
+    async stop() {
+      await app.stop();
+      await Promise.all([createCustomer.close(), chargeCustomer.close()]);
+      await stripeSwitch.close();
+      await stripeServer.stop();
+    },
+  };
+}
+
+/** Charges the Stripe side holds for a purchase (the stand-in keeps metadata but not `customer`). */
+export async function chargesFor(stripe: Stripe, purchaseId: string): Promise<Stripe.Charge[]> {
+  const charges: Stripe.Charge[] = [];
+  for await (const charge of stripe.charges.list({ limit: 100 })) if (charge.metadata?.purchaseId === purchaseId) charges.push(charge);
+  return charges;
+}
+
+/** A TCP pass-through to `targetUrl` that refuses connections while `down`. */
+async function startSwitch(targetUrl: string) {
+  const target = new URL(targetUrl);
+  const sockets = new Set<net.Socket>();
+  const state = { down: false };
+  const server = net.createServer((socket) => {
+    if (state.down) return void socket.destroy();
+    const upstream = net.connect(Number(target.port), target.hostname);
+    sockets.add(socket).add(upstream);
+    socket.pipe(upstream).pipe(socket);
+    const drop = () => {
+      socket.destroy();
+      upstream.destroy();
+    };
+    socket.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    set down(value: boolean) {
+      state.down = value;
+      if (value) for (const socket of sockets) socket.destroy();
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
