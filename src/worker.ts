@@ -1,6 +1,6 @@
 import { Logger as GraphileLogger, run, runMigrations, type Runner } from 'graphile-worker';
 import type { Pool } from 'pg';
-import { deliverCallback, type DeliveryDeps } from './callbacks/deliver.js';
+import { deliveryTask, type DeliveryDeps } from './callbacks/deliver.js';
 import { DELIVER_TASK } from './callbacks/delivery-store.js';
 import type { Logger } from './logger.js';
 
@@ -19,6 +19,7 @@ export async function prepareJobQueue(pool: Pool, logger: Logger): Promise<void>
 /** The graphile-worker runner: LISTEN/NOTIFY pick-up, batching on, our one task. */
 export async function startWorker({ deps, concurrency, staleLockMs }: WorkerOptions): Promise<{ stop(): Promise<void> }> {
   await releaseJobsOfDeadWorkers(deps.pool, staleLockMs);
+  const deliver = deliveryTask(deps);
   const runner: Runner = await run({
     pgPool: deps.pool,
     concurrency,
@@ -26,7 +27,7 @@ export async function startWorker({ deps, concurrency, staleLockMs }: WorkerOpti
     pollInterval: 1000,
     logger: graphileLogger(deps.logger),
     taskList: {
-      [DELIVER_TASK]: async (payload) => deliverCallback((payload as { id: string }).id, deps),
+      [DELIVER_TASK]: async (payload) => deliver((payload as { id: string }).id),
     },
     preset: {
       worker: { localQueue: { size: concurrency + 1 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 },

@@ -3,11 +3,12 @@ import type { Pool } from 'pg';
 import type { Logger } from '../logger.js';
 import type { Context } from '../schema/context.js';
 import {
-  loadDelivery,
+  attemptRecorder,
+  deliveryLoader,
   pendingPredecessor,
-  recordAttempt,
   scheduleDelivery,
   wakeSuccessor,
+  type AttemptRecord,
   type DeliveryRow,
 } from './delivery-store.js';
 import type { NodeRow } from './events.js';
@@ -30,9 +31,19 @@ export interface DeliveryDeps {
 const DISABLED_RECHECK_MS = 60_000;
 const PREDECESSOR_RECHECK_MS = 1_000;
 
-/** One attempt at one delivery: render the payload as the node is now, sign, POST, record what happened. */
-export async function deliverCallback(deliveryId: string, deps: DeliveryDeps): Promise<void> {
-  const delivery = await loadDelivery(deps.pool, deliveryId);
+/** Returns the task: one attempt at one delivery; render the payload as the node is now, sign, POST, record. */
+export function deliveryTask(deps: DeliveryDeps): (deliveryId: string) => Promise<void> {
+  const store = { load: deliveryLoader(deps.pool), record: attemptRecorder(deps.pool) };
+  return (deliveryId) => deliverCallback(deliveryId, deps, store);
+}
+
+type Store = {
+  load: ReturnType<typeof deliveryLoader>;
+  record: (delivery: DeliveryRow, attempt: AttemptRecord) => Promise<void>;
+};
+
+async function deliverCallback(deliveryId: string, deps: DeliveryDeps, store: Store): Promise<void> {
+  const delivery = await store.load(deliveryId);
   if (!delivery || delivery.status !== 'PENDING') return;
   const callback = deps.callbacks.get(delivery.callback);
   const attempt = delivery.attempts + 1;
@@ -40,7 +51,7 @@ export async function deliverCallback(deliveryId: string, deps: DeliveryDeps): P
 
   if (!callback) {
     const error = `callback "${delivery.callback}" is no longer defined in the callbacks file`;
-    await finish(deps, delivery, { attempt, startedAt, outcome: 'failed', result: failure(error), payload: null });
+    await finish(deps, store, delivery, { attempt, startedAt, outcome: 'failed', result: failure(error), payload: null });
     return;
   }
   if (!(delivery.enabled_override ?? callback.enabled)) {
@@ -91,12 +102,13 @@ export async function deliverCallback(deliveryId: string, deps: DeliveryDeps): P
   }
   attemptDuration.observe({ callback: callback.name }, result.durationMs / 1000);
   const outcome = classify(result, attempt, delivery.max_attempts);
-  await finish(deps, delivery, { attempt, startedAt, outcome, result, payload });
+  await finish(deps, store, delivery, { attempt, startedAt, outcome, result, payload });
   if (outcome === 'delivered' && callback.ordered) await wakeSuccessor(deps.pool, delivery);
 }
 
 async function finish(
   deps: DeliveryDeps,
+  store: Store,
   delivery: DeliveryRow,
   done: { attempt: number; startedAt: Date; outcome: ReturnType<typeof classify>; result: SendResult; payload: unknown },
 ): Promise<void> {
@@ -105,7 +117,7 @@ async function finish(
     outcome === 'retry'
       ? new Date(Date.now() + retryDelayMs(deps.retryPolicy, attempt, parseRetryAfter(result.retryAfter)))
       : null;
-  await recordAttempt(deps.pool, delivery, {
+  await store.record(delivery, {
     attempt,
     startedAt: done.startedAt,
     durationMs: result.durationMs,

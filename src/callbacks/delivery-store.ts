@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { createBatcher } from './batcher.js';
 import type { Outcome } from './retry-policy.js';
 
 /** The SQL of deliveries, one statement per purpose. Jobs are queued by the same statement that needs them. */
@@ -25,15 +26,19 @@ const JOB_MAX_ATTEMPTS = 5;
 export const queueNameFor = (delivery: Pick<DeliveryRow, 'ordered' | 'callback' | 'node_id'>) =>
   delivery.ordered ? `callback:${delivery.callback}:${delivery.node_id}` : null;
 
-export async function loadDelivery(pool: Pool, id: string): Promise<DeliveryRow | undefined> {
-  const { rows } = await pool.query<DeliveryRow>(
-    `select d.id, d.seq::text, d.callback, d.trigger, d.node_id, d.changed_fields, d.previous_values, d.status,
-            d.attempts, d.max_attempts, d.ordered, d.created_at,
-            (select s.enabled from callback_setting s where s.name = d.callback) as enabled_override
-       from callback_delivery d where d.id = $1`,
-    [id],
-  );
-  return rows[0];
+/** Loads deliveries by id, many per query when many are asked for at once. */
+export function deliveryLoader(pool: Pool): (id: string) => Promise<DeliveryRow | undefined> {
+  return createBatcher(async (ids: string[]) => {
+    const { rows } = await pool.query<DeliveryRow>(
+      `select d.id, d.seq::text, d.callback, d.trigger, d.node_id, d.changed_fields, d.previous_values, d.status,
+              d.attempts, d.max_attempts, d.ordered, d.created_at,
+              (select s.enabled from callback_setting s where s.name = d.callback) as enabled_override
+         from callback_delivery d where d.id = any($1::uuid[])`,
+      [ids],
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id));
+  });
 }
 
 /** For `ordered` callbacks: the earliest undelivered event of the same node, if any comes before this one. */
@@ -73,39 +78,50 @@ const STATUS_AFTER: Record<Outcome, DeliveryRow['status']> = {
   dead: 'DEAD',
 };
 
-/** Records the attempt, moves the delivery on, and queues the retry, in one statement. */
-export async function recordAttempt(pool: Pool, delivery: DeliveryRow, attempt: AttemptRecord): Promise<void> {
-  await pool.query(
-    `with attempt as (
-       insert into callback_attempt (delivery_id, attempt, started_at, duration_ms, http_status, response, error, outcome)
-       values ($1, $2, $3, $4, $5, $6, $7, $8)
-     ), moved as (
-       update callback_delivery
-          set attempts = $2, status = $9::callback_delivery_status, next_attempt_at = $10, payload = $11::jsonb,
-              completed_at = case when $9 = 'PENDING' then null else now() end
-        where id = $1 and status = 'PENDING'
-        returning id
-     )
-     select graphile_worker.add_job($12, json_build_object('id', id), queue_name => $13, run_at => $10,
-                                    job_key => id::text, max_attempts => $14)
-       from moved where $10::timestamptz is not null`,
-    [
-      delivery.id,
-      attempt.attempt,
-      attempt.startedAt,
-      attempt.durationMs,
-      attempt.httpStatus,
-      attempt.response,
-      attempt.error,
-      attempt.outcome,
-      STATUS_AFTER[attempt.outcome],
-      attempt.nextAttemptAt,
-      JSON.stringify(attempt.payload ?? null),
-      DELIVER_TASK,
-      queueNameFor(delivery),
-      JOB_MAX_ATTEMPTS,
-    ],
-  );
+/**
+ * Records attempts, moves their deliveries on and queues the retries: one statement for every
+ * attempt that finished in the same turn of the event loop.
+ */
+export function attemptRecorder(pool: Pool): (delivery: DeliveryRow, attempt: AttemptRecord) => Promise<void> {
+  const record = createBatcher(async (items: { delivery: DeliveryRow; attempt: AttemptRecord }[]) => {
+    const rows = items.map(({ delivery, attempt }) => ({
+      delivery_id: delivery.id,
+      attempt: attempt.attempt,
+      started_at: attempt.startedAt,
+      duration_ms: attempt.durationMs,
+      http_status: attempt.httpStatus,
+      response: attempt.response,
+      error: attempt.error,
+      outcome: attempt.outcome,
+      status: STATUS_AFTER[attempt.outcome],
+      next_attempt_at: attempt.nextAttemptAt,
+      payload: attempt.payload ?? null,
+      queue_name: queueNameFor(delivery),
+    }));
+    await pool.query(
+      `with input as (
+         select * from jsonb_to_recordset($1::jsonb) as r(
+           delivery_id uuid, attempt int, started_at timestamptz, duration_ms int, http_status int, response text,
+           error text, outcome text, status callback_delivery_status, next_attempt_at timestamptz, payload jsonb, queue_name text)
+       ), attempt as (
+         insert into callback_attempt (delivery_id, attempt, started_at, duration_ms, http_status, response, error, outcome)
+         select delivery_id, attempt, started_at, duration_ms, http_status, response, error, outcome from input
+       ), moved as (
+         update callback_delivery d
+            set attempts = i.attempt, status = i.status, next_attempt_at = i.next_attempt_at, payload = i.payload,
+                completed_at = case when i.status = 'PENDING' then null else now() end
+           from input i
+          where d.id = i.delivery_id and d.status = 'PENDING'
+         returning d.id, i.next_attempt_at, i.queue_name
+       )
+       select count(graphile_worker.add_job($2, json_build_object('id', id), queue_name => queue_name,
+                                            run_at => next_attempt_at, job_key => id::text, max_attempts => $3))
+         from moved where next_attempt_at is not null`,
+      [JSON.stringify(rows), DELIVER_TASK, JOB_MAX_ATTEMPTS],
+    );
+    return items.map(() => undefined);
+  });
+  return (delivery, attempt) => record({ delivery, attempt });
 }
 
 /** Once an ordered delivery is through, its node's next event need not wait for its scheduled time. */

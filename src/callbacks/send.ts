@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import { Webhook } from 'standardwebhooks';
 
 const RESPONSE_LIMIT_BYTES = 4096;
@@ -23,47 +25,48 @@ export async function sendSigned(request: {
   const startedAt = performance.now();
   const timestamp = new Date();
   const signature = new Webhook(request.secret).sign(request.messageId, timestamp, request.body);
+  const headers = {
+    ...request.headers,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(request.body)),
+    'user-agent': 'Paygraph-Callbacks/1',
+    'webhook-id': request.messageId,
+    'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+    'webhook-signature': signature,
+  };
   try {
-    const response = await fetch(request.url, {
-      method: 'POST',
-      headers: {
-        ...request.headers,
-        'content-type': 'application/json',
-        'user-agent': 'Paygraph-Callbacks/1',
-        'webhook-id': request.messageId,
-        'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-        'webhook-signature': signature,
-      },
-      body: request.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(request.timeoutMs),
-    });
-    const response4k = await readPrefix(response);
-    return {
-      status: response.status,
-      retryAfter: response.headers.get('retry-after'),
-      response: response4k,
-      error: null,
-      durationMs: Math.round(performance.now() - startedAt),
-    };
+    const response = await post(request.url, headers, request.body, request.timeoutMs);
+    return { ...response, error: null, durationMs: Math.round(performance.now() - startedAt) };
   } catch (error) {
-    const err = error as Error & { cause?: { code?: string } };
-    const reason = err.name === 'TimeoutError' ? `timed out after ${request.timeoutMs} ms` : (err.cause?.code ?? err.message);
+    const err = error as Error & { code?: string };
+    const reason = err.name === 'TimeoutError' || err.name === 'AbortError' ? `timed out after ${request.timeoutMs} ms` : (err.code ?? err.message);
     return { retryAfter: null, response: null, error: reason, durationMs: Math.round(performance.now() - startedAt) };
   }
 }
 
-async function readPrefix(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (size < RESPONSE_LIMIT_BYTES) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  await reader.cancel().catch(() => undefined);
-  return Buffer.concat(chunks).subarray(0, RESPONSE_LIMIT_BYTES).toString('utf8');
+// node:http rather than fetch: no web-stream machinery per request, and keep-alive connections are
+// reused across deliveries by Node's global agents.
+function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number) {
+  const target = new URL(url);
+  const send = target.protocol === 'https:' ? https.request : http.request;
+  return new Promise<{ status: number; retryAfter: string | null; response: string }>((resolve, reject) => {
+    const req = send(target, { method: 'POST', headers, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        if (size < RESPONSE_LIMIT_BYTES) chunks.push(chunk);
+        size += chunk.length;
+      });
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          retryAfter: (res.headers['retry-after'] as string | undefined) ?? null,
+          response: Buffer.concat(chunks).subarray(0, RESPONSE_LIMIT_BYTES).toString('utf8'),
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
