@@ -1,22 +1,36 @@
 import { createServer } from 'node:http';
 import { serve } from 'micro';
-import chargeCustomer from './charge-customer/index.js';
-import createCustomer from './create-customer/index.js';
+import { chargeCustomerHandler } from './charge-customer/index.js';
+import { createCustomerHandler } from './create-customer/index.js';
+import { depsFromEnv, loadServiceEnv, SERVICES, type ServiceName } from './lib/service-env.js';
 
-/** `npm run service:<name>`: one service alone, configured from its environment. */
-const services = { 'create-customer': createCustomer, 'charge-customer': chargeCustomer };
-const name = process.argv[2] as keyof typeof services;
-if (!services[name]) {
-  console.error(`Usage: tsx services/run.ts <${Object.keys(services).join('|')}>`);
+/** `npm run service:<name>`: one service alone on PORT, configured from its environment (see service-env.ts). */
+const handlers = { 'create-customer': createCustomerHandler, 'charge-customer': chargeCustomerHandler };
+const name = process.argv[2];
+if (!name || !(name in SERVICES)) {
+  console.error(`Usage: tsx services/run.ts <${Object.keys(SERVICES).join('|')}>`);
   process.exit(2);
 }
+const service = name as ServiceName;
+
+let config: ReturnType<typeof loadServiceEnv>;
 try {
-  const { port, handler } = services[name]();
-  const server = createServer(serve(handler)).listen(port, () => console.log(JSON.stringify({ service: name, port, msg: 'listening' })));
-  const stop = () => server.close(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  // Configuration is checked before listening, so a misconfigured service refuses to start.
+  config = loadServiceEnv(service);
 } catch (error) {
-  console.error(`${name} cannot start: ${(error as Error).message}`);
+  console.error(`${service} cannot start:\n${(error as Error).message}`);
   process.exit(1);
 }
+const deps = depsFromEnv(config);
+const server = createServer(serve(handlers[service](deps)));
+server.once('error', (error) => {
+  console.error(`${service} cannot listen on port ${config.port}: ${error.message}`);
+  process.exit(1);
+});
+server.listen(config.port, () => deps.logger.info({ port: config.port, stripe: config.stripeApiUrl ?? 'api.stripe.com' }, 'listening'));
+const stop = () => {
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

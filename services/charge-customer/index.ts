@@ -1,20 +1,22 @@
-import type { Logger } from 'pino';
 import { createError } from 'micro';
+import { z } from 'zod';
+import { cardProblem, type CardProblem } from '../lib/card-errors.js';
 import { callbackService, type Outcome } from '../lib/callback-service.js';
-import { paygraphClient, type Paygraph } from '../lib/paygraph-client.js';
-import { loadServiceEnv } from '../lib/service-env.js';
-import { createStripe, isCardProblem, type Stripe } from '../lib/stripe-client.js';
+import { lazyHandler } from '../lib/lazy-handler.js';
+import { depsFromEnv, loadServiceEnv, type ServiceDeps } from '../lib/service-env.js';
+import { expectStripeObject, Stripe } from '../lib/stripe-client.js';
 import { findChargeForPurchase } from './find-charge.js';
 
-/** The payload of `chargePurchase` in callbacks.yml. */
-interface NewPurchase {
-  id: string;
-  amount: number;
-  currency: string;
-  description: string;
-  isPaid: boolean;
-  user: { id: string; stripeId: string | null };
-}
+/** `chargePurchase` in callbacks.yml: { createdNode { id amount currency description isPaid user { id stripeId } } } */
+const newPurchase = z.object({
+  id: z.string().min(1),
+  amount: z.number().int().positive(),
+  currency: z.string().length(3),
+  description: z.string(),
+  isPaid: z.boolean(),
+  user: z.object({ id: z.string().min(1), stripeId: z.string().nullable() }),
+});
+type NewPurchase = z.infer<typeof newPurchase>;
 
 const SETTLE = `mutation($id: ID!, $chargeId: String!) {
   updatePurchase(id: $id, isPaid: true, status: PAID, stripeChargeId: $chargeId) { id } }`;
@@ -22,59 +24,58 @@ const FAIL = `mutation($id: ID!, $code: String!, $message: String!) {
   updatePurchase(id: $id, status: FAILED, failureCode: $code, failureMessage: $message) { id } }`;
 
 /**
- * On Purchase.created: charges the user's Stripe customer once, whatever happens, and settles the
- * purchase. The idempotency key is the purchase id; past Stripe's 24 hours of key memory, an existing
- * charge carrying the purchase id in its metadata is found and reused instead.
+ * On Purchase.created: charges the user's Stripe customer, never twice for one purchase, and settles
+ * the purchase PAID with the charge, or FAILED with Stripe's reason when the card is declined.
  */
-export function chargeCustomerHandler(deps: { stripe: Stripe; paygraph: Paygraph; signingSecret: string; logger?: Logger }) {
+export function chargeCustomerHandler(deps: ServiceDeps) {
   const { stripe, paygraph } = deps;
-  return callbackService<NewPurchase>({
+  return callbackService({
     name: 'charge-customer',
     signingSecret: deps.signingSecret,
     logger: deps.logger,
-    async handle({ data, event }): Promise<Outcome> {
-      const purchase = data.createdNode;
-      if (!purchase) return { status: 200, body: { skipped: 'the purchase no longer exists' } };
+    node: newPurchase,
+    async handle(purchase, event): Promise<Outcome> {
       if (purchase.isPaid) return { status: 200, body: { skipped: 'already paid' } };
-      const customer = purchase.user.stripeId;
-      // 409 is retried: the customer is being created by create-customer and will be there soon.
-      if (!customer) throw createError(409, 'The user has no Stripe customer yet', new Error('no stripeId'));
+      const customerId = purchase.user.stripeId;
+      // Retried (409): create-customer is making the customer, and the next delivery reads it fresh.
+      if (!customerId) throw createError(409, 'The user has no Stripe customer yet; retry once their card is added', new Error('no stripeId'));
       try {
         const charge =
-          (await findChargeForPurchase(stripe, purchase.id, new Date(event.createdAt))) ??
-          (await stripe.charges.create(
-            {
-              amount: purchase.amount,
-              currency: purchase.currency,
-              customer,
-              description: `Paygraph purchase ${purchase.id}: ${purchase.description}`.slice(0, 1000),
-              metadata: { purchaseId: purchase.id, userId: purchase.user.id },
-            },
-            { idempotencyKey: `charge:${purchase.id}` },
-          ));
-        if (charge.status === 'failed') {
-          await paygraph(FAIL, { id: purchase.id, code: charge.failure_code ?? 'charge_failed', message: charge.failure_message ?? 'The charge failed' });
-          return { status: 200, body: { failed: purchase.id, charge: charge.id } };
-        }
+          (await findChargeForPurchase(stripe, purchase.id, new Date(event.createdAt))) ?? (await createCharge(stripe, purchase, customerId));
+        if (charge.status !== 'succeeded') throw createError(409, `Charge ${charge.id} is ${charge.status}; retry once it settles`, new Error(charge.status));
         await paygraph(SETTLE, { id: purchase.id, chargeId: charge.id });
         return { status: 200, body: { paid: purchase.id, charge: charge.id } };
       } catch (error) {
-        if (!isCardProblem(error)) throw error;
-        await paygraph(FAIL, { id: purchase.id, code: error.code ?? error.type, message: error.message });
-        return { status: 200, body: { declined: purchase.id, reason: error.code } };
+        const problem = refusal(error);
+        if (!problem) throw error;
+        await paygraph(FAIL, { id: purchase.id, code: problem.code, message: problem.message });
+        return { status: 200, body: { failed: purchase.id, reason: problem.code } };
       }
     },
   });
 }
 
-export default function handlerFromEnv(env: NodeJS.ProcessEnv = process.env) {
-  const config = loadServiceEnv('CHARGE_CUSTOMER_TOKEN', 4002, env);
-  return {
-    port: config.PORT,
-    handler: chargeCustomerHandler({
-      stripe: createStripe(config.stripeSecretKey, config.STRIPE_API_URL),
-      paygraph: paygraphClient(config.PAYGRAPH_API_URL, config.accessToken),
-      signingSecret: config.CALLBACK_SIGNING_SECRET,
-    }),
-  };
+/** The one charge for a purchase: the idempotency key makes concurrent and repeated attempts the same request. */
+async function createCharge(stripe: Stripe, purchase: NewPurchase, customerId: string): Promise<Stripe.Charge> {
+  const charge = await stripe.charges.create(
+    {
+      amount: purchase.amount,
+      currency: purchase.currency,
+      customer: customerId,
+      description: `Paygraph purchase ${purchase.id}: ${purchase.description}`,
+      metadata: { purchaseId: purchase.id, userId: purchase.user.id },
+    },
+    { idempotencyKey: `charge:${purchase.id}` },
+  );
+  return expectStripeObject(charge, 'charge');
 }
+
+/** Stripe refused the card, or the purchase itself (an amount under its minimum, an unknown currency): final either way. */
+function refusal(error: unknown): CardProblem | null {
+  const aboutPurchase =
+    error instanceof Stripe.errors.StripeInvalidRequestError && (error.param === 'amount' || error.param === 'currency');
+  return aboutPurchase ? { code: error.code ?? error.type, message: error.message } : cardProblem(error);
+}
+
+/** micro's convention: the default export is the handler, configured from the environment. */
+export default lazyHandler(() => chargeCustomerHandler(depsFromEnv(loadServiceEnv('charge-customer'))));

@@ -1,65 +1,85 @@
-import type { Logger } from 'pino';
+import { z } from 'zod';
+import { cardProblem } from '../lib/card-errors.js';
 import { callbackService, type Outcome } from '../lib/callback-service.js';
-import { paygraphClient, type Paygraph } from '../lib/paygraph-client.js';
-import { loadServiceEnv } from '../lib/service-env.js';
-import { createStripe, isCardProblem, type Stripe } from '../lib/stripe-client.js';
+import { lazyHandler } from '../lib/lazy-handler.js';
+import { depsFromEnv, loadServiceEnv, type ServiceDeps } from '../lib/service-env.js';
+import { expectStripeObject, type Stripe } from '../lib/stripe-client.js';
 
-/** The payload of `createStripeCustomer` in callbacks.yml. */
-interface NewCardDetails {
-  id: string;
-  cardToken: string;
-  user: { id: string; email: string; name: string; stripeId: string | null };
-}
+/** `createStripeCustomer` in callbacks.yml: { createdNode { id cardToken user { id email name stripeId } } } */
+const newCardDetails = z.object({
+  id: z.string().min(1),
+  cardToken: z.string().min(1),
+  user: z.object({ id: z.string().min(1), email: z.string(), name: z.string(), stripeId: z.string().nullable() }),
+});
+type NewCardDetails = z.infer<typeof newCardDetails>;
 
 const SET_STRIPE_ID = 'mutation($id: ID!, $stripeId: String!) { updateUser(id: $id, stripeId: $stripeId) { id } }';
 const SET_CARD_STATUS = `mutation($id: ID!, $status: CardStatus!, $code: String, $message: String) {
   updateCardDetails(id: $id, status: $status, failureCode: $code, failureMessage: $message) { id } }`;
 
 /**
- * On CardDetails.created: makes sure the user has a Stripe customer, attaches the card as its
- * default source, and writes `stripeId` back. A card Stripe refuses marks the card details REJECTED.
+ * On CardDetails.created: a user's first card creates their Stripe customer with it (stripeId is
+ * written back), a later card is attached to that customer and made its default; either way the
+ * card details become ACTIVE. A card Stripe refuses makes them REJECTED, with Stripe's reason.
  */
-export function createCustomerHandler(deps: { stripe: Stripe; paygraph: Paygraph; signingSecret: string; logger?: Logger }) {
+export function createCustomerHandler(deps: ServiceDeps) {
   const { stripe, paygraph } = deps;
-  return callbackService<NewCardDetails>({
+  return callbackService({
     name: 'create-customer',
     signingSecret: deps.signingSecret,
     logger: deps.logger,
-    async handle({ data }): Promise<Outcome> {
-      const card = data.createdNode;
-      if (!card) return { status: 200, body: { skipped: 'the card details no longer exist' } };
-      const { user } = card;
+    node: newCardDetails,
+    async handle(card): Promise<Outcome> {
       try {
-        // Keyed by user: two cards added at once still make one customer.
-        const customerId =
-          user.stripeId ??
-          (await stripe.customers.create(
-            { email: user.email, name: user.name, metadata: { userId: user.id } },
-            { idempotencyKey: `customer:${user.id}` },
-          )).id;
-        const source = await stripe.customers.createSource(customerId, { source: card.cardToken }, { idempotencyKey: `card:${card.id}` });
-        await stripe.customers.update(customerId, { default_source: source.id });
-        if (user.stripeId !== customerId) await paygraph(SET_STRIPE_ID, { id: user.id, stripeId: customerId });
+        const { customerId, created } = card.user.stripeId
+          ? { customerId: await attachCard(stripe, card.user.stripeId, card), created: false }
+          : { customerId: await createCustomer(stripe, card), created: true };
+        // stripeId first: ACTIVE promises a card that can be charged, which needs the customer known.
+        if (created) await paygraph(SET_STRIPE_ID, { id: card.user.id, stripeId: customerId });
         await paygraph(SET_CARD_STATUS, { id: card.id, status: 'ACTIVE' });
-        return { status: 200, body: { customer: customerId, card: card.id } };
+        return { status: 200, body: { active: card.id, customer: customerId } };
       } catch (error) {
-        if (!isCardProblem(error)) throw error;
-        await paygraph(SET_CARD_STATUS, { id: card.id, status: 'REJECTED', code: error.code ?? error.type, message: error.message });
-        return { status: 200, body: { rejected: card.id, reason: error.code } };
+        const problem = cardProblem(error);
+        if (!problem) throw error;
+        await paygraph(SET_CARD_STATUS, { id: card.id, status: 'REJECTED', code: problem.code, message: problem.message });
+        return { status: 200, body: { rejected: card.id, reason: problem.code } };
       }
     },
   });
 }
 
-/** `micro services/create-customer` style: the handler, configured from the environment. */
-export default function handlerFromEnv(env: NodeJS.ProcessEnv = process.env) {
-  const config = loadServiceEnv('CREATE_CUSTOMER_TOKEN', 4001, env);
-  return {
-    port: config.PORT,
-    handler: createCustomerHandler({
-      stripe: createStripe(config.stripeSecretKey, config.STRIPE_API_URL),
-      paygraph: paygraphClient(config.PAYGRAPH_API_URL, config.accessToken),
-      signingSecret: config.CALLBACK_SIGNING_SECRET,
-    }),
-  };
+/**
+ * The customer with the card as its source, as in the Graphcool tutorial. Keyed by the card
+ * details, so a redelivery within Stripe's 24 hours of key memory returns the same customer.
+ */
+async function createCustomer(stripe: Stripe, card: NewCardDetails): Promise<string> {
+  const customer = await stripe.customers.create(
+    {
+      email: card.user.email,
+      name: card.user.name,
+      source: card.cardToken,
+      // cardDetailsId marks the card this customer was created with (see attachCard).
+      metadata: { userId: card.user.id, cardDetailsId: card.id },
+    },
+    { idempotencyKey: `create-customer:${card.id}` },
+  );
+  return expectStripeObject(customer, 'customer').id;
 }
+
+/** A further card: attached to the user's customer and made its default source. */
+async function attachCard(stripe: Stripe, customerId: string, card: NewCardDetails): Promise<string> {
+  // A redelivery after stripeId was written but before ACTIVE was: the customer was created with
+  // this very card, and a card token cannot be used twice.
+  const customer = await stripe.customers.retrieve(customerId);
+  if (!customer.deleted && customer.metadata?.cardDetailsId === card.id) return customerId;
+  const source = expectStripeObject(
+    await stripe.customers.createSource(customerId, { source: card.cardToken }, { idempotencyKey: `attach-card:${card.id}` }),
+    'card',
+    'source',
+  );
+  await stripe.customers.update(customerId, { default_source: source.id }, { idempotencyKey: `default-card:${card.id}` });
+  return customerId;
+}
+
+/** micro's convention: the default export is the handler, configured from the environment. */
+export default lazyHandler(() => createCustomerHandler(depsFromEnv(loadServiceEnv('create-customer'))));

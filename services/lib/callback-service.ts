@@ -1,57 +1,46 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { send, type RequestHandler } from 'micro';
 import { pino, type Logger } from 'pino';
-import Stripe from 'stripe';
-import { PaygraphUnavailableError } from './paygraph-client.js';
-import { verifyCallback, type Callback } from './verify-callback.js';
+import type { z } from 'zod';
+import { errorToStatus } from './errors-to-status.js';
+import { verifyCallback, type CallbackEvent } from './verify-callback.js';
 
+/** What a service answers when its work is done; failures are thrown and become a status in one place. */
 export interface Outcome {
   status: number;
   body: Record<string, unknown>;
 }
 
 /**
- * A service is one handler: verify the callback, then do its work. Every failure becomes a status
- * code here, in one place, and the status decides what the callbacks engine does next:
- * 2xx done; 409, 429 and 5xx retried later with backoff; other 4xx never retried.
+ * A service is one micro handler: verify the signed callback before anything else, do the work on
+ * the node, answer. Every thrown failure goes through errorToStatus; responses never carry a stack.
  */
 export function callbackService<Node>(options: {
   name: string;
   signingSecret: string;
+  /** The shape of `createdNode`, as the service's payload in callbacks.yml selects it. */
+  node: z.ZodType<Node>;
   logger?: Logger;
-  handle: (callback: Callback<Node>) => Promise<Outcome>;
+  handle: (node: Node, event: CallbackEvent) => Promise<Outcome>;
 }): RequestHandler {
   const logger = options.logger ?? pino({ name: options.name });
   return async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'POST') return send(res, 405, { error: 'POST a signed callback' });
-    let callback: Callback<Node> | undefined;
+    let event: CallbackEvent | undefined;
     try {
-      callback = await verifyCallback<Node>(req, options.signingSecret);
-      const outcome = await options.handle(callback);
-      logger.info({ event: callback.event, status: outcome.status, ...outcome.body }, 'callback handled');
+      const callback = await verifyCallback(req, options.signingSecret, options.node);
+      event = callback.event;
+      const node = callback.data.createdNode;
+      // The payload is read at delivery time: a node deleted since has nothing left to do.
+      const outcome = node ? await options.handle(node, event) : { status: 200, body: { skipped: 'the node no longer exists' } };
+      logger.info({ event, status: outcome.status, ...outcome.body }, 'callback handled');
       return send(res, outcome.status, outcome.body);
     } catch (error) {
-      const status = statusFor(error);
-      const message = error instanceof Error ? error.message : 'unexpected failure';
-      logger[status >= 500 ? 'error' : 'warn']({ err: error, event: callback?.event, status }, message);
-      return send(res, status, { error: status === 500 ? 'internal error' : message });
+      const { status, message } = errorToStatus(error);
+      // Expected trouble (Stripe or the API away, a bad signature) is one line; the unexpected gets its stack.
+      if (status === 500) logger.error({ err: error, event, status }, message);
+      else logger.warn({ event, status }, message);
+      return send(res, status, { error: message });
     }
   };
-}
-
-function statusFor(error: unknown): number {
-  const statusCode = (error as { statusCode?: number }).statusCode;
-  if (!(error instanceof Stripe.errors.StripeError) && typeof statusCode === 'number') return statusCode;
-  if (error instanceof PaygraphUnavailableError) return 503;
-  if (
-    error instanceof Stripe.errors.StripeConnectionError ||
-    error instanceof Stripe.errors.StripeAPIError ||
-    error instanceof Stripe.errors.StripeRateLimitError ||
-    error instanceof Stripe.errors.StripeIdempotencyError ||
-    (error instanceof Stripe.errors.StripeError && (error.statusCode ?? 500) >= 500)
-  ) {
-    return 503;
-  }
-  // Anything else, a refused write-back (wrong token or scope) among them, is retried once fixed.
-  return 500;
 }

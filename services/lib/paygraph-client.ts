@@ -1,33 +1,52 @@
-/** A failure worth retrying later: the API was unreachable or answered 5xx. */
+/** The API could not answer (unreachable, timed out, 5xx, 429, an internal error): worth retrying later. */
 export class PaygraphUnavailableError extends Error {}
 
-/** The API refused the operation; `code` is its stable extensions.code. */
+/**
+ * The API answered and refused; `code` is the stable `extensions.code` (UNAUTHENTICATED, FORBIDDEN,
+ * NOT_FOUND, BAD_USER_INPUT, CONFLICT), or HTTP_<status> when a 4xx came without a GraphQL body.
+ */
 export class PaygraphRefusedError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(`Paygraph refused: ${code}: ${message}`);
   }
 }
 
 export type Paygraph = <T>(query: string, variables: Record<string, unknown>) => Promise<T>;
 
-/** A GraphQL client that acts as the service, with its own access token and nothing more. */
-export function paygraphClient(url: string, accessToken: string): Paygraph {
+interface GraphQLResponse<T> {
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+/** A GraphQL client that acts as one service, with its own access token (`pgt_...`) and nothing more. */
+export function paygraphClient(url: string, accessToken: string, timeoutMs = 10_000): Paygraph {
   return async <T>(query: string, variables: Record<string, unknown>) => {
     let response: Response;
+    let body: GraphQLResponse<T> | undefined;
     try {
       response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${accessToken}` },
         body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
+      body = (await response.json().catch(() => undefined)) as GraphQLResponse<T> | undefined;
     } catch (error) {
       throw new PaygraphUnavailableError(`Paygraph API unreachable: ${(error as Error).message}`);
     }
-    if (response.status >= 500) throw new PaygraphUnavailableError(`Paygraph API answered ${response.status}`);
-    const body = (await response.json()) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
-    const [error] = body.errors ?? [];
-    if (error) throw new PaygraphRefusedError(error.extensions?.code ?? 'UNKNOWN', error.message);
-    return body.data as T;
+    if (response.status >= 500 || response.status === 429) throw new PaygraphUnavailableError(`Paygraph API answered ${response.status}`);
+    const [error] = body?.errors ?? [];
+    if (error) {
+      const code = error.extensions?.code;
+      // A masked internal error (the database away, say) is the API's trouble, not a refusal.
+      if (!code || code === 'INTERNAL_SERVER_ERROR') throw new PaygraphUnavailableError(`Paygraph API failed: ${error.message}`);
+      throw new PaygraphRefusedError(code, error.message);
+    }
+    if (!response.ok) throw new PaygraphRefusedError(`HTTP_${response.status}`, `Paygraph API answered ${response.status}`);
+    if (!body?.data) throw new PaygraphUnavailableError('Paygraph API answered without data');
+    return body.data;
   };
 }

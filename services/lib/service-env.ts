@@ -1,27 +1,97 @@
+import { pino, type Logger } from 'pino';
+import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
+import { paygraphClient, type Paygraph } from './paygraph-client.js';
+import { createStripe, type Stripe } from './stripe-client.js';
 
-/** What a service reads from its environment; `tokenVariable` names its own access token. */
-export function loadServiceEnv(tokenVariable: string, defaultPort: number, env: NodeJS.ProcessEnv = process.env) {
+/** Each service, its default port and the variable holding its own Paygraph access token. */
+export const SERVICES = {
+  'create-customer': { defaultPort: 4001, tokenVariable: 'CREATE_CUSTOMER_TOKEN' },
+  'charge-customer': { defaultPort: 4002, tokenVariable: 'CHARGE_CUSTOMER_TOKEN' },
+} as const;
+
+export type ServiceName = keyof typeof SERVICES;
+
+/** What every handler is built from; tests and the in-process launcher pass their own. */
+export interface ServiceDeps {
+  stripe: Stripe;
+  paygraph: Paygraph;
+  signingSecret: string;
+  logger?: Logger;
+}
+
+const signingSecret = z
+  .string({ error: 'CALLBACK_SIGNING_SECRET is required (the whsec_ secret Paygraph signs callbacks with)' })
+  .startsWith('whsec_', 'CALLBACK_SIGNING_SECRET must be a whsec_ secret')
+  .refine(isUsableSecret, 'CALLBACK_SIGNING_SECRET is not whsec_ followed by base64');
+
+/** Every environment variable a service reads, parsed and defaulted here and nowhere else. */
+export function loadServiceEnv(service: ServiceName, env: NodeJS.ProcessEnv = process.env) {
+  const { defaultPort, tokenVariable } = SERVICES[service];
   const schema = z.object({
     NODE_ENV: z.string().default('development'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(defaultPort),
-    CALLBACK_SIGNING_SECRET: z.string().startsWith('whsec_', 'CALLBACK_SIGNING_SECRET must be a whsec_ secret'),
-    PAYGRAPH_API_URL: z.string().url().default('http://localhost:4000/graphql'),
+    PORT: z.coerce.number().int().min(0).max(65_535).default(defaultPort),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    CALLBACK_SIGNING_SECRET: signingSecret,
+    PAYGRAPH_API_URL: z.url().default('http://localhost:4000/graphql'),
+    accessToken: z
+      .string({ error: `${tokenVariable} is required: a Paygraph access token for this service (npm run token)` })
+      .startsWith('pgt_', `${tokenVariable} must be a Paygraph access token (pgt_...)`),
     STRIPE_SECRET_KEY: z.string().min(1).optional(),
-    STRIPE_API_URL: z.string().url().optional(),
+    STRIPE_API_URL: z.url().optional(),
   });
-  const token = z.string().startsWith('pgt_', `${tokenVariable} must be a Paygraph access token (npm run token)`);
-  const parsed = schema.extend({ accessToken: token }).safeParse({ ...env, accessToken: env[tokenVariable] });
+  const parsed = schema.safeParse({ ...env, accessToken: env[tokenVariable] });
   if (!parsed.success) {
-    throw new Error(parsed.error.issues.map((issue) => issue.message).join('\n'));
+    const name = (path: PropertyKey[]) => (path[0] === 'accessToken' ? tokenVariable : String(path[0]));
+    const line = (issue: z.core.$ZodIssue) => (issue.message.startsWith(name(issue.path)) ? issue.message : `${name(issue.path)}: ${issue.message}`);
+    throw new Error(parsed.error.issues.map(line).join('\n'));
   }
   const values = parsed.data;
-  if (!values.STRIPE_SECRET_KEY) {
+  const stripeSecretKey = values.STRIPE_SECRET_KEY ?? stripeKeyForDevelopment(values.NODE_ENV, values.STRIPE_API_URL);
+  return {
+    service,
+    port: values.PORT,
+    logLevel: values.LOG_LEVEL,
+    signingSecret: values.CALLBACK_SIGNING_SECRET,
+    paygraphApiUrl: values.PAYGRAPH_API_URL,
+    accessToken: values.accessToken,
+    stripeSecretKey,
+    stripeApiUrl: values.STRIPE_API_URL,
+  };
+}
+
+export type ServiceEnv = ReturnType<typeof loadServiceEnv>;
+
+/** The clients a handler needs, made once from the environment. */
+export function depsFromEnv(config: ServiceEnv): Required<ServiceDeps> {
+  return {
+    stripe: createStripe(config.stripeSecretKey, config.stripeApiUrl),
+    paygraph: paygraphClient(config.paygraphApiUrl, config.accessToken),
+    signingSecret: config.signingSecret,
+    logger: pino({ name: config.service, level: config.logLevel }),
+  };
+}
+
+// A Stripe-compatible stand-in ignores the key, so in development STRIPE_API_URL alone is enough;
+// production never runs without a real key.
+function stripeKeyForDevelopment(nodeEnv: string, stripeApiUrl: string | undefined): string {
+  if (nodeEnv === 'production') {
+    throw new Error('STRIPE_SECRET_KEY is required in production: refusing to start without a Stripe key');
+  }
+  if (!stripeApiUrl) {
     throw new Error(
-      values.NODE_ENV === 'production'
-        ? 'STRIPE_SECRET_KEY is required in production'
-        : 'STRIPE_SECRET_KEY is not set: use an sk_test_ key, or run `npm start`, which starts a local Stripe-compatible server',
+      'STRIPE_SECRET_KEY is not set: use an sk_test_ key, or point STRIPE_API_URL at a Stripe-compatible server ' +
+        '(`npm start` runs one for you)',
     );
   }
-  return { ...values, stripeSecretKey: values.STRIPE_SECRET_KEY };
+  return 'sk_test_paygraph_local';
+}
+
+function isUsableSecret(secret: string): boolean {
+  try {
+    new Webhook(secret);
+    return true;
+  } catch {
+    return false;
+  }
 }

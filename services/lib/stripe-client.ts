@@ -1,28 +1,36 @@
 import Stripe from 'stripe';
 
 /**
- * The Stripe SDK, created once per service with its pinned API version. STRIPE_API_URL points it at
- * any Stripe-compatible server (the local stand-in that `npm start` runs when there is no key).
+ * The Stripe SDK, created once per service, pinned to the API version this SDK release was built
+ * for so a Stripe account upgrade cannot change response shapes under us. `apiUrl`
+ * (STRIPE_API_URL) points it at any Stripe-compatible server, such as the local stand-in.
  */
 export function createStripe(secretKey: string, apiUrl?: string): Stripe {
   const server = apiUrl ? new URL(apiUrl) : null;
   return new Stripe(secretKey, {
-    appInfo: { name: 'paygraph', url: 'https://github.com/paygraph' },
-    // One quick retry; anything longer is the callbacks engine's job, with its backoff.
+    apiVersion: Stripe.API_VERSION,
+    appInfo: { name: 'paygraph' },
+    // One quick retry (the SDK adds an idempotency key to it); anything longer is the callbacks
+    // engine's job, with its backoff, so a service answers fast.
     maxNetworkRetries: 1,
     timeout: 10_000,
-    ...(server
-      ? { host: server.hostname, port: Number(server.port || (server.protocol === 'https:' ? 443 : 80)), protocol: server.protocol.replace(':', '') as 'http' | 'https' }
-      : {}),
+    ...(server && {
+      host: server.hostname,
+      port: Number(server.port || (server.protocol === 'https:' ? 443 : 80)),
+      protocol: server.protocol === 'http:' ? ('http' as const) : ('https' as const),
+    }),
   });
 }
 
-/** Errors that say the card itself is no good: final, never retried. */
-export function isCardProblem(error: unknown): error is Stripe.errors.StripeError {
-  if (!(error instanceof Stripe.errors.StripeError)) return false;
-  if (error.type === 'StripeCardError') return true;
-  // A token that does not exist or was already used is as final as a declined card.
-  return error.type === 'StripeInvalidRequestError' && ['resource_missing', 'token_already_used'].includes(error.code ?? '');
+/**
+ * The SDK takes any JSON without an `error` field as success, whatever the status: a Stripe-compatible
+ * server's crash page would pass for a customer with no id. Stripe never does this; a stand-in can.
+ */
+export function expectStripeObject<T extends { id: string; object: string }>(value: T, ...objects: T['object'][]): T {
+  if (typeof value?.id !== 'string' || !objects.includes(value.object)) {
+    throw new Stripe.errors.StripeAPIError({ message: `Stripe answered without a ${objects.join(' or ')}`, type: 'api_error' });
+  }
+  return value;
 }
 
-export type { Stripe };
+export { Stripe };

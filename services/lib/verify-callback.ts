@@ -1,31 +1,62 @@
 import type { IncomingMessage } from 'node:http';
 import { createError, text } from 'micro';
-import { Webhook } from 'standardwebhooks';
+import { Webhook, WebhookVerificationError } from 'standardwebhooks';
+import { z } from 'zod';
 
-/** The body of a Paygraph mutation callback (see callbacks.yml for each payload's selection). */
+/** What every Paygraph mutation callback carries besides its payload (see src/callbacks/deliver.ts). */
+const eventSchema = z.object({
+  /** The delivery id, also the `webhook-id` header: the same on every attempt of one delivery. */
+  id: z.string().min(1),
+  callback: z.string(),
+  trigger: z.string(),
+  nodeId: z.string(),
+  createdAt: z.iso.datetime(),
+  attempt: z.number().int().min(1),
+});
+
+export type CallbackEvent = z.infer<typeof eventSchema>;
+
 export interface Callback<Node> {
+  /** Read at delivery time, so null when the node was deleted before the callback went out. */
   data: { createdNode: Node | null };
-  event: { id: string; callback: string; trigger: string; nodeId: string; createdAt: string; attempt: number };
+  event: CallbackEvent;
 }
 
 /**
- * Verifies the Standard Webhooks signature on the raw body, before anything is parsed or done:
- * a missing, forged or stale (over 5 minutes) signature is a 401.
+ * Reads the raw body once and checks its Standard Webhooks signature before anything is parsed or
+ * done: a missing, forged or stale (over 5 minutes) signature is a 401. A signed body that is not the
+ * payload this service was configured for is a 400: callbacks.yml and the service disagree, and
+ * retrying will not help.
  */
-export async function verifyCallback<Node>(req: IncomingMessage, signingSecret: string): Promise<Callback<Node>> {
+export async function verifyCallback<Node>(req: IncomingMessage, signingSecret: string, node: z.ZodType<Node>): Promise<Callback<Node>> {
   const body = await text(req, { limit: '1mb' });
   try {
-    return new Webhook(signingSecret).verify(body, {
-      'webhook-id': header(req, 'webhook-id'),
-      'webhook-timestamp': header(req, 'webhook-timestamp'),
-      'webhook-signature': header(req, 'webhook-signature'),
-    }) as Callback<Node>;
+    new Webhook(signingSecret).verify(body, signatureHeaders(req), { jsonParse: false });
   } catch (error) {
-    throw createError(401, `Callback signature rejected: ${(error as Error).message}`, error as Error);
+    if (!(error instanceof WebhookVerificationError)) throw error;
+    throw createError(401, `Callback signature rejected: ${error.message}`, error);
   }
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (error) {
+    throw createError(400, 'Callback body is not JSON', error as Error);
+  }
+  const parsed = z.object({ data: z.object({ createdNode: node.nullable() }), event: eventSchema }).safeParse(json);
+  if (!parsed.success) {
+    throw createError(400, `Callback payload is not what this service expects: ${z.prettifyError(parsed.error)}`, parsed.error);
+  }
+  return parsed.data as Callback<Node>;
 }
 
-function header(req: IncomingMessage, name: string): string {
-  const value = req.headers[name];
-  return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
+function signatureHeaders(req: IncomingMessage): Record<string, string> {
+  const header = (name: string) => {
+    const value = req.headers[name];
+    return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
+  };
+  return {
+    'webhook-id': header('webhook-id'),
+    'webhook-timestamp': header('webhook-timestamp'),
+    'webhook-signature': header('webhook-signature'),
+  };
 }

@@ -1,0 +1,75 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { listen } from './listen.js';
+
+/**
+ * The services' way to the local Stripe stand-in, for tests: a forwarding proxy that a test can take
+ * down (connections reset, as when Stripe is unreachable) and bring back, and that answers as Stripe
+ * does where the stand-in crashes: for a card token it does not know, the stand-in throws (HTTP 500,
+ * "Unhandled source token"), while Stripe answers 400 resource_missing "No such token" on `source`.
+ */
+export async function startStripeGateway(standInUrl: string) {
+  const state = { down: false };
+  let gathering: { path: string; count: number; arrived: (() => void)[] } | null = null;
+
+  const server = await listen({ listener: (req, res) => void forward(req, res) });
+
+  /** Holds requests to `path` until `count` of them have arrived (5 s at most), then lets all through at once. */
+  async function gather(path: string) {
+    if (!gathering || gathering.path !== path) return;
+    const group = gathering;
+    const released = new Promise<void>((resolve) => group.arrived.push(resolve));
+    const releaseAll = () => {
+      if (gathering === group) gathering = null;
+      for (const release of group.arrived) release();
+    };
+    if (group.arrived.length === group.count) releaseAll();
+    const timer = setTimeout(releaseAll, 5_000);
+    await released;
+    clearTimeout(timer);
+  }
+
+  async function forward(req: IncomingMessage, res: ServerResponse) {
+    if (state.down) return void req.socket.destroy();
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(([name, value]) => typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name)),
+    ) as Record<string, string>;
+    if (req.method === 'POST') await gather(new URL(req.url ?? '/', standInUrl).pathname);
+    let upstream: Response;
+    try {
+      upstream = await fetch(new URL(req.url ?? '/', standInUrl), {
+        method: req.method,
+        headers,
+        body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+      });
+    } catch {
+      return void req.socket.destroy();
+    }
+    const body = await upstream.text();
+    const unknownToken = upstream.status === 500 ? /Unhandled source token '([^']*)'/.exec(body)?.[1] : undefined;
+    if (unknownToken !== undefined) {
+      const error = { type: 'invalid_request_error', code: 'resource_missing', param: 'source', message: `No such token: '${unknownToken}'` };
+      return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error }));
+    }
+    const passOn: Record<string, string> = {};
+    for (const name of ['content-type', 'request-id', 'idempotent-replayed', 'original-request']) {
+      const value = upstream.headers.get(name);
+      if (value !== null) passOn[name] = value;
+    }
+    res.writeHead(upstream.status, passOn).end(body);
+  }
+
+  return {
+    url: server.url.replace(/\/$/, ''),
+    /** While true, every connection is reset: Stripe is unreachable. */
+    set down(value: boolean) {
+      state.down = value;
+    },
+    /** The next `count` POSTs to `path` reach the stand-in together: truly concurrent requests. */
+    gatherNext(path: string, count: number) {
+      gathering = { path, count, arrived: [] };
+    },
+    close: server.close,
+  };
+}
