@@ -1,5 +1,7 @@
 import { Stripe } from '../lib/stripe-client.js';
 
+// Stripe remembers an idempotency key for 24 hours; an hour less, to be safe at the edge.
+const IDEMPOTENCY_MEMORY_MS = 23 * 3_600_000;
 // Listing is the fallback for servers without search; bounded, so a huge account cannot stall a callback.
 const LIST_LIMIT = 1_000;
 // Stripe's clock and ours may disagree a little; a charge is never older than its purchase by more.
@@ -11,18 +13,27 @@ const CLOCK_MARGIN_S = 3_600;
  * Stripe has forgotten the key, and search's own lag is covered by the key.
  */
 export async function findChargeForPurchase(stripe: Stripe, purchaseId: string, purchasedAt: Date): Promise<Stripe.Charge | null> {
-  const charges = (await searchCharges(stripe, purchaseId)) ?? (await listCharges(stripe, purchaseId, purchasedAt));
-  return charges.find((charge) => charge.status !== 'failed') ?? null;
+  let charges = await searchCharges(stripe, purchaseId);
+  // Without search, listing is O(charges): worth it only once the key may have been forgotten.
+  if (!charges && Date.now() - purchasedAt.getTime() >= IDEMPOTENCY_MEMORY_MS) {
+    charges = await listCharges(stripe, purchaseId, purchasedAt);
+  }
+  return charges?.find((charge) => charge.status !== 'failed') ?? null;
 }
+
+/** Servers found to have no search are not asked again. */
+const withoutSearch = new WeakSet<Stripe>();
 
 /** Stripe's search; null where the server has none (the local stand-in answers 404 for it). */
 async function searchCharges(stripe: Stripe, purchaseId: string): Promise<Stripe.Charge[] | null> {
+  if (withoutSearch.has(stripe)) return null;
   try {
     const quoted = purchaseId.replace(/[\\']/g, (character) => `\\${character}`);
     return (await stripe.charges.search({ query: `metadata['purchaseId']:'${quoted}'`, limit: 100 })).data;
   } catch (error) {
-    if (error instanceof Stripe.errors.StripeInvalidRequestError) return null;
-    throw error;
+    if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
+    if (error.statusCode === 404) withoutSearch.add(stripe);
+    return null;
   }
 }
 
