@@ -1,11 +1,11 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startPaygraph } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
+import { freePort } from '../src/free-port.js';
 import { startLocalStack } from '../src/local-stack.js';
 import { createLogger } from '../src/logger.js';
 import { percentile, round, SIGNING_SECRET } from './harness.js';
@@ -17,14 +17,6 @@ import { percentile, round, SIGNING_SECRET } from './harness.js';
 const SEQUENTIAL = Number(process.env.BENCH_E2E_PURCHASES ?? 200);
 const USERS = Number(process.env.BENCH_E2E_USERS ?? 50);
 const SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 10);
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'paygraph-bench-e2e-'));
 chmodSync(dataDir, 0o755); // initdb runs as the postgres user and must reach the data folder inside

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import net from 'node:net';
+import { freePort } from '../../src/free-port.js';
 import { setTimeout as delay } from 'node:timers/promises';
 
 const START_TIMEOUT_MS = 15_000;
@@ -18,7 +18,7 @@ export interface LocalStripe {
  * development and tests. Note: it listens on every interface, as its CLI offers no host setting.
  */
 export async function startLocalStripe(): Promise<LocalStripe> {
-  const port = await freeLoopbackPort();
+  const port = await freePort();
   const cli = createRequire(import.meta.url).resolve('stripe-stateful-mock/dist/cli.js');
   const child = spawn(process.execPath, [cli], {
     env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn' },
@@ -65,15 +65,4 @@ async function answers(url: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

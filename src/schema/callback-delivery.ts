@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CallbackSummary } from '../callbacks/admin.js';
 import { CallbackDeliveryStatus } from '../generated/prisma/enums.js';
 import { builder } from './builder.js';
 import { pageArgs, toPage } from './pagination.js';
@@ -8,15 +9,7 @@ const admin = { token: 'callbacks:admin' } as const;
 
 const DeliveryStatusEnum = builder.enumType(CallbackDeliveryStatus, { name: 'CallbackDeliveryStatus' });
 
-const CallbackRef = builder.objectRef<{
-  name: string;
-  trigger: string;
-  url: string;
-  enabled: boolean;
-  ordered: boolean;
-  maxAttempts: number;
-  timeoutMs: number;
-}>('Callback').implement({
+const CallbackRef = builder.objectRef<CallbackSummary>('Callback').implement({
   fields: (t) => ({
     name: t.exposeString('name'),
     trigger: t.exposeString('trigger'),

@@ -1,7 +1,7 @@
-import { createServer, type Server } from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { serve, type RequestHandler } from 'micro';
+import type { RequestHandler } from 'micro';
+import { listen } from '../../services/lib/test-support/listen.js';
 import { pino } from 'pino';
 import { chargeCustomerHandler } from '../../services/charge-customer/index.js';
 import { createCustomerHandler } from '../../services/create-customer/index.js';
@@ -9,18 +9,6 @@ import { startLocalStripe } from '../../services/lib/local-stripe.js';
 import { paygraphClient } from '../../services/lib/paygraph-client.js';
 import { createStripe, type Stripe } from '../../services/lib/stripe-client.js';
 import { TEST_SIGNING_SECRET, startTestPaygraph, type TestPaygraph } from './paygraph.js';
-
-export async function listen(handler: RequestHandler): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = createServer(serve(handler));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 /** The repository's own callbacks.yml, the services and a local Stripe: the whole workflow on loopback. */
 export async function startPaymentStack() {
