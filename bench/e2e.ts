@@ -64,6 +64,28 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000) {
   }
 }
 
+/** One query every 2 ms for every purchase still waiting, however many users wait at once. */
+const waiting = new Map<string, () => void>();
+let watching = false;
+async function watchPaid() {
+  if (watching) return;
+  watching = true;
+  while (waiting.size > 0) {
+    const { rows } = await reader.query<{ id: string }>('select id from "Purchase" where id = any($1) and "isPaid"', [[...waiting.keys()]]);
+    for (const { id } of rows) {
+      waiting.get(id)?.();
+      waiting.delete(id);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  watching = false;
+}
+const paid = (id: string) =>
+  new Promise<void>((resolve) => {
+    waiting.set(id, resolve);
+    void watchPaid();
+  });
+
 /** createPurchase, then the time until the row says paid. */
 async function purchaseToPaid(user: { id: string; token: string }): Promise<number> {
   const { createPurchase } = await graphql(
@@ -72,7 +94,7 @@ async function purchaseToPaid(user: { id: string; token: string }): Promise<numb
     user.token,
   );
   const returnedAt = performance.now();
-  await waitFor(async () => (await reader.query('select 1 from "Purchase" where id = $1 and "isPaid"', [createPurchase.id])).rowCount === 1);
+  await paid(createPurchase.id);
   return performance.now() - returnedAt;
 }
 
@@ -83,7 +105,7 @@ try {
   for (let i = 0; i < SEQUENTIAL; i++) latencies.push(await purchaseToPaid(first));
 
   const users = await Promise.all(Array.from({ length: USERS }, (_, i) => customer(i + 1)));
-  let paid = 0;
+  let paidCount = 0;
   const loaded: number[] = [];
   const startedAt = performance.now();
   const deadline = startedAt + SECONDS * 1000;
@@ -91,11 +113,11 @@ try {
     users.map(async (user) => {
       while (performance.now() < deadline) {
         loaded.push(await purchaseToPaid(user));
-        paid++;
+        paidCount++;
       }
     }),
   );
-  const throughput = paid / ((performance.now() - startedAt) / 1000);
+  const throughput = paidCount / ((performance.now() - startedAt) / 1000);
   console.log(`
 createPurchase returned -> paid, one at a time (${SEQUENTIAL} purchases)
   p50 ${round(percentile(latencies, 50))} ms   p99 ${round(percentile(latencies, 99))} ms   (target p50 < 100, p99 < 300)
