@@ -30,7 +30,12 @@ export async function startWorker({ deps, concurrency, staleLockMs }: WorkerOpti
       [DELIVER_TASK]: async (payload) => deliver((payload as { id: string }).id),
     },
     preset: {
-      worker: { localQueue: { size: concurrency + 1 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 },
+      worker: {
+        // Jobs wait locked in the local queue; they go back well before the sweeper would call them stale.
+        localQueue: { size: concurrency + 1, ttl: Math.min(300_000, Math.floor(staleLockMs / 2)) },
+        completeJobBatchDelay: 0,
+        failJobBatchDelay: 0,
+      },
     },
   });
   const sweeper = setInterval(() => {
