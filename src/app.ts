@@ -54,15 +54,16 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
   const stops: (() => Promise<void>)[] = [];
 
   if (options.roles.worker) {
+    const longestTimeout = Math.max(0, ...callbacks.map((callback) => callback.timeoutMs));
     const deps: DeliveryDeps = {
       pool,
       schema,
       systemContext: { db, identity: { kind: 'system' }, events, callbacks: admin, sessionTtlHours: 0 },
       callbacks: new Map(callbacks.map((callback) => [callback.name, callback])),
       retryPolicy: { baseDelayMs: config.CALLBACK_RETRY_BASE_MS },
+      leaseMs: longestTimeout + config.STALE_LOCK_GRACE_MS / 2,
       logger,
     };
-    const longestTimeout = Math.max(0, ...callbacks.map((callback) => callback.timeoutMs));
     const worker = await startWorker({
       deps,
       concurrency: config.WORKER_CONCURRENCY,

@@ -248,6 +248,25 @@ describe('mutation callbacks: delivery', () => {
     expect(rows[0].jobs).toBe(0);
   });
 
+  it('duplicated jobs for one delivery send it once', async () => {
+    const purchase = await app.db.$transaction(async (tx) => {
+      const row = await tx.purchase.create({ data: { amount: 5, description: 'signed', userId: user.userId } });
+      await app.events.record(tx, { model: 'Purchase', operation: 'created', node: row });
+      // Three more jobs for the same delivery, without a key, committed with it: all four start together.
+      await tx.$executeRaw`select graphile_worker.add_job('deliver-callback', json_build_object('id', id))
+                             from callback_delivery, generate_series(1, 3) where node_id = ${row.id}`;
+      return row;
+    });
+    await settled(purchase.id);
+    await eventually(
+      () => app.pool.query(`select count(*)::int as due from graphile_worker._private_jobs
+                             where payload->>'id' = (select id::text from callback_delivery where node_id = $1)
+                               and (run_at <= now() or locked_at is not null)`, [purchase.id]),
+      (result) => result.rows[0].due === 0,
+    );
+    expect(receiver.received.filter((r) => r.body.event.nodeId === purchase.id)).toHaveLength(1);
+  });
+
   it('exposes Prometheus metrics for deliveries, attempts and the queue', async () => {
     const text = await (await fetch(`${app.url}/metrics`)).text();
     expect(text).toMatch(/paygraph_callback_attempts_total\{callback="flaky",outcome="retry"\} 1/);

@@ -4,8 +4,9 @@ import type { Logger } from '../logger.js';
 import type { Context } from '../schema/context.js';
 import {
   attemptRecorder,
-  deliveryLoader,
+  deliveryClaimer,
   pendingPredecessor,
+  retryAfterLease,
   scheduleDelivery,
   wakeSuccessor,
   type AttemptRecord,
@@ -25,6 +26,8 @@ export interface DeliveryDeps {
   systemContext: Context;
   callbacks: ReadonlyMap<string, CallbackDefinition>;
   retryPolicy: RetryPolicy;
+  /** How long one attempt may hold its delivery: longer than any attempt, shorter than a dead worker's lock. */
+  leaseMs: number;
   logger: Logger;
 }
 
@@ -33,18 +36,18 @@ const PREDECESSOR_RECHECK_MS = 1_000;
 
 /** Returns the task: one attempt at one delivery; render the payload as the node is now, sign, POST, record. */
 export function deliveryTask(deps: DeliveryDeps): (deliveryId: string) => Promise<void> {
-  const store = { load: deliveryLoader(deps.pool), record: attemptRecorder(deps.pool) };
+  const store = { claim: deliveryClaimer(deps.pool, deps.leaseMs), record: attemptRecorder(deps.pool) };
   return (deliveryId) => deliverCallback(deliveryId, deps, store);
 }
 
 type Store = {
-  load: ReturnType<typeof deliveryLoader>;
+  claim: ReturnType<typeof deliveryClaimer>;
   record: (delivery: DeliveryRow, attempt: AttemptRecord) => Promise<void>;
 };
 
 async function deliverCallback(deliveryId: string, deps: DeliveryDeps, store: Store): Promise<void> {
-  const delivery = await store.load(deliveryId);
-  if (!delivery || delivery.status !== 'PENDING') return;
+  const delivery = await store.claim(deliveryId);
+  if (!delivery) return retryAfterLease(deps.pool, deliveryId);
   const callback = deps.callbacks.get(delivery.callback);
   const attempt = delivery.attempts + 1;
   const startedAt = new Date();

@@ -26,19 +26,41 @@ const JOB_MAX_ATTEMPTS = 5;
 export const queueNameFor = (delivery: Pick<DeliveryRow, 'ordered' | 'callback' | 'node_id'>) =>
   delivery.ordered ? `callback:${delivery.callback}:${delivery.node_id}` : null;
 
-/** Loads deliveries by id, many per query when many are asked for at once. */
-export function deliveryLoader(pool: Pool): (id: string) => Promise<DeliveryRow | undefined> {
+/**
+ * Claims pending deliveries for one attempt, many per query when many are asked for at once. A
+ * delivery another run holds (a job duplicated by a re-queue, say) or that is finished is not returned.
+ */
+export function deliveryClaimer(pool: Pool, leaseMs: number): (id: string) => Promise<DeliveryRow | undefined> {
   return createBatcher(async (ids: string[]) => {
     const { rows } = await pool.query<DeliveryRow>(
-      `select d.id, d.seq::text, d.callback, d.trigger, d.node_id, d.changed_fields, d.previous_values, d.status,
-              d.attempts, d.max_attempts, d.ordered, d.created_at,
-              (select s.enabled from callback_setting s where s.name = d.callback) as enabled_override
-         from callback_delivery d where d.id = any($1::uuid[])`,
-      [ids],
+      `update callback_delivery d set leased_until = now() + make_interval(secs => $2::float8 / 1000)
+        where d.id = any($1::uuid[]) and d.status = 'PENDING' and (d.leased_until is null or d.leased_until < now())
+        returning d.id, d.seq::text, d.callback, d.trigger, d.node_id, d.changed_fields, d.previous_values, d.status,
+                  d.attempts, d.max_attempts, d.ordered, d.created_at,
+                  (select s.enabled from callback_setting s where s.name = d.callback) as enabled_override`,
+      [ids, leaseMs],
     );
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id));
+    // One claim per row: if a batch asked for the same delivery twice, only the first asker gets it.
+    const claimed = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => {
+      const row = claimed.get(id);
+      claimed.delete(id);
+      return row;
+    });
   });
+}
+
+/**
+ * When a claim fails because another run holds the delivery, this run's job comes back when the
+ * lease ends: if that run died, the delivery is not left without a job.
+ */
+export async function retryAfterLease(pool: Pool, id: string): Promise<void> {
+  await pool.query(
+    `select graphile_worker.add_job($2, json_build_object('id', id), run_at => leased_until, job_key => id::text,
+              queue_name => case when ordered then 'callback:' || callback || ':' || node_id end, max_attempts => $3)
+       from callback_delivery where id = $1::uuid and status = 'PENDING' and leased_until >= now()`,
+    [id, DELIVER_TASK, JOB_MAX_ATTEMPTS],
+  );
 }
 
 /** For `ordered` callbacks: the earliest undelivered event of the same node, if any comes before this one. */
@@ -51,9 +73,11 @@ export async function pendingPredecessor(pool: Pool, delivery: DeliveryRow): Pro
   return rows[0];
 }
 
+/** Puts a claimed delivery back, untried, to run at `runAt`. */
 export async function scheduleDelivery(pool: Pool, delivery: DeliveryRow, runAt: Date): Promise<void> {
   await pool.query(
-    `select graphile_worker.add_job($1, json_build_object('id', $2::text), queue_name => $3, run_at => $4,
+    `with released as (update callback_delivery set leased_until = null where id = $2::uuid)
+     select graphile_worker.add_job($1, json_build_object('id', $2::text), queue_name => $3, run_at => $4,
                                     job_key => $2::text, max_attempts => $5)`,
     [DELIVER_TASK, delivery.id, queueNameFor(delivery), runAt, JOB_MAX_ATTEMPTS],
   );
@@ -109,7 +133,7 @@ export function attemptRecorder(pool: Pool): (delivery: DeliveryRow, attempt: At
        ), moved as (
          update callback_delivery d
             set attempts = i.attempt, status = i.status, next_attempt_at = i.next_attempt_at, payload = i.payload,
-                completed_at = case when i.status = 'PENDING' then null else now() end
+                completed_at = case when i.status = 'PENDING' then null else now() end, leased_until = null
            from input i
           where d.id = i.delivery_id and d.status = 'PENDING'
          returning d.id, i.next_attempt_at, i.queue_name
@@ -140,7 +164,7 @@ export async function redeliver(pool: Pool, id: string, extraAttempts: number): 
     `with reset as (
        update callback_delivery
           set status = 'PENDING', max_attempts = attempts + $2, next_attempt_at = now(), completed_at = null
-        where id = $1 returning id, callback, node_id, ordered
+        where id = $1::uuid returning id, callback, node_id, ordered
      )
      select graphile_worker.add_job($3, json_build_object('id', id),
               queue_name => case when ordered then 'callback:' || callback || ':' || node_id end,
