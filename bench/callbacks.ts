@@ -7,7 +7,7 @@ import { median, percentile, round, startBenchPaygraph, startBenchPostgres, star
  * npm run bench:callbacks: commit-to-receiver latency on an idle queue, sustained delivery rate,
  * and the outbox's cost to mutation throughput. Every figure is a median over ROUNDS runs.
  */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);
 const RATE_DELIVERIES = Number(process.env.BENCH_RATE_DELIVERIES ?? 5000);
 const MUTATION_SECONDS = Number(process.env.BENCH_MUTATION_SECONDS ?? 5);
@@ -29,8 +29,11 @@ try {
     results.p50!.push(latency.p50);
     results.p99!.push(latency.p99);
     results.rate!.push(await measureRate());
-    const none = await measureMutations(false);
-    const one = await measureMutations(true);
+    // Alternate which arm goes first, so warm-up and drift do not always favour the same one.
+    const [first, second] = round % 2 ? [false, true] : [true, false];
+    const a = await measureMutations(first);
+    const b = await measureMutations(second);
+    const [none, one] = first ? [b, a] : [a, b];
     results.withNone!.push(none);
     results.withOne!.push(one);
     results.ratio!.push(one / none);

@@ -11,7 +11,9 @@ const BOOKKEEPING_COLUMNS = new Set(['updatedAt']);
 /**
  * The transactional outbox: the deliveries an event causes are written by the mutation's own
  * transaction, and their jobs queued by the same statement. A commit always has its deliveries;
- * a rollback never does.
+ * a rollback never does. The first job carries no job key, which keeps add_job cheap on the
+ * mutation's path; a second job for one delivery (a retry, a wake-up) is harmless, because an
+ * attempt claims its delivery before it sends.
  */
 export function createOutbox(callbacks: readonly CallbackDefinition[]): EventRecorder {
   const byTrigger = new Map<Trigger, CallbackDefinition[]>();
@@ -51,7 +53,7 @@ export function createOutbox(callbacks: readonly CallbackDefinition[]): EventRec
         select graphile_worker.add_job(
           'deliver-callback', json_build_object('id', id),
           queue_name => case when ordered then 'callback:' || callback || ':' || node_id end,
-          job_key => id::text, max_attempts => 5)
+          max_attempts => 5)
         from new_delivery`;
     },
   };
