@@ -46,6 +46,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: config.WORKER_CONCURRENCY + 4 });
   // An idle client losing its connection is reported here; queries on it fail and are retried by their callers.
   pool.on('error', (err) => logger.warn({ err }, 'database connection lost'));
+  pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err }, 'database connection lost')));
   await prepareJobQueue(pool, logger);
   const db = createPrismaClient(options.databaseUrl);
   const events = createOutbox(callbacks);

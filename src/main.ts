@@ -21,6 +21,9 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down');
+  // Ctrl-C reaches the embedded PostgreSQL too (same process group), so connections drop while we
+  // close them; those errors are expected now and would only bury the last useful lines.
+  logger.level = 'fatal';
   for (const stop of stops.reverse()) await stop().catch((err) => logger.error({ err }, 'error while stopping'));
   process.exit(0);
 }
