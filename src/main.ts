@@ -38,7 +38,9 @@ async function main(): Promise<void> {
   stops.push(database.stop);
   const signing = resolveSigningSecret(config);
   if (signing.generated) {
-    logger.info({ file: `${config.DATA_DIR}/callback-signing-secret` }, 'generated a callback signing secret');
+    // Shown once, on the console rather than in the JSON log, for receivers outside this process.
+    const file = `${config.DATA_DIR}/callback-signing-secret`;
+    console.log(`Generated the callback signing secret (kept in ${file}; set CALLBACK_SIGNING_SECRET to choose one):\n  ${signing.secret}`);
   }
 
   const stack = role === 'all' ? await import('./local-stack.js').then((m) => m.startLocalStack(config, database.url, signing.secret)) : null;

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
+import { freePort } from '../src/free-port.js';
 import { TEST_SIGNING_SECRET, startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
 import { eventually, startReceiver, verifySignature, type ReceivedCallback } from './support/receiver.js';
 
 // One API + worker, one receiver; each callback reacts only to purchases with its own description,
 // so every scenario below is independent of the others.
-const scenario = (name: string, extra = '') => `
+const scenario = (name: string, extra = '', url = '\${RECEIVER_URL}') => `
   ${name}:
     trigger: Purchase.created
-    url: \${RECEIVER_URL}
+    url: ${url}
     payload: "{ createdNode { id amount description user { id stripeId } } }"
     when: { node: { description: ${name} } }
 ${(extra.includes('maxAttempts') ? extra : `maxAttempts: 4\n${extra}`).replace(/^/gm, '    ')}`;
@@ -17,6 +18,7 @@ describe('mutation callbacks: delivery', () => {
   let app: TestPaygraph;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let user: { userId: string; token: string };
+  let downPort: number;
   const scripted = new Map<string, (index: number) => number | 'hang'>();
   const calls = new Map<string, number>();
 
@@ -29,7 +31,9 @@ describe('mutation callbacks: delivery', () => {
       if (answer === 'hang') return 'hang';
       res.writeHead(answer, answer === 429 ? { 'retry-after': '0' } : {}).end(`answer ${answer}`);
     });
+    downPort = await freePort();
     const yaml = `callbacks:${[
+      scenario('down', '', `http://127.0.0.1:${downPort}/hook`),
       scenario('signed'),
       scenario('flaky'),
       scenario('badrequest'),
@@ -147,6 +151,20 @@ describe('mutation callbacks: delivery', () => {
     expect(delivery.status).toBe('DELIVERED');
     expect(delivery.attemptLog[0]).toMatchObject({ httpStatus: null, outcome: 'retry', error: expect.stringMatching(/timed out/) });
     expect(delivery.attemptLog[0]!.durationMs).toBeGreaterThanOrEqual(250);
+  });
+
+  it('a receiver that is down gets the delivery once it is back', async () => {
+    const id = await createPurchase('down');
+    const refused = await eventually(() => deliveryOf(id), (delivery) => delivery.attemptLog.length >= 1);
+    expect(refused.attemptLog[0]).toMatchObject({ httpStatus: null, outcome: 'retry', error: 'ECONNREFUSED' });
+    const comeback = await startReceiver(() => undefined, downPort);
+    try {
+      const [request] = await comeback.waitFor(1);
+      expect(request!.body.data.createdNode.id).toBe(id);
+      expect((await settled(id)).status).toBe('DELIVERED');
+    } finally {
+      await comeback.close();
+    }
   });
 
   it('after maxAttempts a delivery is dead, kept and listed; redelivery sends it again', async () => {
