@@ -87,7 +87,11 @@ describe('the Stripe payment workflow', () => {
     const purchase = await purchaseOutcome(purchaseId);
     expect(purchase).toMatchObject({ isPaid: false, status: 'FAILED', failureCode: 'card_declined', stripeChargeId: null });
     expect((await chargesFor(stack.stripe, purchaseId)).filter((charge) => charge.status === 'succeeded')).toEqual([]);
-    const delivery = await stack.app.db.callbackDelivery.findFirstOrThrow({ where: { nodeId: purchaseId } });
+    // The service settles the purchase before it answers, so the worker records the attempt a moment later.
+    const delivery = await eventually(
+      () => stack.app.db.callbackDelivery.findFirstOrThrow({ where: { nodeId: purchaseId } }),
+      (row) => row.status !== 'PENDING',
+    );
     expect(delivery).toMatchObject({ status: 'DELIVERED', attempts: 1 });
   });
 

