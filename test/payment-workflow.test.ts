@@ -104,6 +104,8 @@ describe('the Stripe payment workflow', () => {
     const purchase = await purchaseOutcome(purchaseId);
     expect(purchase.status).toBe('PAID');
     expect(await chargesFor(stack.stripe, purchaseId)).toHaveLength(1);
+    // The service settles before it answers; the worker records the attempt a moment after.
+    await eventually(() => stack.app.db.callbackDelivery.findFirstOrThrow({ where: { nodeId: purchaseId } }), (d) => d.status === 'DELIVERED');
     const attempts = await stack.app.db.callbackAttempt.findMany({ where: { delivery: { nodeId: purchaseId } }, orderBy: { attempt: 'asc' } });
     expect(attempts[0]).toMatchObject({ httpStatus: 409, outcome: 'retry' });
     expect(attempts.at(-1)).toMatchObject({ httpStatus: 200, outcome: 'delivered' });
