@@ -6,7 +6,7 @@ import { startPaygraph } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { freePort } from '../src/free-port.js';
-import { startLocalStack } from '../src/local-stack.js';
+import { startLocalStack } from '../src/local-stack/index.js';
 import { createLogger } from '../src/logger.js';
 import { percentile, round, SIGNING_SECRET } from './harness.js';
 
@@ -31,7 +31,7 @@ delete process.env.STRIPE_SECRET_KEY;
 const config = loadConfig();
 const logger = createLogger('warn');
 const database = await openDatabase(config, logger);
-const stack = await startLocalStack(config, database.url, SIGNING_SECRET);
+const stack = await startLocalStack(config, database.url, SIGNING_SECRET, logger);
 const app = await startPaygraph({ config, databaseUrl: database.url, signingSecret: SIGNING_SECRET, logger, roles: { api: true, worker: true }, env: { ...process.env, ...stack.env } });
 const reader = new pg.Pool({ connectionString: database.url, max: 4 });
 

@@ -22,7 +22,15 @@ try {
   process.exit(1);
 }
 const deps = depsFromEnv(config);
-const server = createServer(serve(handlers[service](deps)));
+const handle = serve(handlers[service](deps));
+const server = createServer((req, res) => {
+  // Who answers here: a supervisor checks the instance it started, not merely an open port.
+  if (req.method === 'GET' && req.url === '/healthz') {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return void res.end(JSON.stringify({ service, instance: config.instance ?? null, pid: process.pid }));
+  }
+  return void handle(req, res);
+});
 server.once('error', (error) => {
   console.error(`${service} cannot listen on port ${config.port}: ${error.message}`);
   process.exit(1);
@@ -31,6 +39,13 @@ server.listen(config.port, () => deps.logger.info({ port: config.port, stripe: c
 const stop = () => {
   server.close(() => process.exit(0));
   server.closeIdleConnections();
+  // In-flight callbacks get a moment to finish; the callbacks engine retries whatever is cut off.
+  setTimeout(() => process.exit(0), 10_000).unref();
 };
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
+// Started by `npm start` with an IPC channel: when that process dies, however it dies, so does this one.
+process.once('disconnect', () => {
+  deps.logger.warn('the process that started this service is gone; stopping');
+  stop();
+});

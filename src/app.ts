@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { createSigninThrottle } from './auth/signin-throttle.js';
 import { createCallbackAdmin } from './callbacks/admin.js';
 import type { DeliveryDeps } from './callbacks/deliver.js';
 import type { EventRecorder } from './callbacks/events.js';
@@ -10,6 +11,7 @@ import type { Config } from './config.js';
 import { createPrismaClient, type Db } from './db/client.js';
 import type { Logger } from './logger.js';
 import { schema } from './schema/index.js';
+import { closeServer, probeRoutes, startProbeServer, type Check } from './probes.js';
 import { createServer } from './server.js';
 import { prepareJobQueue, startWorker } from './worker.js';
 
@@ -21,6 +23,10 @@ export interface PaygraphOptions {
   /** Which roles this process plays; `npm start` plays both. */
   roles: { api: boolean; worker: boolean };
   env?: NodeJS.ProcessEnv;
+  /** Callbacks already loaded and checked (main.ts checks them before anything starts). */
+  callbacks?: CallbackDefinition[];
+  /** More readiness checks, such as the services `npm start` runs beside the API. */
+  readiness?: Record<string, Check>;
 }
 
 export interface Paygraph {
@@ -37,7 +43,7 @@ export interface Paygraph {
 /** Wires one Paygraph process: API, worker or both, on a database whose migrations are applied. */
 export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph> {
   const { config, logger } = options;
-  const callbacks = loadCallbacks({
+  const callbacks = options.callbacks ?? loadCallbacks({
     file: config.CALLBACKS_FILE,
     schema,
     defaultSecret: options.signingSecret,
@@ -52,14 +58,30 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
   const events = createOutbox(callbacks);
   const admin = createCallbackAdmin(pool, callbacks);
   registerQueueGauges(pool);
+  const signinThrottle = createSigninThrottle({
+    pool,
+    maxFailuresPerAccount: config.SIGNIN_MAX_FAILURES_PER_ACCOUNT,
+    maxFailuresPerAddress: config.SIGNIN_MAX_FAILURES_PER_ADDRESS,
+    windowMinutes: config.SIGNIN_THROTTLE_MINUTES,
+  });
   const stops: (() => Promise<void>)[] = [];
+  const health: Record<string, Check> = {};
 
   if (options.roles.worker) {
     const longestTimeout = Math.max(0, ...callbacks.map((callback) => callback.timeoutMs));
     const deps: DeliveryDeps = {
       pool,
       schema,
-      systemContext: { db, identity: { kind: 'system' }, events, callbacks: admin, sessionTtlHours: 0 },
+      systemContext: {
+        db,
+        identity: { kind: 'system' },
+        events,
+        callbacks: admin,
+        sessionTtlHours: 0,
+        signinThrottle,
+        queryLimits: {},
+        clientAddress: 'system',
+      },
       callbacks: new Map(callbacks.map((callback) => [callback.name, callback])),
       retryPolicy: { baseDelayMs: config.CALLBACK_RETRY_BASE_MS },
       leaseMs: longestTimeout + config.STALE_LOCK_GRACE_MS / 2,
@@ -71,24 +93,33 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
       staleLockMs: longestTimeout + config.STALE_LOCK_GRACE_MS,
     });
     stops.push(() => worker.stop());
+    health.worker = worker.health;
   }
+  const probes = probeRoutes({
+    health,
+    readiness: {
+      database: () => pool.query('select 1').then(() => ({ ok: true, detail: 'reachable' }), () => ({ ok: false, detail: 'unreachable' })),
+      ...options.readiness,
+    },
+    metricsToken: config.METRICS_TOKEN,
+    logger,
+  });
 
   let url: string | null = null;
   if (options.roles.api) {
-    const server = createServer({ db, schema, events, callbacks: admin, logger, config });
+    const server = createServer({ db, schema, events, callbacks: admin, signinThrottle, logger, probes, config });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, resolve);
     });
     const { port } = server.address() as AddressInfo;
     url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
-    stops.unshift(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }),
-    );
+    stops.unshift(() => closeServer(server));
+  } else if (config.METRICS_PORT !== undefined) {
+    // A worker-only process counts its own deliveries; it shows them, and its health, on its own port.
+    const probeServer = await startProbeServer(config.METRICS_PORT, config.HOST, probes, logger);
+    logger.info({ port: probeServer.port }, 'serving /metrics and /healthz');
+    stops.unshift(probeServer.stop);
   }
 
   return {

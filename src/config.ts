@@ -7,6 +7,9 @@ export const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url))
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z.string().url().optional();
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+// Environment switches are words, and "false" must mean false (z.coerce.boolean would read it as true).
+const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -14,11 +17,31 @@ const configSchema = z.object({
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: optionalUrl,
   DATA_DIR: z.string().default(path.join(rootDir, '.data')),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: logLevel,
   SESSION_TTL_HOURS: z.coerce.number().positive().default(24 * 30),
   MAX_QUERY_DEPTH: z.coerce.number().int().positive().default(10),
   MAX_QUERY_COST: z.coerce.number().int().positive().default(5000),
+  MAX_ALIASES: z.coerce.number().int().nonnegative().default(15),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(100_000),
+  MUTATION_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Introspection and "Did you mean" suggestions; off in production unless set. */
+  GRAPHQL_INTROSPECTION: flag.optional(),
+  GRAPHIQL: flag.optional(),
+  SIGNIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
+  SIGNIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().positive().default(50),
+  SIGNIN_THROTTLE_MINUTES: z.coerce.number().int().positive().default(15),
+  /** Behind a reverse proxy, the client's address is the last one X-Forwarded-For names. */
+  TRUST_PROXY: flag.default(false),
+  /** A worker-only process serves /metrics and /healthz here; 0 picks a free port. */
+  METRICS_PORT: port.optional(),
+  /** When set, /metrics asks for "Authorization: Bearer <METRICS_TOKEN>". */
+  METRICS_TOKEN: z.string().min(16).optional(),
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  STRIPE_API_URL: optionalUrl,
+  CREATE_CUSTOMER_PORT: port.default(4001),
+  CHARGE_CUSTOMER_PORT: port.default(4002),
+  CREATE_CUSTOMER_URL: optionalUrl,
+  CHARGE_CUSTOMER_URL: optionalUrl,
   CALLBACKS_FILE: z.string().default(path.join(rootDir, 'callbacks.yml')),
   CALLBACK_SIGNING_SECRET: z.string().startsWith('whsec_').optional(),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(24),
@@ -26,7 +49,8 @@ const configSchema = z.object({
   STALE_LOCK_GRACE_MS: z.coerce.number().int().positive().default(60_000),
 });
 
-export type Config = z.infer<typeof configSchema>;
+type ParsedConfig = z.infer<typeof configSchema>;
+export type Config = Omit<ParsedConfig, 'GRAPHQL_INTROSPECTION' | 'GRAPHIQL'> & { GRAPHQL_INTROSPECTION: boolean; GRAPHIQL: boolean };
 
 /** Every environment variable Paygraph reads, parsed and defaulted in one place. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -35,5 +59,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
-  return parsed.data;
+  const developing = parsed.data.NODE_ENV !== 'production';
+  return {
+    ...parsed.data,
+    GRAPHQL_INTROSPECTION: parsed.data.GRAPHQL_INTROSPECTION ?? developing,
+    GRAPHIQL: parsed.data.GRAPHIQL ?? developing,
+  };
+}
+
+/** The log level alone, for the logger, which exists before the rest of the configuration is read. */
+export function logLevelFromEnv(env: NodeJS.ProcessEnv = process.env): z.infer<typeof logLevel> {
+  return logLevel.catch('info').parse(env.LOG_LEVEL);
 }

@@ -7,7 +7,8 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'CONFLICT'
-  | 'PAYLOAD_TOO_LARGE';
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED';
 
 export class PaygraphError extends GraphQLError {
   constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
@@ -22,3 +23,9 @@ export const unauthenticated = (message = 'Sign in or send a valid access token'
 export const forbidden = (message = 'Not allowed') => new PaygraphError('FORBIDDEN', message);
 export const notFound = (what: string) => new PaygraphError('NOT_FOUND', `${what} not found`);
 export const conflict = (message: string) => new PaygraphError('CONFLICT', message);
+/** Answered with HTTP 429 and Retry-After (Yoga reads `extensions.http` and leaves it out of the body). */
+export const rateLimited = (message: string, retryAfterSeconds: number) =>
+  new PaygraphError('RATE_LIMITED', message, {
+    retryAfterSeconds,
+    http: { status: 429, headers: { 'retry-after': String(retryAfterSeconds) } },
+  });

@@ -1,8 +1,11 @@
 import { startPaygraph } from './app.js';
+import { loadCallbacks } from './callbacks/load.js';
 import { resolveSigningSecret } from './callbacks/signing-secret.js';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
+import { localStackEnv } from './local-stack/index.js';
 import { logger } from './logger.js';
+import { schema } from './schema/index.js';
 
 /**
  * `npm start` runs everything in one process; `npm run api` and `npm run worker` run one role each,
@@ -17,7 +20,7 @@ if (!['all', 'api', 'worker'].includes(role)) {
 const stops: (() => Promise<void>)[] = [];
 let stopping = false;
 
-async function shutdown(signal: string): Promise<void> {
+async function shutdown(signal: string, exitCode = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down');
@@ -25,7 +28,7 @@ async function shutdown(signal: string): Promise<void> {
   // close them; those errors are expected now and would only bury the last useful lines.
   logger.level = 'fatal';
   for (const stop of stops.reverse()) await stop().catch((err) => logger.error({ err }, 'error while stopping'));
-  process.exit(0);
+  process.exit(exitCode);
 }
 
 async function main(): Promise<void> {
@@ -33,17 +36,31 @@ async function main(): Promise<void> {
   const config = loadConfig();
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // A library's stray rejection (a connection lost while the database restarts) is logged, and the
+  // process, whose parts reconnect and restart themselves, keeps serving.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception; stopping');
+    void shutdown('uncaughtException', 1);
+  });
+
+  const signing = resolveSigningSecret(config);
+  // callbacks.yml is checked before anything starts: a mistake there stops the start with nothing left running.
+  const env = { ...process.env, ...(role === 'all' ? localStackEnv(config) : {}) };
+  const callbacks = loadCallbacks({ file: config.CALLBACKS_FILE, schema, defaultSecret: signing.secret, env });
 
   const database = await openDatabase(config, logger);
   stops.push(database.stop);
-  const signing = resolveSigningSecret(config);
   if (signing.generated) {
     // Shown once, on the console rather than in the JSON log, for receivers outside this process.
     const file = `${config.DATA_DIR}/callback-signing-secret`;
     console.log(`Generated the callback signing secret (kept in ${file}; set CALLBACK_SIGNING_SECRET to choose one):\n  ${signing.secret}`);
   }
 
-  const stack = role === 'all' ? await import('./local-stack.js').then((m) => m.startLocalStack(config, database.url, signing.secret)) : null;
+  const stack =
+    role === 'all'
+      ? await import('./local-stack/index.js').then((m) => m.startLocalStack(config, database.url, signing.secret, logger))
+      : null;
   if (stack) stops.push(stack.stop);
 
   const app = await startPaygraph({
@@ -52,7 +69,8 @@ async function main(): Promise<void> {
     signingSecret: signing.secret,
     logger,
     roles: { api: role !== 'worker', worker: role !== 'api' },
-    env: { ...process.env, ...stack?.env },
+    callbacks,
+    readiness: stack?.readiness,
   });
   stops.push(app.stop);
   const readyMs = Math.round(performance.now() - startedAt);

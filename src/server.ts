@@ -1,15 +1,19 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
-import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { identify } from './auth/identity.js';
+import type { SigninThrottle } from './auth/signin-throttle.js';
 import type { CallbackAdmin } from './callbacks/admin.js';
 import type { EventRecorder } from './callbacks/events.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { Logger } from './logger.js';
-import { metricsRegistry } from './metrics.js';
+import { routeFor, runRoute, type Route } from './probes.js';
+import { useMutationTransaction } from './request/mutation-transaction.js';
+import { useRejectNulBytes } from './request/reject-nul-bytes.js';
 import type { Context } from './schema/context.js';
 
 export interface ServerDeps {
@@ -17,17 +21,34 @@ export interface ServerDeps {
   schema: GraphQLSchema;
   events: EventRecorder;
   callbacks: CallbackAdmin;
+  signinThrottle: SigninThrottle;
   logger: Logger;
-  config: Pick<Config, 'SESSION_TTL_HOURS' | 'MAX_QUERY_DEPTH' | 'MAX_QUERY_COST' | 'MAX_BODY_BYTES'>;
+  /** /healthz, /readyz and /metrics (src/probes.ts). */
+  probes: Record<string, Route>;
+  config: Pick<
+    Config,
+    | 'SESSION_TTL_HOURS'
+    | 'MAX_QUERY_DEPTH'
+    | 'MAX_QUERY_COST'
+    | 'MAX_ALIASES'
+    | 'MAX_BODY_BYTES'
+    | 'MUTATION_TIMEOUT_MS'
+    | 'GRAPHQL_INTROSPECTION'
+    | 'GRAPHIQL'
+    | 'TRUST_PROXY'
+  >;
 }
 
-/** HTTP for the API: /graphql, /healthz, /readyz and /metrics, nothing else. */
-export function createServer({ db, schema, events, callbacks, logger, config }: ServerDeps): Server {
-  const yoga = createYoga<Record<string, unknown>, Context>({
+type ServerContext = { req: IncomingMessage; res: ServerResponse };
+
+/** HTTP for the API: /graphql and the probes, nothing else. */
+export function createServer({ db, schema, events, callbacks, signinThrottle, logger, probes, config }: ServerDeps): Server {
+  const queryLimits = { depth: config.MAX_QUERY_DEPTH, complexity: config.MAX_QUERY_COST };
+  const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: { title: 'Paygraph' },
+    graphiql: config.GRAPHIQL ? { title: 'Paygraph' } : false,
     logging: {
       // Yoga reports every client error it answers; ours are logged where they are unexpected (maskError).
       debug: (...args) => logger.debug(args.map(String).join(' ')),
@@ -35,10 +56,13 @@ export function createServer({ db, schema, events, callbacks, logger, config }: 
       warn: (...args) => logger.debug(args.map(String).join(' ')),
       error: (...args) => logger.debug(args.map(String).join(' ')),
     },
-    context: async ({ request }) => ({
+    context: async ({ request, req }) => ({
       db,
       events,
       callbacks,
+      signinThrottle,
+      queryLimits,
+      clientAddress: clientAddress(req, config.TRUST_PROXY),
       identity: await identify(db, request.headers.get('authorization')),
       sessionTtlHours: config.SESSION_TTL_HOURS,
     }),
@@ -48,7 +72,7 @@ export function createServer({ db, schema, events, callbacks, logger, config }: 
       maskError: (error) => {
         const original = isGraphQLError(error) ? (error.originalError ?? error) : error;
         if (isGraphQLError(original) && original.extensions?.code) return withoutOriginalError(original);
-        // Parse and validation errors (unknown field, depth or cost over the limit) are the client's to fix.
+        // Parse and validation errors (unknown field, too many aliases) are the client's to fix.
         if (isGraphQLError(original) && !original.originalError) {
           return new GraphQLError(original.message, { nodes: original.nodes, extensions: { code: 'BAD_USER_INPUT' } });
         }
@@ -58,31 +82,26 @@ export function createServer({ db, schema, events, callbacks, logger, config }: 
     },
     plugins: [
       useStableErrorCodes,
-      maxDepthPlugin({ n: config.MAX_QUERY_DEPTH, propagateOnRejection: true, exposeLimits: true }),
-      costLimitPlugin({ maxCost: config.MAX_QUERY_COST, exposeLimits: true }),
+      useRejectNulBytes(),
+      maxAliasesPlugin({ n: config.MAX_ALIASES, exposeLimits: true }),
+      ...(config.GRAPHQL_INTROSPECTION ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
+      useMutationTransaction({ db, timeoutMs: config.MUTATION_TIMEOUT_MS }),
     ],
   });
 
-  const routes: Record<string, (res: ServerResponse) => Promise<void>> = {
-    '/healthz': async (res) => sendJson(res, 200, { status: 'ok' }),
-    '/readyz': async (res) => {
-      const ready = await db.$queryRaw`select 1`.then(() => true, () => false);
-      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'database unreachable' });
-    },
-    '/metrics': async (res) => {
-      res.writeHead(200, { 'content-type': metricsRegistry.contentType });
-      res.end(await metricsRegistry.metrics());
-    },
-  };
-
   return createHttpServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const route = routes[path];
-    if (route) return void route(res).catch((err) => { logger.error({ err }, 'route failed'); sendJson(res, 500, {}); });
+    const probe = routeFor(probes, req);
+    if (probe) return runRoute(probe, req, res, logger);
     const sizeProblem = bodySizeProblem(req, config.MAX_BODY_BYTES);
     if (sizeProblem) return sendJson(res, sizeProblem.status, graphqlError(sizeProblem.message, sizeProblem.code));
     return void yoga(req, res);
   });
+}
+
+/** The peer's address; behind a trusted proxy, the address the proxy appended last to X-Forwarded-For. */
+function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',').pop()?.trim() : undefined;
+  return forwarded || req.socket.remoteAddress || 'unknown';
 }
 
 function bodySizeProblem(req: IncomingMessage, maxBytes: number) {
@@ -110,6 +129,9 @@ function withoutOriginalError(error: GraphQLError): GraphQLError {
   if (!error.extensions.originalError && !YOGA_CLIENT_ERROR_CODES.has(code)) return error;
   const { originalError: _dropped, ...extensions } = error.extensions;
   if (YOGA_CLIENT_ERROR_CODES.has(code)) extensions.code = 'BAD_USER_INPUT';
+  // A body that is not a GraphQL request at all (malformed JSON) is a 400 whatever the client
+  // accepts, as the GraphQL-over-HTTP spec asks; Yoga answers 200 to application/json clients.
+  if (code === 'BAD_REQUEST') extensions.http = { status: 400 };
   return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions });
 }
 

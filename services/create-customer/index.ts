@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { cardProblem } from '../lib/card-errors.js';
 import { callbackService, type Outcome } from '../lib/callback-service.js';
-import { lazyHandler } from '../lib/lazy-handler.js';
-import { depsFromEnv, loadServiceEnv, type ServiceDeps } from '../lib/service-env.js';
-import { expectStripeObject, type Stripe } from '../lib/stripe-client.js';
+import type { ServiceDeps } from '../lib/service-env.js';
+import { expectStripeObject, Stripe } from '../lib/stripe-client.js';
 
 /** `createStripeCustomer` in callbacks.yml: { createdNode { id cardToken user { id email name stripeId } } } */
 const newCardDetails = z.object({
@@ -31,9 +30,9 @@ export function createCustomerHandler(deps: ServiceDeps) {
     node: newCardDetails,
     async handle(card): Promise<Outcome> {
       try {
-        const { customerId, created } = card.user.stripeId
-          ? { customerId: await attachCard(stripe, card.user.stripeId, card), created: false }
-          : { customerId: await createCustomer(stripe, card), created: true };
+        const existing = card.user.stripeId ? await attachCard(stripe, card.user.stripeId, card) : null;
+        // No customer yet, or Stripe no longer knows the stored one: this card makes a new one.
+        const { customerId, created } = existing ? { customerId: existing, created: false } : { customerId: await createCustomer(stripe, card), created: true };
         // stripeId first: ACTIVE promises a card that can be charged, which needs the customer known.
         if (created) await paygraph(SET_STRIPE_ID, { id: card.user.id, stripeId: customerId });
         await paygraph(SET_CARD_STATUS, { id: card.id, status: 'ACTIVE' });
@@ -66,12 +65,16 @@ async function createCustomer(stripe: Stripe, card: NewCardDetails): Promise<str
   return expectStripeObject(customer, 'customer').id;
 }
 
-/** A further card: attached to the user's customer and made its default source. */
-async function attachCard(stripe: Stripe, customerId: string, card: NewCardDetails): Promise<string> {
+/** A further card: attached to the user's customer and made its default source; null when that customer is gone. */
+async function attachCard(stripe: Stripe, customerId: string, card: NewCardDetails): Promise<string | null> {
+  const customer = await stripe.customers.retrieve(customerId).catch((error: unknown) => {
+    if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') return null;
+    throw error;
+  });
+  if (!customer || customer.deleted) return null;
   // A redelivery after stripeId was written but before ACTIVE was: the customer was created with
   // this very card, and a card token cannot be used twice.
-  const customer = await stripe.customers.retrieve(customerId);
-  if (!customer.deleted && customer.metadata?.cardDetailsId === card.id) return customerId;
+  if (customer.metadata?.cardDetailsId === card.id) return customerId;
   const source = expectStripeObject(
     await stripe.customers.createSource(customerId, { source: card.cardToken }, { idempotencyKey: `attach-card:${card.id}` }),
     'card',
@@ -80,6 +83,3 @@ async function attachCard(stripe: Stripe, customerId: string, card: NewCardDetai
   await stripe.customers.update(customerId, { default_source: source.id }, { idempotencyKey: `default-card:${card.id}` });
   return customerId;
 }
-
-/** micro's convention: the default export is the handler, configured from the environment. */
-export default lazyHandler(() => createCustomerHandler(depsFromEnv(loadServiceEnv('create-customer'))));

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { PaygraphRefusedError, PaygraphUnavailableError } from './paygraph-client.js';
+import { PaygraphRefusedError, PaygraphUnavailableError, TokenRefusedError } from './paygraph-client.js';
 
 export interface ErrorResponse {
   status: number;
@@ -15,6 +15,8 @@ export interface ErrorResponse {
 export function errorToStatus(error: unknown): ErrorResponse {
   if (error instanceof Stripe.errors.StripeError) return stripeErrorToStatus(error);
   if (error instanceof PaygraphUnavailableError) return { status: 503, message: error.message };
+  // Retried later: a new token (the next `npm start`, or an operator's) lets the purchase be paid.
+  if (error instanceof TokenRefusedError) return { status: 503, message: error.message };
   // Refused write-backs (a revoked token, a missing scope, a node deleted meanwhile) need a person;
   // 500 keeps the callback retried until they fix it, then dead-lettered where it shows.
   if (error instanceof PaygraphRefusedError) return { status: 500, message: error.message };

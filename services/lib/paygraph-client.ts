@@ -14,6 +14,13 @@ export class PaygraphRefusedError extends Error {
   }
 }
 
+/** The service's own access token is refused: nothing that costs money may happen until it is replaced. */
+export class TokenRefusedError extends Error {
+  constructor(reason: string) {
+    super(`this service's Paygraph access token is refused (${reason}); nothing is charged until it gets a valid one`);
+  }
+}
+
 export type Paygraph = <T>(query: string, variables: Record<string, unknown>) => Promise<T>;
 
 interface GraphQLResponse<T> {

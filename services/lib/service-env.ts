@@ -39,6 +39,8 @@ export function loadServiceEnv(service: ServiceName, env: NodeJS.ProcessEnv = pr
       .startsWith('pgt_', `${tokenVariable} must be a Paygraph access token (pgt_...)`),
     STRIPE_SECRET_KEY: z.string().min(1).optional(),
     STRIPE_API_URL: z.url().optional(),
+    /** Set by `npm start`'s supervisor, which checks that its own child answers on the port. */
+    SERVICE_INSTANCE: z.string().optional(),
   });
   const parsed = schema.safeParse({ ...env, accessToken: env[tokenVariable] });
   if (!parsed.success) {
@@ -57,6 +59,7 @@ export function loadServiceEnv(service: ServiceName, env: NodeJS.ProcessEnv = pr
     accessToken: values.accessToken,
     stripeSecretKey,
     stripeApiUrl: values.STRIPE_API_URL,
+    instance: values.SERVICE_INSTANCE,
   };
 }
 

@@ -1,13 +1,16 @@
 import SchemaBuilder from '@pothos/core';
+import ComplexityPlugin from '@pothos/plugin-complexity';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
 import type { Scope } from '../auth/scopes.js';
+import { getNullableType, isListType } from 'graphql';
 import { badInput, forbidden, unauthenticated } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import type { Context } from './context.js';
+import { DEFAULT_PAGE_SIZE } from './page-size.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -17,7 +20,23 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
 }>({
   defaultFieldNullability: false,
-  plugins: [ScopeAuthPlugin, PrismaPlugin, ValidationPlugin],
+  plugins: [ScopeAuthPlugin, PrismaPlugin, ValidationPlugin, ComplexityPlugin],
+  complexity: {
+    // Counted from the arguments as sent, variables included: a page of `first` items costs `first`
+    // times its selection, and a list without `first` costs a full default page.
+    fieldComplexity: (args, _ctx, field) => {
+      if (!isListType(getNullableType(field.type))) return 1;
+      if (!field.args.some((arg) => arg.name === 'first')) return { field: 1, multiplier: 10 };
+      return { field: 1, multiplier: typeof args.first === 'number' ? args.first : DEFAULT_PAGE_SIZE };
+    },
+    limit: (ctx) => ctx.queryLimits,
+    complexityError: (kind, result) =>
+      badInput(
+        kind === 'Depth'
+          ? `Query is too deep (depth ${result.depth}, at most ${result.maxDepth})`
+          : `Query is too costly (cost ${result.complexity}, at most ${result.maxComplexity}); ask for smaller pages`,
+      ),
+  },
   prisma: {
     // The client comes from the context, so tests and the callbacks engine can bring their own database.
     client: (ctx) => ctx.db,

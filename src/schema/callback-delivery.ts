@@ -68,6 +68,7 @@ builder.queryFields((t) => ({
     authScopes: admin,
     args: {
       ...pageArgs,
+      after: t.arg.id({ required: false, validate: z.uuid('Not a delivery id') }),
       callback: t.arg.string({ required: false }),
       status: t.arg({ type: DeliveryStatusEnum, required: false }),
       nodeId: t.arg.id({ required: false }),

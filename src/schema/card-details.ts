@@ -4,7 +4,7 @@ import { CardStatus } from '../generated/prisma/enums.js';
 import { builder } from './builder.js';
 import * as input from './inputs.js';
 import { pageArgs, toPage } from './pagination.js';
-import { readableBy } from './readable-by.js';
+import { findsNodes, ownedByCaller, readableBy } from './readable-by.js';
 
 const CardStatusEnum = builder.enumType(CardStatus, { name: 'CardStatus' });
 
@@ -31,19 +31,20 @@ builder.queryFields((t) => ({
   CardDetails: t.prismaField({
     type: 'CardDetails',
     nullable: true,
+    authScopes: findsNodes,
     args: { id: t.arg.id({ required: true, validate: input.id }) },
-    resolve: (query, _root, args, ctx) => ctx.db.cardDetails.findUnique({ ...query, where: { id: String(args.id) } }),
+    resolve: (query, _root, args, ctx) => ctx.db.cardDetails.findFirst({ ...query, where: { AND: [{ id: String(args.id) }, ownedByCaller(ctx, 'userId')] } }),
   }),
   allCardDetails: t.prismaField({
     type: ['CardDetails'],
     description: "The caller's own card details; every user's for a token with nodes:read.",
-    authScopes: { $any: { signedIn: true, token: 'nodes:read' } },
+    authScopes: findsNodes,
     args: pageArgs,
     resolve: (query, _root, args, ctx) =>
       ctx.db.cardDetails.findMany({
         ...query,
         ...toPage(args),
-        where: ctx.identity.kind === 'user' ? { userId: ctx.identity.userId } : {},
+        where: ownedByCaller(ctx, 'userId'),
       }),
   }),
 }));
@@ -57,15 +58,14 @@ builder.mutationFields((t) => ({
       cardToken: t.arg.string({ required: true, validate: cardToken }),
       userId: t.arg.id({ required: true, validate: input.id }),
     },
-    resolve: (query, _root, args, ctx) =>
-      ctx.db.$transaction(async (tx) => {
-        const card = await tx.cardDetails.create({
-          ...query,
-          data: { cardToken: args.cardToken, userId: String(args.userId) },
-        });
-        await ctx.events.record(tx, { model: 'CardDetails', operation: 'created', node: card });
-        return card;
-      }),
+    resolve: async (query, _root, args, ctx) => {
+      const card = await ctx.db.cardDetails.create({
+        ...query,
+        data: { cardToken: args.cardToken, userId: String(args.userId) },
+      });
+      await ctx.events.record(ctx.db, { model: 'CardDetails', operation: 'created', node: card });
+      return card;
+    },
   }),
   deleteCardDetails: t.prismaField({
     type: 'CardDetails',
@@ -76,12 +76,11 @@ builder.mutationFields((t) => ({
     },
     grantScopes: ['mutationResult'],
     args: { id: t.arg.id({ required: true, validate: input.id }) },
-    resolve: (query, _root, args, ctx) =>
-      ctx.db.$transaction(async (tx) => {
-        const card = await tx.cardDetails.delete({ ...query, where: { id: String(args.id) } });
-        await ctx.events.record(tx, { model: 'CardDetails', operation: 'deleted', node: card });
-        return card;
-      }),
+    resolve: async (query, _root, args, ctx) => {
+      const card = await ctx.db.cardDetails.delete({ ...query, where: { id: String(args.id) } });
+      await ctx.events.record(ctx.db, { model: 'CardDetails', operation: 'deleted', node: card });
+      return card;
+    },
   }),
   updateCardDetails: t.prismaField({
     type: 'CardDetails',
@@ -94,18 +93,17 @@ builder.mutationFields((t) => ({
       failureCode: t.arg.string({ required: false, validate: input.failureCode }),
       failureMessage: t.arg.string({ required: false, validate: input.failureMessage }),
     },
-    resolve: (query, _root, args, ctx) =>
-      ctx.db.$transaction(async (tx) => {
-        const id = String(args.id);
-        const previous = await tx.cardDetails.findUnique({ where: { id } });
-        if (!previous) throw notFound('CardDetails');
-        const card = await tx.cardDetails.update({
-          ...query,
-          where: { id },
-          data: { status: args.status, failureCode: args.failureCode ?? null, failureMessage: args.failureMessage ?? null },
-        });
-        await ctx.events.record(tx, { model: 'CardDetails', operation: 'updated', node: card, previous });
-        return card;
-      }),
+    resolve: async (query, _root, args, ctx) => {
+      const id = String(args.id);
+      const previous = await ctx.db.cardDetails.findUnique({ where: { id } });
+      if (!previous) throw notFound('CardDetails');
+      const card = await ctx.db.cardDetails.update({
+        ...query,
+        where: { id },
+        data: { status: args.status, failureCode: args.failureCode ?? null, failureMessage: args.failureMessage ?? null },
+      });
+      await ctx.events.record(ctx.db, { model: 'CardDetails', operation: 'updated', node: card, previous });
+      return card;
+    },
   }),
 }));

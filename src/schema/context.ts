@@ -1,13 +1,20 @@
 import type { Identity } from '../auth/identity.js';
+import type { SigninThrottle } from '../auth/signin-throttle.js';
 import type { CallbackAdmin } from '../callbacks/admin.js';
 import type { EventRecorder } from '../callbacks/events.js';
 import type { Db } from '../db/client.js';
 
 /** Everything a resolver may use; built once per request (or per callback delivery, as `system`). */
 export interface Context {
+  /** During a mutation request, that request's one transaction (src/request/mutation-transaction.ts). */
   db: Db;
   identity: Identity;
   events: EventRecorder;
   callbacks: CallbackAdmin;
   sessionTtlHours: number;
+  signinThrottle: SigninThrottle;
+  /** Depth and cost limits of this request (none for the callbacks engine's own payloads). */
+  queryLimits: { depth?: number; complexity?: number };
+  /** The client's IP address, for the sign-in throttle. */
+  clientAddress: string;
 }

@@ -2,6 +2,7 @@ import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.js';
 import './user.js';
 import './session.js';
+import './access-token.js';
 import './card-details.js';
 import './purchase.js';
 import './callback-delivery.js';

@@ -3,9 +3,10 @@ import { badInput, conflict, notFound } from '../errors.js';
 import { PurchaseStatus } from '../generated/prisma/enums.js';
 import type { Purchase } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
+import { currency } from './currencies.js';
 import * as input from './inputs.js';
 import { pageArgs, toPage } from './pagination.js';
-import { readableBy } from './readable-by.js';
+import { findsNodes, ownedByCaller, readableBy } from './readable-by.js';
 
 const PurchaseStatusEnum = builder.enumType(PurchaseStatus, { name: 'PurchaseStatus' });
 
@@ -31,19 +32,20 @@ builder.queryFields((t) => ({
   Purchase: t.prismaField({
     type: 'Purchase',
     nullable: true,
+    authScopes: findsNodes,
     args: { id: t.arg.id({ required: true, validate: input.id }) },
-    resolve: (query, _root, args, ctx) => ctx.db.purchase.findUnique({ ...query, where: { id: String(args.id) } }),
+    resolve: (query, _root, args, ctx) => ctx.db.purchase.findFirst({ ...query, where: { AND: [{ id: String(args.id) }, ownedByCaller(ctx, 'userId')] } }),
   }),
   allPurchases: t.prismaField({
     type: ['Purchase'],
     description: "The caller's own purchases; every user's for a token with nodes:read.",
-    authScopes: { $any: { signedIn: true, token: 'nodes:read' } },
+    authScopes: findsNodes,
     args: pageArgs,
     resolve: (query, _root, args, ctx) =>
       ctx.db.purchase.findMany({
         ...query,
         ...toPage(args),
-        where: ctx.identity.kind === 'user' ? { userId: ctx.identity.userId } : {},
+        where: ownedByCaller(ctx, 'userId'),
       }),
   }),
 }));
@@ -85,24 +87,23 @@ builder.mutationFields((t) => ({
     args: {
       amount: t.arg.int({ required: true, validate: z.number().int().min(1).max(99_999_999) }),
       description: t.arg.string({ required: true, validate: z.string().trim().min(1).max(500) }),
-      currency: t.arg.string({ required: false, validate: z.string().regex(/^[a-zA-Z]{3}$/, 'Currency must be a 3-letter ISO code') }),
+      currency: t.arg.string({ required: false, validate: currency }),
       isPaid: t.arg.boolean({ required: false }),
       userId: t.arg.id({ required: true, validate: input.id }),
     },
-    resolve: (query, _root, args, ctx) =>
-      ctx.db.$transaction(async (tx) => {
-        const purchase = await tx.purchase.create({
-          ...query,
-          data: {
-            amount: args.amount,
-            description: args.description,
-            currency: (args.currency ?? 'usd').toLowerCase(),
-            userId: String(args.userId),
-          },
-        });
-        await ctx.events.record(tx, { model: 'Purchase', operation: 'created', node: purchase });
-        return purchase;
-      }),
+    resolve: async (query, _root, args, ctx) => {
+      const purchase = await ctx.db.purchase.create({
+        ...query,
+        data: {
+          amount: args.amount,
+          description: args.description,
+          currency: (args.currency ?? 'usd').toLowerCase(),
+          userId: String(args.userId),
+        },
+      });
+      await ctx.events.record(ctx.db, { model: 'Purchase', operation: 'created', node: purchase });
+      return purchase;
+    },
   }),
   updatePurchase: t.prismaField({
     type: 'Purchase',
@@ -117,16 +118,15 @@ builder.mutationFields((t) => ({
       failureCode: t.arg.string({ required: false, validate: input.failureCode }),
       failureMessage: t.arg.string({ required: false, validate: input.failureMessage }),
     },
-    resolve: (query, _root, args, ctx) =>
-      ctx.db.$transaction(async (tx) => {
-        const id = String(args.id);
-        // Row lock: two concurrent settlements of one purchase are applied one after the other.
-        const [locked] = await tx.$queryRaw<{ id: string }[]>`select id from "Purchase" where id = ${id} for update`;
-        const previous = locked ? await tx.purchase.findUnique({ where: { id } }) : null;
-        if (!previous) throw notFound('Purchase');
-        const purchase = await tx.purchase.update({ ...query, where: { id }, data: settle(previous, args) });
-        await ctx.events.record(tx, { model: 'Purchase', operation: 'updated', node: purchase, previous });
-        return purchase;
-      }),
+    resolve: async (query, _root, args, ctx) => {
+      const id = String(args.id);
+      // Row lock: two concurrent settlements of one purchase are applied one after the other.
+      const [locked] = await ctx.db.$queryRaw<{ id: string }[]>`select id from "Purchase" where id = ${id} for update`;
+      const previous = locked ? await ctx.db.purchase.findUnique({ where: { id } }) : null;
+      if (!previous) throw notFound('Purchase');
+      const purchase = await ctx.db.purchase.update({ ...query, where: { id }, data: settle(previous, args) });
+      await ctx.events.record(ctx.db, { model: 'Purchase', operation: 'updated', node: purchase, previous });
+      return purchase;
+    },
   }),
 }));

@@ -27,12 +27,15 @@ builder.mutationFields((t) => ({
     args: { email: t.arg({ type: SigninCredentials, required: true }) },
     resolve: async (_root, args, ctx) => {
       const { email, password } = args.email;
+      await ctx.signinThrottle.check(email, ctx.clientAddress);
       const user = await ctx.db.user.findUnique({ where: { email } });
-      if (!user) {
-        await spendDecoyVerification(password);
+      // An unknown email costs the same scrypt work as a wrong password, so timing tells nothing.
+      const valid = user ? await verifyPassword(password, user.passwordHash) : await spendDecoyVerification(password).then(() => false);
+      if (!user || !valid) {
+        await ctx.signinThrottle.failed(email, ctx.clientAddress);
         throw unauthenticated('Wrong email or password');
       }
-      if (!(await verifyPassword(password, user.passwordHash))) throw unauthenticated('Wrong email or password');
+      await ctx.signinThrottle.succeeded(email);
       return { token: await createSession(ctx.db, user.id, ctx.sessionTtlHours), user };
     },
   }),

@@ -3,7 +3,7 @@ import { conflict, notFound } from '../errors.js';
 import { builder, isUniqueViolation } from './builder.js';
 import * as input from './inputs.js';
 import { pageArgs, toPage } from './pagination.js';
-import { readableBy } from './readable-by.js';
+import { findsNodes, ownedByCaller, readableBy } from './readable-by.js';
 
 
 builder.prismaObject('User', {
@@ -41,8 +41,9 @@ builder.queryFields((t) => ({
   User: t.prismaField({
     type: 'User',
     nullable: true,
+    authScopes: findsNodes,
     args: { id: t.arg.id({ required: true, validate: input.id }) },
-    resolve: (query, _root, args, ctx) => ctx.db.user.findUnique({ ...query, where: { id: String(args.id) } }),
+    resolve: (query, _root, args, ctx) => ctx.db.user.findFirst({ ...query, where: { AND: [{ id: String(args.id) }, ownedByCaller(ctx, 'id')] } }),
   }),
 }));
 
@@ -60,11 +61,9 @@ builder.mutationFields((t) => ({
       const { email, password } = args.authProvider.email;
       const passwordHash = await hashPassword(password);
       try {
-        return await ctx.db.$transaction(async (tx) => {
-          const user = await tx.user.create({ ...query, data: { name: args.name, email, passwordHash } });
-          await ctx.events.record(tx, { model: 'User', operation: 'created', node: user });
-          return user;
-        });
+        const user = await ctx.db.user.create({ ...query, data: { name: args.name, email, passwordHash } });
+        await ctx.events.record(ctx.db, { model: 'User', operation: 'created', node: user });
+        return user;
       } catch (error) {
         if (isUniqueViolation(error)) throw conflict('A user with this email already exists');
         throw error;
@@ -80,14 +79,34 @@ builder.mutationFields((t) => ({
       id: t.arg.id({ required: true, validate: input.id }),
       stripeId: t.arg.string({ required: true, validate: input.stripeCustomerId }),
     },
-    resolve: (query, _root, args, ctx) =>
-      ctx.db.$transaction(async (tx) => {
-        const id = String(args.id);
-        const previous = await tx.user.findUnique({ where: { id } });
-        if (!previous) throw notFound('User');
-        const user = await tx.user.update({ ...query, where: { id }, data: { stripeId: args.stripeId } });
-        await ctx.events.record(tx, { model: 'User', operation: 'updated', node: user, previous });
-        return user;
-      }),
+    resolve: async (query, _root, args, ctx) => {
+      const id = String(args.id);
+      const previous = await ctx.db.user.findUnique({ where: { id } });
+      if (!previous) throw notFound('User');
+      const user = await ctx.db.user.update({ ...query, where: { id }, data: { stripeId: args.stripeId } });
+      await ctx.events.record(ctx.db, { model: 'User', operation: 'updated', node: user, previous });
+      return user;
+    },
+  }),
+  forgetStripeCustomer: t.prismaField({
+    type: 'User',
+    description:
+      'For the charge-customer service: Stripe no longer knows this customer (deleted in the dashboard, a local ' +
+      'Stripe restarted), so it is cleared and the next card makes a new one. Only the id Stripe lost is cleared.',
+    authScopes: { token: 'purchases:settle' },
+    grantScopes: ['mutationResult'],
+    args: {
+      id: t.arg.id({ required: true, validate: input.id }),
+      stripeId: t.arg.string({ required: true, validate: input.stripeCustomerId }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      const id = String(args.id);
+      const previous = await ctx.db.user.findUnique({ where: { id } });
+      if (!previous) throw notFound('User');
+      if (previous.stripeId !== args.stripeId) return ctx.db.user.findUniqueOrThrow({ ...query, where: { id } });
+      const user = await ctx.db.user.update({ ...query, where: { id }, data: { stripeId: null } });
+      await ctx.events.record(ctx.db, { model: 'User', operation: 'updated', node: user, previous });
+      return user;
+    },
   }),
 }));

@@ -1,0 +1,113 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { startLocalStripe } from '../../services/lib/local-stripe.js';
+import { createAccessToken, revokeAccessToken } from '../auth/access-tokens.js';
+import type { Scope } from '../auth/scopes.js';
+import { rootDir, type Config } from '../config.js';
+import { createPrismaClient } from '../db/client.js';
+import type { Logger } from '../logger.js';
+import type { Check } from '../probes.js';
+import { assertPortFree, forgetPids, recordPids, stopLeftovers } from './leftovers.js';
+import { startSupervised } from './supervisor.js';
+import { welcome } from './welcome.js';
+
+/** The two services, each with the one scope its write-back needs. */
+const SERVICES = [
+  { name: 'create-customer', port: 'CREATE_CUSTOMER_PORT', url: 'CREATE_CUSTOMER_URL', token: 'CREATE_CUSTOMER_TOKEN', scopes: ['customers:write'] },
+  { name: 'charge-customer', port: 'CHARGE_CUSTOMER_PORT', url: 'CHARGE_CUSTOMER_URL', token: 'CHARGE_CUSTOMER_TOKEN', scopes: ['purchases:settle'] },
+] as const satisfies readonly { name: string; port: keyof Config; url: keyof Config; token: string; scopes: Scope[] }[];
+
+/** Where callbacks.yml finds the services `npm start` runs; known before anything starts, so the file can be checked first. */
+export function localStackEnv(config: Config): Record<string, string> {
+  return Object.fromEntries(SERVICES.map((service) => [service.url, config[service.url] ?? `http://127.0.0.1:${config[service.port]}/`]));
+}
+
+/**
+ * What `npm start` adds around the API and worker so the whole payment workflow runs on one machine:
+ * a local Stripe-compatible server when no key is set, the services' access tokens, the services,
+ * owned and supervised by this process.
+ */
+export async function startLocalStack(config: Config, databaseUrl: string, signingSecret: string, logger: Logger) {
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch(() => undefined);
+  };
+  try {
+    mkdirSync(config.DATA_DIR, { recursive: true });
+    const leftovers = await stopLeftovers(config.DATA_DIR);
+    if (leftovers.length > 0) logger.warn({ pids: leftovers }, 'stopped services an earlier start left running');
+
+    const stripeEnv: Record<string, string> = {};
+    let stripeNote: string;
+    if (config.STRIPE_SECRET_KEY) {
+      stripeNote = config.STRIPE_API_URL ? `Stripe-compatible server at ${config.STRIPE_API_URL}` : 'Stripe (your key)';
+    } else if (config.NODE_ENV === 'production') {
+      throw new Error('STRIPE_SECRET_KEY is required in production');
+    } else {
+      const stripe = await startLocalStripe();
+      stops.push(stripe.stop);
+      Object.assign(stripeEnv, { STRIPE_SECRET_KEY: 'sk_test_paygraph_local', STRIPE_API_URL: stripe.url });
+      stripeNote = `LOCAL Stripe stand-in (stripe-stateful-mock) at ${stripe.url}: no real money, no Stripe account`;
+      logger.warn({ url: stripe.url }, 'STRIPE_SECRET_KEY is not set: using a local Stripe-compatible server');
+    }
+
+    const env = localStackEnv(config);
+    const tokens = await mintServiceTokens(databaseUrl);
+    const readiness: Record<string, Check> = {};
+    const pids: Record<string, number> = {};
+    for (const service of SERVICES) {
+      const port = config[service.port];
+      await assertPortFree(port, service.name);
+      const supervised = await startSupervised({
+        name: service.name,
+        args: ['--import', 'tsx', path.join(rootDir, 'services/run.ts'), service.name],
+        cwd: rootDir,
+        url: `http://127.0.0.1:${port}/`,
+        logger,
+        onLaunch: (pid) => {
+          pids[service.name] = pid;
+          recordPids(config.DATA_DIR, Object.values(pids));
+        },
+        env: {
+          ...process.env,
+          ...stripeEnv,
+          PORT: String(port),
+          CALLBACK_SIGNING_SECRET: signingSecret,
+          PAYGRAPH_API_URL: `http://127.0.0.1:${config.PORT}/graphql`,
+          [service.token]: tokens[service.name],
+        },
+      });
+      stops.push(supervised.stop);
+      readiness[service.name] = supervised.ready;
+    }
+    stops.push(async () => forgetPids(config.DATA_DIR));
+
+    return {
+      env,
+      readiness,
+      stop,
+      printWelcome(apiUrl: string, readyMs: number) {
+        console.log(welcome({ apiUrl, readyMs, stripeNote, env }));
+      },
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+// Tokens are shown once and stored hashed, so each start replaces the previous start's.
+async function mintServiceTokens(databaseUrl: string): Promise<Record<(typeof SERVICES)[number]['name'], string>> {
+  const db = createPrismaClient(databaseUrl, 2);
+  try {
+    const tokens: Record<string, string> = {};
+    for (const service of SERVICES) {
+      const tokenName = `${service.name} (npm start)`;
+      await revokeAccessToken(db, tokenName);
+      tokens[service.name] = (await createAccessToken(db, tokenName, [...service.scopes])).token;
+    }
+    return tokens as Record<(typeof SERVICES)[number]['name'], string>;
+  } finally {
+    await db.$disconnect();
+  }
+}

@@ -1,0 +1,94 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from './logger.js';
+import { metricsRegistry } from './metrics.js';
+
+/** One part of the process and whether it works now; a health check answers 503 when any part does not. */
+export type Check = () => Promise<{ ok: boolean; detail: string }>;
+
+export interface ProbeOptions {
+  /** Liveness: the parts whose failure needs a restart (the worker loop). */
+  health: Record<string, Check>;
+  /** Readiness: what must work to serve traffic (the database, the local services). */
+  readiness: Record<string, Check>;
+  metricsToken?: string;
+  logger: Logger;
+}
+
+export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** /healthz, /readyz and /metrics, for the API's server and for a worker's own METRICS_PORT. */
+export function probeRoutes(options: ProbeOptions): Record<string, Route> {
+  return {
+    '/healthz': async (_req, res) => sendChecks(res, options.health),
+    '/readyz': async (_req, res) => sendChecks(res, options.readiness),
+    '/metrics': async (req, res) => {
+      if (options.metricsToken && !bearerMatches(req.headers.authorization, options.metricsToken)) {
+        return send(res, 401, 'text/plain', 'Send Authorization: Bearer <METRICS_TOKEN>\n');
+      }
+      // Collected before a header is written: a collector that fails (the database away) is a 503, not a crash.
+      let body: string;
+      try {
+        body = await metricsRegistry.metrics();
+      } catch (err) {
+        options.logger.warn({ err }, 'metrics could not be collected');
+        return send(res, 503, 'text/plain', 'metrics unavailable\n');
+      }
+      send(res, 200, metricsRegistry.contentType, body);
+    },
+  };
+}
+
+/** Serves routes alone, for a process without the API (npm run worker with METRICS_PORT). */
+export async function startProbeServer(port: number, host: string, routes: Record<string, Route>, logger: Logger) {
+  const server = createServer((req, res) => {
+    const route = routeFor(routes, req);
+    if (route) runRoute(route, req, res, logger);
+    else send(res, 404, 'text/plain', 'not found\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  return { port: (server.address() as AddressInfo).port, stop: () => closeServer(server) };
+}
+
+export const routeFor = (routes: Record<string, Route>, req: IncomingMessage): Route | undefined =>
+  routes[(req.url ?? '/').split('?')[0] ?? '/'];
+
+/** A route that fails answers 500 (or drops the connection once it has begun): the process lives on. */
+export function runRoute(route: Route, req: IncomingMessage, res: ServerResponse, logger: Logger): void {
+  route(req, res).catch((err) => {
+    logger.error({ err }, 'route failed');
+    if (!res.headersSent) send(res, 500, 'application/json', '{}');
+    else res.destroy();
+  });
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+async function sendChecks(res: ServerResponse, checks: Record<string, Check>): Promise<void> {
+  const results = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => [name, await check().catch((err: Error) => ({ ok: false, detail: err.message }))] as const),
+  );
+  const ok = results.every(([, result]) => result.ok);
+  const body = { status: ok ? 'ok' : 'failing', checks: Object.fromEntries(results.map(([name, result]) => [name, result.detail])) };
+  send(res, ok ? 200 : 503, 'application/json', JSON.stringify(body));
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(/^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1] ?? '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, { 'content-type': contentType });
+  res.end(body);
+}

@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import stringify from 'safe-stable-stringify';
+import type { Identity } from '../auth/identity.js';
+import type { Db, Tx } from '../db/client.js';
+import { badInput, conflict } from '../errors.js';
+import type { Context } from '../schema/context.js';
+
+export interface MutationTransactionOptions {
+  db: Db;
+  /** How long one mutation request may hold its transaction. */
+  timeoutMs: number;
+}
+
+/** Marks a rolled-back result; the client sees the errors and `data: null`, and nothing was written. */
+class RolledBack extends Error {
+  constructor(readonly result: ExecutionResult) {
+    super('rolled back');
+  }
+}
+
+/** The key was already claimed by this caller: the first request's answer is replayed (or refused). */
+class KeyTaken extends Error {}
+
+// Mutations whose answer holds a secret cannot be replayed: we would have to store it in the clear.
+// Requests answered from a stored response, so the HTTP answer can say so as Stripe's does.
+const replayed = new WeakSet<Request>();
+const NOT_REPLAYABLE = new Set(['signinUser']);
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * A mutation request runs in one database transaction, from its first root field to the last field of
+ * its answer, and commits only when the whole answer has no error. So a refused field anywhere (a
+ * selection the caller may not read, a later root field that fails) leaves no row, no callback and
+ * no charge behind: "refused" means nothing happened, as with Hasura's mutations.
+ *
+ * An `Idempotency-Key` header (as Stripe's API takes) is claimed inside that same transaction: a retry
+ * with the same key and input gets the first answer, also when both arrive at once (the second waits
+ * on the first's row lock); the same key with other input is a CONFLICT.
+ */
+export function useMutationTransaction({ db, timeoutMs }: MutationTransactionOptions): Plugin<Context> {
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const operation = getOperationAST(args.document, args.operationName);
+      if (operation?.operation !== 'mutation') return;
+      setExecuteFn(async (executionArgs: ExecutionArgs) => {
+        const context = executionArgs.contextValue as Context & { request: Request };
+        const key = context.request.headers.get('idempotency-key');
+        if (key !== null) {
+          if (!KEY_PATTERN.test(key)) return errorResult(badInput('Idempotency-Key must be 1 to 255 printable ASCII characters'));
+          const rootFields = operation.selectionSet.selections.map((selection) => (selection.kind === 'Field' ? selection.name.value : ''));
+          const secretField = rootFields.find((field) => NOT_REPLAYABLE.has(field));
+          if (secretField) return errorResult(badInput(`${secretField} takes no Idempotency-Key: its answer holds a secret, and it is safe to retry`));
+        }
+        const claim = key === null ? null : { scope: scopeOf(context.identity), key, requestHash: requestHash(executionArgs) };
+        try {
+          return await db.$transaction(
+            async (tx) => {
+              if (claim && !(await claimKey(tx, claim))) throw new KeyTaken();
+              // The transaction client stands in for the database for every resolver of this request.
+              const result = (await executeFn({ ...executionArgs, contextValue: { ...context, db: tx as unknown as Db } })) as ExecutionResult;
+              if (result.errors?.length) throw new RolledBack(result);
+              if (claim) await tx.$executeRaw`update idempotency_key set response = ${stringify(result)}::jsonb where scope = ${claim.scope} and key = ${claim.key}`;
+              return result;
+            },
+            { timeout: timeoutMs, maxWait: timeoutMs },
+          );
+        } catch (error) {
+          if (error instanceof RolledBack) return { data: null, errors: error.result.errors };
+          if (error instanceof KeyTaken && claim) return replay(db, claim, context.request);
+          throw error;
+        }
+      });
+    },
+    onResponse({ request, response }) {
+      if (replayed.has(request)) response.headers.set('idempotent-replayed', 'true');
+    },
+  };
+}
+
+interface Claim {
+  scope: string;
+  key: string;
+  requestHash: string;
+}
+
+/** Inserts the key, or finds it taken; a concurrent claim of the same key waits here for the other to end. */
+async function claimKey(tx: Tx, claim: Claim): Promise<boolean> {
+  const inserted = await tx.$executeRaw`insert into idempotency_key (scope, key, request_hash)
+    values (${claim.scope}, ${claim.key}, ${claim.requestHash}) on conflict do nothing`;
+  return inserted === 1;
+}
+
+async function replay(db: Db, claim: Claim, request: Request): Promise<ExecutionResult> {
+  const [row] = await db.$queryRaw<{ request_hash: string; response: ExecutionResult | null }[]>`
+    select request_hash, response from idempotency_key where scope = ${claim.scope} and key = ${claim.key}`;
+  if (!row?.response) return errorResult(conflict('A request with this Idempotency-Key is still being processed; retry shortly'));
+  if (row.request_hash !== claim.requestHash) {
+    return errorResult(conflict('This Idempotency-Key was used with another request; use a new key for a new request'));
+  }
+  replayed.add(request);
+  return { ...row.response, extensions: { ...row.response.extensions, idempotentReplayed: true } };
+}
+
+function scopeOf(identity: Identity): string {
+  switch (identity.kind) {
+    case 'user':
+      return `user:${identity.userId}`;
+    case 'token':
+      return `token:${identity.tokenId}`;
+    default:
+      return identity.kind;
+  }
+}
+
+function requestHash(args: ExecutionArgs): string {
+  const operation = getOperationAST(args.document, args.operationName);
+  const text = args.document.loc?.source.body ?? '';
+  return createHash('sha256')
+    .update(stringify({ document: text, operationName: operation?.name?.value ?? null, variables: args.variableValues ?? {} }) ?? '')
+    .digest('hex');
+}
+
+const errorResult = (error: GraphQLError): ExecutionResult => ({ data: null, errors: [error] });
