@@ -41,6 +41,13 @@ export async function startWorker({ deps, concurrency, staleLockMs }: WorkerOpti
     const events: WorkerEvents = new EventEmitter();
     events.on('pool:create', ({ workerPool }) => lockerIds.add(workerPool.id));
     events.on('worker:create', ({ worker }) => lockerIds.add(worker.workerId));
+    // The LISTEN connection is how jobs arrive: while it is down, the worker is alive but cannot work.
+    events.on('pool:listen:error', ({ error }) => {
+      if (runner) state = { ok: false, detail: `cannot reach the database: ${(error as Error).message}` };
+    });
+    events.on('pool:listen:success', () => {
+      if (runner) state = { ok: true, detail: 'running' };
+    });
     runner = await run({
       pgPool: pool,
       concurrency,

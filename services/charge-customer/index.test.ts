@@ -183,4 +183,23 @@ describe('charge-customer', () => {
     expect(await chargesFor(purchase.id)).toEqual([]);
     expect(settlements(purchase.id)).toEqual([]);
   });
+
+  it('its own access token refused: 503, loudly, and nothing charged', async () => {
+    const purchase = newPurchase(await customerWith('tok_visa'));
+    api.refuseNext('viewerAccessToken', 'UNAUTHENTICATED');
+    const response = await sendCallback(serviceUrl, purchase);
+    expect(response.status).toBe(503);
+    expect(response.body).toMatchObject({ error: expect.stringMatching(/access token is refused.*nothing is charged/) });
+    expect(await chargesFor(purchase.id)).toEqual([]);
+    expect(settlements(purchase.id)).toEqual([]);
+  });
+
+  it('a customer Stripe no longer knows: the purchase FAILED (final), the stale id forgotten, nothing charged', async () => {
+    const purchase = newPurchase('cus_gone0000000000');
+    const response = await sendCallback(serviceUrl, purchase);
+    expect(response).toMatchObject({ status: 200, body: { failed: purchase.id, reason: 'customer_missing' } });
+    expect(settlements(purchase.id)).toEqual([expect.objectContaining({ id: purchase.id, code: 'customer_missing' })]);
+    expect(api.writes('forgetStripeCustomer', purchase.user.id)).toEqual([{ id: purchase.user.id, stripeId: 'cus_gone0000000000' }]);
+    expect(await chargesFor(purchase.id)).toEqual([]);
+  });
 });

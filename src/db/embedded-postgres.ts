@@ -26,13 +26,13 @@ const PASSWORD = 'postgres';
 const DATABASE = 'paygraph';
 
 /** A real PostgreSQL server from npm, its data kept in `dataDir` across restarts. */
-export async function startEmbeddedPostgres(options: { dataDir: string; onLog?: (line: string) => void }): Promise<RunningPostgres> {
+export async function startEmbeddedPostgres(options: { dataDir: string; port?: number; onLog?: (line: string) => void }): Promise<RunningPostgres> {
   const live = livePostmasterPort(options.dataDir);
   if (live) {
     const url = urlFor(live, DATABASE);
     return { url, reused: true, stop: async () => undefined };
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     user: USER,

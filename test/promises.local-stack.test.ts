@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rootDir } from '../src/config.js';
+import { freePort } from '../src/free-port.js';
+import { createTestDatabase } from './support/database.js';
+import { TEST_SIGNING_SECRET } from './support/paygraph.js';
+import { eventually } from './support/receiver.js';
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+// `npm start` as a user runs it: the API, the worker and both services, owned by one process.
+describe('npm start owns its services', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let apiUrl: string;
+  const started: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataDir = mkdtempSync(path.join(tmpdir(), 'paygraph-stack-'));
+    const port = await freePort();
+    apiUrl = `http://127.0.0.1:${port}`;
+    env = {
+      ...process.env,
+      NODE_ENV: 'development',
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      CREATE_CUSTOMER_PORT: String(await freePort()),
+      CHARGE_CUSTOMER_PORT: String(await freePort()),
+      CALLBACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+      LOG_LEVEL: 'warn',
+    };
+    delete env.STRIPE_SECRET_KEY;
+  });
+  afterAll(async () => {
+    for (const child of started) child.kill('SIGKILL');
+    await database.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const start = () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'src/main.ts')], { cwd: rootDir, env, stdio: 'ignore' });
+    started.push(child);
+    return child;
+  };
+  const readiness = () =>
+    fetch(`${apiUrl}/readyz`, { signal: AbortSignal.timeout(2_000) })
+      .then(async (response) => ({ status: response.status, body: (await response.json()) as { checks: Record<string, string> } }))
+      .catch(() => null);
+  const servicePids = () => (JSON.parse(readFileSync(path.join(dataDir, 'local-stack.pids.json'), 'utf8')) as { pids: number[] }).pids;
+
+  it('restarts a service that dies, reports it meanwhile, and takes its services down when killed with SIGKILL', async () => {
+    const first = start();
+    await eventually(readiness, (ready) => ready?.status === 200, 60_000);
+    const [createCustomerPid] = servicePids();
+    process.kill(createCustomerPid!, 'SIGKILL');
+    const restarted = await eventually(
+      async () => servicePids(),
+      (pids) => !pids.includes(createCustomerPid!),
+      20_000,
+    );
+    await eventually(readiness, (ready) => ready?.status === 200, 30_000);
+
+    first.kill('SIGKILL');
+    await eventually(async () => restarted.filter(alive), (left) => left.length === 0, 20_000);
+
+    // The next start finds the ports free and runs again.
+    start();
+    await eventually(readiness, (ready) => ready?.status === 200, 60_000);
+  }, 180_000);
+});
