@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Logger as GraphileLogger, run, runMigrations, type Runner, type WorkerEvents } from 'graphile-worker';
 import type { Pool } from 'pg';
 import { deliveryTask, type DeliveryDeps } from './callbacks/deliver.js';
-import { DELIVER_TASK } from './callbacks/delivery-store.js';
+import { DELIVER_TASK, requeueForgottenDeliveries } from './callbacks/delivery-store.js';
 import type { Logger } from './logger.js';
 import type { Check } from './probes.js';
 
@@ -95,7 +95,10 @@ export async function startWorker({ deps, concurrency, staleLockMs }: WorkerOpti
   await releaseJobsOfDeadWorkers(pool, staleLockMs);
   await startRunner();
   const sweeper = setInterval(() => {
-    releaseJobsOfDeadWorkers(pool, staleLockMs).catch((err) => logger.warn({ err }, 'stale lock sweep failed'));
+    releaseJobsOfDeadWorkers(pool, staleLockMs)
+      .then(() => requeueForgottenDeliveries(pool, staleLockMs))
+      .then((requeued) => requeued > 0 && logger.warn({ requeued }, 'queued overdue deliveries whose jobs were lost'))
+      .catch((err) => logger.warn({ err }, 'stale lock sweep failed'));
   }, Math.max(1000, Math.min(staleLockMs, 30_000)));
   sweeper.unref();
 

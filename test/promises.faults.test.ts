@@ -27,7 +27,7 @@ describe('PostgreSQL goes away under load and comes back', () => {
     receiver = await startReceiver();
     app = await startTestPaygraph({
       databaseUrl: postgres.url,
-      env: { RECEIVER_URL: receiver.url, METRICS_TOKEN },
+      env: { RECEIVER_URL: receiver.url, METRICS_TOKEN, STALE_LOCK_GRACE_MS: '1000' },
       callbacksYaml: `callbacks:
   onPurchase:
     trigger: Purchase.created
@@ -79,7 +79,7 @@ describe('PostgreSQL goes away under load and comes back', () => {
     await load;
 
     const delivered = () => new Set(receiver.received.map((request) => request.body.event.nodeId));
-    await eventually(async () => committed.every((id) => delivered().has(id)), Boolean, 30_000);
+    await eventually(async () => committed.every((id) => delivered().has(id)), Boolean, 60_000);
     const metrics = await get('/metrics', METRICS_TOKEN);
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/paygraph_callback_attempts_total\{callback="onPurchase",outcome="delivered"\}/);

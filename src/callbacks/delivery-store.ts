@@ -189,3 +189,22 @@ export async function setCallbackEnabled(pool: Pool, name: string, enabled: bool
     [name, enabled, DELIVER_TASK, JOB_MAX_ATTEMPTS],
   );
 }
+
+/**
+ * The last safety net: a PENDING delivery long overdue and not being attempted (its job lost to a
+ * database outage mid-task, or failed permanently inside graphile-worker) gets a job again. A
+ * duplicate job is harmless, because an attempt claims its delivery's lease before it sends.
+ */
+export async function requeueForgottenDeliveries(pool: Pool, overdueMs: number): Promise<number> {
+  const { rows } = await pool.query<{ requeued: number }>(
+    `select count(graphile_worker.add_job($1, json_build_object('id', id),
+              queue_name => case when ordered then 'callback:' || callback || ':' || node_id end,
+              job_key => id::text, max_attempts => $2))::int as requeued
+       from callback_delivery
+      where status = 'PENDING'
+        and coalesce(next_attempt_at, created_at) < now() - make_interval(secs => $3::float8 / 1000)
+        and (leased_until is null or leased_until < now())`,
+    [DELIVER_TASK, JOB_MAX_ATTEMPTS, overdueMs],
+  );
+  return rows[0]?.requeued ?? 0;
+}
