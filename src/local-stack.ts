@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startLocalStripe } from '../services/lib/local-stripe.js';
 import { createAccessToken, revokeAccessToken } from './auth/access-tokens.js';
 import type { Scope } from './auth/scopes.js';
@@ -17,6 +17,13 @@ interface LocalService {
   tokenVariable: string;
   scopes: Scope[];
 }
+
+// The services' launcher beside this file's own build: services/run.ts under tsx, or the compiled
+// dist/services/run.js when this runs from dist/, which needs no tsx.
+const compiled = import.meta.url.endsWith('.js');
+const SERVICE_RUNNER = compiled
+  ? [fileURLToPath(new URL('../services/run.js', import.meta.url))]
+  : ['--import', 'tsx', fileURLToPath(new URL('../services/run.ts', import.meta.url))];
 
 const SERVICES: LocalService[] = [
   { name: 'create-customer', portVariable: 'CREATE_CUSTOMER_PORT', defaultPort: 4001, urlVariable: 'CREATE_CUSTOMER_URL', tokenVariable: 'CREATE_CUSTOMER_TOKEN', scopes: ['customers:write'] },
@@ -59,7 +66,7 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
         const { token } = await createAccessToken(db, tokenName, service.scopes);
         env[service.urlVariable] = process.env[service.urlVariable] ?? `http://127.0.0.1:${port}/`;
         children.push(
-          spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'services/run.ts'), service.name], {
+          spawn(process.execPath, [...SERVICE_RUNNER, service.name], {
             cwd: rootDir,
             stdio: ['ignore', 'inherit', 'inherit'],
             env: {
