@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { withSecretFiles } from './secret-files.js';
 
 /**
  * The repository (or image) root, so relative defaults do not depend on the working directory. Found
@@ -36,6 +37,8 @@ const configSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(24),
   CALLBACK_RETRY_BASE_MS: z.coerce.number().int().positive().default(1000),
   STALE_LOCK_GRACE_MS: z.coerce.number().int().positive().default(60_000),
+  /** A worker-only process serves /healthz, /readyz and /metrics here; unset, it opens no port. */
+  METRICS_PORT: port.optional(),
 }).refine((config) => config.NODE_ENV !== 'production' || config.DATABASE_URL, {
   // The embedded server is for development; a production image does not even ship its binaries.
   message: 'DATABASE_URL is required in production',
@@ -46,7 +49,7 @@ export type Config = z.infer<typeof configSchema>;
 
 /** Every environment variable Paygraph reads, parsed and defaulted in one place. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse(env);
+  const parsed = configSchema.safeParse(withSecretFiles(env, ['CALLBACK_SIGNING_SECRET']));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);

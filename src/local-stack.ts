@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startLocalStripe } from '../services/lib/local-stripe.js';
+import { SERVICES as SERVICES_ENV } from '../services/lib/service-env.js';
 import { createAccessToken, revokeAccessToken } from './auth/access-tokens.js';
 import type { Scope } from './auth/scopes.js';
 import { rootDir, type Config } from './config.js';
@@ -26,8 +27,8 @@ const SERVICE_RUNNER = compiled
   : ['--import', 'tsx', fileURLToPath(new URL('../services/run.ts', import.meta.url))];
 
 const SERVICES: LocalService[] = [
-  { name: 'create-customer', portVariable: 'CREATE_CUSTOMER_PORT', defaultPort: 4001, urlVariable: 'CREATE_CUSTOMER_URL', tokenVariable: 'CREATE_CUSTOMER_TOKEN', scopes: ['customers:write'] },
-  { name: 'charge-customer', portVariable: 'CHARGE_CUSTOMER_PORT', defaultPort: 4002, urlVariable: 'CHARGE_CUSTOMER_URL', tokenVariable: 'CHARGE_CUSTOMER_TOKEN', scopes: ['purchases:settle'] },
+  { name: 'create-customer', portVariable: 'CREATE_CUSTOMER_PORT', defaultPort: 4001, urlVariable: 'CREATE_CUSTOMER_URL', tokenVariable: 'CREATE_CUSTOMER_TOKEN', scopes: [...SERVICES_ENV['create-customer'].scopes] },
+  { name: 'charge-customer', portVariable: 'CHARGE_CUSTOMER_PORT', defaultPort: 4002, urlVariable: 'CHARGE_CUSTOMER_URL', tokenVariable: 'CHARGE_CUSTOMER_TOKEN', scopes: [...SERVICES_ENV['charge-customer'].scopes] },
 ];
 
 /**
