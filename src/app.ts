@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { createCallbackAdmin } from './callbacks/admin.js';
@@ -10,7 +11,7 @@ import type { Config } from './config.js';
 import { createPrismaClient, type Db } from './db/client.js';
 import type { Logger } from './logger.js';
 import { schema } from './schema/index.js';
-import { createServer } from './server.js';
+import { createOperationsServer, createServer } from './server.js';
 import { prepareJobQueue, startWorker } from './worker.js';
 
 export interface PaygraphOptions {
@@ -71,24 +72,19 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
       staleLockMs: longestTimeout + config.STALE_LOCK_GRACE_MS,
     });
     stops.push(() => worker.stop());
+    if (!options.roles.api && config.METRICS_PORT !== undefined) {
+      const operations = createOperationsServer({ db, logger, alive: worker.running });
+      await listen(operations, config.METRICS_PORT, config.HOST);
+      stops.unshift(() => close(operations));
+    }
   }
 
   let url: string | null = null;
   if (options.roles.api) {
     const server = createServer({ db, schema, events, callbacks: admin, logger, config });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.PORT, config.HOST, resolve);
-    });
-    const { port } = server.address() as AddressInfo;
+    const port = await listen(server, config.PORT, config.HOST);
     url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
-    stops.unshift(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }),
-    );
+    stops.unshift(() => close(server));
   }
 
   return {
@@ -103,4 +99,19 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
       await pool.end();
     },
   };
+}
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }

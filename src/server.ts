@@ -63,8 +63,22 @@ export function createServer({ db, schema, events, callbacks, logger, config }: 
     ],
   });
 
+  const operations = operationsHandler({ db, logger });
+  return createHttpServer((req, res) => {
+    if (operations(req, res)) return;
+    const sizeProblem = bodySizeProblem(req, config.MAX_BODY_BYTES);
+    if (sizeProblem) return sendJson(res, sizeProblem.status, graphqlError(sizeProblem.message, sizeProblem.code));
+    return void yoga(req, res);
+  });
+}
+
+/**
+ * /healthz (liveness: `alive`, true unless given), /readyz (the database answers) and /metrics.
+ * Returns whether it answered the request.
+ */
+function operationsHandler({ db, logger, alive = () => true }: { db: Db; logger: Logger; alive?: () => boolean }) {
   const routes: Record<string, (res: ServerResponse) => Promise<void>> = {
-    '/healthz': async (res) => sendJson(res, 200, { status: 'ok' }),
+    '/healthz': async (res) => (alive() ? sendJson(res, 200, { status: 'ok' }) : sendJson(res, 503, { status: 'worker stopped' })),
     '/readyz': async (res) => {
       const ready = await db.$queryRaw`select 1`.then(() => true, () => false);
       sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'database unreachable' });
@@ -74,14 +88,22 @@ export function createServer({ db, schema, events, callbacks, logger, config }: 
       res.end(await metricsRegistry.metrics());
     },
   };
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    const route = routes[(req.url ?? '/').split('?')[0] ?? '/'];
+    if (!route) return false;
+    route(res).catch((err) => {
+      logger.error({ err }, 'route failed');
+      sendJson(res, 500, {});
+    });
+    return true;
+  };
+}
 
+/** A worker-only process's own /healthz, /readyz and /metrics (METRICS_PORT), for orchestrators and Prometheus. */
+export function createOperationsServer(deps: { db: Db; logger: Logger; alive: () => boolean }): Server {
+  const operations = operationsHandler(deps);
   return createHttpServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const route = routes[path];
-    if (route) return void route(res).catch((err) => { logger.error({ err }, 'route failed'); sendJson(res, 500, {}); });
-    const sizeProblem = bodySizeProblem(req, config.MAX_BODY_BYTES);
-    if (sizeProblem) return sendJson(res, sizeProblem.status, graphqlError(sizeProblem.message, sizeProblem.code));
-    return void yoga(req, res);
+    if (!operations(req, res)) sendJson(res, 404, { status: 'not found' });
   });
 }
 

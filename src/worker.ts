@@ -17,7 +17,7 @@ export async function prepareJobQueue(pool: Pool, logger: Logger): Promise<void>
 }
 
 /** The graphile-worker runner: LISTEN/NOTIFY pick-up, batching on, our one task. */
-export async function startWorker({ deps, concurrency, staleLockMs }: WorkerOptions): Promise<{ stop(): Promise<void> }> {
+export async function startWorker({ deps, concurrency, staleLockMs }: WorkerOptions): Promise<{ running(): boolean; stop(): Promise<void> }> {
   await releaseJobsOfDeadWorkers(deps.pool, staleLockMs);
   const deliver = deliveryTask(deps);
   const runner: Runner = await run({
@@ -42,7 +42,17 @@ export async function startWorker({ deps, concurrency, staleLockMs }: WorkerOpti
     releaseJobsOfDeadWorkers(deps.pool, staleLockMs).catch((err) => deps.logger.warn({ err }, 'stale lock sweep failed'));
   }, Math.max(1000, Math.min(staleLockMs, 30_000)));
   sweeper.unref();
+  // The runner's promise settles only when it stops; before stop() is called, that means it died.
+  let running = true;
+  runner.promise.then(
+    () => (running = false),
+    (err: unknown) => {
+      running = false;
+      deps.logger.error({ err }, 'the callbacks worker stopped');
+    },
+  );
   return {
+    running: () => running,
     async stop() {
       clearInterval(sweeper);
       await runner.stop();
