@@ -74,7 +74,7 @@ try {
     return secretFiles.map((file) => readFileSync(file, 'utf8'));
   };
   const first = init();
-  step('init step ran once');
+  step('init step: first run done');
   if (init().join() !== first.join()) throw new Error('the second init step replaced secrets that were still valid');
 
   const start = (name: string, args: string[], extra: NodeJS.ProcessEnv = {}) => {

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadServiceEnv } from '../services/lib/service-env.js';
 import { loadConfig, rootDir } from '../src/config.js';
 import { withSecretFiles } from '../src/secret-files.js';
@@ -10,8 +10,13 @@ import prismaConfig from '../prisma.config.js';
 const SECRET = `whsec_${Buffer.from('a-secret-of-thirty-two-bytes-...').toString('base64')}`;
 const TOKEN = 'pgt_from_a_file';
 
+const folders: string[] = [];
+afterAll(() => folders.forEach((folder) => rmSync(folder, { recursive: true, force: true })));
+
 function secretFile(content: string): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'paygraph-secret-')), 'value');
+  const folder = mkdtempSync(path.join(tmpdir(), 'paygraph-secret-'));
+  folders.push(folder);
+  const file = path.join(folder, 'value');
   writeFileSync(file, content);
   return file;
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,10 +28,13 @@ describe('the init step writes what a deployment needs, once', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let db: Db;
   const logger = createLogger('silent');
+  const folders: string[] = [];
 
   /** The environment compose gives the init step, with a secrets folder of its own. */
   function deploymentEnv(): NodeJS.ProcessEnv {
-    const secrets = path.join(mkdtempSync(path.join(tmpdir(), 'paygraph-init-')), 'secrets');
+    const folder = mkdtempSync(path.join(tmpdir(), 'paygraph-init-'));
+    folders.push(folder);
+    const secrets = path.join(folder, 'secrets');
     const { CALLBACK_SIGNING_SECRET: _secret, CREATE_CUSTOMER_TOKEN: _create, CHARGE_CUSTOMER_TOKEN: _charge, ...inherited } = process.env;
     return {
       ...inherited,
@@ -59,6 +62,7 @@ describe('the init step writes what a deployment needs, once', () => {
   afterAll(async () => {
     await db?.$disconnect();
     await database?.drop();
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
   });
 
   it('npm run deploy:init generates the signing secret and mints each service a token with its scopes, owner-readable only', async () => {
