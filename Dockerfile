@@ -1,12 +1,32 @@
-# One image for the API, the worker and both services; docker-compose.yml picks the command.
-FROM node:20.20-bookworm-slim
+# One image for the init step, the API, the worker, both services and the local Stripe;
+# docker-compose.yml picks the command. The build stage compiles with every dependency; the final
+# stage holds the compiled dist/, production dependencies only (no TypeScript tooling, no embedded
+# PostgreSQL binaries) and runs as the unprivileged `node` user.
+FROM node:20.20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-COPY scripts ./scripts
-COPY prisma ./prisma
-COPY src/config.ts ./src/config.ts
-RUN npm ci --no-audit --no-fund
+# Paygraph's own postinstall (prisma generate) needs the sources, so it runs below, after the copy.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
+RUN npm run generate && npm run build
+
+FROM node:20.20-bookworm-slim AS production-dependencies
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --omit=optional as well: @prisma/client's optional peers (the prisma CLI, typescript) are
+# development tools here, and nothing at run time needs an optional package.
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+FROM node:20.20-bookworm-slim
 ENV NODE_ENV=production
-EXPOSE 4000 4001 4002
-CMD ["npm", "run", "api"]
+WORKDIR /app
+COPY --from=production-dependencies /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json package-lock.json callbacks.yml ./
+COPY prisma ./prisma
+# A new named volume mounted here takes this folder's owner, so the init step can write its secrets.
+RUN mkdir -p /var/lib/paygraph && chown node:node /var/lib/paygraph
+USER node
+EXPOSE 4000 4001 4002 9464 12111
+# node itself, not npm, so SIGTERM reaches it; compose adds an init (tini) as PID 1 too.
+CMD ["node", "dist/src/main.js", "api"]

@@ -1,9 +1,22 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { withSecretFiles } from './secret-files.js';
 
-/** The repository root, so relative defaults do not depend on the working directory. */
-export const rootDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The repository (or image) root, so relative defaults do not depend on the working directory. Found
+ * by package.json rather than a fixed `..`, because this file runs from src/ under tsx and from
+ * dist/src/ compiled.
+ */
+export const rootDir = packageRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function packageRoot(from: string): string {
+  for (let directory = from; ; directory = path.dirname(directory)) {
+    if (existsSync(path.join(directory, 'package.json'))) return directory;
+    if (path.dirname(directory) === directory) throw new Error(`No package.json in ${from} or above it`);
+  }
+}
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z.string().url().optional();
@@ -47,6 +60,10 @@ const configSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(24),
   CALLBACK_RETRY_BASE_MS: z.coerce.number().int().positive().default(1000),
   STALE_LOCK_GRACE_MS: z.coerce.number().int().positive().default(60_000),
+}).refine((config) => config.NODE_ENV !== 'production' || config.DATABASE_URL, {
+  // The embedded server is for development; a production image does not even ship its binaries.
+  message: 'DATABASE_URL is required in production',
+  path: ['DATABASE_URL'],
 });
 
 type ParsedConfig = z.infer<typeof configSchema>;
@@ -54,7 +71,7 @@ export type Config = Omit<ParsedConfig, 'GRAPHQL_INTROSPECTION' | 'GRAPHIQL'> & 
 
 /** Every environment variable Paygraph reads, parsed and defaulted in one place. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse(env);
+  const parsed = configSchema.safeParse(withSecretFiles(env, ['CALLBACK_SIGNING_SECRET']));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);

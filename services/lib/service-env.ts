@@ -1,14 +1,16 @@
 import { pino, type Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
+import type { Scope } from '../../src/auth/scopes.js';
+import { withSecretFiles } from '../../src/secret-files.js';
 import { paygraphClient, type Paygraph } from './paygraph-client.js';
 import { createStripe, type Stripe } from './stripe-client.js';
 
-/** Each service, its default port and the variable holding its own Paygraph access token. */
+/** Each service, its default port, the variable holding its own Paygraph access token and that token's scopes. */
 export const SERVICES = {
-  'create-customer': { defaultPort: 4001, tokenVariable: 'CREATE_CUSTOMER_TOKEN' },
-  'charge-customer': { defaultPort: 4002, tokenVariable: 'CHARGE_CUSTOMER_TOKEN' },
-} as const;
+  'create-customer': { defaultPort: 4001, tokenVariable: 'CREATE_CUSTOMER_TOKEN', scopes: ['customers:write'] },
+  'charge-customer': { defaultPort: 4002, tokenVariable: 'CHARGE_CUSTOMER_TOKEN', scopes: ['purchases:settle'] },
+} as const satisfies Record<string, { defaultPort: number; tokenVariable: string; scopes: readonly Scope[] }>;
 
 export type ServiceName = keyof typeof SERVICES;
 
@@ -42,7 +44,8 @@ export function loadServiceEnv(service: ServiceName, env: NodeJS.ProcessEnv = pr
     /** Set by `npm start`'s supervisor, which checks that its own child answers on the port. */
     SERVICE_INSTANCE: z.string().optional(),
   });
-  const parsed = schema.safeParse({ ...env, accessToken: env[tokenVariable] });
+  const resolved = withSecretFiles(env, ['CALLBACK_SIGNING_SECRET', tokenVariable]);
+  const parsed = schema.safeParse({ ...resolved, accessToken: resolved[tokenVariable] });
   if (!parsed.success) {
     const name = (path: PropertyKey[]) => (path[0] === 'accessToken' ? tokenVariable : String(path[0]));
     const line = (issue: z.core.$ZodIssue) => (issue.message.startsWith(name(issue.path)) ? issue.message : `${name(issue.path)}: ${issue.message}`);

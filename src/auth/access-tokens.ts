@@ -16,6 +16,12 @@ export function listAccessTokens(db: Db) {
   });
 }
 
+/** Whether `token` is known, not revoked, and allows at least `scopes`. */
+export async function isActiveAccessToken(db: Db, token: string, scopes: readonly Scope[]): Promise<boolean> {
+  const row = await db.accessToken.findUnique({ where: { tokenHash: hashToken(token) } });
+  return !!row && !row.revokedAt && scopes.every((scope) => row.scopes.includes(scope));
+}
+
 /** Revokes by id or by name; returns how many tokens were revoked. */
 export async function revokeAccessToken(db: Db, idOrName: string): Promise<number> {
   const { count } = await db.accessToken.updateMany({

@@ -14,8 +14,13 @@ export function resolveSigningSecret(config: Config): { secret: string; generate
   }
   const file = path.join(config.DATA_DIR, 'callback-signing-secret');
   if (existsSync(file)) return { secret: readFileSync(file, 'utf8').trim(), generated: false };
+  return { secret: writeNewSigningSecret(file), generated: true };
+}
+
+/** A fresh secret in `file`, readable by its owner only; deployments hand it over as CALLBACK_SIGNING_SECRET_FILE. */
+export function writeNewSigningSecret(file: string): string {
   const secret = `whsec_${randomBytes(32).toString('base64')}`;
-  mkdirSync(config.DATA_DIR, { recursive: true });
+  mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  return { secret, generated: true };
+  return secret;
 }

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { applyMigrations } from './migrations.js';
 
 /** DATABASE_URL when given, else the embedded server in DATA_DIR; either way, migrated. */
@@ -9,6 +8,9 @@ export async function openDatabase(config: Config, logger: Logger): Promise<{ ur
   let url = config.DATABASE_URL;
   let stop: () => Promise<void> = async () => undefined;
   if (!url) {
+    // Loaded only here: production requires DATABASE_URL, so compiled production code never imports
+    // embedded-postgres, a development dependency that the image leaves out.
+    const { startEmbeddedPostgres } = await import('./embedded-postgres.js');
     const dataDir = path.join(config.DATA_DIR, 'postgres');
     const embedded = await startEmbeddedPostgres({ dataDir });
     logger.info({ dataDir, reused: embedded.reused }, 'embedded PostgreSQL is running');

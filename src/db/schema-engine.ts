@@ -40,12 +40,23 @@ export async function withSchemaEngine<T>(
   work: (engine: Engine) => Promise<T>,
 ): Promise<T> {
   const { SchemaEngine } = await loadEngineModule();
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString: databaseUrl }));
+  // The engine holds `pg_advisory_lock(72707369)` on a pooled connection and free() does not close the
+  // pool, so the lock would outlive the work until the pool's idle timeout and stall the next process
+  // that migrates (an API and a worker starting together waited 10 s): close what it opened.
+  const factory = new PrismaPg({ connectionString: databaseUrl });
+  const opened: { dispose(): Promise<void> }[] = [];
+  const track = <T extends { dispose(): Promise<void> }>(adapter: T): T => (opened.push(adapter), adapter);
+  const connect = factory.connect.bind(factory);
+  const connectToShadowDb = factory.connectToShadowDb.bind(factory);
+  factory.connect = async () => track(await connect());
+  factory.connectToShadowDb = async () => track(await connectToShadowDb());
+  const adapter = bindMigrationAwareSqlAdapterFactory(factory);
   const engine = await SchemaEngine.new({ datamodels: [[schemaFile.path, schemaFile.content]] }, () => undefined, adapter);
   try {
     return await work(engine);
   } finally {
     engine.free();
+    await Promise.all(opened.map((connection) => connection.dispose().catch(() => undefined)));
   }
 }
 

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startLocalStripe } from '../../services/lib/local-stripe.js';
+import { SERVICES as SERVICE_SCOPES } from '../../services/lib/service-env.js';
 import { createAccessToken, revokeAccessToken } from '../auth/access-tokens.js';
-import type { Scope } from '../auth/scopes.js';
 import { rootDir, type Config } from '../config.js';
 import { createPrismaClient } from '../db/client.js';
 import type { Logger } from '../logger.js';
@@ -11,11 +11,17 @@ import { assertPortFree, forgetPids, recordPids, stopLeftovers } from './leftove
 import { startSupervised } from './supervisor.js';
 import { welcome } from './welcome.js';
 
-/** The two services, each with the one scope its write-back needs. */
+/** The two services, each with the one scope its write-back needs (declared beside the services' own config). */
 const SERVICES = [
-  { name: 'create-customer', port: 'CREATE_CUSTOMER_PORT', url: 'CREATE_CUSTOMER_URL', token: 'CREATE_CUSTOMER_TOKEN', scopes: ['customers:write'] },
-  { name: 'charge-customer', port: 'CHARGE_CUSTOMER_PORT', url: 'CHARGE_CUSTOMER_URL', token: 'CHARGE_CUSTOMER_TOKEN', scopes: ['purchases:settle'] },
-] as const satisfies readonly { name: string; port: keyof Config; url: keyof Config; token: string; scopes: Scope[] }[];
+  { name: 'create-customer', port: 'CREATE_CUSTOMER_PORT', url: 'CREATE_CUSTOMER_URL', token: 'CREATE_CUSTOMER_TOKEN' },
+  { name: 'charge-customer', port: 'CHARGE_CUSTOMER_PORT', url: 'CHARGE_CUSTOMER_URL', token: 'CHARGE_CUSTOMER_TOKEN' },
+] as const satisfies readonly { name: keyof typeof SERVICE_SCOPES; port: keyof Config; url: keyof Config; token: string }[];
+
+// The services' launcher beside this file's own build: services/run.ts under tsx, or the compiled
+// dist/services/run.js when this runs from dist/, which needs no tsx.
+const SERVICE_RUNNER = import.meta.url.endsWith('.js')
+  ? [fileURLToPath(new URL('../../services/run.js', import.meta.url))]
+  : ['--import', 'tsx', fileURLToPath(new URL('../../services/run.ts', import.meta.url))];
 
 /** Where callbacks.yml finds the services `npm start` runs; known before anything starts, so the file can be checked first. */
 export function localStackEnv(config: Config): Record<string, string> {
@@ -60,7 +66,7 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
       await assertPortFree(port, service.name);
       const supervised = await startSupervised({
         name: service.name,
-        args: ['--import', 'tsx', path.join(rootDir, 'services/run.ts'), service.name],
+        args: [...SERVICE_RUNNER, service.name],
         cwd: rootDir,
         url: `http://127.0.0.1:${port}/`,
         logger,
@@ -104,7 +110,7 @@ async function mintServiceTokens(databaseUrl: string): Promise<Record<(typeof SE
     for (const service of SERVICES) {
       const tokenName = `${service.name} (npm start)`;
       await revokeAccessToken(db, tokenName);
-      tokens[service.name] = (await createAccessToken(db, tokenName, [...service.scopes])).token;
+      tokens[service.name] = (await createAccessToken(db, tokenName, [...SERVICE_SCOPES[service.name].scopes])).token;
     }
     return tokens as Record<(typeof SERVICES)[number]['name'], string>;
   } finally {

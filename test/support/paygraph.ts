@@ -39,6 +39,7 @@ export async function startTestPaygraph(options: {
   const env = {
     ...process.env,
     NODE_ENV: 'test',
+    DATABASE_URL: database.url,
     PORT: '0',
     HOST: '127.0.0.1',
     CALLBACKS_FILE: callbacksFile,

@@ -1,0 +1,49 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import pg from 'pg';
+import { SERVICES, type ServiceName } from '../services/lib/service-env.js';
+import { createAccessToken, isActiveAccessToken, revokeAccessToken } from './auth/access-tokens.js';
+import { writeNewSigningSecret } from './callbacks/signing-secret.js';
+import { loadConfig } from './config.js';
+import { createPrismaClient } from './db/client.js';
+import { openDatabase } from './db/database.js';
+import type { Logger } from './logger.js';
+import { prepareJobQueue } from './worker.js';
+
+/**
+ * Everything a deployment needs before its processes start, safe to run on every start: the migrations,
+ * and whatever is missing or no longer valid of the callback signing secret (CALLBACK_SIGNING_SECRET_FILE)
+ * and each service's access token (CREATE_CUSTOMER_TOKEN_FILE, CHARGE_CUSTOMER_TOKEN_FILE). A valid
+ * file is kept, so services already running with it keep working.
+ */
+export async function initDeployment(env: NodeJS.ProcessEnv, logger: Logger): Promise<void> {
+  const secretFile = env.CALLBACK_SIGNING_SECRET_FILE;
+  if (!env.CALLBACK_SIGNING_SECRET && secretFile && !existsSync(secretFile)) {
+    writeNewSigningSecret(secretFile);
+    logger.info({ file: secretFile }, 'generated the callback signing secret');
+  }
+
+  const database = await openDatabase(loadConfig(env), logger);
+  const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+  pool.on('error', (err) => logger.warn({ err }, 'database connection lost'));
+  const db = createPrismaClient(database.url, 1);
+  try {
+    await prepareJobQueue(pool, logger);
+    for (const [service, { tokenVariable, scopes }] of Object.entries(SERVICES) as [ServiceName, (typeof SERVICES)[ServiceName]][]) {
+      const file = env[`${tokenVariable}_FILE`];
+      if (env[tokenVariable] || !file) continue;
+      const current = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+      if (current && (await isActiveAccessToken(db, current, scopes))) continue;
+      // One token per service under this name, the one in the file: an earlier one went with its file.
+      const name = `${service} (deployment)`;
+      await revokeAccessToken(db, name);
+      const { token } = await createAccessToken(db, name, [...scopes]);
+      writeFileSync(file, `${token}\n`, { mode: 0o600 });
+      logger.info({ service, file }, 'minted the service access token');
+    }
+    logger.info('deployment is initialised: migrations applied, secrets in place');
+  } finally {
+    await db.$disconnect();
+    await pool.end();
+    await database.stop();
+  }
+}
