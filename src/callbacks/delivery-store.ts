@@ -191,9 +191,10 @@ export async function setCallbackEnabled(pool: Pool, name: string, enabled: bool
 }
 
 /**
- * The last safety net: a PENDING delivery long overdue and not being attempted (its job lost to a
- * database outage mid-task, or failed permanently inside graphile-worker) gets a job again. A
- * duplicate job is harmless, because an attempt claims its delivery's lease before it sends.
+ * The last safety net: a PENDING delivery long overdue, not being attempted, and with no job left
+ * that will run (its job failed permanently inside graphile-worker while the database was away, say)
+ * gets a job again. graphile-worker's public `jobs` view has no payload, and a delivery's first job
+ * has no key, so this one statement reads its `_private_jobs` table (pinned: graphile-worker ~0.17).
  */
 export async function requeueForgottenDeliveries(pool: Pool, overdueMs: number): Promise<number> {
   const { rows } = await pool.query<{ requeued: number }>(
@@ -203,7 +204,9 @@ export async function requeueForgottenDeliveries(pool: Pool, overdueMs: number):
        from callback_delivery
       where status = 'PENDING'
         and coalesce(next_attempt_at, created_at) < now() - make_interval(secs => $3::float8 / 1000)
-        and (leased_until is null or leased_until < now())`,
+        and (leased_until is null or leased_until < now())
+        and not exists (select 1 from graphile_worker._private_jobs j
+                         where j.payload->>'id' = callback_delivery.id::text and j.attempts < j.max_attempts)`,
     [DELIVER_TASK, JOB_MAX_ATTEMPTS, overdueMs],
   );
   return rows[0]?.requeued ?? 0;

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -9,7 +9,10 @@ const MARKER = 'services/run.ts';
 
 /** The pids of the services this start runs, kept in DATA_DIR so the next start can find them. */
 export function recordPids(dataDir: string, pids: number[]): void {
-  writeFileSync(path.join(dataDir, FILE), JSON.stringify({ pids }));
+  // Written whole or not at all: a start that reads it never sees half a file.
+  const file = path.join(dataDir, FILE);
+  writeFileSync(`${file}.tmp`, JSON.stringify({ pids }));
+  renameSync(`${file}.tmp`, file);
 }
 
 export function forgetPids(dataDir: string): void {
