@@ -1,6 +1,7 @@
 import { hashPassword } from '../auth/passwords.js';
 import { conflict, notFound } from '../errors.js';
 import { builder, isUniqueViolation } from './builder.js';
+import type { Context } from './context.js';
 import * as input from './inputs.js';
 import { pageArgs, toPage } from './pagination.js';
 import { findsNodes, ownedByCaller, readableBy } from './readable-by.js';
@@ -79,14 +80,7 @@ builder.mutationFields((t) => ({
       id: t.arg.id({ required: true, validate: input.id }),
       stripeId: t.arg.string({ required: true, validate: input.stripeCustomerId }),
     },
-    resolve: async (query, _root, args, ctx) => {
-      const id = String(args.id);
-      const previous = await ctx.db.user.findUnique({ where: { id } });
-      if (!previous) throw notFound('User');
-      const user = await ctx.db.user.update({ ...query, where: { id }, data: { stripeId: args.stripeId } });
-      await ctx.events.record(ctx.db, { model: 'User', operation: 'updated', node: user, previous });
-      return user;
-    },
+    resolve: (query, _root, args, ctx) => changeStripeId(ctx, query, String(args.id), () => args.stripeId),
   }),
   forgetStripeCustomer: t.prismaField({
     type: 'User',
@@ -99,14 +93,18 @@ builder.mutationFields((t) => ({
       id: t.arg.id({ required: true, validate: input.id }),
       stripeId: t.arg.string({ required: true, validate: input.stripeCustomerId }),
     },
-    resolve: async (query, _root, args, ctx) => {
-      const id = String(args.id);
-      const previous = await ctx.db.user.findUnique({ where: { id } });
-      if (!previous) throw notFound('User');
-      if (previous.stripeId !== args.stripeId) return ctx.db.user.findUniqueOrThrow({ ...query, where: { id } });
-      const user = await ctx.db.user.update({ ...query, where: { id }, data: { stripeId: null } });
-      await ctx.events.record(ctx.db, { model: 'User', operation: 'updated', node: user, previous });
-      return user;
-    },
+    resolve: (query, _root, args, ctx) =>
+      changeStripeId(ctx, query, String(args.id), (current) => (current === args.stripeId ? null : current)),
   }),
 }));
+
+/** Sets a user's Stripe customer id from the one stored, firing User.updated when it changes. */
+async function changeStripeId(ctx: Context, query: { include?: object; select?: object }, id: string, next: (current: string | null) => string | null) {
+  const previous = await ctx.db.user.findUnique({ where: { id } });
+  if (!previous) throw notFound('User');
+  const stripeId = next(previous.stripeId);
+  if (stripeId === previous.stripeId) return ctx.db.user.findUniqueOrThrow({ ...query, where: { id } });
+  const user = await ctx.db.user.update({ ...query, where: { id }, data: { stripeId } });
+  await ctx.events.record(ctx.db, { model: 'User', operation: 'updated', node: user, previous });
+  return user;
+}
