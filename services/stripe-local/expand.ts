@@ -1,0 +1,43 @@
+import type { Account } from './account.js';
+import { invalidRequest } from './errors.js';
+
+type Renderer = (account: Account, id: string) => object | undefined;
+
+/** Which renderer turns an id into its object, by Stripe's id prefix. */
+const renderers = new Map<string, Renderer>();
+
+export function registerExpandable(prefix: string, render: Renderer): void {
+  renderers.set(prefix, render);
+}
+
+/**
+ * `expand[]=latest_charge`, `expand[]=data.customer`: ids in the response replaced by their objects,
+ * up to Stripe's four levels. An id that is no expandable field is a 400, as Stripe answers.
+ */
+export function applyExpand(account: Account, body: object, paths: string[]): object {
+  for (const path of paths) {
+    const parts = path.split('.');
+    if (parts.length > 4) throw invalidRequest(`You cannot expand more than 4 levels of a property. Property: ${path}`, { param: 'expand' });
+    expandAt(account, body, parts, path);
+  }
+  return body;
+}
+
+function expandAt(account: Account, node: unknown, parts: string[], path: string): void {
+  if (typeof node !== 'object' || node === null) return;
+  const record = node as Record<string, unknown>;
+  if (record.object === 'list' && Array.isArray(record.data) && parts[0] === 'data') {
+    for (const item of record.data) expandAt(account, item, parts.slice(1), path);
+    return;
+  }
+  const [field, ...rest] = parts as [string, ...string[]];
+  if (!(field in record)) throw invalidRequest(`This property cannot be expanded (${field}).`, { param: 'expand' });
+  const value = record[field];
+  if (typeof value === 'string') {
+    const render = renderers.get(value.slice(0, value.indexOf('_')));
+    const expanded = render?.(account, value);
+    if (!expanded) throw invalidRequest(`This property cannot be expanded (${field}).`, { param: 'expand' });
+    record[field] = expanded;
+  }
+  if (rest.length > 0) expandAt(account, record[field], rest, path);
+}
