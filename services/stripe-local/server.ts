@@ -184,9 +184,10 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 function apiKey(authorization: string | undefined): string | undefined {
   if (!authorization) return undefined;
-  const [scheme, credentials = ''] = authorization.trim().split(/\s+/, 2);
-  if (/^bearer$/i.test(scheme ?? '')) return credentials || undefined;
-  if (/^basic$/i.test(scheme ?? '')) return Buffer.from(credentials, 'base64').toString().split(':')[0] || undefined;
+  const [scheme = ''] = authorization.trim().split(/\s/, 1);
+  const credentials = authorization.trim().slice(scheme.length).trim();
+  if (/^bearer$/i.test(scheme)) return credentials || undefined;
+  if (/^basic$/i.test(scheme)) return Buffer.from(credentials, 'base64').toString().split(':')[0] || undefined;
   return undefined;
 }
 
