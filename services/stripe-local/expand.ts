@@ -1,6 +1,9 @@
 import type { Account } from './account.js';
 import { invalidRequest } from './errors.js';
 
+/** Fields that hold an id Stripe lets you expand; any of them may be null (nothing to expand). */
+const EXPANDABLE_FIELDS = new Set(['customer', 'payment_method', 'latest_charge', 'payment_intent', 'charge', 'default_source', 'default_payment_method', 'dispute', 'setup_intent', 'sources', 'source']);
+
 type Renderer = (account: Account, id: string) => object | undefined;
 
 /** Which renderer turns an id into its object, by Stripe's id prefix. */
@@ -31,8 +34,9 @@ function expandAt(account: Account, node: unknown, parts: string[], path: string
     return;
   }
   const [field, ...rest] = parts as [string, ...string[]];
-  if (!(field in record)) throw invalidRequest(`This property cannot be expanded (${field}).`, { param: 'expand' });
   const value = record[field];
+  const expandable = field in record && (EXPANDABLE_FIELDS.has(field) || (typeof value === 'object' && value !== null && rest.length > 0));
+  if (!expandable) throw invalidRequest(`This property cannot be expanded (${field}).`, { param: 'expand' });
   if (typeof value === 'string') {
     const render = renderers.get(value.slice(0, value.indexOf('_')));
     const expanded = render?.(account, value);

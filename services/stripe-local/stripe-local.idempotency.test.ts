@@ -35,7 +35,7 @@ describe('stripe-local: idempotency keys', () => {
     const first = await stripeError(stripe.customers.create({ source: 'tok_chargeDeclined' }, { idempotencyKey: 'declined' }));
     const again = await stripeError(stripe.customers.create({ source: 'tok_chargeDeclined' }, { idempotencyKey: 'declined' }));
     expect(again).toMatchObject({ statusCode: 402, code: first.code, message: first.message });
-    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers?.['idempotent-replayed']).toBe('true');
   });
 
   it('the same key with other parameters: 400 idempotency_error', async () => {
