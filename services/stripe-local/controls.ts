@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { z } from 'zod';
 import type { Account } from './account.js';
 import { integer, oneOf, parse } from './params.js';
@@ -69,12 +71,19 @@ export function controlRoutes(target: ControlTarget): Route[] {
       path: `${CONTROL_PATH}/stats`,
       handler: ({ account }) => ({
         object: 'stripe_local.stats',
-        memory: process.memoryUsage(),
+        memory: memoryAfterCollection(),
         accounts: target.accountCount(),
         account: { customers: account.customers.size, payment_intents: account.paymentIntents.size, charges: account.charges.size, events: account.events.size },
       }),
     },
   ];
+}
+
+/** Memory with garbage collected first, so heap figures count what is kept, not what awaits collection. */
+function memoryAfterCollection(): NodeJS.MemoryUsage {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  return process.memoryUsage();
 }
 
 /** The fault that applies to this request, used up by it. */

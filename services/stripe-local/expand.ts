@@ -13,6 +13,11 @@ export function registerExpandable(prefix: string, render: Renderer): void {
   renderers.set(prefix, render);
 }
 
+/** The object an id names, as it is now, or undefined. */
+export function renderById(account: Account, id: string): object | undefined {
+  return renderers.get(id.slice(0, id.indexOf('_')))?.(account, id);
+}
+
 /**
  * `expand[]=latest_charge`, `expand[]=data.customer`: ids in the response replaced by their objects,
  * up to Stripe's four levels. An id that is no expandable field is a 400, as Stripe answers.
@@ -38,8 +43,7 @@ function expandAt(account: Account, node: unknown, parts: string[], path: string
   const expandable = field in record && (EXPANDABLE_FIELDS.has(field) || (typeof value === 'object' && value !== null && rest.length > 0));
   if (!expandable) throw invalidRequest(`This property cannot be expanded (${field}).`, { param: 'expand' });
   if (typeof value === 'string') {
-    const render = renderers.get(value.slice(0, value.indexOf('_')));
-    const expanded = render?.(account, value);
+    const expanded = renderById(account, value);
     if (!expanded) throw invalidRequest(`This property cannot be expanded (${field}).`, { param: 'expand' });
     record[field] = expanded;
   }

@@ -1,23 +1,26 @@
 import { createHash } from 'node:crypto';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { idempotencyMismatch } from './errors.js';
 
 /** Stripe forgets an idempotency key after 24 hours (of the account's clock here). */
 export const KEY_LIFETIME_MS = 24 * 3_600_000;
-/** Every POST from the SDK carries a key, so memory is bounded by count too: the oldest go first. */
-export const KEYS_KEPT = 50_000;
+/** Every POST from the SDK carries a key, so memory is bounded by count too: beyond this, the oldest go first. */
+export const KEYS_KEPT = 250_000;
+/** The newest keys keep their response word for word; older ones keep the object's id and replay it as it is now. */
+export const FULL_RESPONSES_KEPT = 5_000;
+/** Error answers are small: kept word for word whatever their age. */
+const SMALL_RESPONSE = 1_024;
 
 export interface SavedResponse {
   status: number;
-  body: string;
+  /** The response as first sent, or, for an older key, the id of the object it answered. */
+  body: string | { objectId: string };
   requestId: string;
 }
 
 interface Entry {
   digest: string;
   expiresAt: number;
-  /** The first response, deflated: replays are rare, memory is not. */
-  saved?: { status: number; body: Buffer; requestId: string };
+  saved?: SavedResponse;
   pending?: Promise<SavedResponse | null>;
 }
 
@@ -42,17 +45,15 @@ function canonical(value: unknown): string {
  */
 export class IdempotencyStore {
   private readonly entries = new Map<string, Entry>();
+  /** Keys whose entries still hold a full response body, oldest first. */
+  private readonly full: Entry[] = [];
 
   claim(key: string, digest: string, now: number): Claim {
     this.forgetExpired(now);
     const entry = this.entries.get(key);
     if (entry && entry.expiresAt > now) {
       if (entry.digest !== digest) throw idempotencyMismatch(key);
-      if (entry.saved) {
-        const { status, body, requestId } = entry.saved;
-        return { kind: 'replay', response: Promise.resolve({ status, body: inflateRawSync(body).toString(), requestId }) };
-      }
-      return { kind: 'replay', response: entry.pending! };
+      return { kind: 'replay', response: entry.saved ? Promise.resolve(entry.saved) : entry.pending! };
     }
     let settle!: (response: SavedResponse | null) => void;
     const fresh: Entry = { digest, expiresAt: now + KEY_LIFETIME_MS, pending: new Promise((resolve) => (settle = resolve)) };
@@ -66,12 +67,23 @@ export class IdempotencyStore {
         if (response === null) {
           if (this.entries.get(key) === fresh) this.entries.delete(key);
         } else {
-          fresh.saved = { status: response.status, body: deflateRawSync(response.body, { level: 1 }), requestId: response.requestId };
+          fresh.saved = response;
+          this.keepFull(fresh);
         }
         delete fresh.pending;
         settle(response);
       },
     };
+  }
+
+  private keepFull(entry: Entry): void {
+    const body = entry.saved!.body;
+    if (typeof body !== 'string' || body.length <= SMALL_RESPONSE) return;
+    this.full.push(entry);
+    if (this.full.length <= FULL_RESPONSES_KEPT) return;
+    const older = this.full.shift()!;
+    const objectId = /^\{"id":"([^"]+)"/.exec(older.saved!.body as string)?.[1];
+    if (objectId) older.saved = { ...older.saved!, body: { objectId } };
   }
 
   /** Keys are in the order they were claimed, so the expired ones are at the front. */

@@ -9,7 +9,7 @@ import { customerRoutes } from './customers.js';
 import { disputeRoutes } from './disputes.js';
 import { authenticationError, internalError, invalidRequest, rateLimited, StripeLocalError, unrecognizedUrl } from './errors.js';
 import { API_VERSION, eventRoutes } from './events.js';
-import { applyExpand } from './expand.js';
+import { applyExpand, renderById } from './expand.js';
 import { decodeForm } from './form-body.js';
 import { requestDigest, type Claim } from './idempotency.js';
 import { newId } from './ids.js';
@@ -106,7 +106,7 @@ export function createStripeLocalServer(options: ServerOptions) {
           }
           const saved = await claim.response;
           // The first request with this key did not run (a fault): this one runs instead.
-          if (saved) return { status: saved.status, body: saved.body, headers: { 'idempotent-replayed': 'true', 'original-request': saved.requestId } };
+          if (saved) return { status: saved.status, body: replayBody(account, saved.body), headers: { 'idempotent-replayed': 'true', 'original-request': saved.requestId } };
         }
       }
       if (!url.pathname.startsWith(CONTROL_PATH)) {
@@ -175,6 +175,11 @@ export function createStripeLocalServer(options: ServerOptions) {
     },
     stopDelivery: () => delivery.stop(),
   };
+}
+
+/** A replayed response: word for word, or for an older key its object as it is now. */
+function replayBody(account: Account, body: string | { objectId: string }): string {
+  return typeof body === 'string' ? body : JSON.stringify(renderById(account, body.objectId) ?? { id: body.objectId });
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
