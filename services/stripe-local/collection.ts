@@ -55,32 +55,26 @@ export class Collection<T extends Stored> {
     const limit = params.limit ?? 10;
     const inRange = createdMatcher(params.created);
     const matches = (record: T) => inRange(record.created) && keep(record);
+    // ending_before walks towards newer objects from its cursor, everything else towards older ones.
+    const forward = params.ending_before !== undefined;
+    const start = forward
+      ? this.cursor(params.ending_before!, 'ending_before') + 1
+      : params.starting_after !== undefined
+        ? this.cursor(params.starting_after, 'starting_after') - 1
+        : this.order.length - 1;
     const data: T[] = [];
     let hasMore = false;
-    if (params.ending_before !== undefined) {
-      // Walk towards newer objects from the cursor, then present them newest first.
-      for (let i = this.cursor(params.ending_before, 'ending_before') + 1; i < this.order.length; i++) {
-        const record = this.order[i]!;
-        if (!matches(record)) continue;
-        if (data.length === limit) {
-          hasMore = true;
-          break;
-        }
-        data.push(record);
+    for (let i = start; forward ? i < this.order.length : i >= 0; i += forward ? 1 : -1) {
+      const record = this.order[i]!;
+      if (!matches(record)) continue;
+      if (data.length === limit) {
+        hasMore = true;
+        break;
       }
-      data.reverse();
-    } else {
-      const start = params.starting_after !== undefined ? this.cursor(params.starting_after, 'starting_after') - 1 : this.order.length - 1;
-      for (let i = start; i >= 0; i--) {
-        const record = this.order[i]!;
-        if (!matches(record)) continue;
-        if (data.length === limit) {
-          hasMore = true;
-          break;
-        }
-        data.push(record);
-      }
+      data.push(record);
     }
+    // Pages are always newest first.
+    if (forward) data.reverse();
     return { object: 'list', data: data.map(render), has_more: hasMore, url };
   }
 

@@ -22,7 +22,7 @@ export class StripeLocalError extends Error {
   }
 }
 
-const docUrl = (code: string) => `https://stripe.com/docs/error-codes/${code.replace(/_/g, '-')}`;
+export const docUrl = (code: string) => `https://stripe.com/docs/error-codes/${code.replace(/_/g, '-')}`;
 
 export function invalidRequest(message: string, options: { param?: string; code?: string; status?: number } = {}): StripeLocalError {
   const { param, code, status = 400 } = options;

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Account } from './account.js';
 import type { Stored } from './collection.js';
-import { cardError, invalidRequest, resourceMissing, unexpectedState } from './errors.js';
+import { cardError, docUrl, invalidRequest, resourceMissing, unexpectedState } from './errors.js';
 import { emit } from './events.js';
 import { registerExpandable } from './expand.js';
 import { newId } from './ids.js';
-import { nextAction } from './next-action.js';
+import { awaitCardholder, nextAction } from './next-action.js';
 import { authorize } from './authorization.js';
 import { recordCharge } from './charges.js';
 import type { Decline } from './errors.js';
@@ -131,7 +131,7 @@ function attemptPayment(account: Account, intent: PaymentIntentRecord, attempt: 
   if (failure) {
     intent.status = 'requires_payment_method';
     intent.paymentMethod = null;
-    intent.lastPaymentError = { type: 'card_error', ...failure, doc_url: `https://stripe.com/docs/error-codes/${failure.code.replace(/_/g, '-')}`, charge: charge.id, payment_method: renderPaymentMethod(saved) };
+    intent.lastPaymentError = { type: 'card_error', ...failure, doc_url: docUrl(failure.code), charge: charge.id, payment_method: renderPaymentMethod(saved) };
     emit(account, 'payment_intent.payment_failed', renderPaymentIntent(account, intent));
     return { result: 'failed', decline: failure, charge: charge.id };
   }
@@ -163,13 +163,7 @@ export function confirmPaymentIntent(account: Account, intent: PaymentIntentReco
     );
   }
   const outcome = attemptPayment(account, intent, { offSession: options.offSession || options.errorOnRequiresAction === true, authenticated: false });
-  if (outcome.result === 'requires_action') {
-    intent.status = 'requires_action';
-    intent.authentication = account.hooks.registerAuthentication(account, intent.id);
-    const rendered = renderPaymentIntent(account, intent);
-    emit(account, 'payment_intent.requires_action', rendered);
-    return rendered;
-  }
+  if (outcome.result === 'requires_action') return awaitCardholder(account, intent, 'payment_intent.requires_action', (waiting) => renderPaymentIntent(account, waiting));
   if (outcome.result === 'failed') throw cardError(outcome.decline, { payment_intent: renderPaymentIntent(account, intent), charge: outcome.charge });
   return renderPaymentIntent(account, intent);
 }
@@ -188,7 +182,7 @@ export function completePaymentAuthentication(account: Account, intent: PaymentI
   intent.lastPaymentError = {
     type: 'invalid_request_error',
     code: 'payment_intent_authentication_failure',
-    doc_url: 'https://stripe.com/docs/error-codes/payment-intent-authentication-failure',
+    doc_url: docUrl('payment_intent_authentication_failure'),
     message: 'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.',
     ...(saved && { payment_method: { id: saved.id, object: 'payment_method', type: 'card' } }),
   };

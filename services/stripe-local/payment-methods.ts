@@ -140,6 +140,8 @@ const billingDetails = z.strictObject({
   address: z.record(z.string(), z.string()).optional(),
 });
 
+const billingOf = (input: z.output<typeof billingDetails>): BillingDetails => ({ name: input.name ?? null, email: input.email ?? null, phone: input.phone ?? null });
+
 const createParams = z.strictObject({
   type: oneOf(['card']),
   card: z.union([
@@ -168,8 +170,7 @@ export const paymentMethodRoutes: Route[] = [
       if (!testCard) throw cardError(INCORRECT_NUMBER, { param: 'card[number]' });
       const record = newCard(account, testCard, 'payment_method');
       record.metadata = mergeMetadata({}, input.metadata);
-      const billing = input.billing_details;
-      if (billing) record.billing = { name: billing.name ?? null, email: billing.email ?? null, phone: billing.phone ?? null };
+      if (input.billing_details) record.billing = billingOf(input.billing_details);
       return renderPaymentMethod(record);
     },
   },
@@ -197,7 +198,7 @@ export const paymentMethodRoutes: Route[] = [
       const input = parse(z.strictObject({ metadata: metadata.optional(), billing_details: billingDetails.optional(), allow_redisplay: z.string().optional() }), params);
       const record = getPaymentMethod(account, path.id!);
       record.metadata = mergeMetadata(record.metadata, input.metadata);
-      if (input.billing_details) record.billing = { name: input.billing_details.name ?? null, email: input.billing_details.email ?? null, phone: input.billing_details.phone ?? null };
+      if (input.billing_details) record.billing = billingOf(input.billing_details);
       return renderPaymentMethod(record);
     },
   },

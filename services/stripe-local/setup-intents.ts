@@ -4,11 +4,11 @@ import type { Account } from './account.js';
 import { authorizeSetup } from './authorization.js';
 import type { Stored } from './collection.js';
 import { customerOf } from './customers.js';
-import { cardError, invalidRequest, resourceMissing, unexpectedState } from './errors.js';
+import { cardError, docUrl, invalidRequest, resourceMissing, unexpectedState } from './errors.js';
 import { emit } from './events.js';
 import { registerExpandable } from './expand.js';
 import { newId } from './ids.js';
-import { nextAction } from './next-action.js';
+import { awaitCardholder, nextAction } from './next-action.js';
 import { boolean, id, listShape, mergeMetadata, metadata, oneOf, parse, stringArray, text } from './params.js';
 import { attach, renderPaymentMethod, resolvePaymentMethod } from './payment-methods.js';
 import type { Route } from './router.js';
@@ -98,16 +98,10 @@ function confirmSetupIntent(account: Account, intent: SetupIntentRecord): object
   if (!intent.paymentMethod) throw invalidRequest('You cannot confirm this SetupIntent because it has no payment method.', { param: 'payment_method', code: 'setup_intent_unexpected_state' });
   const decision = authorizeSetup(account.cards.get(intent.paymentMethod)!, false);
   if (decision.result === 'declined') {
-    const failed = fail(account, intent, { type: 'card_error', ...decision.decline, doc_url: `https://stripe.com/docs/error-codes/${decision.decline.code.replace(/_/g, '-')}` });
+    const failed = fail(account, intent, { type: 'card_error', ...decision.decline, doc_url: docUrl(decision.decline.code) });
     throw cardError(decision.decline, { setup_intent: failed });
   }
-  if (decision.result === 'requires_action') {
-    intent.status = 'requires_action';
-    intent.authentication = account.hooks.registerAuthentication(account, intent.id);
-    const rendered = renderSetupIntent(account, intent);
-    emit(account, 'setup_intent.requires_action', rendered);
-    return rendered;
-  }
+  if (decision.result === 'requires_action') return awaitCardholder(account, intent, 'setup_intent.requires_action', (waiting) => renderSetupIntent(account, waiting));
   return succeed(account, intent);
 }
 
