@@ -7,8 +7,6 @@ export const KEY_LIFETIME_MS = 24 * 3_600_000;
 export const KEYS_KEPT = 250_000;
 /** The newest keys keep their response word for word; older ones keep the object's id and replay it as it is now. */
 export const FULL_RESPONSES_KEPT = 5_000;
-/** Error answers are small: kept word for word whatever their age. */
-const SMALL_RESPONSE = 1_024;
 
 export interface SavedResponse {
   status: number;
@@ -77,13 +75,14 @@ export class IdempotencyStore {
   }
 
   private keepFull(entry: Entry): void {
-    const body = entry.saved!.body;
-    if (typeof body !== 'string' || body.length <= SMALL_RESPONSE) return;
+    // Errors name no object to replay, and are small: they are kept word for word whatever their age.
+    if (entry.saved!.status !== 200) return;
     this.full.push(entry);
     if (this.full.length <= FULL_RESPONSES_KEPT) return;
     const older = this.full.shift()!;
-    const objectId = /^\{"id":"([^"]+)"/.exec(older.saved!.body as string)?.[1];
-    if (objectId) older.saved = { ...older.saved!, body: { objectId } };
+    const match = /^\{"id":"([^"]+)"/.exec(older.saved!.body as string)?.[1];
+    // Copied character by character: a substring would keep the whole response it was cut from alive.
+    if (match) older.saved = { ...older.saved!, body: { objectId: [...match].join('') } };
   }
 
   /** Keys are in the order they were claimed, so the expired ones are at the front. */
