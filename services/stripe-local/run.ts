@@ -29,6 +29,7 @@ try {
     { url: stripeLocal.url, webhook: process.env.STRIPE_LOCAL_WEBHOOK_URL ?? null, controls: !production },
     'stripe-local: a LOCAL Stripe emulator (test-mode keys only, no real money). ALL STATE IS IN MEMORY AND FORGOTTEN ON RESTART.',
   );
+  console.log(`\n  stripe-local at ${stripeLocal.url}: LOCAL Stripe emulator, test keys only.\n  STATE IS IN MEMORY: everything is forgotten when it stops.\n`);
   // Printed once, like Stripe's dashboard shows a new endpoint's secret.
   if (generatedSecret) console.log(`STRIPE_LOCAL_WEBHOOK_SECRET=${generatedSecret}`);
   process.send?.({ ready: stripeLocal.url, webhookSecret: stripeLocal.webhookSecret ?? null });
