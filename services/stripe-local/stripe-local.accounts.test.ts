@@ -38,7 +38,7 @@ describe('stripe-local: keys and accounts', () => {
     expect((await emulator.raw('/v1/test_helpers/stripe_local/clock/advance', { key: 'sk_live_abcdefghijklmnop', body: 'seconds=60' })).status).toBe(401);
   });
 
-  it('the SDK reaches it with Basic auth too (key as user name)', async () => {
+  it('Basic auth works too, the key as user name', async () => {
     const response = await emulator.raw('/v1/customers', { method: 'GET', key: null, headers: { authorization: `Basic ${Buffer.from('sk_test_basic:').toString('base64')}` } });
     expect(response.status).toBe(200);
     expect(response.json()).toMatchObject({ object: 'list', data: [] });
