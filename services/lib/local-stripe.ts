@@ -1,34 +1,50 @@
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { freePort } from '../../src/free-port.js';
-import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
+// Its launcher beside this file's own build: run.ts under tsx, or the compiled run.js, which needs no tsx.
+const RUNNER = import.meta.url.endsWith('.js')
+  ? [fileURLToPath(new URL('../stripe-local/run.js', import.meta.url))]
+  : ['--import', 'tsx', fileURLToPath(new URL('../stripe-local/run.ts', import.meta.url))];
 
 export interface LocalStripe {
   /** Give it to the services as STRIPE_API_URL, e.g. http://127.0.0.1:40123 */
   url: string;
+  /** The signing secret of `webhook.url`, when a webhook receiver was given. */
+  webhookSecret: string | null;
   stop(): Promise<void>;
 }
 
+export interface LocalStripeOptions {
+  /** Every event of every account is POSTed here, signed as Stripe signs (`Stripe-Signature`). */
+  webhook?: { url: string; secret?: string };
+}
+
 /**
- * Starts `stripe-stateful-mock`, a Stripe-compatible server (tokens, customers, sources, charges,
- * idempotency keys; all in memory, no Stripe account), in its own process on a free port. For
- * development and tests. Note: it listens on every interface, as its CLI offers no host setting.
+ * Starts services/stripe-local, the repository's own stateful Stripe emulator (all in memory, test
+ * keys only, no Stripe account), in its own process on a free loopback port. Its own process, so it
+ * has a core of its own under load (bench:e2e) and cannot stall the caller; it reports the URL it
+ * listens on over IPC and exits when its parent does.
  */
-export async function startLocalStripe(): Promise<LocalStripe> {
-  const port = await freePort();
-  const cli = createRequire(import.meta.url).resolve('stripe-stateful-mock/dist/cli.js');
-  const child = spawn(process.execPath, [cli], {
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+export async function startLocalStripe(options: LocalStripeOptions = {}): Promise<LocalStripe> {
+  const child = spawn(process.execPath, RUNNER, {
+    env: {
+      ...process.env,
+      STRIPE_LOCAL_PORT: '0',
+      STRIPE_LOCAL_HOST: '127.0.0.1',
+      LOG_LEVEL: process.env.STRIPE_LOCAL_LOG_LEVEL ?? 'error',
+      STRIPE_LOCAL_WEBHOOK_URL: options.webhook?.url ?? '',
+      STRIPE_LOCAL_WEBHOOK_SECRET: options.webhook?.secret ?? '',
+      NODE_ENV: 'development',
+    },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2_000)));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2_000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const running = () => child.exitCode === null && child.signalCode === null;
-  // A test runner that dies must not leave the server behind.
+  // A test runner that dies must not leave the server behind (the IPC channel closing stops it too).
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
@@ -41,28 +57,23 @@ export async function startLocalStripe(): Promise<LocalStripe> {
     clearTimeout(timer);
   };
 
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (!(await answers(url))) {
-    if (!running() || Date.now() > deadline) {
-      await stop();
-      throw new Error(`the local Stripe server did not start on port ${port}${stderr ? `: ${stderr.trim()}` : ''}`);
-    }
-    await delay(50);
-  }
-  return { url, stop };
-}
-
-/** Whether the server answers a Stripe API request (any HTTP status counts: it is listening and routing). */
-async function answers(url: string): Promise<boolean> {
   try {
-    const response = await fetch(`${url}/v1/customers?limit=1`, {
-      headers: { authorization: 'Bearer sk_test_probe' },
-      signal: AbortSignal.timeout(1_000),
+    const ready = await new Promise<{ ready: string; webhookSecret: string | null }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`did not report ready within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      child.once('message', (message) => {
+        clearTimeout(timer);
+        resolve(message as { ready: string; webhookSecret: string | null });
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`exited with code ${code}`));
+      });
     });
-    await response.body?.cancel();
-    return true;
-  } catch {
-    return false;
+    // The channel stays open only so the child notices when this process goes; it must not keep it alive.
+    child.channel?.unref();
+    return { url: ready.ready, webhookSecret: ready.webhookSecret, stop };
+  } catch (error) {
+    await stop();
+    throw new Error(`the local Stripe server (services/stripe-local) did not start: ${(error as Error).message}${stderr ? `: ${stderr.trim()}` : ''}`);
   }
 }

@@ -53,7 +53,7 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
       const stripe = await startLocalStripe();
       stops.push(stripe.stop);
       Object.assign(stripeEnv, { STRIPE_SECRET_KEY: 'sk_test_paygraph_local', STRIPE_API_URL: stripe.url });
-      stripeNote = `LOCAL Stripe stand-in (stripe-stateful-mock) at ${stripe.url}: no real money, no Stripe account`;
+      stripeNote = `LOCAL Stripe emulator (services/stripe-local, in memory) at ${stripe.url}: no real money, no Stripe account`;
       logger.warn({ url: stripe.url }, 'STRIPE_SECRET_KEY is not set: using a local Stripe-compatible server');
     }
 

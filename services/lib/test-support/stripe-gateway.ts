@@ -2,10 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { listen } from './listen.js';
 
 /**
- * The services' way to the local Stripe stand-in, for tests: a forwarding proxy that a test can take
- * down (connections reset, as when Stripe is unreachable) and bring back, and that answers as Stripe
- * does where the stand-in crashes: for a card token it does not know, the stand-in throws (HTTP 500,
- * "Unhandled source token"), while Stripe answers 400 resource_missing "No such token" on `source`.
+ * The services' way to the local Stripe (services/stripe-local), for tests: a forwarding proxy that a
+ * test can take down (connections reset, as when Stripe is unreachable) and bring back, and that can
+ * hold requests to release them together.
  */
 export async function startStripeGateway(standInUrl: string) {
   const state = { down: false };
@@ -47,11 +46,6 @@ export async function startStripeGateway(standInUrl: string) {
       return void req.socket.destroy();
     }
     const body = await upstream.text();
-    const unknownToken = upstream.status === 500 ? /Unhandled source token '([^']*)'/.exec(body)?.[1] : undefined;
-    if (unknownToken !== undefined) {
-      const error = { type: 'invalid_request_error', code: 'resource_missing', param: 'source', message: `No such token: '${unknownToken}'` };
-      return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error }));
-    }
     const passOn: Record<string, string> = {};
     for (const name of ['content-type', 'request-id', 'idempotent-replayed', 'original-request']) {
       const value = upstream.headers.get(name);

@@ -1,0 +1,58 @@
+import { Agent } from 'node:http';
+import Stripe from 'stripe';
+import { CONTROL_PATH } from '../services/stripe-local/index.js';
+import { startLocalStripe } from '../services/lib/local-stripe.js';
+
+/**
+ * npm run bench:stripe-local: services/stripe-local as npm start runs it (its own process), driven
+ * by 16 concurrent SDK clients each making a customer and confirming a PaymentIntent for it, over
+ * and over. Prints payments per second (median of the rounds), then fills the account to 100,000
+ * payments and prints the emulator's memory.
+ */
+const CLIENTS = Number(process.env.BENCH_STRIPE_LOCAL_CLIENTS ?? 16);
+const ROUNDS = Number(process.env.BENCH_STRIPE_LOCAL_ROUNDS ?? 5);
+const ROUND_SECONDS = Number(process.env.BENCH_STRIPE_LOCAL_ROUND_SECONDS ?? 3);
+const PAYMENTS = Number(process.env.BENCH_STRIPE_LOCAL_PAYMENTS ?? 100_000);
+const KEY = 'sk_test_bench';
+
+const server = await startLocalStripe();
+const { hostname, port } = new URL(server.url);
+// One connection per client, kept alive, as a service's SDK instance holds it.
+const clients = Array.from({ length: CLIENTS }, () => new Stripe(KEY, { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 0, httpAgent: new Agent({ keepAlive: true, maxSockets: 1 }) }));
+let made = 0;
+
+async function pay(stripe: Stripe): Promise<void> {
+  const customer = await stripe.customers.create({ email: `bench${made}@example.com`, metadata: { bench: 'stripe-local' } });
+  const intent = await stripe.paymentIntents.create({ amount: 2_000, currency: 'usd', customer: customer.id, payment_method: 'pm_card_visa', confirm: true, off_session: true });
+  if (intent.status !== 'succeeded') throw new Error(`payment ${intent.id} is ${intent.status}`);
+  made++;
+}
+
+/** Every client pays in a loop until `until()` says stop; answers how many payments were made. */
+async function run(until: () => boolean): Promise<number> {
+  const before = made;
+  await Promise.all(clients.map(async (stripe) => {
+    while (!until()) await pay(stripe);
+  }));
+  return made - before;
+}
+
+const rates: number[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  const started = performance.now();
+  const deadline = started + ROUND_SECONDS * 1000;
+  const count = await run(() => performance.now() >= deadline);
+  rates.push(count / ((performance.now() - started) / 1000));
+}
+const median = [...rates].sort((a, b) => a - b)[Math.floor(rates.length / 2)]!;
+console.log(`stripe-local: ${CLIENTS} concurrent SDK clients, customer + PaymentIntent confirm (off-session, pm_card_visa)`);
+console.log(`  rounds (payments/s): ${rates.map((rate) => rate.toFixed(0)).join(', ')}`);
+console.log(`  median: ${median.toFixed(0)} payments/s (${(median * 2).toFixed(0)} API requests/s)`);
+
+const fillStarted = performance.now();
+await run(() => made >= PAYMENTS);
+console.log(`  filled to ${made.toLocaleString('en')} payments in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s`);
+const stats = (await clients[0]!.rawRequest('GET', `${CONTROL_PATH}/stats`)) as unknown as { memory: NodeJS.MemoryUsage; account: Record<string, number> };
+const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(0)} MB`;
+console.log(`  after ${made.toLocaleString('en')} payments: RSS ${mb(stats.memory.rss)}, heap used ${mb(stats.memory.heapUsed)} (${JSON.stringify(stats.account)})`);
+await server.stop();

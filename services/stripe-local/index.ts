@@ -1,0 +1,63 @@
+import type { AddressInfo } from 'node:net';
+import { createStripeLocalServer, type Logger } from './server.js';
+import { newWebhookSecret } from './webhook-endpoints.js';
+
+export { CONTROL_PATH } from './controls.js';
+export { signature as webhookSignature } from './webhook-delivery.js';
+
+export interface StripeLocalOptions {
+  /** 0 (the default here) picks a free port. */
+  port?: number;
+  host?: string;
+  /** An endpoint that receives every account's events (the stack's receiver), signed with `webhookSecret`. */
+  webhookUrl?: string;
+  /** Generated when `webhookUrl` is given without one; read it from the result. */
+  webhookSecret?: string;
+  /** Deliver that endpoint's pending events newest first, to test receivers against Stripe's lack of ordering. */
+  webhookOutOfOrder?: boolean;
+  /** The test-only control path; on unless turned off (run.ts turns it off in production). */
+  controls?: boolean;
+  logger?: Logger;
+}
+
+export interface StripeLocal {
+  /** Give it to the SDK as STRIPE_API_URL, e.g. http://127.0.0.1:12111 */
+  url: string;
+  port: number;
+  webhookSecret: string | undefined;
+  stop(): Promise<void>;
+}
+
+const silent: Logger = { info() {}, warn() {}, error() {} };
+
+/** A stateful local Stripe on loopback (by default), in this process. State is in memory only. */
+export async function startStripeLocal(options: StripeLocalOptions = {}): Promise<StripeLocal> {
+  const webhookSecret = options.webhookUrl ? (options.webhookSecret ?? newWebhookSecret()) : undefined;
+  const stripeLocal = createStripeLocalServer({
+    logger: options.logger ?? silent,
+    controls: options.controls ?? true,
+    ...(options.webhookUrl && { stackEndpoint: { url: options.webhookUrl, secret: webhookSecret!, outOfOrder: options.webhookOutOfOrder ?? false } }),
+  });
+  const { server } = stripeLocal;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  stripeLocal.setBaseUrl(url);
+  return {
+    url,
+    port,
+    webhookSecret,
+    async stop() {
+      stripeLocal.stopDelivery();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

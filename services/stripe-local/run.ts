@@ -1,0 +1,43 @@
+import { createLogger } from '../../src/logger.js';
+import { startStripeLocal } from './index.js';
+
+/**
+ * `npm run service:stripe-local`: the emulator alone, on STRIPE_LOCAL_HOST:STRIPE_LOCAL_PORT
+ * (127.0.0.1:12111), sending every event to STRIPE_LOCAL_WEBHOOK_URL when set. Started by a parent
+ * over IPC (local-stripe.ts), it reports its URL there and exits when the parent goes.
+ */
+const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
+const production = process.env.NODE_ENV === 'production';
+const port = Number(process.env.STRIPE_LOCAL_PORT ?? 12111);
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  console.error(`stripe-local cannot start: STRIPE_LOCAL_PORT must be a port number, not '${process.env.STRIPE_LOCAL_PORT}'`);
+  process.exit(2);
+}
+
+try {
+  const stripeLocal = await startStripeLocal({
+    port,
+    host: process.env.STRIPE_LOCAL_HOST ?? '127.0.0.1',
+    ...(process.env.STRIPE_LOCAL_WEBHOOK_URL && { webhookUrl: process.env.STRIPE_LOCAL_WEBHOOK_URL }),
+    ...(process.env.STRIPE_LOCAL_WEBHOOK_SECRET && { webhookSecret: process.env.STRIPE_LOCAL_WEBHOOK_SECRET }),
+    // The fault and clock controls are for test suites; a production-mode process never offers them.
+    controls: !production,
+    logger,
+  });
+  const generatedSecret = process.env.STRIPE_LOCAL_WEBHOOK_URL && !process.env.STRIPE_LOCAL_WEBHOOK_SECRET ? stripeLocal.webhookSecret : undefined;
+  logger.warn(
+    { url: stripeLocal.url, webhook: process.env.STRIPE_LOCAL_WEBHOOK_URL ?? null, controls: !production },
+    'stripe-local: a LOCAL Stripe emulator (test-mode keys only, no real money). ALL STATE IS IN MEMORY AND FORGOTTEN ON RESTART.',
+  );
+  console.log(`\n  stripe-local at ${stripeLocal.url}: LOCAL Stripe emulator, test keys only.\n  STATE IS IN MEMORY: everything is forgotten when it stops.\n`);
+  // Printed once, like Stripe's dashboard shows a new endpoint's secret.
+  if (generatedSecret) console.log(`STRIPE_LOCAL_WEBHOOK_SECRET=${generatedSecret}`);
+  process.send?.({ ready: stripeLocal.url, webhookSecret: stripeLocal.webhookSecret ?? null });
+  const shutdown = () => void stripeLocal.stop().then(() => process.exit(0));
+  process.once('SIGTERM', shutdown).once('SIGINT', shutdown);
+  // The parent that started this process owns it: when the parent goes, so does the emulator.
+  process.once('disconnect', shutdown);
+} catch (error) {
+  console.error(`stripe-local cannot listen on port ${port}: ${(error as Error).message}`);
+  process.exit(1);
+}
