@@ -70,19 +70,25 @@ describe('a worker killed with SIGKILL loses nothing', () => {
     eventually(() => app.db.callbackDelivery.findFirstOrThrow({ where: { nodeId: id } }), (d) => d.status === 'DELIVERED', 30_000);
 
   it('killed mid-delivery: the restarted worker takes the job over and delivers it', async () => {
-    workers.push(await startWorkerProcess(app, receiver.url));
+    const first = await startWorkerProcess(app, receiver.url);
+    workers.push(first);
     const id = await createPurchase();
     await receiver.waitFor(1);
-    await killed(workers[0]!);
-    workers.push(await startWorkerProcess(app, receiver.url));
+    await killed(first);
+    const restarted = await startWorkerProcess(app, receiver.url);
+    workers.push(restarted);
     await delivered(id);
     const requests = receiver.received.filter((request) => request.body.event.nodeId === id);
     expect(requests.length).toBe(2);
     expect(requests[0]!.headers['webhook-id']).toBe(requests[1]!.headers['webhook-id']);
+    await killed(restarted);
   });
 
   it('killed right after the commit, before the pick-up: delivered after the restart', async () => {
-    await killed(workers[1]!);
+    // Its own worker, killed before the purchase commits: nothing here rests on the test before.
+    const worker = await startWorkerProcess(app, receiver.url);
+    workers.push(worker);
+    await killed(worker);
     const id = await createPurchase();
     expect((await app.db.callbackDelivery.findFirstOrThrow({ where: { nodeId: id } })).status).toBe('PENDING');
     workers.push(await startWorkerProcess(app, receiver.url));
