@@ -5,6 +5,7 @@ import { deliveryTask, type DeliveryDeps } from './callbacks/deliver.js';
 import { DELIVER_TASK, requeueForgottenDeliveries } from './callbacks/delivery-store.js';
 import type { Logger } from './logger.js';
 import type { Check } from './probes.js';
+import { purgeExpiredKeys } from './request/idempotency-keys.js';
 
 export interface WorkerOptions {
   deps: DeliveryDeps;
@@ -98,6 +99,7 @@ export async function startWorker({ deps, concurrency, staleLockMs }: WorkerOpti
     releaseJobsOfDeadWorkers(pool, staleLockMs)
       .then(() => requeueForgottenDeliveries(pool, staleLockMs))
       .then((requeued) => requeued > 0 && logger.warn({ requeued }, 'queued overdue deliveries whose jobs were lost'))
+      .then(() => purgeExpiredKeys(pool))
       .catch((err) => logger.warn({ err }, 'stale lock sweep failed'));
   }, Math.max(1000, Math.min(staleLockMs, 30_000)));
   sweeper.unref();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { purgeExpiredKeys } from '../src/request/idempotency-keys.js';
 import { codesOf, startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
 import { startReceiver } from './support/receiver.js';
 
@@ -100,6 +101,17 @@ describe('the API keeps its promises', () => {
       body: JSON.stringify({ query: 'mutation($u: ID!) { createPurchase(amount: 1500, description: "Once", userId: $u) { id } }', variables: { u: other.userId } }),
     });
     expect(((await theirs.json()) as any).data.createPurchase.id).not.toBe([...ids][0]);
+  });
+
+  it('idempotency keys are kept 24 hours, then purged', async () => {
+    const scope = `test:${Date.now()}`;
+    await app.pool.query(
+      `insert into idempotency_key (scope, key, request_hash, created_at) values ($1, 'old', 'h', now() - interval '25 hours'), ($1, 'new', 'h', now() - interval '23 hours')`,
+      [scope],
+    );
+    await purgeExpiredKeys(app.pool);
+    const { rows } = await app.pool.query('select key from idempotency_key where scope = $1', [scope]);
+    expect(rows).toEqual([{ key: 'new' }]);
   });
 
   it('a mutation that failed is not remembered under its key: the retry runs', async () => {

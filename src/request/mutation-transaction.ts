@@ -3,9 +3,10 @@ import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult
 import type { Plugin } from 'graphql-yoga';
 import stringify from 'safe-stable-stringify';
 import type { Identity } from '../auth/identity.js';
-import type { Db, Tx } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import { badInput, conflict } from '../errors.js';
 import type { Context } from '../schema/context.js';
+import { claimKey, readClaim, saveResponse, type Claim } from './idempotency-keys.js';
 
 export interface MutationTransactionOptions {
   db: Db;
@@ -61,7 +62,7 @@ export function useMutationTransaction({ db, timeoutMs }: MutationTransactionOpt
               // The transaction client stands in for the database for every resolver of this request.
               const result = (await executeFn({ ...executionArgs, contextValue: { ...context, db: tx as unknown as Db } })) as ExecutionResult;
               if (result.errors?.length) throw new RolledBack(result);
-              if (claim) await tx.$executeRaw`update idempotency_key set response = ${stringify(result)}::jsonb where scope = ${claim.scope} and key = ${claim.key}`;
+              if (claim) await saveResponse(tx, claim, result);
               return result;
             },
             { timeout: timeoutMs, maxWait: timeoutMs },
@@ -79,22 +80,8 @@ export function useMutationTransaction({ db, timeoutMs }: MutationTransactionOpt
   };
 }
 
-interface Claim {
-  scope: string;
-  key: string;
-  requestHash: string;
-}
-
-/** Inserts the key, or finds it taken; a concurrent claim of the same key waits here for the other to end. */
-async function claimKey(tx: Tx, claim: Claim): Promise<boolean> {
-  const inserted = await tx.$executeRaw`insert into idempotency_key (scope, key, request_hash)
-    values (${claim.scope}, ${claim.key}, ${claim.requestHash}) on conflict do nothing`;
-  return inserted === 1;
-}
-
 async function replay(db: Db, claim: Claim, request: Request): Promise<ExecutionResult> {
-  const [row] = await db.$queryRaw<{ request_hash: string; response: ExecutionResult | null }[]>`
-    select request_hash, response from idempotency_key where scope = ${claim.scope} and key = ${claim.key}`;
+  const row = await readClaim(db, claim);
   if (!row?.response) return errorResult(conflict('A request with this Idempotency-Key is still being processed; retry shortly'));
   if (row.request_hash !== claim.requestHash) {
     return errorResult(conflict('This Idempotency-Key was used with another request; use a new key for a new request'));
