@@ -24,9 +24,9 @@ class RolledBack extends Error {
 /** The key was already claimed by this caller: the first request's answer is replayed (or refused). */
 class KeyTaken extends Error {}
 
-// Mutations whose answer holds a secret cannot be replayed: we would have to store it in the clear.
 // Requests answered from a stored response, so the HTTP answer can say so as Stripe's does.
 const replayed = new WeakSet<Request>();
+// Mutations whose answer holds a secret cannot be replayed: we would have to store it in the clear.
 const NOT_REPLAYABLE = new Set(['signinUser']);
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
