@@ -1,34 +1,24 @@
 import { createAccessToken } from '../src/auth/access-tokens.js';
-import { hashPassword } from '../src/auth/passwords.js';
-import { createSession } from '../src/auth/sessions.js';
-import { median, percentile, round, startBenchPaygraph, startBenchPostgres, startBenchReceiver, until } from './harness.js';
+import { median, round, startBenchPaygraph, startBenchPostgres, startBenchReceiver } from './harness.js';
+import { callbackYaml, measurePaygraphLatency, measurePaygraphRate, seedUser } from './paygraph-arms.js';
 
 /**
  * npm run bench:callbacks: commit-to-receiver latency on an idle queue, sustained delivery rate,
  * and the outbox's cost to mutation throughput. Every figure is a median over ROUNDS runs.
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);
-const RATE_DELIVERIES = Number(process.env.BENCH_RATE_DELIVERIES ?? 5000);
 const MUTATION_SECONDS = Number(process.env.BENCH_MUTATION_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-
-const callbackYaml = (url: string) => `callbacks:
-  chargePurchase:
-    trigger: Purchase.created
-    url: ${url}
-    payload: "{ createdNode { id amount currency description isPaid user { id stripeId } } }"
-`;
 
 const postgres = await startBenchPostgres();
 const results: Record<string, number[]> = { p50: [], p99: [], rate: [], withNone: [], withOne: [], ratio: [] };
 
 try {
   for (let round = 1; round <= ROUNDS; round++) {
-    const latency = await measureLatency();
+    const latency = await measurePaygraphLatency(postgres);
     results.p50!.push(latency.p50);
     results.p99!.push(latency.p99);
-    results.rate!.push(await measureRate());
+    results.rate!.push(await measurePaygraphRate(postgres));
     // Alternate which arm goes first, so warm-up and drift do not always favour the same one.
     const [first, second] = round % 2 ? [false, true] : [true, false];
     const a = await measureMutations(first);
@@ -55,59 +45,6 @@ Medians over ${ROUNDS} rounds (${process.env.CI ? 'CI' : 'this machine'}, ${(awa
 
 function round1(value: number) {
   return round(value, 1);
-}
-
-async function seedUser(app: Awaited<ReturnType<typeof startBenchPaygraph>>) {
-  const user = await app.db.user.create({ data: { name: 'Bench', email: `bench-${Date.now()}-${Math.random()}@example.com`, passwordHash: await hashPassword('benchmark') } });
-  return { user, token: await createSession(app.db, user.id, 1) };
-}
-
-/** One purchase at a time on an idle queue: from the transaction's commit to the receiver's first byte. */
-async function measureLatency() {
-  const arrivals = new Map<string, number>();
-  const receiver = await startBenchReceiver((body, at) => arrivals.set(JSON.parse(body).event.nodeId, at));
-  const app = await startBenchPaygraph(await postgres.database(), callbackYaml(receiver.url));
-  const { user } = await seedUser(app);
-  const samples: number[] = [];
-  for (let i = 0; i < LATENCY_SAMPLES + 10; i++) {
-    const purchase = await app.db.$transaction(async (tx) => {
-      const row = await tx.purchase.create({ data: { amount: 100, description: 'latency', userId: user.id } });
-      await app.events.record(tx, { model: 'Purchase', operation: 'created', node: row });
-      return row;
-    });
-    const committedAt = performance.now();
-    await until(() => arrivals.has(purchase.id));
-    if (i >= 10) samples.push(arrivals.get(purchase.id)! - committedAt); // the first few warm up connections
-  }
-  await app.stop();
-  await receiver.close();
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
-}
-
-/** A backlog of events committed with no worker running, then drained: deliveries per second. */
-async function measureRate() {
-  let received = 0;
-  const receiver = await startBenchReceiver(() => received++);
-  const databaseUrl = await postgres.database();
-  const producer = await startBenchPaygraph(databaseUrl, callbackYaml(receiver.url), { api: false, worker: false });
-  const { user } = await seedUser(producer);
-  const batch = 100;
-  for (let i = 0; i < RATE_DELIVERIES; i += batch) {
-    await producer.db.$transaction(async (tx) => {
-      for (let j = 0; j < batch; j++) {
-        const row = await tx.purchase.create({ data: { amount: 100, description: 'rate', userId: user.id } });
-        await producer.events.record(tx, { model: 'Purchase', operation: 'created', node: row });
-      }
-    });
-  }
-  await producer.stop();
-  const startedAt = performance.now();
-  const worker = await startBenchPaygraph(databaseUrl, callbackYaml(receiver.url), { api: false, worker: true });
-  await until(() => received >= RATE_DELIVERIES);
-  const rate = RATE_DELIVERIES / ((performance.now() - startedAt) / 1000);
-  await worker.stop();
-  await receiver.close();
-  return rate;
 }
 
 /** createPurchase over HTTP from CONCURRENCY clients for MUTATION_SECONDS, API only: the outbox write is all that differs. */

@@ -12,6 +12,8 @@ import { createLogger } from '../src/logger.js';
 
 export const SIGNING_SECRET = `whsec_${Buffer.from('paygraph-bench-signing-secret-32').toString('base64')}`;
 
+export type BenchPostgres = Awaited<ReturnType<typeof startBenchPostgres>>;
+
 /** One embedded PostgreSQL for a benchmark run; each `database()` is fresh and migrated. */
 export async function startBenchPostgres() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'paygraph-bench-pg-'));
