@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,4 +81,24 @@ describe('npm start owns its services', () => {
     start();
     await eventually(readiness, (ready) => ready?.status === 200, 60_000);
   }, 180_000);
+
+  it('a mistake in callbacks.yml stops the start before anything runs: no database, no services', async () => {
+    const emptyDataDir = mkdtempSync(path.join(tmpdir(), 'paygraph-stack-bad-'));
+    const badFile = path.join(emptyDataDir, 'callbacks.yml');
+    writeFileSync(badFile, 'callbacks:\n  broken:\n    trigger: Nothing.created\n');
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'src/main.ts')], {
+      cwd: rootDir,
+      env: { ...env, DATA_DIR: path.join(emptyDataDir, 'data'), CALLBACKS_FILE: badFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    started.push(child);
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(output).toMatch(/broken/);
+    // Nothing was started: the data folder (embedded PostgreSQL, the services' pid file) was never made.
+    expect(existsSync(path.join(emptyDataDir, 'data'))).toBe(false);
+    rmSync(emptyDataDir, { recursive: true, force: true });
+  });
 });

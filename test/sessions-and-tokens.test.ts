@@ -105,7 +105,8 @@ describe('access tokens and scopes', () => {
   it('a revoked token stops working', async () => {
     const token = await app.accessToken('nodes:read');
     const { revokeAccessToken } = await import('../src/auth/access-tokens.js');
-    const row = await app.db.accessToken.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
+    const { hashToken } = await import('../src/auth/tokens.js');
+    const row = await app.db.accessToken.findUniqueOrThrow({ where: { tokenHash: hashToken(token) } });
     expect(await revokeAccessToken(app.db, row.id)).toBe(1);
     expect(codesOf(await app.graphql('{ allPurchases { id } }', {}, token))).toEqual(['UNAUTHENTICATED']);
   });
