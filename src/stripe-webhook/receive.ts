@@ -35,7 +35,7 @@ export function stripeWebhookRoute(options: StripeWebhookOptions) {
     }
     const outcome = await options.db.$transaction(async (tx) => {
       const recorded = await tx.$executeRaw`insert into stripe_event (id, type, livemode, payload)
-        values (${event.id}, ${event.type}, ${event.livemode}, ${body}::jsonb) on conflict (id) do nothing`;
+        values (${event.id}, ${event.type}, ${event.livemode}, ${body.toString("utf8")}::jsonb) on conflict (id) do nothing`;
       if (recorded === 0) return 'duplicate';
       return applyStripeEvent({ db: tx as unknown as Db, events: options.events }, event);
     });
