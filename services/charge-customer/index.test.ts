@@ -28,7 +28,7 @@ describe('charge-customer', () => {
     return { stripeId: customer.id, pm: setup.payment_method as string };
   };
   /** The payload of chargePurchase in callbacks.yml. */
-  const newPurchase = (saved: { stripeId: string; pm: string } | null, amount = 50_000, cards = saved ? [{ status: 'ACTIVE', stripePaymentMethodId: saved.pm }] : []) => {
+  const newPurchase = (saved: { stripeId: string; pm: string } | null, amount = 50_000, cards: { status: string; stripePaymentMethodId: string | null }[] = saved ? [{ status: 'ACTIVE', stripePaymentMethodId: saved.pm }] : []) => {
     const n = randomUUID().slice(0, 8);
     return { id: `pur_${n}`, amount, currency: 'usd', description: 'A new laptop', isPaid: false, status: 'PENDING', user: { id: `u_${n}`, stripeId: saved?.stripeId ?? null, cardDetails: cards } };
   };
