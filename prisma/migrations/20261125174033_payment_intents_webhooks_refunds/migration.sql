@@ -1,7 +1,7 @@
 -- CreateEnum
 CREATE TYPE "RefundStatus" AS ENUM ('PENDING', 'SUCCEEDED', 'FAILED');
 
--- AlterEnum
+-- AlterEnum: values placed where schema.prisma lists them (the drift test compares label order).
 -- This migration adds more than one value to an enum.
 -- With PostgreSQL versions 11 and earlier, this is not possible
 -- in a single migration. This can be worked around by creating
@@ -9,7 +9,7 @@ CREATE TYPE "RefundStatus" AS ENUM ('PENDING', 'SUCCEEDED', 'FAILED');
 -- the enum.
 
 
-ALTER TYPE "CardStatus" ADD VALUE 'REQUIRES_ACTION';
+ALTER TYPE "CardStatus" ADD VALUE 'REQUIRES_ACTION' BEFORE 'ACTIVE';
 ALTER TYPE "CardStatus" ADD VALUE 'DETACHED';
 
 -- AlterEnum
@@ -20,8 +20,8 @@ ALTER TYPE "CardStatus" ADD VALUE 'DETACHED';
 -- the enum.
 
 
-ALTER TYPE "PurchaseStatus" ADD VALUE 'PROCESSING';
-ALTER TYPE "PurchaseStatus" ADD VALUE 'REQUIRES_ACTION';
+ALTER TYPE "PurchaseStatus" ADD VALUE 'PROCESSING' BEFORE 'PAID';
+ALTER TYPE "PurchaseStatus" ADD VALUE 'REQUIRES_ACTION' BEFORE 'PAID';
 ALTER TYPE "PurchaseStatus" ADD VALUE 'PARTIALLY_REFUNDED';
 ALTER TYPE "PurchaseStatus" ADD VALUE 'REFUNDED';
 ALTER TYPE "PurchaseStatus" ADD VALUE 'DISPUTED';
