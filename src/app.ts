@@ -78,6 +78,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
         events,
         callbacks: admin,
         sessionTtlHours: 0,
+        stripeLivemode: config.stripeLivemode,
         signinThrottle,
         queryLimits: {},
         clientAddress: 'system',

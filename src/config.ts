@@ -51,6 +51,8 @@ const configSchema = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   STRIPE_API_URL: optionalUrl,
+  /** Verifies POST /stripe/webhook (Stripe-Signature); without it, the endpoint answers 400 to everything. */
+  STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_').optional(),
   CREATE_CUSTOMER_PORT: port.default(4001),
   CHARGE_CUSTOMER_PORT: port.default(4002),
   CREATE_CUSTOMER_URL: optionalUrl,
@@ -67,11 +69,16 @@ const configSchema = z.object({
 });
 
 type ParsedConfig = z.infer<typeof configSchema>;
-export type Config = Omit<ParsedConfig, 'GRAPHQL_INTROSPECTION' | 'GRAPHIQL'> & { GRAPHQL_INTROSPECTION: boolean; GRAPHIQL: boolean };
+export type Config = Omit<ParsedConfig, 'GRAPHQL_INTROSPECTION' | 'GRAPHIQL'> & {
+  GRAPHQL_INTROSPECTION: boolean;
+  GRAPHIQL: boolean;
+  /** A live key (sk_live_, rk_live_) means live mode; anything else, the local emulator included, is test mode. */
+  stripeLivemode: boolean;
+};
 
 /** Every environment variable Paygraph reads, parsed and defaulted in one place. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse(withSecretFiles(env, ['CALLBACK_SIGNING_SECRET']));
+  const parsed = configSchema.safeParse(withSecretFiles(env, ['CALLBACK_SIGNING_SECRET', 'STRIPE_WEBHOOK_SECRET']));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -81,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...parsed.data,
     GRAPHQL_INTROSPECTION: parsed.data.GRAPHQL_INTROSPECTION ?? developing,
     GRAPHIQL: parsed.data.GRAPHIQL ?? developing,
+    stripeLivemode: /^(sk|rk)_live_/.test(parsed.data.STRIPE_SECRET_KEY ?? ''),
   };
 }
 

@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   if (stack) stops.push(stack.stop);
 
   const app = await startPaygraph({
-    config,
+    config: { ...config, STRIPE_WEBHOOK_SECRET: stack?.webhookSecret ?? config.STRIPE_WEBHOOK_SECRET },
     databaseUrl: database.url,
     signingSecret: signing.secret,
     logger,

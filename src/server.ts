@@ -15,6 +15,7 @@ import { routeFor, runRoute, type Route } from './probes.js';
 import { useMutationTransaction } from './request/mutation-transaction.js';
 import { useRejectNulBytes } from './request/reject-nul-bytes.js';
 import type { Context } from './schema/context.js';
+import { stripeWebhookRoute } from './stripe-webhook/receive.js';
 
 export interface ServerDeps {
   db: Db;
@@ -36,12 +37,14 @@ export interface ServerDeps {
     | 'GRAPHQL_INTROSPECTION'
     | 'GRAPHIQL'
     | 'TRUST_PROXY'
+    | 'STRIPE_WEBHOOK_SECRET'
+    | 'stripeLivemode'
   >;
 }
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
 
-/** HTTP for the API: /graphql and the probes, nothing else. */
+/** HTTP for the API: /graphql, Stripe's events at /stripe/webhook, and the probes. */
 export function createServer({ db, schema, events, callbacks, signinThrottle, logger, probes, config }: ServerDeps): Server {
   const queryLimits = { depth: config.MAX_QUERY_DEPTH, complexity: config.MAX_QUERY_COST };
   const yoga = createYoga<ServerContext, Context>({
@@ -65,6 +68,7 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, lo
       clientAddress: clientAddress(req, config.TRUST_PROXY),
       identity: await identify(db, request.headers.get('authorization')),
       sessionTtlHours: config.SESSION_TTL_HOURS,
+      stripeLivemode: config.stripeLivemode,
     }),
     maskedErrors: {
       // Anything that is not one of our coded errors is logged here and reaches the client as a bare code.
@@ -89,8 +93,12 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, lo
     ],
   });
 
+  const routes = {
+    ...probes,
+    '/stripe/webhook': stripeWebhookRoute({ db, events, logger, secret: config.STRIPE_WEBHOOK_SECRET, maxBodyBytes: config.MAX_BODY_BYTES }),
+  };
   return createHttpServer((req, res) => {
-    const probe = routeFor(probes, req);
+    const probe = routeFor(routes, req);
     if (probe) return runRoute(probe, req, res, logger);
     const sizeProblem = bodySizeProblem(req, config.MAX_BODY_BYTES);
     if (sizeProblem) return sendJson(res, sizeProblem.status, graphqlError(sizeProblem.message, sizeProblem.code));

@@ -1,90 +1,122 @@
 import { createError } from 'micro';
 import { z } from 'zod';
 import { cardProblem, type CardProblem } from '../lib/card-errors.js';
-import { callbackService, type Outcome } from '../lib/callback-service.js';
-import { PaygraphRefusedError, TokenRefusedError } from '../lib/paygraph-client.js';
+import { byPath, callbackService, type Outcome } from '../lib/callback-service.js';
+import { PaygraphRefusedError, TokenRefusedError, type Paygraph } from '../lib/paygraph-client.js';
 import type { ServiceDeps } from '../lib/service-env.js';
 import { expectStripeObject, Stripe } from '../lib/stripe-client.js';
-import { findChargeForPurchase } from './find-charge.js';
+import { findPaymentIntentForPurchase } from './find-payment-intent.js';
+import { refundHandler } from './refund.js';
 
-/** `chargePurchase` in callbacks.yml: { createdNode { id amount currency description isPaid user { id stripeId } } } */
+/** `chargePurchase` in callbacks.yml. */
 const newPurchase = z.object({
   id: z.string().min(1),
   amount: z.number().int().positive(),
   currency: z.string().length(3),
   description: z.string(),
   isPaid: z.boolean(),
-  user: z.object({ id: z.string().min(1), stripeId: z.string().nullable() }),
+  status: z.string(),
+  user: z.object({
+    id: z.string().min(1),
+    stripeId: z.string().nullable(),
+    cardDetails: z.array(z.object({ status: z.string(), stripePaymentMethodId: z.string().nullable() })),
+  }),
 });
 type NewPurchase = z.infer<typeof newPurchase>;
 
-const SETTLE = `mutation($id: ID!, $chargeId: String!) {
-  updatePurchase(id: $id, isPaid: true, status: PAID, stripeChargeId: $chargeId) { id } }`;
-const FAIL = `mutation($id: ID!, $code: String!, $message: String!) {
-  updatePurchase(id: $id, status: FAILED, failureCode: $code, failureMessage: $message) { id } }`;
-const FORGET_CUSTOMER = 'mutation($id: ID!, $stripeId: String!) { forgetStripeCustomer(id: $id, stripeId: $stripeId) { id } }';
+const SETTLE = `mutation($id: ID!, $status: PurchaseStatus!, $pi: String, $charge: String, $secret: String, $code: String, $message: String) {
+  updatePurchase(id: $id, status: $status, stripePaymentIntentId: $pi, stripeChargeId: $charge, clientSecret: $secret,
+    failureCode: $code, failureMessage: $message) { id } }`;
 const CHECK_TOKEN = '{ viewerAccessToken { name } }';
+// Being saved: the purchase waits for it (409), and the card's write-back wakes it at once.
+const CARD_ON_ITS_WAY = new Set(['PENDING', 'REQUIRES_ACTION']);
 
 /**
- * On Purchase.created: charges the user's Stripe customer, never twice for one purchase, and settles
- * the purchase PAID with the charge, or FAILED with Stripe's reason when the card is declined.
+ * On Purchase.created: one off-session PaymentIntent per purchase on the user's newest active card,
+ * never two, and the purchase settled with Stripe's answer: PAID, FAILED with Stripe's reason,
+ * REQUIRES_ACTION (the owner finishes 3-D Secure; the outcome arrives by webhook) or PROCESSING.
+ * With no usable card and none on its way, FAILED `no_payment_method` at once. At /refund, refunds.
  */
 export function chargeCustomerHandler(deps: ServiceDeps) {
   const { stripe, paygraph } = deps;
-  return callbackService({
+  const charge = callbackService({
     name: 'charge-customer',
     signingSecret: deps.signingSecret,
     logger: deps.logger,
     node: newPurchase,
     async handle(purchase, event): Promise<Outcome> {
-      if (purchase.isPaid) return { status: 200, body: { skipped: 'already paid' } };
+      if (purchase.isPaid || purchase.status !== 'PENDING') return { status: 200, body: { skipped: purchase.isPaid ? 'already paid' : `already ${purchase.status}` } };
+      const cards = purchase.user.cardDetails;
+      const card = cards.filter((entry) => entry.status === 'ACTIVE' && entry.stripePaymentMethodId).at(-1);
+      const waiting = cards.some((entry) => CARD_ON_ITS_WAY.has(entry.status));
+      if (!card && !waiting) {
+        await paygraph(SETTLE, { id: purchase.id, status: 'FAILED', code: 'no_payment_method', message: 'The user has no usable card: add one, then buy again' });
+        return { status: 200, body: { failed: purchase.id, reason: 'no_payment_method' } };
+      }
       const customerId = purchase.user.stripeId;
-      // Retried (409): create-customer is making the customer, and the next delivery reads it fresh.
-      if (!customerId) throw createError(409, 'The user has no Stripe customer yet; retry once their card is added', new Error('no stripeId'));
-      // A charge whose write-back would be refused leaves money taken and the purchase unpaid: the
+      if (!card || !customerId) throw createError(409, 'The user\'s card is still being saved; retried as soon as it is', new Error('card pending'));
+      // A payment whose write-back would be refused leaves money taken and the purchase unpaid: the
       // token is checked before Stripe is called, and a refused token charges nothing.
       await paygraph(CHECK_TOKEN, {}).catch((error: unknown) => {
         throw error instanceof PaygraphRefusedError ? new TokenRefusedError(error.message) : error;
       });
+      let intent: Stripe.PaymentIntent;
       try {
-        const charge =
-          (await findChargeForPurchase(stripe, purchase.id, new Date(event.createdAt))) ?? (await createCharge(stripe, purchase, customerId));
-        if (charge.status !== 'succeeded') throw createError(409, `Charge ${charge.id} is ${charge.status}; retry once it settles`, new Error(charge.status));
-        await paygraph(SETTLE, { id: purchase.id, chargeId: charge.id });
-        return { status: 200, body: { paid: purchase.id, charge: charge.id } };
+        intent = (await findPaymentIntentForPurchase(stripe, purchase.id, new Date(event.createdAt))) ?? (await createPaymentIntent(stripe, purchase, customerId, card.stripePaymentMethodId!));
       } catch (error) {
-        if (isMissingCustomer(error)) {
-          await paygraph(FORGET_CUSTOMER, { id: purchase.user.id, stripeId: customerId });
-          await paygraph(FAIL, { id: purchase.id, code: 'customer_missing', message: 'Stripe no longer knows this customer; add a card again' });
-          return { status: 200, body: { failed: purchase.id, reason: 'customer_missing' } };
+        const declined = error instanceof Stripe.errors.StripeError ? (error.payment_intent as Stripe.PaymentIntent | undefined) : undefined;
+        if (declined?.id) intent = declined;
+        else {
+          const problem = refusal(error);
+          if (!problem) throw error;
+          await paygraph(SETTLE, { id: purchase.id, status: 'FAILED', code: problem.code, message: problem.message });
+          return { status: 200, body: { failed: purchase.id, reason: problem.code } };
         }
-        const problem = refusal(error);
-        if (!problem) throw error;
-        await paygraph(FAIL, { id: purchase.id, code: problem.code, message: problem.message });
-        return { status: 200, body: { failed: purchase.id, reason: problem.code } };
       }
+      return settleWith(paygraph, purchase.id, intent);
     },
   });
+  return byPath({ '/': charge, '/refund': refundHandler(deps) });
 }
 
-/** The one charge for a purchase: the idempotency key makes concurrent and repeated attempts the same request. */
-async function createCharge(stripe: Stripe, purchase: NewPurchase, customerId: string): Promise<Stripe.Charge> {
-  const charge = await stripe.charges.create(
+/** The one PaymentIntent of a purchase: the idempotency key makes concurrent and repeated attempts the same request. */
+async function createPaymentIntent(stripe: Stripe, purchase: NewPurchase, customerId: string, paymentMethodId: string): Promise<Stripe.PaymentIntent> {
+  const intent = await stripe.paymentIntents.create(
     {
       amount: purchase.amount,
       currency: purchase.currency,
       customer: customerId,
+      payment_method: paymentMethodId,
+      off_session: true,
+      confirm: true,
       description: `Paygraph purchase ${purchase.id}: ${purchase.description}`,
       metadata: { purchaseId: purchase.id, userId: purchase.user.id },
     },
-    { idempotencyKey: `charge:${purchase.id}` },
+    { idempotencyKey: `payment-intent:${purchase.id}` },
   );
-  return expectStripeObject(charge, 'charge');
+  return expectStripeObject(intent, 'payment_intent');
 }
 
-/** The stored customer is gone at Stripe: retrying would fail the same way for days. */
-function isMissingCustomer(error: unknown): boolean {
-  return error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing' && error.param === 'customer';
+/** Writes back what the PaymentIntent says; a state Stripe will still change is left to its webhook. */
+async function settleWith(paygraph: Paygraph, purchaseId: string, intent: Stripe.PaymentIntent): Promise<Outcome> {
+  const ids = { id: purchaseId, pi: intent.id };
+  const error = intent.last_payment_error;
+  const chargeId = typeof intent.latest_charge === 'string' ? intent.latest_charge : (intent.latest_charge?.id ?? null);
+  if (intent.status === 'succeeded') {
+    await paygraph(SETTLE, { ...ids, status: 'PAID', charge: chargeId });
+    return { status: 200, body: { paid: purchaseId, paymentIntent: intent.id, charge: chargeId } };
+  }
+  if (intent.status === 'processing') {
+    await paygraph(SETTLE, { ...ids, status: 'PROCESSING' });
+    return { status: 200, body: { processing: purchaseId, paymentIntent: intent.id } };
+  }
+  if (intent.status === 'requires_action' || error?.code === 'authentication_required') {
+    await paygraph(SETTLE, { ...ids, status: 'REQUIRES_ACTION', secret: intent.client_secret, code: error?.code ?? null, message: error?.message ?? null });
+    return { status: 200, body: { requiresAction: purchaseId, paymentIntent: intent.id } };
+  }
+  const code = error?.code ?? intent.status;
+  await paygraph(SETTLE, { ...ids, status: 'FAILED', code, message: error?.message ?? `The PaymentIntent is ${intent.status}` });
+  return { status: 200, body: { failed: purchaseId, reason: code } };
 }
 
 /** Stripe refused the card, or the purchase itself (an amount under its minimum, an unknown currency): final either way. */

@@ -3,7 +3,7 @@ import { send, type RequestHandler } from 'micro';
 import { pino, type Logger } from 'pino';
 import type { z } from 'zod';
 import { errorToStatus } from './errors-to-status.js';
-import { verifyCallback, type CallbackEvent } from './verify-callback.js';
+import { verifyCallback, type CallbackEvent, type NodeField } from './verify-callback.js';
 
 /** What a service answers when its work is done; failures are thrown and become a status in one place. */
 export interface Outcome {
@@ -20,6 +20,8 @@ export function callbackService<Node>(options: {
   signingSecret: string;
   /** The shape of `createdNode`, as the service's payload in callbacks.yml selects it. */
   node: z.ZodType<Node>;
+  /** Which node the payload carries: `createdNode` (the default) or, for a `.deleted` trigger, `deletedNode`. */
+  nodeField?: NodeField;
   logger?: Logger;
   handle: (node: Node, event: CallbackEvent) => Promise<Outcome>;
 }): RequestHandler {
@@ -28,9 +30,10 @@ export function callbackService<Node>(options: {
     if (req.method !== 'POST') return send(res, 405, { error: 'POST a signed callback' });
     let event: CallbackEvent | undefined;
     try {
-      const callback = await verifyCallback(req, options.signingSecret, options.node);
+      const field = options.nodeField ?? 'createdNode';
+      const callback = await verifyCallback(req, options.signingSecret, options.node, field);
       event = callback.event;
-      const node = callback.data.createdNode;
+      const node = callback.data[field];
       // The payload is read at delivery time: a node deleted since has nothing left to do.
       const outcome = node ? await options.handle(node, event) : { status: 200, body: { skipped: 'the node no longer exists' } };
       logger.info({ event, status: outcome.status, ...outcome.body }, 'callback handled');
@@ -42,5 +45,13 @@ export function callbackService<Node>(options: {
       else logger.warn({ event, status }, message);
       return send(res, status, { error: message });
     }
+  };
+}
+
+/** One service, several callbacks: each at its own path (callbacks.yml names the path in the URL). */
+export function byPath(routes: Record<string, RequestHandler>): RequestHandler {
+  return (req, res) => {
+    const handler = routes[(req.url ?? '/').split('?')[0] ?? '/'];
+    return handler ? handler(req, res) : send(res, 404, { error: 'no such callback here' });
   };
 }

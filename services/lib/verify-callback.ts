@@ -16,9 +16,11 @@ const eventSchema = z.object({
 
 export type CallbackEvent = z.infer<typeof eventSchema>;
 
+/** `createdNode` is read at delivery time (null when the node was deleted since); `deletedNode` is the commit-time snapshot. */
+export type NodeField = 'createdNode' | 'deletedNode';
+
 export interface Callback<Node> {
-  /** Read at delivery time, so null when the node was deleted before the callback went out. */
-  data: { createdNode: Node | null };
+  data: Partial<Record<NodeField, Node | null>>;
   event: CallbackEvent;
 }
 
@@ -28,7 +30,7 @@ export interface Callback<Node> {
  * payload this service was configured for is a 400: callbacks.yml and the service disagree, and
  * retrying will not help.
  */
-export async function verifyCallback<Node>(req: IncomingMessage, signingSecret: string, node: z.ZodType<Node>): Promise<Callback<Node>> {
+export async function verifyCallback<Node>(req: IncomingMessage, signingSecret: string, node: z.ZodType<Node>, field: NodeField = 'createdNode'): Promise<Callback<Node>> {
   const body = await text(req, { limit: '1mb' });
   try {
     new Webhook(signingSecret).verify(body, signatureHeaders(req), { jsonParse: false });
@@ -42,7 +44,7 @@ export async function verifyCallback<Node>(req: IncomingMessage, signingSecret: 
   } catch (error) {
     throw createError(400, 'Callback body is not JSON', error as Error);
   }
-  const parsed = z.object({ data: z.object({ createdNode: node.nullable() }), event: eventSchema }).safeParse(json);
+  const parsed = z.object({ data: z.object({ [field]: node.nullable() }), event: eventSchema }).safeParse(json);
   if (!parsed.success) {
     throw createError(400, `Callback payload is not what this service expects: ${z.prettifyError(parsed.error)}`, parsed.error);
   }

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { Tx } from '../db/client.js';
 import { createBatcher } from './batcher.js';
 import type { Outcome } from './retry-policy.js';
 
@@ -132,11 +133,15 @@ export function attemptRecorder(pool: Pool): (delivery: DeliveryRow, attempt: At
          select delivery_id, attempt, started_at, duration_ms, http_status, response, error, outcome from input
        ), moved as (
          update callback_delivery d
-            set attempts = i.attempt, status = i.status, next_attempt_at = i.next_attempt_at, payload = i.payload,
-                completed_at = case when i.status = 'PENDING' then null else now() end, leased_until = null
+            set attempts = i.attempt, status = i.status, payload = i.payload,
+                -- Woken while this attempt ran (or just before it read its payload, the second of margin):
+                -- what it waited for is there now, so the retry goes at once.
+                next_attempt_at = case when i.next_attempt_at is not null and d.woken_at >= i.started_at - interval '1 second'
+                                       then now() else i.next_attempt_at end,
+                completed_at = case when i.status = 'PENDING' then null else now() end, leased_until = null, woken_at = null
            from input i
           where d.id = i.delivery_id and d.status = 'PENDING'
-         returning d.id, i.next_attempt_at, i.queue_name
+         returning d.id, d.next_attempt_at, i.queue_name
        )
        select count(graphile_worker.add_job($2, json_build_object('id', id), queue_name => queue_name,
                                             run_at => next_attempt_at, job_key => id::text, max_attempts => $3))
@@ -156,6 +161,22 @@ export async function wakeSuccessor(pool: Pool, delivery: DeliveryRow): Promise<
               where callback = $1 and node_id = $2 and seq > $3 and status = 'PENDING' order by seq limit 1) next`,
     [delivery.callback, delivery.node_id, delivery.seq, DELIVER_TASK, queueNameFor(delivery), JOB_MAX_ATTEMPTS],
   );
+}
+
+/**
+ * Pending deliveries of these nodes' events go now. `woken_at` also reaches an attempt already in
+ * flight, which read its payload before this transaction committed: its retry is then not delayed.
+ */
+export async function wakeDeliveries(tx: Tx, trigger: string, nodeIds: string[]): Promise<void> {
+  await tx.$queryRaw`
+    with woken as (
+      update callback_delivery set woken_at = clock_timestamp(), next_attempt_at = now()
+       where trigger = ${trigger} and node_id = any(${nodeIds}::text[]) and status = 'PENDING'
+      returning id, callback, node_id, ordered
+    )
+    select count(graphile_worker.add_job(${DELIVER_TASK}, json_build_object('id', id),
+              queue_name => case when ordered then 'callback:' || callback || ':' || node_id end,
+              job_key => id::text, max_attempts => ${JOB_MAX_ATTEMPTS}::int))::int from woken`;
 }
 
 /** Puts a finished delivery back in line with a fresh allowance of attempts. */

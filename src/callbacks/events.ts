@@ -1,6 +1,6 @@
 import type { Tx } from '../db/client.js';
 
-export const MODELS = ['User', 'CardDetails', 'Purchase'] as const;
+export const MODELS = ['User', 'CardDetails', 'Purchase', 'Refund'] as const;
 export type ModelName = (typeof MODELS)[number];
 export const OPERATIONS = ['created', 'updated', 'deleted'] as const;
 export type Operation = (typeof OPERATIONS)[number];

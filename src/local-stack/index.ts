@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startLocalStripe } from '../../services/lib/local-stripe.js';
@@ -45,15 +46,19 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
 
     const stripeEnv: Record<string, string> = {};
     let stripeNote: string;
+    let webhookSecret = config.STRIPE_WEBHOOK_SECRET;
     if (config.STRIPE_SECRET_KEY) {
       stripeNote = config.STRIPE_API_URL ? `Stripe-compatible server at ${config.STRIPE_API_URL}` : 'Stripe (your key)';
     } else if (config.NODE_ENV === 'production') {
       throw new Error('STRIPE_SECRET_KEY is required in production');
     } else {
-      const stripe = await startLocalStripe();
+      // The emulator's events go to the API's /stripe/webhook, signed with a secret made for this start.
+      webhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
+      const stripe = await startLocalStripe({ webhook: { url: `http://127.0.0.1:${config.PORT}/stripe/webhook`, secret: webhookSecret } });
       stops.push(stripe.stop);
       Object.assign(stripeEnv, { STRIPE_SECRET_KEY: 'sk_test_paygraph_local', STRIPE_API_URL: stripe.url });
-      stripeNote = `LOCAL Stripe emulator (services/stripe-local, in memory) at ${stripe.url}: no real money, no Stripe account`;
+      stripeNote = `LOCAL Stripe emulator (services/stripe-local, in memory) at ${stripe.url}: no real money, no Stripe account\n` +
+        `  stripe events       POST /stripe/webhook, STRIPE_WEBHOOK_SECRET=${webhookSecret}`;
       logger.warn({ url: stripe.url }, 'STRIPE_SECRET_KEY is not set: using a local Stripe-compatible server');
     }
 
@@ -90,6 +95,8 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
 
     return {
       env,
+      /** What the API verifies Stripe's events with: the generated one when the emulator runs. */
+      webhookSecret,
       readiness,
       stop,
       printWelcome(apiUrl: string, readyMs: number) {

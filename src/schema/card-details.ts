@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { notFound } from '../errors.js';
 import { CardStatus } from '../generated/prisma/enums.js';
+import { changeCard } from '../payments/card-state.js';
 import { builder } from './builder.js';
 import * as input from './inputs.js';
 import { pageArgs, toPage } from './pagination.js';
@@ -22,6 +23,17 @@ builder.prismaObject('CardDetails', {
     status: t.expose('status', { type: CardStatusEnum }),
     failureCode: t.exposeString('failureCode', { nullable: true }),
     failureMessage: t.exposeString('failureMessage', { nullable: true }),
+    stripePaymentMethodId: t.exposeString('stripePaymentMethodId', { nullable: true }),
+    brand: t.exposeString('brand', { nullable: true }),
+    last4: t.exposeString('last4', { nullable: true }),
+    expMonth: t.exposeInt('expMonth', { nullable: true }),
+    expYear: t.exposeInt('expYear', { nullable: true }),
+    livemode: t.exposeBoolean('livemode'),
+    setupClientSecret: t.exposeString('setupClientSecret', {
+      nullable: true,
+      description: "The SetupIntent's client secret while the bank waits for the owner (REQUIRES_ACTION): finish with Stripe.js confirmCardSetup. The owner only.",
+      authScopes: (card) => ({ self: card.userId }),
+    }),
     user: t.relation('user'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
@@ -52,7 +64,7 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createCardDetails: t.prismaField({
     type: 'CardDetails',
-    description: 'Adds a card, as a Stripe.js token, to your own user. Fires CardDetails.created.',
+    description: 'Adds a card, as a Stripe.js token (tok_...) or PaymentMethod id (pm_...), to your own user. Fires CardDetails.created.',
     authScopes: (_root, args) => ({ self: String(args.userId) }),
     args: {
       cardToken: t.arg.string({ required: true, validate: cardToken }),
@@ -61,7 +73,7 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, args, ctx) => {
       const card = await ctx.db.cardDetails.create({
         ...query,
-        data: { cardToken: args.cardToken, userId: String(args.userId) },
+        data: { cardToken: args.cardToken, userId: String(args.userId), livemode: ctx.stripeLivemode },
       });
       await ctx.events.record(ctx.db, { model: 'CardDetails', operation: 'created', node: card });
       return card;
@@ -69,7 +81,7 @@ builder.mutationFields((t) => ({
   }),
   deleteCardDetails: t.prismaField({
     type: 'CardDetails',
-    description: 'Removes one of your own cards. Fires CardDetails.deleted.',
+    description: 'Removes one of your own cards. Fires CardDetails.deleted, which detaches it at Stripe: it is never charged again.',
     authScopes: async (_root, args, ctx) => {
       const card = await ctx.db.cardDetails.findUnique({ where: { id: String(args.id) }, select: { userId: true } });
       return card ? { self: card.userId } : false;
@@ -84,7 +96,7 @@ builder.mutationFields((t) => ({
   }),
   updateCardDetails: t.prismaField({
     type: 'CardDetails',
-    description: 'For the create-customer service: marks a card active, or rejected with Stripe\'s reason.',
+    description: "For the create-customer service: records the saved card (active, waiting for authentication, or rejected with Stripe's reason).",
     authScopes: { token: 'customers:write' },
     grantScopes: ['mutationResult'],
     args: {
@@ -92,18 +104,27 @@ builder.mutationFields((t) => ({
       status: t.arg({ type: CardStatusEnum, required: true }),
       failureCode: t.arg.string({ required: false, validate: input.failureCode }),
       failureMessage: t.arg.string({ required: false, validate: input.failureMessage }),
+      stripePaymentMethodId: t.arg.string({ required: false, validate: input.stripePaymentMethodId }),
+      stripeSetupIntentId: t.arg.string({ required: false, validate: input.stripeSetupIntentId }),
+      setupClientSecret: t.arg.string({ required: false, validate: input.clientSecret }),
+      brand: t.arg.string({ required: false, validate: z.string().max(32) }),
+      last4: t.arg.string({ required: false, validate: z.string().regex(/^\d{4}$/, 'last4 is four digits') }),
+      expMonth: t.arg.int({ required: false, validate: z.number().int().min(1).max(12) }),
+      expYear: t.arg.int({ required: false, validate: z.number().int().min(2000).max(2200) }),
     },
     resolve: async (query, _root, args, ctx) => {
       const id = String(args.id);
       const previous = await ctx.db.cardDetails.findUnique({ where: { id } });
       if (!previous) throw notFound('CardDetails');
-      const card = await ctx.db.cardDetails.update({
-        ...query,
-        where: { id },
-        data: { status: args.status, failureCode: args.failureCode ?? null, failureMessage: args.failureMessage ?? null },
+      const { id: _id, status, failureCode, failureMessage, ...stripe } = args;
+      const card = await changeCard(ctx, previous, {
+        status,
+        failureCode: failureCode ?? null,
+        failureMessage: failureMessage ?? null,
+        setupClientSecret: status === 'REQUIRES_ACTION' ? (stripe.setupClientSecret ?? previous.setupClientSecret) : null,
+        ...Object.fromEntries(Object.entries(stripe).filter(([key, value]) => value != null && key !== 'setupClientSecret')),
       });
-      await ctx.events.record(ctx.db, { model: 'CardDetails', operation: 'updated', node: card, previous });
-      return card;
+      return ctx.db.cardDetails.findUniqueOrThrow({ ...query, where: { id: card.id } });
     },
   }),
 }));

@@ -12,6 +12,8 @@ export interface Context {
   events: EventRecorder;
   callbacks: CallbackAdmin;
   sessionTtlHours: number;
+  /** Whether the Stripe key in use is live: new purchases and cards record it, and events of the other mode never touch them. */
+  stripeLivemode: boolean;
   signinThrottle: SigninThrottle;
   /** Depth and cost limits of this request (none for the callbacks engine's own payloads). */
   queryLimits: { depth?: number; complexity?: number };

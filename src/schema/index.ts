@@ -5,6 +5,7 @@ import './session.js';
 import './access-token.js';
 import './card-details.js';
 import './purchase.js';
+import './refund.js';
 import './callback-delivery.js';
 
 export const schema = builder.toSchema();

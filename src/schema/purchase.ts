@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { badInput, conflict, notFound } from '../errors.js';
+import { nextPurchaseState, type PaymentFact } from '../payments/purchase-state.js';
 import { PurchaseStatus } from '../generated/prisma/enums.js';
 import type { Purchase } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
@@ -20,6 +21,16 @@ builder.prismaObject('Purchase', {
     isPaid: t.exposeBoolean('isPaid'),
     status: t.expose('status', { type: PurchaseStatusEnum }),
     stripeChargeId: t.exposeString('stripeChargeId', { nullable: true }),
+    stripePaymentIntentId: t.exposeString('stripePaymentIntentId', { nullable: true }),
+    clientSecret: t.exposeString('clientSecret', {
+      nullable: true,
+      description: "The PaymentIntent's client secret while the bank waits for the owner (REQUIRES_ACTION): finish with Stripe.js. The owner only.",
+      authScopes: (purchase) => ({ self: purchase.userId }),
+    }),
+    amountRefunded: t.exposeInt('amountRefunded', { description: 'Refunded so far, in the smallest unit.' }),
+    disputeStatus: t.exposeString('disputeStatus', { nullable: true, description: "Stripe's dispute status, once the payment is disputed." }),
+    livemode: t.exposeBoolean('livemode'),
+    refunds: t.relation('refunds', { args: pageArgs, query: (args) => toPage(args) }),
     failureCode: t.exposeString('failureCode', { nullable: true }),
     failureMessage: t.exposeString('failureMessage', { nullable: true }),
     user: t.relation('user'),
@@ -50,32 +61,48 @@ builder.queryFields((t) => ({
   }),
 }));
 
-type Settlement = {
+type WriteBack = {
   isPaid?: boolean | null;
   status?: PurchaseStatus | null;
   stripeChargeId?: string | null;
+  stripePaymentIntentId?: string | null;
+  clientSecret?: string | null;
   failureCode?: string | null;
   failureMessage?: string | null;
 };
 
-/** The money rules of settling: a paid purchase stays paid, and keeps the one charge it was paid with. */
-function settle(previous: Purchase, change: Settlement) {
-  const isPaid = change.isPaid ?? (change.status ? change.status === 'PAID' : previous.isPaid);
-  const status = change.status ?? (isPaid ? 'PAID' : previous.status);
-  if (isPaid !== (status === 'PAID')) throw badInput('isPaid and status disagree: a paid purchase has status PAID');
-  if (previous.isPaid && !isPaid) throw conflict('The purchase is already paid');
-  const stripeChargeId = change.stripeChargeId ?? previous.stripeChargeId;
-  if (previous.stripeChargeId && stripeChargeId !== previous.stripeChargeId) {
-    throw conflict('The purchase is already settled with another charge');
+// Refunds and disputes are Stripe's to report (src/stripe-webhook); a service settles the payment itself.
+const SERVICE_STATUSES: Partial<Record<PurchaseStatus, PaymentFact['kind']>> = {
+  PAID: 'succeeded',
+  FAILED: 'failed',
+  REQUIRES_ACTION: 'requires_action',
+  PROCESSING: 'processing',
+};
+
+/** charge-customer's write-back as a payment fact; null when it only annotates the failure. */
+function factOf(change: WriteBack): PaymentFact | null {
+  if (change.isPaid != null && change.status && change.isPaid !== (change.status === 'PAID')) {
+    throw badInput('isPaid and status disagree: a paid purchase has status PAID');
   }
-  return {
-    isPaid,
-    status,
-    stripeChargeId,
-    failureCode: isPaid ? null : (change.failureCode ?? previous.failureCode),
-    failureMessage: isPaid ? null : (change.failureMessage ?? previous.failureMessage),
-    paidAt: isPaid ? (previous.paidAt ?? new Date()) : null,
-  };
+  const status = change.status ?? (change.isPaid ? 'PAID' : change.isPaid === false ? 'FAILED' : null);
+  if (!status) return null;
+  const kind = SERVICE_STATUSES[status];
+  if (!kind) throw badInput(`Status ${status} is set from Stripe's events, not written by a service`);
+  const ids = { paymentIntentId: change.stripePaymentIntentId, chargeId: change.stripeChargeId };
+  return { kind, ...ids, clientSecret: change.clientSecret, code: change.failureCode, message: change.failureMessage } as PaymentFact;
+}
+
+/** The money rules of a write-back: a paid purchase stays paid, and keeps the one charge it was paid with. */
+function settle(previous: Purchase, change: WriteBack) {
+  const fact = factOf(change);
+  if (!fact) {
+    if (previous.isPaid) throw conflict('The purchase is already paid');
+    return { failureCode: change.failureCode ?? previous.failureCode, failureMessage: change.failureMessage ?? previous.failureMessage };
+  }
+  if (previous.isPaid && fact.kind !== 'succeeded') throw conflict('The purchase is already paid');
+  const transition = nextPurchaseState(previous, fact);
+  if (transition.result === 'conflict') throw conflict(transition.reason);
+  return transition.result === 'changed' ? transition.data : {};
 }
 
 builder.mutationFields((t) => ({
@@ -98,6 +125,7 @@ builder.mutationFields((t) => ({
           amount: args.amount,
           description: args.description,
           currency: (args.currency ?? 'usd').toLowerCase(),
+          livemode: ctx.stripeLivemode,
           userId: String(args.userId),
         },
       });
@@ -107,7 +135,7 @@ builder.mutationFields((t) => ({
   }),
   updatePurchase: t.prismaField({
     type: 'Purchase',
-    description: 'For the charge-customer service: settles a purchase as paid or failed.',
+    description: 'For the charge-customer service: settles a purchase as paid, failed, waiting for authentication or processing.',
     authScopes: { token: 'purchases:settle' },
     grantScopes: ['mutationResult'],
     args: {
@@ -115,6 +143,8 @@ builder.mutationFields((t) => ({
       isPaid: t.arg.boolean({ required: false }),
       status: t.arg({ type: PurchaseStatusEnum, required: false }),
       stripeChargeId: t.arg.string({ required: false, validate: input.stripeChargeId }),
+      stripePaymentIntentId: t.arg.string({ required: false, validate: input.stripePaymentIntentId }),
+      clientSecret: t.arg.string({ required: false, validate: input.clientSecret }),
       failureCode: t.arg.string({ required: false, validate: input.failureCode }),
       failureMessage: t.arg.string({ required: false, validate: input.failureMessage }),
     },

@@ -1,5 +1,6 @@
 import { hashPassword } from '../auth/passwords.js';
 import { conflict, notFound } from '../errors.js';
+import { wakeWaitingCharges } from '../payments/wake-charges.js';
 import { builder, isUniqueViolation } from './builder.js';
 import type { Context } from './context.js';
 import * as input from './inputs.js';
@@ -106,5 +107,7 @@ async function changeStripeId(ctx: Context, query: { include?: object; select?: 
   if (stripeId === previous.stripeId) return ctx.db.user.findUniqueOrThrow({ ...query, where: { id } });
   const user = await ctx.db.user.update({ ...query, where: { id }, data: { stripeId } });
   await ctx.events.record(ctx.db, { model: 'User', operation: 'updated', node: user, previous });
+  // The customer may be the last thing a waiting charge needed (its card can be saved first).
+  if (stripeId) await wakeWaitingCharges(ctx.db, id);
   return user;
 }

@@ -12,10 +12,6 @@ import { TEST_SIGNING_SECRET, startTestPaygraph, type TestPaygraph } from './pay
 
 /** The repository's own callbacks.yml, the services and a local Stripe: the whole workflow on loopback. */
 export async function startPaymentStack() {
-  const stripeServer = await startLocalStripe();
-  // The services reach Stripe through a switch, so a test can take Stripe away and bring it back.
-  const stripeSwitch = await startSwitch(stripeServer.url);
-  const stripe = createStripe('sk_test_paygraph', stripeSwitch.url);
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   // The API must exist to mint the services' tokens, and the services to be named in callbacks.yml:
   // so the API starts first with a placeholder for their URLs, filled once they listen.
@@ -28,8 +24,13 @@ export async function startPaymentStack() {
   urls.CHARGE_CUSTOMER_URL = chargeCustomer.url;
   const app: TestPaygraph = await startTestPaygraph({
     callbacksYaml: (await import('node:fs')).readFileSync(new URL('../../callbacks.yml', import.meta.url), 'utf8'),
-    env: urls,
+    env: { ...urls, STRIPE_WEBHOOK_SECRET: TEST_STRIPE_WEBHOOK_SECRET },
   });
+  // Stripe's events go to the API's /stripe/webhook, signed as Stripe signs them.
+  const stripeServer = await startLocalStripe({ webhook: { url: `${app.url}/stripe/webhook`, secret: TEST_STRIPE_WEBHOOK_SECRET } });
+  // The services reach Stripe through a switch, so a test can take Stripe away and bring it back.
+  const stripeSwitch = await startSwitch(stripeServer.url);
+  const stripe = createStripe('sk_test_paygraph', stripeSwitch.url);
   const graphqlUrl = `${app.url}/graphql`;
   handlers.create = createCustomerHandler({
     stripe,
@@ -46,6 +47,8 @@ export async function startPaymentStack() {
   return {
     app,
     stripe: createStripe('sk_test_paygraph', stripeServer.url),
+    stripeUrl: stripeServer.url,
+    webhookSecret: TEST_STRIPE_WEBHOOK_SECRET,
     stripeSwitch,
     createCustomerUrl: createCustomer.url,
     chargeCustomerUrl: chargeCustomer.url,
@@ -58,9 +61,11 @@ export async function startPaymentStack() {
   };
 }
 
-/** Charges the Stripe side holds for a purchase, found by the purchase id every charge carries in its metadata. */
-export async function chargesFor(stripe: Stripe, purchaseId: string): Promise<Stripe.Charge[]> {
-  return (await stripe.charges.search({ query: `metadata['purchaseId']:'${purchaseId}'`, limit: 100 })).data;
+export const TEST_STRIPE_WEBHOOK_SECRET = 'whsec_paygraph_test_stripe_events';
+
+/** The PaymentIntents the Stripe side holds for a purchase, found by the purchase id each carries in its metadata. */
+export async function paymentIntentsFor(stripe: Stripe, purchaseId: string): Promise<Stripe.PaymentIntent[]> {
+  return (await stripe.paymentIntents.search({ query: `metadata['purchaseId']:'${purchaseId}'`, limit: 100 })).data;
 }
 
 /** A TCP pass-through to `targetUrl` that refuses connections while `down`. */

@@ -1,0 +1,46 @@
+import { Stripe } from '../lib/stripe-client.js';
+
+// Stripe remembers an idempotency key for 24 hours; an hour less, to be safe at the edge.
+const IDEMPOTENCY_MEMORY_MS = 23 * 3_600_000;
+// Listing is the fallback for servers without search; bounded, so a huge account cannot stall a callback.
+const LIST_LIMIT = 1_000;
+// Stripe's clock and ours may disagree a little; an intent is never older than its purchase by more.
+const CLOCK_MARGIN_S = 3_600;
+
+/**
+ * The PaymentIntent already made for this purchase (found by `metadata.purchaseId`), if any. Within
+ * 24 hours the idempotency key alone prevents a second one; this covers a redelivery after Stripe
+ * has forgotten the key, and search's own lag is covered by the key.
+ */
+export async function findPaymentIntentForPurchase(stripe: Stripe, purchaseId: string, purchasedAt: Date): Promise<Stripe.PaymentIntent | null> {
+  let intents = await searchPaymentIntents(stripe, purchaseId);
+  // Without search, listing is O(intents): worth it only once the key may have been forgotten.
+  if (!intents && Date.now() - purchasedAt.getTime() >= IDEMPOTENCY_MEMORY_MS) intents = await listPaymentIntents(stripe, purchaseId, purchasedAt);
+  return intents?.sort((a, b) => a.created - b.created)[0] ?? null;
+}
+
+/** Servers found to have no search are not asked again. */
+const withoutSearch = new WeakSet<Stripe>();
+
+async function searchPaymentIntents(stripe: Stripe, purchaseId: string): Promise<Stripe.PaymentIntent[] | null> {
+  if (withoutSearch.has(stripe)) return null;
+  try {
+    const quoted = purchaseId.replace(/[\\']/g, (character) => `\\${character}`);
+    return (await stripe.paymentIntents.search({ query: `metadata['purchaseId']:'${quoted}'`, limit: 100 })).data;
+  } catch (error) {
+    if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
+    if (error.statusCode === 404) withoutSearch.add(stripe);
+    return null;
+  }
+}
+
+async function listPaymentIntents(stripe: Stripe, purchaseId: string, purchasedAt: Date): Promise<Stripe.PaymentIntent[]> {
+  const since = Math.floor(purchasedAt.getTime() / 1000) - CLOCK_MARGIN_S;
+  const matches: Stripe.PaymentIntent[] = [];
+  let seen = 0;
+  for await (const intent of stripe.paymentIntents.list({ limit: 100, created: { gte: since } })) {
+    if (intent.metadata?.purchaseId === purchaseId) matches.push(intent);
+    if (++seen >= LIST_LIMIT) break;
+  }
+  return matches;
+}

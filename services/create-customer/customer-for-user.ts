@@ -1,0 +1,19 @@
+import { expectStripeObject, Stripe } from '../lib/stripe-client.js';
+
+/**
+ * The user's one Stripe customer, ever: found by `metadata.userId` when Stripe has one, else
+ * created with an idempotency key of the user alone, so concurrent first cards make one customer
+ * (search lags a few seconds behind writes at Stripe; the key covers that gap, search covers the
+ * key's 24 hours).
+ */
+export async function customerForUser(stripe: Stripe, user: { id: string; email: string; name: string }): Promise<string> {
+  const quoted = user.id.replace(/[\\']/g, (character) => `\\${character}`);
+  const found = await stripe.customers.search({ query: `metadata['userId']:'${quoted}'`, limit: 10 });
+  const oldest = found.data.sort((a, b) => a.created - b.created)[0];
+  if (oldest) return oldest.id;
+  const customer = await stripe.customers.create(
+    { email: user.email, name: user.name, metadata: { userId: user.id } },
+    { idempotencyKey: `customer:${user.id}` },
+  );
+  return expectStripeObject(customer, 'customer').id;
+}

@@ -1,0 +1,85 @@
+import type { Purchase } from '../generated/prisma/client.js';
+import type { PurchaseStatus } from '../generated/prisma/enums.js';
+
+/**
+ * What Stripe says happened to a purchase's payment, from charge-customer's write-back or from a
+ * Stripe event. Every source goes through `nextPurchaseState`, so the money rules live in one place.
+ */
+export type PaymentFact =
+  | { kind: 'requires_action'; paymentIntentId?: string | null; clientSecret?: string | null; code?: string | null; message?: string | null }
+  | { kind: 'processing'; paymentIntentId?: string | null }
+  | { kind: 'succeeded'; paymentIntentId?: string | null; chargeId?: string | null }
+  | { kind: 'failed'; paymentIntentId?: string | null; code?: string | null; message?: string | null }
+  | { kind: 'refunded'; paymentIntentId?: string | null; chargeId?: string | null; amountRefunded: number }
+  | { kind: 'disputed'; paymentIntentId?: string | null; chargeId?: string | null; disputeStatus: string };
+
+export type PurchaseChange = Pick<
+  Purchase,
+  'isPaid' | 'status' | 'stripeChargeId' | 'stripePaymentIntentId' | 'clientSecret' | 'amountRefunded' | 'disputeStatus' | 'failureCode' | 'failureMessage' | 'paidAt'
+>;
+
+export type Transition =
+  | { result: 'changed'; data: PurchaseChange }
+  | { result: 'unchanged' }
+  /** The fact contradicts the money already recorded (another charge, another PaymentIntent). */
+  | { result: 'conflict'; reason: string };
+
+// Stripe's dispute statuses that end a dispute; a late "still open" event never reopens one.
+const CLOSED_DISPUTE = new Set(['won', 'lost', 'warning_closed', 'charge_refunded', 'prevented']);
+// Not yet settled: an intermediate report may replace another, never a final one.
+const UNSETTLED: PurchaseStatus[] = ['PENDING', 'PROCESSING', 'REQUIRES_ACTION'];
+
+/** The status of a paid purchase follows from its refunds and its dispute. */
+function paidStatus(amount: number, amountRefunded: number, disputeStatus: string | null): PurchaseStatus {
+  if (disputeStatus && (disputeStatus === 'lost' || !CLOSED_DISPUTE.has(disputeStatus))) return 'DISPUTED';
+  if (amountRefunded >= amount) return 'REFUNDED';
+  return amountRefunded > 0 ? 'PARTIALLY_REFUNDED' : 'PAID';
+}
+
+/**
+ * The next state of a purchase given one fact, whatever order the facts arrive in. State only moves
+ * forward: a paid purchase stays paid (a refund or dispute implies the payment succeeded), a failure
+ * never unpays, a refunded amount never shrinks, a closed dispute never reopens.
+ */
+export function nextPurchaseState(previous: Purchase, fact: PaymentFact): Transition {
+  const intentId = fact.paymentIntentId ?? null;
+  if (intentId && previous.stripePaymentIntentId && intentId !== previous.stripePaymentIntentId) {
+    return { result: 'conflict', reason: 'The purchase is already settled with another PaymentIntent' };
+  }
+  const next: PurchaseChange = {
+    isPaid: previous.isPaid,
+    status: previous.status,
+    stripeChargeId: previous.stripeChargeId,
+    stripePaymentIntentId: previous.stripePaymentIntentId ?? intentId,
+    clientSecret: previous.clientSecret,
+    amountRefunded: previous.amountRefunded,
+    disputeStatus: previous.disputeStatus,
+    failureCode: previous.failureCode,
+    failureMessage: previous.failureMessage,
+    paidAt: previous.paidAt,
+  };
+  const chargeId = 'chargeId' in fact ? (fact.chargeId ?? null) : null;
+  if (fact.kind === 'succeeded' || fact.kind === 'refunded' || fact.kind === 'disputed') {
+    if (chargeId && previous.stripeChargeId && chargeId !== previous.stripeChargeId) {
+      return { result: 'conflict', reason: 'The purchase is already settled with another charge' };
+    }
+    Object.assign(next, { isPaid: true, stripeChargeId: previous.stripeChargeId ?? chargeId, clientSecret: null, failureCode: null, failureMessage: null });
+    next.paidAt = previous.paidAt ?? new Date();
+    if (fact.kind === 'refunded') next.amountRefunded = Math.min(previous.amount, Math.max(previous.amountRefunded, fact.amountRefunded));
+    if (fact.kind === 'disputed' && !(previous.disputeStatus && CLOSED_DISPUTE.has(previous.disputeStatus))) next.disputeStatus = fact.disputeStatus;
+    next.status = paidStatus(previous.amount, next.amountRefunded, next.disputeStatus);
+  } else if (!previous.isPaid) {
+    if (fact.kind === 'failed') {
+      Object.assign(next, { status: 'FAILED', clientSecret: null, failureCode: fact.code ?? previous.failureCode, failureMessage: fact.message ?? previous.failureMessage });
+    } else if (UNSETTLED.includes(previous.status)) {
+      next.status = fact.kind === 'processing' ? 'PROCESSING' : 'REQUIRES_ACTION';
+      if (fact.kind === 'requires_action') {
+        Object.assign(next, { clientSecret: fact.clientSecret ?? previous.clientSecret, failureCode: fact.code ?? null, failureMessage: fact.message ?? null });
+      }
+    }
+  }
+  const changed = (Object.keys(next) as (keyof PurchaseChange)[]).some((key) => !same(next[key], previous[key]));
+  return changed ? { result: 'changed', data: next } : { result: 'unchanged' };
+}
+
+const same = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b);

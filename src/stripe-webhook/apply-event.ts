@@ -1,0 +1,107 @@
+import type Stripe from 'stripe';
+import type { EventRecorder } from '../callbacks/events.js';
+import type { Db } from '../db/client.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { changeCard } from '../payments/card-state.js';
+import { nextPurchaseState, type PaymentFact } from '../payments/purchase-state.js';
+
+type Scope = { db: Db; events: EventRecorder };
+export type Applied = 'applied' | 'unchanged' | 'ignored' | 'other mode';
+
+const idOf = (value: string | { id: string } | null | undefined) => (typeof value === 'string' ? value : (value?.id ?? null));
+
+/** What a Stripe event says about a purchase's payment, and how to find the purchase. */
+function purchaseFact(event: Stripe.Event): { fact: PaymentFact; find: Prisma.PurchaseWhereInput[] } | null {
+  const object = event.data.object as unknown as Record<string, unknown>;
+  const purchaseId = (object.metadata as Record<string, string> | undefined)?.purchaseId;
+  const byMetadata = purchaseId ? [{ id: purchaseId }] : [];
+  if (event.type.startsWith('payment_intent.')) {
+    const intent = event.data.object as Stripe.PaymentIntent;
+    const find = [{ stripePaymentIntentId: intent.id }, ...byMetadata];
+    const ids = { paymentIntentId: intent.id };
+    switch (event.type) {
+      case 'payment_intent.succeeded':
+        return { fact: { kind: 'succeeded', ...ids, chargeId: idOf(intent.latest_charge) }, find };
+      case 'payment_intent.processing':
+        return { fact: { kind: 'processing', ...ids }, find };
+      case 'payment_intent.requires_action':
+        return { fact: { kind: 'requires_action', ...ids, clientSecret: intent.client_secret }, find };
+      case 'payment_intent.payment_failed': {
+        const error = intent.last_payment_error;
+        const problem = { code: error?.code ?? 'payment_failed', message: error?.message ?? 'The payment failed' };
+        // Off-session, the bank asked for 3-D Secure: the owner can still finish it with the client secret.
+        if (error?.code === 'authentication_required') return { fact: { kind: 'requires_action', ...ids, clientSecret: intent.client_secret, ...problem }, find };
+        return { fact: { kind: 'failed', ...ids, ...problem }, find };
+      }
+      default:
+        return null;
+    }
+  }
+  if (event.type === 'charge.refunded') {
+    const charge = event.data.object as Stripe.Charge;
+    const paymentIntentId = idOf(charge.payment_intent);
+    const find = [...(paymentIntentId ? [{ stripePaymentIntentId: paymentIntentId }] : []), { stripeChargeId: charge.id }, ...byMetadata];
+    return { fact: { kind: 'refunded', paymentIntentId, chargeId: charge.id, amountRefunded: charge.amount_refunded }, find };
+  }
+  if (event.type.startsWith('charge.dispute.')) {
+    const dispute = event.data.object as Stripe.Dispute;
+    const paymentIntentId = idOf(dispute.payment_intent);
+    const chargeId = idOf(dispute.charge);
+    const find = [...(paymentIntentId ? [{ stripePaymentIntentId: paymentIntentId }] : []), ...(chargeId ? [{ stripeChargeId: chargeId }] : [])];
+    return { fact: { kind: 'disputed', paymentIntentId, chargeId, disputeStatus: dispute.status }, find };
+  }
+  return null;
+}
+
+/** What a Stripe event says about a saved card, and how to find the card details. */
+function cardChange(event: Stripe.Event): { data: Prisma.CardDetailsUpdateInput; find: Prisma.CardDetailsWhereInput[]; from: string[] } | null {
+  const WAITING = ['PENDING', 'REQUIRES_ACTION'];
+  if (event.type === 'setup_intent.succeeded' || event.type === 'setup_intent.setup_failed') {
+    const intent = event.data.object as Stripe.SetupIntent;
+    const cardDetailsId = intent.metadata?.cardDetailsId;
+    const find = [{ stripeSetupIntentId: intent.id }, ...(cardDetailsId ? [{ id: cardDetailsId }] : [])];
+    if (event.type === 'setup_intent.succeeded') {
+      const paymentMethodId = idOf(intent.payment_method);
+      return { data: { status: 'ACTIVE', setupClientSecret: null, failureCode: null, failureMessage: null, ...(paymentMethodId && { stripePaymentMethodId: paymentMethodId }) }, find, from: WAITING };
+    }
+    const error = intent.last_setup_error;
+    return { data: { status: 'REJECTED', setupClientSecret: null, failureCode: error?.code ?? 'setup_failed', failureMessage: error?.message ?? 'The card could not be saved' }, find, from: WAITING };
+  }
+  if (event.type === 'payment_method.detached') {
+    const method = event.data.object as Stripe.PaymentMethod;
+    return { data: { status: 'DETACHED', setupClientSecret: null }, find: [{ stripePaymentMethodId: method.id }], from: ['PENDING', 'REQUIRES_ACTION', 'ACTIVE', 'REJECTED'] };
+  }
+  return null;
+}
+
+/**
+ * Applies one verified Stripe event inside the transaction that records it. Purchases and cards
+ * change only forward and only from an event of their own mode; the changes fire callbacks like any
+ * other write. Event types Paygraph does not act on are recorded and ignored.
+ */
+export async function applyStripeEvent(scope: Scope, event: Stripe.Event): Promise<Applied> {
+  const payment = purchaseFact(event);
+  if (payment) {
+    const [found] = await scope.db.purchase.findMany({ where: { OR: payment.find }, select: { id: true }, take: 1 });
+    if (!found) return 'ignored';
+    // Row lock: the event and charge-customer's write-back of the same purchase apply one after the other.
+    await scope.db.$queryRaw`select id from "Purchase" where id = ${found.id} for update`;
+    const previous = await scope.db.purchase.findUniqueOrThrow({ where: { id: found.id } });
+    if (previous.livemode !== event.livemode) return 'other mode';
+    const transition = nextPurchaseState(previous, payment.fact);
+    if (transition.result !== 'changed') return 'unchanged';
+    const purchase = await scope.db.purchase.update({ where: { id: previous.id }, data: transition.data });
+    await scope.events.record(scope.db, { model: 'Purchase', operation: 'updated', node: purchase, previous });
+    return 'applied';
+  }
+  const card = cardChange(event);
+  if (card) {
+    const [previous] = await scope.db.cardDetails.findMany({ where: { OR: card.find }, take: 1 });
+    if (!previous) return 'ignored';
+    if (previous.livemode !== event.livemode) return 'other mode';
+    if (!card.from.includes(previous.status)) return 'unchanged';
+    await changeCard(scope, previous, card.data);
+    return 'applied';
+  }
+  return 'ignored';
+}

@@ -1,0 +1,176 @@
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codesOf } from './support/paygraph.js';
+import { paymentIntentsFor, startPaymentStack } from './support/payment-stack.js';
+import { eventually } from './support/receiver.js';
+
+type User = { userId: string; token: string };
+
+// Stripe's side of the workflow end to end: its events at POST /stripe/webhook, 3-D Secure through
+// the emulator's own page, deleted cards, refunds; objects counted at the local Stripe.
+describe('Stripe events, authentication, deleted cards and refunds', () => {
+  let stack: Awaited<ReturnType<typeof startPaymentStack>>;
+  let refunder: string;
+  let admin: string;
+  beforeAll(async () => {
+    stack = await startPaymentStack();
+    refunder = await stack.app.accessToken('purchases:refund');
+    admin = await stack.app.accessToken('callbacks:admin');
+  });
+  afterAll(() => stack.stop());
+
+  const addCard = async (user: User, cardToken: string) =>
+    (await stack.app.graphql('mutation($u: ID!, $t: String!) { createCardDetails(cardToken: $t, userId: $u) { id } }', { u: user.userId, t: cardToken }, user.token)).data!
+      .createCardDetails.id as string;
+  const buy = async (user: User, amount: number) =>
+    (await stack.app.graphql('mutation($u: ID!, $a: Int!) { createPurchase(amount: $a, description: "Shoes", userId: $u) { id } }', { u: user.userId, a: amount }, user.token)).data!
+      .createPurchase.id as string;
+  const card = (id: string, done: (status: string) => boolean = (status) => status !== 'PENDING') =>
+    eventually(() => stack.app.db.cardDetails.findUniqueOrThrow({ where: { id } }), (row) => done(row.status));
+  const purchase = (id: string, done: (status: string) => boolean = (status) => status !== 'PENDING') =>
+    eventually(() => stack.app.db.purchase.findUniqueOrThrow({ where: { id } }), (row) => done(row.status), 20_000);
+  const paidPurchase = async (amount = 5_000) => {
+    const user = await stack.app.signUp();
+    await card(await addCard(user, 'tok_visa'));
+    return { user, purchase: await purchase(await buy(user, amount)) };
+  };
+  /** The cardholder on the emulator's 3-D Secure page. */
+  const authenticate = async (url: string, outcome: 'complete' | 'fail') => {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `outcome=${outcome}` });
+    expect(response.status).toBe(200);
+  };
+  /** POSTs an event to the API as Stripe would, signed with `secret` at `timestamp`. */
+  const sendEvent = async (event: object, options: { secret?: string; timestamp?: number } = {}) => {
+    const payload = JSON.stringify(event);
+    const header = Stripe.webhooks.generateTestHeaderString({ payload, secret: options.secret ?? stack.webhookSecret, timestamp: options.timestamp });
+    const response = await fetch(`${stack.app.url}/stripe/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': header }, body: payload });
+    return response.status;
+  };
+  const eventFor = (type: string, object: object, livemode = false) => ({ id: `evt_test_${Math.random().toString(36).slice(2)}`, object: 'event', type, livemode, created: Math.floor(Date.now() / 1000), data: { object } });
+  const failedIntent = (intentId: string) => ({ id: intentId, object: 'payment_intent', metadata: {}, client_secret: null, last_payment_error: { code: 'card_declined', message: 'Your card was declined.' } });
+
+  it('3-D Secure on saving and on paying: finished through the emulator page, settled by webhook, one succeeded PaymentIntent', async () => {
+    const user = await stack.app.signUp();
+    const saved = await card(await addCard(user, 'pm_card_authenticationRequired'));
+    expect(saved).toMatchObject({ status: 'REQUIRES_ACTION', setupClientSecret: expect.stringContaining('_secret_') });
+    const setup = await stack.stripe.setupIntents.retrieve(saved.stripeSetupIntentId!);
+    await authenticate(setup.next_action!.redirect_to_url!.url!, 'complete');
+    expect(await card(saved.id, (status) => status === 'ACTIVE')).toMatchObject({ setupClientSecret: null });
+
+    const purchaseId = await buy(user, 4_200);
+    const waiting = await purchase(purchaseId);
+    expect(waiting).toMatchObject({ status: 'REQUIRES_ACTION', isPaid: false, clientSecret: expect.stringContaining('_secret_'), failureCode: 'authentication_required' });
+    const mine = await stack.app.graphql('{ me { purchases { clientSecret } } }', {}, user.token);
+    expect(mine.data!.me.purchases[0].clientSecret).toBe(waiting.clientSecret);
+    // What Stripe.js does with the client secret: confirm on-session, then the bank's page.
+    const confirmed = await stack.stripe.paymentIntents.confirm(waiting.stripePaymentIntentId!, { payment_method: saved.stripePaymentMethodId! });
+    await authenticate(confirmed.next_action!.redirect_to_url!.url!, 'complete');
+    expect(await purchase(purchaseId, (status) => status === 'PAID')).toMatchObject({ isPaid: true, clientSecret: null });
+    expect((await paymentIntentsFor(stack.stripe, purchaseId)).filter((intent) => intent.status === 'succeeded')).toHaveLength(1);
+  });
+
+  it('only the owner reads a client secret', async () => {
+    const { purchase: paid } = await paidPurchase();
+    const reader = await stack.app.accessToken('nodes:read');
+    const answer = await stack.app.graphql('query($id: ID!) { Purchase(id: $id) { clientSecret } }', { id: paid.id }, reader);
+    expect(codesOf(answer)).toEqual(['FORBIDDEN']);
+  });
+
+  it('a forged and a stale event are 400 and change nothing; a replayed event id changes nothing', async () => {
+    const { purchase: paid } = await paidPurchase();
+    const refunded = eventFor('charge.refunded', { id: paid.stripeChargeId, object: 'charge', payment_intent: paid.stripePaymentIntentId, amount_refunded: 100, metadata: {} });
+    expect(await sendEvent(refunded, { secret: 'whsec_forged' })).toBe(400);
+    expect(await sendEvent(refunded, { timestamp: Math.floor(Date.now() / 1000) - 301 })).toBe(400);
+    expect(await stack.app.db.stripeEvent.count({ where: { id: refunded.id } })).toBe(0);
+    const again = { ...refunded, data: { object: { ...refunded.data.object, amount_refunded: 300 } } };
+    expect(await sendEvent(refunded)).toBe(200);
+    expect(await sendEvent(again)).toBe(200);
+    expect(await stack.app.db.purchase.findUniqueOrThrow({ where: { id: paid.id } })).toMatchObject({ amountRefunded: 100, status: 'PARTIALLY_REFUNDED' });
+  });
+
+  it('out of order: a payment_failed after succeeded never unpays', async () => {
+    const { purchase: paid } = await paidPurchase();
+    expect(await sendEvent(eventFor('payment_intent.payment_failed', failedIntent(paid.stripePaymentIntentId!)))).toBe(200);
+    expect(await stack.app.db.purchase.findUniqueOrThrow({ where: { id: paid.id } })).toMatchObject({ status: 'PAID', isPaid: true, failureCode: null });
+  });
+
+  it('the write-back lost: the payment_intent.succeeded webhook alone settles the purchase', async () => {
+    const user = await stack.app.signUp();
+    const saved = await card(await addCard(user, 'tok_visa'));
+    const toggle = (enabled: boolean) => stack.app.graphql('mutation($e: Boolean!) { setCallbackEnabled(name: "chargePurchase", enabled: $e) { name } }', { e: enabled }, admin);
+    await toggle(false);
+    const purchaseId = await buy(user, 3_000);
+    try {
+      // As if charge-customer charged and died before writing back.
+      const customer = (await stack.app.db.user.findUniqueOrThrow({ where: { id: user.userId } })).stripeId!;
+      await stack.stripe.paymentIntents.create(
+        { amount: 3_000, currency: 'usd', customer, payment_method: saved.stripePaymentMethodId!, off_session: true, confirm: true, metadata: { purchaseId, userId: user.userId } },
+        { idempotencyKey: `payment-intent:${purchaseId}` },
+      );
+      expect(await purchase(purchaseId)).toMatchObject({ status: 'PAID', isPaid: true });
+    } finally {
+      await toggle(true);
+    }
+    expect(await paymentIntentsFor(stack.stripe, purchaseId)).toHaveLength(1);
+  });
+
+  it('a deleted card is detached at Stripe and never charged: the purchase fails no_payment_method', async () => {
+    const user = await stack.app.signUp();
+    const saved = await card(await addCard(user, 'tok_visa'));
+    await stack.app.graphql('mutation($id: ID!) { deleteCardDetails(id: $id) { id } }', { id: saved.id }, user.token);
+    await eventually(() => stack.stripe.paymentMethods.retrieve(saved.stripePaymentMethodId!), (method) => method.customer === null);
+    const purchaseId = await buy(user, 900);
+    expect(await purchase(purchaseId)).toMatchObject({ status: 'FAILED', failureCode: 'no_payment_method' });
+    expect(await paymentIntentsFor(stack.stripe, purchaseId)).toEqual([]);
+  });
+
+  it('deleting the newest card makes the remaining one the default, and it is the one charged', async () => {
+    const user = await stack.app.signUp();
+    const first = await card(await addCard(user, 'tok_visa'));
+    const second = await card(await addCard(user, 'tok_mastercard'));
+    await stack.app.graphql('mutation($id: ID!) { deleteCardDetails(id: $id) { id } }', { id: second.id }, user.token);
+    const customerId = first.userId && (await stack.app.db.user.findUniqueOrThrow({ where: { id: user.userId } })).stripeId!;
+    await eventually(() => stack.stripe.customers.retrieve(customerId) as Promise<Stripe.Customer>, (c) => c.invoice_settings.default_payment_method === first.stripePaymentMethodId);
+    const paid = await purchase(await buy(user, 1_500));
+    expect(paid.status).toBe('PAID');
+    expect((await stack.stripe.paymentIntents.retrieve(paid.stripePaymentIntentId!)).payment_method).toBe(first.stripePaymentMethodId);
+  });
+
+  it('concurrent first cards make one Stripe customer', async () => {
+    const user = await stack.app.signUp();
+    const ids = await Promise.all([addCard(user, 'tok_visa'), addCard(user, 'tok_mastercard')]);
+    await Promise.all(ids.map((id) => card(id)));
+    const customers = await stack.stripe.customers.search({ query: `metadata['userId']:'${user.userId}'` });
+    expect(customers.data).toHaveLength(1);
+  });
+
+  it('partial refunds add up to a full one, never more than was paid, each made once at Stripe', async () => {
+    const { purchase: paid } = await paidPurchase(5_000);
+    const refund = (args: string) => stack.app.graphql(`mutation($id: ID!) { refundPurchase(id: $id${args}) { id amount } }`, { id: paid.id }, refunder);
+    expect(codesOf(await refund(', amount: 6000'))).toEqual(['BAD_USER_INPUT']);
+    expect((await refund(', amount: 2000, reason: "requested_by_customer"')).data!.refundPurchase.amount).toBe(2_000);
+    expect(await purchase(paid.id, (status) => status === 'PARTIALLY_REFUNDED')).toMatchObject({ amountRefunded: 2_000, isPaid: true });
+    expect((await refund('')).data!.refundPurchase.amount).toBe(3_000);
+    expect(await purchase(paid.id, (status) => status === 'REFUNDED')).toMatchObject({ amountRefunded: 5_000, isPaid: true });
+    expect(codesOf(await refund(''))).toEqual(['CONFLICT']);
+    const atStripe = await stack.stripe.refunds.list({ payment_intent: paid.stripePaymentIntentId! });
+    expect(atStripe.data.map((made) => made.amount).sort()).toEqual([2_000, 3_000]);
+    const user = await stack.app.signUp();
+    expect(codesOf(await stack.app.graphql('mutation($id: ID!) { refundPurchase(id: $id) { id } }', { id: paid.id }, user.token))).toEqual(['FORBIDDEN']);
+  });
+
+  it('a disputed payment shows the dispute', async () => {
+    const user = await stack.app.signUp();
+    await card(await addCard(user, 'pm_card_createDispute'));
+    const purchaseId = await buy(user, 2_000);
+    expect(await purchase(purchaseId, (status) => status === 'DISPUTED')).toMatchObject({ isPaid: true, disputeStatus: expect.any(String) });
+  });
+
+  it('events of test mode never touch a live purchase', async () => {
+    const { purchase: paid } = await paidPurchase();
+    await stack.app.db.purchase.update({ where: { id: paid.id }, data: { livemode: true } });
+    const refunded = eventFor('charge.refunded', { id: paid.stripeChargeId, object: 'charge', payment_intent: paid.stripePaymentIntentId, amount_refunded: 5_000, metadata: {} });
+    expect(await sendEvent(refunded)).toBe(200);
+    expect(await stack.app.db.purchase.findUniqueOrThrow({ where: { id: paid.id } })).toMatchObject({ status: 'PAID', amountRefunded: 0 });
+  });
+});
