@@ -54,7 +54,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
   pool.on('error', (err) => logger.warn({ err }, 'database connection lost'));
   pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err }, 'database connection lost')));
   await prepareJobQueue(pool, logger);
-  const db = createPrismaClient(options.databaseUrl);
+  const db = createPrismaClient(options.databaseUrl, config.DATABASE_POOL_SIZE);
   const events = createOutbox(callbacks);
   const admin = createCallbackAdmin(pool, callbacks);
   registerQueueGauges(pool);

@@ -37,6 +37,8 @@ const configSchema = z.object({
   MAX_ALIASES: z.coerce.number().int().nonnegative().default(15),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(100_000),
   MUTATION_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** Connections of the API's Prisma client; each mutation request holds one for its transaction. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(20),
   /** Introspection and "Did you mean" suggestions; off in production unless set. */
   GRAPHQL_INTROSPECTION: flag.optional(),
   GRAPHIQL: flag.optional(),

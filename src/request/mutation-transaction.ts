@@ -65,7 +65,9 @@ export function useMutationTransaction({ db, timeoutMs }: MutationTransactionOpt
               if (claim) await saveResponse(tx, claim, result);
               return result;
             },
-            { timeout: timeoutMs, maxWait: timeoutMs },
+            // A burst of sign-ups holds connections through its password hashing: waiting for one may
+            // take longer than any one transaction may last.
+            { timeout: timeoutMs, maxWait: 3 * timeoutMs },
           );
         } catch (error) {
           if (error instanceof RolledBack) return { data: null, errors: error.result.errors };
