@@ -9,6 +9,7 @@ import { registerQueueGauges } from './callbacks/metrics.js';
 import { createOutbox } from './callbacks/outbox.js';
 import type { Config } from './config.js';
 import { createPrismaClient, type Db } from './db/client.js';
+import { createChangeFeed, listenForChanges } from './live/change-feed.js';
 import type { Logger } from './logger.js';
 import { schema } from './schema/index.js';
 import { closeServer, probeRoutes, startProbeServer, type Check } from './probes.js';
@@ -65,6 +66,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     windowMinutes: config.SIGNIN_THROTTLE_MINUTES,
   });
   const stops: (() => Promise<void>)[] = [];
+  const live = createChangeFeed();
   const health: Record<string, Check> = {};
 
   if (options.roles.worker) {
@@ -81,6 +83,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
         signinThrottle,
         queryLimits: {},
         clientAddress: 'system',
+        live,
       },
       callbacks: new Map(callbacks.map((callback) => [callback.name, callback])),
       retryPolicy: { baseDelayMs: config.CALLBACK_RETRY_BASE_MS },
@@ -107,7 +110,9 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
 
   let url: string | null = null;
   if (options.roles.api) {
-    const server = createServer({ db, schema, events, callbacks: admin, signinThrottle, logger, probes, config });
+    const listener = await listenForChanges(options.databaseUrl, live, logger);
+    stops.push(listener.stop);
+    const server = createServer({ db, schema, events, callbacks: admin, signinThrottle, live, logger, probes, config });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, resolve);

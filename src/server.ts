@@ -10,6 +10,7 @@ import type { CallbackAdmin } from './callbacks/admin.js';
 import type { EventRecorder } from './callbacks/events.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
+import type { ChangeFeed } from './live/change-feed.js';
 import type { Logger } from './logger.js';
 import { routeFor, runRoute, type Route } from './probes.js';
 import { useMutationTransaction } from './request/mutation-transaction.js';
@@ -22,6 +23,7 @@ export interface ServerDeps {
   events: EventRecorder;
   callbacks: CallbackAdmin;
   signinThrottle: SigninThrottle;
+  live: ChangeFeed;
   logger: Logger;
   /** /healthz, /readyz and /metrics (src/probes.ts). */
   probes: Record<string, Route>;
@@ -42,7 +44,7 @@ export interface ServerDeps {
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
 
 /** HTTP for the API: /graphql and the probes, nothing else. */
-export function createServer({ db, schema, events, callbacks, signinThrottle, logger, probes, config }: ServerDeps): Server {
+export function createServer({ db, schema, events, callbacks, signinThrottle, live, logger, probes, config }: ServerDeps): Server {
   const queryLimits = { depth: config.MAX_QUERY_DEPTH, complexity: config.MAX_QUERY_COST };
   const yoga = createYoga<ServerContext, Context>({
     schema,
@@ -61,6 +63,7 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, lo
       events,
       callbacks,
       signinThrottle,
+      live,
       queryLimits,
       clientAddress: clientAddress(req, config.TRUST_PROXY),
       identity: await identify(db, request.headers.get('authorization')),

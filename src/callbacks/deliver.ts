@@ -14,7 +14,7 @@ import {
 } from './delivery-store.js';
 import type { NodeRow } from './events.js';
 import type { CallbackDefinition } from './load.js';
-import { attemptDuration, deliveryOutcomes } from './metrics.js';
+import { attemptDuration, deadDeliveries, deliveryOutcomes } from './metrics.js';
 import { renderPayload } from './payload.js';
 import { classify, parseRetryAfter, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 import { sendSigned, type SendResult } from './send.js';
@@ -130,7 +130,9 @@ async function finish(
     outcome,
     nextAttemptAt,
     payload: done.payload,
+    requestHeaders: result.requestHeaders ?? null,
   });
+  if (outcome === 'dead') deadDeliveries.inc({ callback: delivery.callback });
   deliveryOutcomes.inc({ callback: delivery.callback, outcome });
   const log = outcome === 'delivered' ? deps.logger.debug.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
   log({ delivery: delivery.id, callback: delivery.callback, attempt, status: result.status, error: result.error, outcome }, 'callback attempt');

@@ -93,6 +93,7 @@ export interface AttemptRecord {
   outcome: Outcome;
   nextAttemptAt: Date | null;
   payload: unknown;
+  requestHeaders: Record<string, string> | null;
 }
 
 const STATUS_AFTER: Record<Outcome, DeliveryRow['status']> = {
@@ -121,15 +122,17 @@ export function attemptRecorder(pool: Pool): (delivery: DeliveryRow, attempt: At
       next_attempt_at: attempt.nextAttemptAt,
       payload: attempt.payload ?? null,
       queue_name: queueNameFor(delivery),
+      request_headers: attempt.requestHeaders,
     }));
     await pool.query(
       `with input as (
          select * from jsonb_to_recordset($1::jsonb) as r(
            delivery_id uuid, attempt int, started_at timestamptz, duration_ms int, http_status int, response text,
-           error text, outcome text, status callback_delivery_status, next_attempt_at timestamptz, payload jsonb, queue_name text)
+           error text, outcome text, status callback_delivery_status, next_attempt_at timestamptz, payload jsonb, queue_name text,
+           request_headers jsonb)
        ), attempt as (
-         insert into callback_attempt (delivery_id, attempt, started_at, duration_ms, http_status, response, error, outcome)
-         select delivery_id, attempt, started_at, duration_ms, http_status, response, error, outcome from input
+         insert into callback_attempt (delivery_id, attempt, started_at, duration_ms, http_status, response, error, outcome, request_headers)
+         select delivery_id, attempt, started_at, duration_ms, http_status, response, error, outcome, request_headers from input
        ), moved as (
          update callback_delivery d
             set attempts = i.attempt, status = i.status, next_attempt_at = i.next_attempt_at, payload = i.payload,
@@ -158,21 +161,51 @@ export async function wakeSuccessor(pool: Pool, delivery: DeliveryRow): Promise<
   );
 }
 
+// Puts the deliveries `where` picks back in line with a fresh allowance of attempts, jobs queued by the same statement.
+const redeliverWhere = (where: string) => `
+  with reset as (
+    update callback_delivery
+       set status = 'PENDING', max_attempts = attempts + $1, next_attempt_at = now(), completed_at = null
+     where ${where} returning id, callback, node_id, ordered
+  )
+  select graphile_worker.add_job('${DELIVER_TASK}', json_build_object('id', id),
+           queue_name => case when ordered then 'callback:' || callback || ':' || node_id end,
+           job_key => id::text, max_attempts => ${JOB_MAX_ATTEMPTS})
+    from reset`;
+
 /** Puts a finished delivery back in line with a fresh allowance of attempts. */
 export async function redeliver(pool: Pool, id: string, extraAttempts: number): Promise<boolean> {
-  const { rowCount } = await pool.query(
-    `with reset as (
-       update callback_delivery
-          set status = 'PENDING', max_attempts = attempts + $2, next_attempt_at = now(), completed_at = null
-        where id = $1::uuid returning id, callback, node_id, ordered
-     )
-     select graphile_worker.add_job($3, json_build_object('id', id),
-              queue_name => case when ordered then 'callback:' || callback || ':' || node_id end,
-              job_key => id::text, max_attempts => $4)
-       from reset`,
-    [id, extraAttempts, DELIVER_TASK, JOB_MAX_ATTEMPTS],
-  );
+  const { rowCount } = await pool.query(redeliverWhere('id = $2::uuid'), [extraAttempts, id]);
   return (rowCount ?? 0) > 0;
+}
+
+/** Which finished deliveries of one callback a bulk redelivery takes: by status and creation time. */
+export interface RedeliveryFilter {
+  callback: string;
+  statuses: readonly ('FAILED' | 'DEAD')[];
+  createdAfter: Date | null;
+  createdBefore: Date | null;
+}
+
+// The filter's four parameters, numbered from `first` on.
+const matching = (first: number) => `callback = $${first} and status::text = any($${first + 1}::text[])
+  and ($${first + 2}::timestamptz is null or created_at >= $${first + 2})
+  and ($${first + 3}::timestamptz is null or created_at < $${first + 3})`;
+const filterParams = (filter: RedeliveryFilter) => [filter.callback, filter.statuses, filter.createdAfter, filter.createdBefore];
+
+/** How many deliveries a bulk redelivery with this filter would send again: shown before it runs. */
+export async function countRedeliverable(pool: Pool, filter: RedeliveryFilter): Promise<number> {
+  const { rows } = await pool.query<{ count: number }>(
+    `select count(*)::int as count from callback_delivery where ${matching(1)}`,
+    filterParams(filter),
+  );
+  return rows[0]?.count ?? 0;
+}
+
+/** Redelivers every delivery the filter matches, in one statement; returns how many. */
+export async function redeliverMatching(pool: Pool, filter: RedeliveryFilter, extraAttempts: number): Promise<number> {
+  const { rowCount } = await pool.query(redeliverWhere(matching(2)), [extraAttempts, ...filterParams(filter)]);
+  return rowCount ?? 0;
 }
 
 /** Enabling a callback sends what waited while it was off, straight away. */

@@ -6,6 +6,8 @@ import './access-token.js';
 import './card-details.js';
 import './purchase.js';
 import './callback-delivery.js';
+import './callback-recovery.js';
+import './live.js';
 
 export const schema = builder.toSchema();
 export const printedSchema = () => printSchema(lexicographicSortSchema(schema));
