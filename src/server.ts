@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { ChangeFeed } from './live/change-feed.js';
 import type { Logger } from './logger.js';
+import { consoleRoutes } from './console/route.js';
 import { routeFor, runRoute, type Route } from './probes.js';
 import { useMutationTransaction } from './request/mutation-transaction.js';
 import { useRejectNulBytes } from './request/reject-nul-bytes.js';
@@ -43,7 +44,7 @@ export interface ServerDeps {
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
 
-/** HTTP for the API: /graphql and the probes, nothing else. */
+/** HTTP for the API: /graphql, the probes and the delivery console (static files), nothing else. */
 export function createServer({ db, schema, events, callbacks, signinThrottle, live, logger, probes, config }: ServerDeps): Server {
   const queryLimits = { depth: config.MAX_QUERY_DEPTH, complexity: config.MAX_QUERY_COST };
   const yoga = createYoga<ServerContext, Context>({
@@ -92,8 +93,9 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, li
     ],
   });
 
+  const routes = { ...probes, ...consoleRoutes() };
   return createHttpServer((req, res) => {
-    const probe = routeFor(probes, req);
+    const probe = routeFor(routes, req);
     if (probe) return runRoute(probe, req, res, logger);
     const sizeProblem = bodySizeProblem(req, config.MAX_BODY_BYTES);
     if (sizeProblem) return sendJson(res, sizeProblem.status, graphqlError(sizeProblem.message, sizeProblem.code));
