@@ -7,6 +7,7 @@ import type { EventRecorder } from './callbacks/events.js';
 import { loadCallbacks, type CallbackDefinition } from './callbacks/load.js';
 import { registerQueueGauges } from './callbacks/metrics.js';
 import { createOutbox } from './callbacks/outbox.js';
+import { startRetentionSweep } from './callbacks/retention.js';
 import type { Config } from './config.js';
 import { createPrismaClient, type Db } from './db/client.js';
 import { createChangeFeed, listenForChanges } from './live/change-feed.js';
@@ -96,6 +97,13 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
       staleLockMs: longestTimeout + config.STALE_LOCK_GRACE_MS,
     });
     stops.push(() => worker.stop());
+    const retention = startRetentionSweep({
+      pool,
+      policy: { deliveredDays: config.CALLBACK_RETENTION_DAYS, deadDays: config.CALLBACK_DEAD_RETENTION_DAYS, batchSize: 500 },
+      intervalMs: config.CALLBACK_RETENTION_SWEEP_MS,
+      logger,
+    });
+    stops.unshift(async () => retention.stop());
     health.worker = worker.health;
   }
   const probes = probeRoutes({
