@@ -29,7 +29,7 @@ describe('callbacks: seeing and recovering failures', () => {
     maxAttempts: 2${extra}`;
     app = await startTestPaygraph({
       env: { RECEIVER_URL: receiver.url },
-      callbacksYaml: `callbacks:${callback('stats')}${callback('listing')}${callback('bulk')}${callback('cli')}${callback('dying')}\n`,
+      callbacksYaml: `callbacks:${callback('stats')}${callback('listing')}${callback('bulk')}${callback('cli')}${callback('dying')}${callback('gone')}\n`,
     });
     admin = await app.accessToken('callbacks:admin');
     user = await app.signUp();
@@ -113,6 +113,22 @@ describe('callbacks: seeing and recovering failures', () => {
     const headers = JSON.parse(data!.callbackDelivery.attemptLog[0].requestHeaders);
     expect(headers).toMatchObject({ 'webhook-id': dead!.id, 'content-type': 'application/json' });
     expect(headers['webhook-signature']).toMatch(/^v1,/);
+  });
+
+  it('an endpoint answering 410 Gone disables its callback until an operator enables it again', async () => {
+    refused.set('gone-1', 410);
+    await purchase('gone-1');
+    const [gone] = await settled('gone', 1);
+    expect(gone!.status).toBe('FAILED');
+    const enabledOf = async () =>
+      (await app.graphql('{ callbacks { name enabled } }', {}, admin)).data!.callbacks.find((c: { name: string }) => c.name === 'gone').enabled;
+    expect(await eventually(enabledOf, (enabled) => enabled === false)).toBe(false);
+    expect(await (await fetch(`${app.url}/metrics`)).text()).toMatch(/^paygraph_callback_disabled_total\{callback="gone",reason="gone"\} 1$/m);
+
+    refused.clear();
+    await app.graphql('mutation { setCallbackEnabled(name: "gone", enabled: true) { enabled } }', {}, admin);
+    await app.graphql('mutation($id: ID!) { redeliverCallback(id: $id) { id } }', { id: gone!.id }, admin);
+    expect((await settled('gone', 1))[0]!.status).toBe('DELIVERED');
   });
 
   it('npm run callbacks -- redeliver-all counts first and sends again with --yes', async () => {

@@ -16,6 +16,13 @@ export const deadDeliveries = new Counter({
   registers: [metricsRegistry],
 });
 
+export const callbacksDisabled = new Counter({
+  name: 'paygraph_callback_disabled_total',
+  help: 'Callbacks switched off automatically (reason="gone": the endpoint answered 410)',
+  labelNames: ['callback', 'reason'],
+  registers: [metricsRegistry],
+});
+
 export const attemptDuration = new Histogram({
   name: 'paygraph_callback_attempt_duration_seconds',
   help: 'Time from sending a callback to its response',
