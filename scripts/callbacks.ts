@@ -14,6 +14,7 @@ const usage = `Mutation callbacks from the shell.
   npm run callbacks -- redeliver <delivery id>
   npm run callbacks -- redeliver-all <callback> [--status failed|dead] [--since <ISO time>] [--until <ISO time>] [--yes]
       counts the failed and dead deliveries in the range; with --yes, sends them again
+  npm run callbacks -- trigger <callback> <node id>      sends the callback now for an existing node
   npm run callbacks -- enable <callback> | disable <callback>`;
 
 const { positionals, values } = parseArgs({
@@ -29,7 +30,7 @@ const { positionals, values } = parseArgs({
     help: { type: 'boolean' },
   },
 });
-const [command, target] = positionals;
+const [command, target, nodeId] = positionals;
 if (values.help || !command) {
   console.log(usage);
   process.exit(values.help ? 0 : 2);
@@ -74,6 +75,8 @@ try {
   } else if (command === 'redeliver' && target) {
     await admin.redeliver(target);
     console.log(`Delivery ${target} is queued again; a running worker sends it now.`);
+  } else if (command === 'trigger' && target && nodeId) {
+    console.log(`Delivery ${await admin.trigger(target, nodeId)} is queued; a running worker sends it now.`);
   } else if (command === 'redeliver-all' && target) {
     const filter = {
       callback: target,

@@ -29,7 +29,7 @@ describe('callbacks: seeing and recovering failures', () => {
     maxAttempts: 2${extra}`;
     app = await startTestPaygraph({
       env: { RECEIVER_URL: receiver.url },
-      callbacksYaml: `callbacks:${callback('stats')}${callback('listing')}${callback('bulk')}${callback('cli')}${callback('dying')}${callback('gone')}\n`,
+      callbacksYaml: `callbacks:${callback('stats')}${callback('listing')}${callback('bulk')}${callback('cli')}${callback('dying')}${callback('gone')}${callback('manual')}\n`,
     });
     admin = await app.accessToken('callbacks:admin');
     user = await app.signUp();
@@ -131,6 +131,18 @@ describe('callbacks: seeing and recovering failures', () => {
     expect((await settled('gone', 1))[0]!.status).toBe('DELIVERED');
   });
 
+  it('triggerCallback sends a callback now for an existing node, and refuses an unknown node or callback', async () => {
+    const id = await purchase('not-matched-by-when');
+    const { data } = await app.graphql('mutation($n: ID!) { triggerCallback(name: "manual", nodeId: $n) { id nodeId status } }', { n: id }, admin);
+    expect(data!.triggerCallback).toMatchObject({ nodeId: id, status: 'PENDING' });
+    const [request] = await eventually(async () => receiver.received.filter((r) => r.body.event.id === data!.triggerCallback.id), (list) => list.length === 1);
+    expect(request!.body).toMatchObject({ data: { createdNode: { id, description: 'not-matched-by-when' } }, event: { callback: 'manual', nodeId: id } });
+    const unknownNode = await app.graphql('mutation { triggerCallback(name: "manual", nodeId: "nope") { id } }', {}, admin);
+    expect(codesOf(unknownNode)).toEqual(['NOT_FOUND']);
+    expect(codesOf(await app.graphql(`mutation { triggerCallback(name: "nope", nodeId: "${id}") { id } }`, {}, admin))).toEqual(['NOT_FOUND']);
+    expect(codesOf(await app.graphql(`mutation { triggerCallback(name: "manual", nodeId: "${id}") { id } }`, {}, user.token))).toEqual(['FORBIDDEN']);
+  });
+
   it('npm run callbacks -- redeliver-all counts first and sends again with --yes', async () => {
     refused.set('cli-1', 400);
     await purchase('cli-1');
@@ -144,5 +156,8 @@ describe('callbacks: seeing and recovering failures', () => {
     expect(await cli('redeliver-all', 'cli', '--status', 'failed')).toContain('1 deliveries match; add --yes');
     expect(await cli('redeliver-all', 'cli', '--since', '2000-01-01T00:00:00Z', '--yes')).toContain('1 deliveries are queued again');
     expect((await settled('cli', 1))[0]!.status).toBe('DELIVERED');
+    const node = await purchase('cli-trigger');
+    expect(await cli('trigger', 'cli', node)).toMatch(/^Delivery \S+ is queued/);
+    await eventually(async () => receiver.received.filter((r) => r.body.event.callback === 'cli' && r.body.event.nodeId === node), (list) => list.length === 1);
   });
 });

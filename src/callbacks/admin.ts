@@ -1,7 +1,8 @@
 import type { Pool } from 'pg';
 import { notFound } from '../errors.js';
 import { callbackStats, NO_DELIVERIES, type CallbackStats } from './delivery-report.js';
-import { countRedeliverable, redeliver, redeliverMatching, setCallbackEnabled, type RedeliveryFilter } from './delivery-store.js';
+import { badInput } from '../errors.js';
+import { countRedeliverable, insertManualDelivery, redeliver, redeliverMatching, setCallbackEnabled, type RedeliveryFilter } from './delivery-store.js';
 import type { CallbackDefinition } from './load.js';
 
 export interface CallbackSummary {
@@ -24,6 +25,8 @@ export interface CallbackAdmin {
   countRedeliverable(filter: RedeliveryFilter): Promise<number>;
   /** Redelivers the failed or dead deliveries of one callback in a time range; returns how many. */
   redeliverMatching(filter: RedeliveryFilter): Promise<number>;
+  /** Sends a callback now for an existing node, as a fresh event; returns the new delivery's id. */
+  trigger(name: string, nodeId: string): Promise<string>;
 }
 
 export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefinition[]): CallbackAdmin {
@@ -54,6 +57,14 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
     async countRedeliverable(filter) {
       definition(filter.callback);
       return countRedeliverable(pool, filter);
+    },
+    async trigger(name, nodeId) {
+      const callback = definition(name);
+      const [model, operation] = callback.trigger.split('.') as [string, string];
+      if (operation === 'deleted') throw badInput(`Callback "${name}" fires on deletion; a deleted node cannot be sent again`);
+      const id = await insertManualDelivery(pool, { callback: name, trigger: callback.trigger, model, nodeId, maxAttempts: callback.maxAttempts, ordered: callback.ordered });
+      if (!id) throw notFound(`${model} ${nodeId}`);
+      return id;
     },
     async redeliverMatching(filter) {
       return redeliverMatching(pool, filter, definition(filter.callback).maxAttempts);

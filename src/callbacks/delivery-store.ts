@@ -208,6 +208,30 @@ export async function redeliverMatching(pool: Pool, filter: RedeliveryFilter, ex
   return rowCount ?? 0;
 }
 
+/**
+ * A fresh delivery of one callback for an existing node, queued now (a manual trigger): no changed
+ * fields, no previous values. Returns its id, or null when the node does not exist.
+ */
+export async function insertManualDelivery(
+  pool: Pool,
+  delivery: { callback: string; trigger: string; model: string; nodeId: string; maxAttempts: number; ordered: boolean },
+): Promise<string | null> {
+  // The model comes from a validated trigger (MODELS), never from the caller, so it may name the table.
+  const { rows } = await pool.query<{ id: string }>(
+    `with new_delivery as (
+       insert into callback_delivery (callback, trigger, node_id, changed_fields, max_attempts, ordered)
+       select $1, $2, id, '{}', $4, $5 from "${delivery.model}" where id = $3
+       returning id, callback, node_id, ordered
+     )
+     select id, graphile_worker.add_job($6, json_build_object('id', id),
+              queue_name => case when ordered then 'callback:' || callback || ':' || node_id end,
+              job_key => id::text, max_attempts => $7)
+       from new_delivery`,
+    [delivery.callback, delivery.trigger, delivery.nodeId, delivery.maxAttempts, delivery.ordered, DELIVER_TASK, JOB_MAX_ATTEMPTS],
+  );
+  return rows[0]?.id ?? null;
+}
+
 /** Enabling a callback sends what waited while it was off, straight away. */
 export async function setCallbackEnabled(pool: Pool, name: string, enabled: boolean): Promise<void> {
   await pool.query(

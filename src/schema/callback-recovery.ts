@@ -37,6 +37,16 @@ builder.queryFields((t) => ({
 }));
 
 builder.mutationFields((t) => ({
+  triggerCallback: t.prismaField({
+    type: 'CallbackDelivery',
+    authScopes: admin,
+    description: 'Sends a callback now for an existing node: a fresh event, signed and recorded like any other (its `when` is not checked).',
+    args: { name: t.arg.string({ required: true }), nodeId: t.arg.id({ required: true, validate: input.id }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = await ctx.callbacks.trigger(args.name, String(args.nodeId));
+      return ctx.db.callbackDelivery.findUniqueOrThrow({ ...query, where: { id } });
+    },
+  }),
   redeliverCallbacks: t.int({
     authScopes: admin,
     description: 'Sends the failed or dead deliveries of one callback in a time range again; returns how many.',
