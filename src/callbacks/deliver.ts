@@ -97,7 +97,7 @@ async function deliverCallback(deliveryId: string, deps: DeliveryDeps, store: St
       headers: callback.headers,
       body: JSON.stringify(payload),
       messageId: delivery.id,
-      secret: callback.secret,
+      secrets: callback.secrets,
       timeoutMs: callback.timeoutMs,
     });
   } catch (error) {

@@ -20,7 +20,8 @@ export interface CallbackDefinition {
   maxAttempts: number;
   ordered: boolean;
   enabled: boolean;
-  secret: string;
+  /** Each signs every request; two or more while a receiver moves to a new secret. */
+  secrets: string[];
 }
 
 export class CallbacksConfigError extends Error {
@@ -93,7 +94,7 @@ function defineCallback(
     maxAttempts: entry.maxAttempts,
     ordered: entry.ordered,
     enabled: entry.enabled,
-    secret: entry.secret ?? options.defaultSecret,
+    secrets: entry.secrets ?? [entry.secret ?? options.defaultSecret],
   };
 }
 
@@ -121,6 +122,7 @@ function interpolateEntry(entry: unknown, env: NodeJS.ProcessEnv): unknown {
     ...entry,
     url: interpolate(entry.url),
     secret: interpolate(entry.secret),
+    secrets: Array.isArray(entry.secrets) ? entry.secrets.map(interpolate) : entry.secrets,
     headers: isRecord(entry.headers)
       ? Object.fromEntries(Object.entries(entry.headers).map(([key, value]) => [key, interpolate(value)]))
       : entry.headers,

@@ -26,12 +26,13 @@ export async function sendSigned(request: {
   headers: Record<string, string>;
   body: string;
   messageId: string;
-  secret: string;
+  secrets: readonly string[];
   timeoutMs: number;
 }): Promise<SendResult> {
   const startedAt = performance.now();
   const timestamp = new Date();
-  const signature = new Webhook(request.secret).sign(request.messageId, timestamp, request.body);
+  // Several signatures, space-separated, as the spec allows: a receiver holding any one secret verifies.
+  const signature = request.secrets.map((secret) => new Webhook(secret).sign(request.messageId, timestamp, request.body)).join(' ');
   const headers = {
     ...request.headers,
     'content-type': 'application/json',
