@@ -1,4 +1,5 @@
 import { builder } from './builder.js';
+import type { Context } from './context.js';
 import * as input from './inputs.js';
 import { readableBy } from './readable-by.js';
 
@@ -23,16 +24,21 @@ async function* currentThenChanges(id: string, changes: AsyncIterable<string>): 
 // Someone else's node and an unknown id are refused alike, so ids cannot be probed.
 const NOBODY = { self: '' } as const;
 
+/** Who may watch a user's node: as who may read it (readableBy), decided when the subscription starts. */
+const watchableBy =
+  (ownerOf: (ctx: Context, id: string) => Promise<{ userId: string } | null>) =>
+  async (_root: unknown, args: { id: string | number }, ctx: Context) => {
+    const node = await ownerOf(ctx, String(args.id));
+    return node ? readableBy(node.userId) : NOBODY;
+  };
+
 builder.subscriptionFields((t) => ({
   purchaseUpdated: t.prismaField({
     type: 'Purchase',
     nullable: true,
     description: 'The purchase now, then at every change (status, isPaid, failure), for its owner or a nodes:read token.',
     args: { id: t.arg.id({ required: true, validate: input.id }) },
-    authScopes: async (_root, args, ctx) => {
-      const purchase = await ctx.db.purchase.findUnique({ where: { id: String(args.id) }, select: { userId: true } });
-      return purchase ? readableBy(purchase.userId) : NOBODY;
-    },
+    authScopes: watchableBy((ctx, id) => ctx.db.purchase.findUnique({ where: { id }, select: { userId: true } })),
     subscribe: (_root, args, ctx) => currentThenChanges(String(args.id), ctx.live.subscribe('Purchase', String(args.id))),
     resolve: (query, _id, args, ctx) => ctx.db.purchase.findUnique({ ...query, where: { id: String(args.id) } }),
   }),
@@ -41,10 +47,7 @@ builder.subscriptionFields((t) => ({
     nullable: true,
     description: 'The card details now, then at every change (ACTIVE or REJECTED), for their owner or a nodes:read token.',
     args: { id: t.arg.id({ required: true, validate: input.id }) },
-    authScopes: async (_root, args, ctx) => {
-      const card = await ctx.db.cardDetails.findUnique({ where: { id: String(args.id) }, select: { userId: true } });
-      return card ? readableBy(card.userId) : NOBODY;
-    },
+    authScopes: watchableBy((ctx, id) => ctx.db.cardDetails.findUnique({ where: { id }, select: { userId: true } })),
     subscribe: (_root, args, ctx) => currentThenChanges(String(args.id), ctx.live.subscribe('CardDetails', String(args.id))),
     resolve: (query, _id, args, ctx) => ctx.db.cardDetails.findUnique({ ...query, where: { id: String(args.id) } }),
   }),
