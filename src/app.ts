@@ -10,6 +10,7 @@ import { createOutbox } from './callbacks/outbox.js';
 import { startRetentionSweep } from './callbacks/retention.js';
 import type { Config } from './config.js';
 import { createPrismaClient, type Db } from './db/client.js';
+import { loadHooks } from './hooks/load.js';
 import { createChangeFeed, listenForChanges } from './live/change-feed.js';
 import type { Logger } from './logger.js';
 import { schema } from './schema/index.js';
@@ -120,7 +121,8 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
   if (options.roles.api) {
     const listener = await listenForChanges(options.databaseUrl, live, logger);
     stops.push(listener.stop);
-    const server = createServer({ db, schema, events, callbacks: admin, signinThrottle, live, logger, probes, config });
+    const hooks = loadHooks({ file: config.CALLBACKS_FILE, schema, defaultSecret: options.signingSecret, env: options.env });
+    const server = createServer({ db, schema, events, callbacks: admin, signinThrottle, live, hooks, logger, probes, config });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, resolve);

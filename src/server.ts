@@ -10,6 +10,8 @@ import type { CallbackAdmin } from './callbacks/admin.js';
 import type { EventRecorder } from './callbacks/events.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
+import type { HookDefinition } from './hooks/load.js';
+import { useBlockingHooks } from './hooks/run-hooks.js';
 import type { ChangeFeed } from './live/change-feed.js';
 import type { Logger } from './logger.js';
 import { consoleRoutes } from './console/route.js';
@@ -25,6 +27,8 @@ export interface ServerDeps {
   callbacks: CallbackAdmin;
   signinThrottle: SigninThrottle;
   live: ChangeFeed;
+  /** Blocking hooks of callbacks.yml, asked before the mutations they guard. */
+  hooks: readonly HookDefinition[];
   logger: Logger;
   /** /healthz, /readyz and /metrics (src/probes.ts). */
   probes: Record<string, Route>;
@@ -45,7 +49,7 @@ export interface ServerDeps {
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
 
 /** HTTP for the API: /graphql, the probes and the delivery console (static files), nothing else. */
-export function createServer({ db, schema, events, callbacks, signinThrottle, live, logger, probes, config }: ServerDeps): Server {
+export function createServer({ db, schema, events, callbacks, signinThrottle, live, hooks, logger, probes, config }: ServerDeps): Server {
   const queryLimits = { depth: config.MAX_QUERY_DEPTH, complexity: config.MAX_QUERY_COST };
   const yoga = createYoga<ServerContext, Context>({
     schema,
@@ -90,6 +94,8 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, li
       maxAliasesPlugin({ n: config.MAX_ALIASES, exposeLimits: true }),
       ...(config.GRAPHQL_INTROSPECTION ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
       useMutationTransaction({ db, timeoutMs: config.MUTATION_TIMEOUT_MS }),
+      // After the transaction plugin: hooks are asked before its transaction opens, and rewritten arguments reach it.
+      useBlockingHooks(hooks, logger),
     ],
   });
 
