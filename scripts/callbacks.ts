@@ -12,6 +12,9 @@ const usage = `Mutation callbacks from the shell.
   npm run callbacks -- list [--status pending|delivered|failed|dead] [--callback <name>] [--node <id>] [--limit 20]
   npm run callbacks -- show <delivery id>
   npm run callbacks -- redeliver <delivery id>
+  npm run callbacks -- redeliver-all <callback> [--status failed|dead] [--since <ISO time>] [--until <ISO time>] [--yes]
+      counts the failed and dead deliveries in the range; with --yes, sends them again
+  npm run callbacks -- trigger <callback> <node id>      sends the callback now for an existing node
   npm run callbacks -- enable <callback> | disable <callback>`;
 
 const { positionals, values } = parseArgs({
@@ -20,11 +23,14 @@ const { positionals, values } = parseArgs({
     status: { type: 'string' },
     callback: { type: 'string' },
     node: { type: 'string' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    yes: { type: 'boolean' },
     limit: { type: 'string', default: '20' },
     help: { type: 'boolean' },
   },
 });
-const [command, target] = positionals;
+const [command, target, nodeId] = positionals;
 if (values.help || !command) {
   console.log(usage);
   process.exit(values.help ? 0 : 2);
@@ -36,6 +42,12 @@ const pool = new pg.Pool({ connectionString: database.url, max: 2 });
 const callbacks = loadCallbacks({ file: config.CALLBACKS_FILE, schema, defaultSecret: resolveSigningSecret(config).secret });
 const admin = createCallbackAdmin(pool, callbacks);
 let exitCode = 0;
+
+function isoTime(text: string): Date {
+  const time = new Date(text);
+  if (Number.isNaN(time.getTime())) throw new Error(`Not a time: ${text} (use ISO 8601, e.g. 2026-11-25T10:00:00Z)`);
+  return time;
+}
 try {
   if (command === 'list') {
     console.log('Callbacks:');
@@ -63,6 +75,19 @@ try {
   } else if (command === 'redeliver' && target) {
     await admin.redeliver(target);
     console.log(`Delivery ${target} is queued again; a running worker sends it now.`);
+  } else if (command === 'trigger' && target && nodeId) {
+    console.log(`Delivery ${await admin.trigger(target, nodeId)} is queued; a running worker sends it now.`);
+  } else if (command === 'redeliver-all' && target) {
+    const filter = {
+      callback: target,
+      statuses: values.status ? [values.status.toUpperCase() as 'FAILED' | 'DEAD'] : (['FAILED', 'DEAD'] as const),
+      createdAfter: values.since ? isoTime(values.since) : null,
+      createdBefore: values.until ? isoTime(values.until) : null,
+    };
+    if (!filter.statuses.every((status) => status === 'FAILED' || status === 'DEAD')) throw new Error('--status is failed or dead');
+    const count = await admin.countRedeliverable(filter);
+    if (!values.yes) console.log(`${count} deliveries match; add --yes to send them again.`);
+    else console.log(`${await admin.redeliverMatching(filter)} deliveries are queued again; a running worker sends them now.`);
   } else if ((command === 'enable' || command === 'disable') && target) {
     console.table([await admin.setEnabled(target, command === 'enable')]);
   } else {

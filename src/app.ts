@@ -7,8 +7,11 @@ import type { EventRecorder } from './callbacks/events.js';
 import { loadCallbacks, type CallbackDefinition } from './callbacks/load.js';
 import { registerQueueGauges } from './callbacks/metrics.js';
 import { createOutbox } from './callbacks/outbox.js';
+import { startRetentionSweep } from './callbacks/retention.js';
 import type { Config } from './config.js';
 import { createPrismaClient, type Db } from './db/client.js';
+import { loadHooks } from './hooks/load.js';
+import { createChangeFeed, listenForChanges } from './live/change-feed.js';
 import type { Logger } from './logger.js';
 import { schema } from './schema/index.js';
 import { closeServer, probeRoutes, startProbeServer, type Check } from './probes.js';
@@ -65,6 +68,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     windowMinutes: config.SIGNIN_THROTTLE_MINUTES,
   });
   const stops: (() => Promise<void>)[] = [];
+  const live = createChangeFeed();
   const health: Record<string, Check> = {};
 
   if (options.roles.worker) {
@@ -82,6 +86,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
         signinThrottle,
         queryLimits: {},
         clientAddress: 'system',
+        live,
       },
       callbacks: new Map(callbacks.map((callback) => [callback.name, callback])),
       retryPolicy: { baseDelayMs: config.CALLBACK_RETRY_BASE_MS },
@@ -94,6 +99,13 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
       staleLockMs: longestTimeout + config.STALE_LOCK_GRACE_MS,
     });
     stops.push(() => worker.stop());
+    const retention = startRetentionSweep({
+      pool,
+      policy: { deliveredDays: config.CALLBACK_RETENTION_DAYS, deadDays: config.CALLBACK_DEAD_RETENTION_DAYS, batchSize: 500 },
+      intervalMs: config.CALLBACK_RETENTION_SWEEP_MS,
+      logger,
+    });
+    stops.unshift(async () => retention.stop());
     health.worker = worker.health;
   }
   const probes = probeRoutes({
@@ -108,7 +120,10 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
 
   let url: string | null = null;
   if (options.roles.api) {
-    const server = createServer({ db, schema, events, callbacks: admin, signinThrottle, logger, probes, config });
+    const listener = await listenForChanges(options.databaseUrl, live, logger);
+    stops.push(listener.stop);
+    const hooks = loadHooks({ file: config.CALLBACKS_FILE, schema, defaultSecret: options.signingSecret, env: options.env });
+    const server = createServer({ db, schema, events, callbacks: admin, signinThrottle, live, hooks, logger, probes, config });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, resolve);

@@ -10,7 +10,11 @@ import type { CallbackAdmin } from './callbacks/admin.js';
 import type { EventRecorder } from './callbacks/events.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
+import type { HookDefinition } from './hooks/load.js';
+import { useBlockingHooks } from './hooks/run-hooks.js';
+import type { ChangeFeed } from './live/change-feed.js';
 import type { Logger } from './logger.js';
+import { consoleRoutes } from './console/route.js';
 import { routeFor, runRoute, type Route } from './probes.js';
 import { useMutationTransaction } from './request/mutation-transaction.js';
 import { useRejectNulBytes } from './request/reject-nul-bytes.js';
@@ -23,6 +27,9 @@ export interface ServerDeps {
   events: EventRecorder;
   callbacks: CallbackAdmin;
   signinThrottle: SigninThrottle;
+  live: ChangeFeed;
+  /** Blocking hooks of callbacks.yml, asked before the mutations they guard. */
+  hooks: readonly HookDefinition[];
   logger: Logger;
   /** /healthz, /readyz and /metrics (src/probes.ts). */
   probes: Record<string, Route>;
@@ -44,8 +51,8 @@ export interface ServerDeps {
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
 
-/** HTTP for the API: /graphql, Stripe's events at /stripe/webhook, and the probes. */
-export function createServer({ db, schema, events, callbacks, signinThrottle, logger, probes, config }: ServerDeps): Server {
+/** HTTP for the API: /graphql, Stripe's events at /stripe/webhook, the probes and the delivery console, nothing else. */
+export function createServer({ db, schema, events, callbacks, signinThrottle, live, hooks, logger, probes, config }: ServerDeps): Server {
   const queryLimits = { depth: config.MAX_QUERY_DEPTH, complexity: config.MAX_QUERY_COST };
   const yoga = createYoga<ServerContext, Context>({
     schema,
@@ -64,6 +71,7 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, lo
       events,
       callbacks,
       signinThrottle,
+      live,
       queryLimits,
       clientAddress: clientAddress(req, config.TRUST_PROXY),
       identity: await identify(db, request.headers.get('authorization')),
@@ -90,11 +98,14 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, lo
       maxAliasesPlugin({ n: config.MAX_ALIASES, exposeLimits: true }),
       ...(config.GRAPHQL_INTROSPECTION ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
       useMutationTransaction({ db, timeoutMs: config.MUTATION_TIMEOUT_MS }),
+      // After the transaction plugin: hooks are asked before its transaction opens, and rewritten arguments reach it.
+      useBlockingHooks(hooks, logger),
     ],
   });
 
   const routes = {
     ...probes,
+    ...consoleRoutes(),
     '/stripe/webhook': stripeWebhookRoute({ db, events, logger, secret: config.STRIPE_WEBHOOK_SECRET, maxBodyBytes: config.MAX_BODY_BYTES }),
   };
   return createHttpServer((req, res) => {

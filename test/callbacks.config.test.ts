@@ -40,7 +40,7 @@ describe('callbacks.yml validation at start', () => {
       maxAttempts: 25,
       ordered: false,
       enabled: true,
-      secret: TEST_SIGNING_SECRET,
+      secrets: [TEST_SIGNING_SECRET],
     });
   });
 
@@ -55,6 +55,9 @@ describe('callbacks.yml validation at start', () => {
     ['a malformed condition', 'trigger: Purchase.updated\nurl: http://x.test/\npayload: "{ updatedNode { id } }"\nwhen: { node: { isPaid: { equals: true } } }', /charge: when/],
     ['a condition on an unknown field', 'trigger: Purchase.updated\nurl: http://x.test/\npayload: "{ updatedNode { id } }"\nwhen: { changed: [paid] }', /charge: when: Purchase has no scalar field "paid"/],
     ['an unknown option', 'trigger: Purchase.created\nurl: http://x.test/\npayload: "{ createdNode { id } }"\nretries: 3', /charge: .*retries/],
+    ['secret and secrets together', 'trigger: Purchase.created\nurl: http://x.test/\npayload: "{ createdNode { id } }"\nsecret: whsec_a\nsecrets: [whsec_b]', /charge: secrets: give secret or secrets, not both/],
+    ['a rotation secret that is not whsec_', 'trigger: Purchase.created\nurl: http://x.test/\npayload: "{ createdNode { id } }"\nsecrets: [whsec_b, hunter2]', /charge: secrets\.1: /],
+    ['an empty secrets list', 'trigger: Purchase.created\nurl: http://x.test/\npayload: "{ createdNode { id } }"\nsecrets: []', /charge: secrets: /],
     ['a URL that is not http', 'trigger: Purchase.created\nurl: ftp://x.test/\npayload: "{ createdNode { id } }"', /charge: url/],
   ])('refuses %s, naming the callback and the problem', (_case, fields, message) => {
     const problems = problemsOf(callback(fields));
@@ -77,6 +80,6 @@ describe('callbacks.yml validation at start', () => {
           'timeout: 500ms\nmaxAttempts: 3\nordered: true\nsecret: whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=',
       ),
     );
-    expect(charge).toMatchObject({ url: 'http://127.0.0.1:4002/', timeoutMs: 500, maxAttempts: 3, ordered: true, secret: 'whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI=' });
+    expect(charge).toMatchObject({ url: 'http://127.0.0.1:4002/', timeoutMs: 500, maxAttempts: 3, ordered: true, secrets: ['whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0MTI='] });
   });
 });

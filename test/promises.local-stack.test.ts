@@ -51,8 +51,10 @@ describe('npm start owns its services', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  let output = '';
   const start = () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'src/main.ts')], { cwd: rootDir, env, stdio: 'ignore' });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'src/main.ts')], { cwd: rootDir, env, stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     started.push(child);
     return child;
   };
@@ -78,8 +80,19 @@ describe('npm start owns its services', () => {
     await eventually(async () => restarted.filter(alive), (left) => left.length === 0, 20_000);
 
     // The next start finds the ports free and runs again.
+    output = '';
     start();
     await eventually(readiness, (ready) => ready?.status === 200, 60_000);
+
+    // Its banner links to the console with an operator token that holds callbacks:admin.
+    const link = await eventually(async () => /(http\S+\/console#token=(pgt_\S+))/.exec(output), (match) => match !== null, 20_000);
+    expect((await fetch(link![1]!.split('#')[0]!)).status).toBe(200);
+    const callbacks = await fetch(`${apiUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${link![2]}` },
+      body: JSON.stringify({ query: '{ callbacks { name } }' }),
+    }).then((response) => response.json() as Promise<{ data: { callbacks: { name: string }[] } }>);
+    expect(callbacks.data.callbacks.map((callback) => callback.name)).toContain('chargePurchase');
   }, 180_000);
 
   it('a mistake in callbacks.yml stops the start before anything runs: no database, no services', async () => {

@@ -1,6 +1,8 @@
 import type { Pool } from 'pg';
 import { notFound } from '../errors.js';
-import { redeliver, setCallbackEnabled } from './delivery-store.js';
+import { callbackStats, NO_DELIVERIES, type CallbackStats } from './delivery-report.js';
+import { badInput } from '../errors.js';
+import { countRedeliverable, insertManualDelivery, redeliver, redeliverMatching, setCallbackEnabled, type RedeliveryFilter } from './delivery-store.js';
 import type { CallbackDefinition } from './load.js';
 
 export interface CallbackSummary {
@@ -11,6 +13,7 @@ export interface CallbackSummary {
   ordered: boolean;
   maxAttempts: number;
   timeoutMs: number;
+  stats: CallbackStats;
 }
 
 /** What operators may do to callbacks, shared by the GraphQL admin fields and `npm run callbacks`. */
@@ -18,6 +21,12 @@ export interface CallbackAdmin {
   list(): Promise<CallbackSummary[]>;
   redeliver(deliveryId: string): Promise<void>;
   setEnabled(name: string, enabled: boolean): Promise<CallbackSummary>;
+  /** How many deliveries `redeliverMatching` would send again now. */
+  countRedeliverable(filter: RedeliveryFilter): Promise<number>;
+  /** Redelivers the failed or dead deliveries of one callback in a time range; returns how many. */
+  redeliverMatching(filter: RedeliveryFilter): Promise<number>;
+  /** Sends a callback now for an existing node, as a fresh event; returns the new delivery's id. */
+  trigger(name: string, nodeId: string): Promise<string>;
 }
 
 export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefinition[]): CallbackAdmin {
@@ -25,6 +34,7 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
   const list = async () => {
     const { rows } = await pool.query<{ name: string; enabled: boolean }>('select name, enabled from callback_setting');
     const overrides = new Map(rows.map((row) => [row.name, row.enabled]));
+    const stats = await callbackStats(pool);
     return callbacks.map((callback) => ({
       name: callback.name,
       trigger: callback.trigger,
@@ -34,10 +44,31 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
       ordered: callback.ordered,
       maxAttempts: callback.maxAttempts,
       timeoutMs: callback.timeoutMs,
+      stats: stats.get(callback.name) ?? NO_DELIVERIES,
     }));
+  };
+  const definition = (name: string) => {
+    const callback = byName.get(name);
+    if (!callback) throw notFound(`Callback "${name}"`);
+    return callback;
   };
   return {
     list,
+    async countRedeliverable(filter) {
+      definition(filter.callback);
+      return countRedeliverable(pool, filter);
+    },
+    async trigger(name, nodeId) {
+      const callback = definition(name);
+      const [model, operation] = callback.trigger.split('.') as [string, string];
+      if (operation === 'deleted') throw badInput(`Callback "${name}" fires on deletion; a deleted node cannot be sent again`);
+      const id = await insertManualDelivery(pool, { callback: name, trigger: callback.trigger, model, nodeId, maxAttempts: callback.maxAttempts, ordered: callback.ordered });
+      if (!id) throw notFound(`${model} ${nodeId}`);
+      return id;
+    },
+    async redeliverMatching(filter) {
+      return redeliverMatching(pool, filter, definition(filter.callback).maxAttempts);
+    },
     async redeliver(deliveryId) {
       const { rows } = await pool.query<{ callback: string }>(
         'select callback from callback_delivery where id::text = $1',
@@ -48,7 +79,7 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
       await redeliver(pool, deliveryId, callback?.maxAttempts ?? 25);
     },
     async setEnabled(name, enabled) {
-      if (!byName.has(name)) throw notFound(`Callback "${name}"`);
+      definition(name);
       await setCallbackEnabled(pool, name, enabled);
       return (await list()).find((callback) => callback.name === name)!;
     },

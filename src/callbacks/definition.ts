@@ -62,7 +62,10 @@ export const callbackEntrySchema = z
     ordered: z.boolean().default(false),
     enabled: z.boolean().default(true),
     secret: z.string().startsWith('whsec_').optional(),
+    // Rotation: every listed secret signs each request (Standard Webhooks multi-signature), newest first.
+    secrets: z.array(z.string().startsWith('whsec_')).min(1).max(5).optional(),
   })
-  .strict();
+  .strict()
+  .refine((entry) => !(entry.secret && entry.secrets), { message: 'give secret or secrets, not both', path: ['secrets'] });
 
 export type CallbackEntry = z.infer<typeof callbackEntrySchema>;

@@ -8,13 +8,14 @@ import {
   pendingPredecessor,
   retryAfterLease,
   scheduleDelivery,
+  setCallbackEnabled,
   wakeSuccessor,
   type AttemptRecord,
   type DeliveryRow,
 } from './delivery-store.js';
 import type { NodeRow } from './events.js';
 import type { CallbackDefinition } from './load.js';
-import { attemptDuration, deliveryOutcomes } from './metrics.js';
+import { attemptDuration, callbacksDisabled, deadDeliveries, deliveryOutcomes } from './metrics.js';
 import { renderPayload } from './payload.js';
 import { classify, parseRetryAfter, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 import { sendSigned, type SendResult } from './send.js';
@@ -96,7 +97,7 @@ async function deliverCallback(deliveryId: string, deps: DeliveryDeps, store: St
       headers: callback.headers,
       body: JSON.stringify(payload),
       messageId: delivery.id,
-      secret: callback.secret,
+      secrets: callback.secrets,
       timeoutMs: callback.timeoutMs,
     });
   } catch (error) {
@@ -106,6 +107,7 @@ async function deliverCallback(deliveryId: string, deps: DeliveryDeps, store: St
   attemptDuration.observe({ callback: callback.name }, result.durationMs / 1000);
   const outcome = classify(result, attempt, delivery.max_attempts);
   await finish(deps, store, delivery, { attempt, startedAt, outcome, result, payload });
+  if (result.status === GONE) await disableGoneCallback(deps, callback.name, delivery.id);
   if (outcome === 'delivered' && callback.ordered) await wakeSuccessor(deps.pool, delivery);
 }
 
@@ -130,10 +132,22 @@ async function finish(
     outcome,
     nextAttemptAt,
     payload: done.payload,
+    requestHeaders: result.requestHeaders ?? null,
   });
+  if (outcome === 'dead') deadDeliveries.inc({ callback: delivery.callback });
   deliveryOutcomes.inc({ callback: delivery.callback, outcome });
   const log = outcome === 'delivered' ? deps.logger.debug.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
   log({ delivery: delivery.id, callback: delivery.callback, attempt, status: result.status, error: result.error, outcome }, 'callback attempt');
+}
+
+// Standard Webhooks: an endpoint answering 410 Gone asks not to be called again.
+const GONE = 410;
+
+/** The callback is switched off (as setCallbackEnabled does): its later deliveries are held, not dropped, until an operator enables it. */
+async function disableGoneCallback(deps: DeliveryDeps, name: string, deliveryId: string): Promise<void> {
+  await setCallbackEnabled(deps.pool, name, false);
+  callbacksDisabled.inc({ callback: name, reason: 'gone' });
+  deps.logger.warn({ callback: name, delivery: deliveryId }, 'callback disabled: its endpoint answered 410 Gone; enable it again once fixed');
 }
 
 const failure = (error: string): SendResult => ({ retryAfter: null, response: null, error, durationMs: 0 });

@@ -94,6 +94,7 @@ export interface AttemptRecord {
   outcome: Outcome;
   nextAttemptAt: Date | null;
   payload: unknown;
+  requestHeaders: Record<string, string> | null;
 }
 
 const STATUS_AFTER: Record<Outcome, DeliveryRow['status']> = {
@@ -122,15 +123,17 @@ export function attemptRecorder(pool: Pool): (delivery: DeliveryRow, attempt: At
       next_attempt_at: attempt.nextAttemptAt,
       payload: attempt.payload ?? null,
       queue_name: queueNameFor(delivery),
+      request_headers: attempt.requestHeaders,
     }));
     await pool.query(
       `with input as (
          select * from jsonb_to_recordset($1::jsonb) as r(
            delivery_id uuid, attempt int, started_at timestamptz, duration_ms int, http_status int, response text,
-           error text, outcome text, status callback_delivery_status, next_attempt_at timestamptz, payload jsonb, queue_name text)
+           error text, outcome text, status callback_delivery_status, next_attempt_at timestamptz, payload jsonb, queue_name text,
+           request_headers jsonb)
        ), attempt as (
-         insert into callback_attempt (delivery_id, attempt, started_at, duration_ms, http_status, response, error, outcome)
-         select delivery_id, attempt, started_at, duration_ms, http_status, response, error, outcome from input
+         insert into callback_attempt (delivery_id, attempt, started_at, duration_ms, http_status, response, error, outcome, request_headers)
+         select delivery_id, attempt, started_at, duration_ms, http_status, response, error, outcome, request_headers from input
        ), moved as (
          update callback_delivery d
             set attempts = i.attempt, status = i.status, payload = i.payload,
@@ -179,21 +182,75 @@ export async function wakeDeliveries(tx: Tx, trigger: string, nodeIds: string[])
               job_key => id::text, max_attempts => ${JOB_MAX_ATTEMPTS}::int))::int from woken`;
 }
 
+// Puts the deliveries `where` picks back in line with a fresh allowance of attempts, jobs queued by the same statement.
+const redeliverWhere = (where: string) => `
+  with reset as (
+    update callback_delivery
+       set status = 'PENDING', max_attempts = attempts + $1, next_attempt_at = now(), completed_at = null
+     where ${where} returning id, callback, node_id, ordered
+  )
+  select graphile_worker.add_job('${DELIVER_TASK}', json_build_object('id', id),
+           queue_name => case when ordered then 'callback:' || callback || ':' || node_id end,
+           job_key => id::text, max_attempts => ${JOB_MAX_ATTEMPTS})
+    from reset`;
+
 /** Puts a finished delivery back in line with a fresh allowance of attempts. */
 export async function redeliver(pool: Pool, id: string, extraAttempts: number): Promise<boolean> {
-  const { rowCount } = await pool.query(
-    `with reset as (
-       update callback_delivery
-          set status = 'PENDING', max_attempts = attempts + $2, next_attempt_at = now(), completed_at = null
-        where id = $1::uuid returning id, callback, node_id, ordered
-     )
-     select graphile_worker.add_job($3, json_build_object('id', id),
-              queue_name => case when ordered then 'callback:' || callback || ':' || node_id end,
-              job_key => id::text, max_attempts => $4)
-       from reset`,
-    [id, extraAttempts, DELIVER_TASK, JOB_MAX_ATTEMPTS],
-  );
+  const { rowCount } = await pool.query(redeliverWhere('id = $2::uuid'), [extraAttempts, id]);
   return (rowCount ?? 0) > 0;
+}
+
+/** Which finished deliveries of one callback a bulk redelivery takes: by status and creation time. */
+export interface RedeliveryFilter {
+  callback: string;
+  statuses: readonly ('FAILED' | 'DEAD')[];
+  createdAfter: Date | null;
+  createdBefore: Date | null;
+}
+
+// The filter's four parameters, numbered from `first` on.
+const matching = (first: number) => `callback = $${first} and status::text = any($${first + 1}::text[])
+  and ($${first + 2}::timestamptz is null or created_at >= $${first + 2})
+  and ($${first + 3}::timestamptz is null or created_at < $${first + 3})`;
+const filterParams = (filter: RedeliveryFilter) => [filter.callback, filter.statuses, filter.createdAfter, filter.createdBefore];
+
+/** How many deliveries a bulk redelivery with this filter would send again: shown before it runs. */
+export async function countRedeliverable(pool: Pool, filter: RedeliveryFilter): Promise<number> {
+  const { rows } = await pool.query<{ count: number }>(
+    `select count(*)::int as count from callback_delivery where ${matching(1)}`,
+    filterParams(filter),
+  );
+  return rows[0]?.count ?? 0;
+}
+
+/** Redelivers every delivery the filter matches, in one statement; returns how many. */
+export async function redeliverMatching(pool: Pool, filter: RedeliveryFilter, extraAttempts: number): Promise<number> {
+  const { rowCount } = await pool.query(redeliverWhere(matching(2)), [extraAttempts, ...filterParams(filter)]);
+  return rowCount ?? 0;
+}
+
+/**
+ * A fresh delivery of one callback for an existing node, queued now (a manual trigger): no changed
+ * fields, no previous values. Returns its id, or null when the node does not exist.
+ */
+export async function insertManualDelivery(
+  pool: Pool,
+  delivery: { callback: string; trigger: string; model: string; nodeId: string; maxAttempts: number; ordered: boolean },
+): Promise<string | null> {
+  // The model comes from a validated trigger (MODELS), never from the caller, so it may name the table.
+  const { rows } = await pool.query<{ id: string }>(
+    `with new_delivery as (
+       insert into callback_delivery (callback, trigger, node_id, changed_fields, max_attempts, ordered)
+       select $1, $2, id, '{}', $4, $5 from "${delivery.model}" where id = $3
+       returning id, callback, node_id, ordered
+     )
+     select id, graphile_worker.add_job($6, json_build_object('id', id),
+              queue_name => case when ordered then 'callback:' || callback || ':' || node_id end,
+              job_key => id::text, max_attempts => $7)
+       from new_delivery`,
+    [delivery.callback, delivery.trigger, delivery.nodeId, delivery.maxAttempts, delivery.ordered, DELIVER_TASK, JOB_MAX_ATTEMPTS],
+  );
+  return rows[0]?.id ?? null;
 }
 
 /** Enabling a callback sends what waited while it was off, straight away. */

@@ -20,7 +20,8 @@ export interface CallbackDefinition {
   maxAttempts: number;
   ordered: boolean;
   enabled: boolean;
-  secret: string;
+  /** Each signs every request; two or more while a receiver moves to a new secret. */
+  secrets: string[];
 }
 
 export class CallbacksConfigError extends Error {
@@ -44,8 +45,8 @@ export function loadCallbacks(options: {
     throw new CallbacksConfigError([`not valid YAML: ${(error as Error).message}`], options.file);
   }
   const problems: string[] = [];
-  if (raw != null && (!isRecord(raw) || Object.keys(raw).some((key) => key !== 'callbacks') || (raw.callbacks != null && !isRecord(raw.callbacks)))) {
-    problems.push('the file must have one top-level key, "callbacks", that maps names to callbacks');
+  if (raw != null && (!isRecord(raw) || Object.keys(raw).some((key) => key !== 'callbacks' && key !== 'hooks') || (raw.callbacks != null && !isRecord(raw.callbacks)))) {
+    problems.push('the file has two top-level keys, "callbacks" and "hooks", each mapping names to entries');
   }
   const entries = isRecord(raw) && isRecord(raw.callbacks) ? raw.callbacks : {};
   const definitions: CallbackDefinition[] = [];
@@ -58,6 +59,23 @@ export function loadCallbacks(options: {
   }
   if (problems.length > 0) throw new CallbacksConfigError(problems, options.file);
   return definitions;
+}
+
+/** The `hooks:` section of the same file, as written (src/hooks/load.ts checks it). */
+export function readHooksSection(file: string): unknown {
+  if (!existsSync(file)) return undefined;
+  const raw: unknown = parseYaml(readFileSync(file, 'utf8'));
+  return isRecord(raw) ? raw.hooks : undefined;
+}
+
+/** `${VAR}` and `${VAR:-default}`; an unset variable without a default is an error. */
+export function interpolate(text: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (typeof text !== 'string') return text;
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_match, variable: string, fallback?: string) => {
+    const value = env[variable] ?? fallback;
+    if (value === undefined) throw new Error(`environment variable ${variable} is not set`);
+    return value;
+  });
 }
 
 function defineCallback(
@@ -93,7 +111,7 @@ function defineCallback(
     maxAttempts: entry.maxAttempts,
     ordered: entry.ordered,
     enabled: entry.enabled,
-    secret: entry.secret ?? options.defaultSecret,
+    secrets: entry.secrets ?? [entry.secret ?? options.defaultSecret],
   };
 }
 
@@ -109,20 +127,14 @@ function checkConditionFields(condition: Condition, model: ModelName, schema: Gr
 /** `${VAR}` and `${VAR:-default}` in url, headers and secret; an unset variable without a default is an error. */
 function interpolateEntry(entry: unknown, env: NodeJS.ProcessEnv): unknown {
   if (!isRecord(entry)) return entry;
-  const interpolate = (text: unknown) =>
-    typeof text !== 'string'
-      ? text
-      : text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_match, variable: string, fallback?: string) => {
-          const value = env[variable] ?? fallback;
-          if (value === undefined) throw new Error(`environment variable ${variable} is not set`);
-          return value;
-        });
+  const fill = (text: unknown) => interpolate(text, env);
   return {
     ...entry,
-    url: interpolate(entry.url),
-    secret: interpolate(entry.secret),
+    url: fill(entry.url),
+    secret: fill(entry.secret),
+    secrets: Array.isArray(entry.secrets) ? entry.secrets.map(fill) : entry.secrets,
     headers: isRecord(entry.headers)
-      ? Object.fromEntries(Object.entries(entry.headers).map(([key, value]) => [key, interpolate(value)]))
+      ? Object.fromEntries(Object.entries(entry.headers).map(([key, value]) => [key, fill(value)]))
       : entry.headers,
   };
 }

@@ -9,6 +9,20 @@ export const deliveryOutcomes = new Counter({
   registers: [metricsRegistry],
 });
 
+export const deadDeliveries = new Counter({
+  name: 'paygraph_callback_dead_total',
+  help: 'Deliveries that used up their attempts (dead: kept, listed and redeliverable); alert on its rate',
+  labelNames: ['callback'],
+  registers: [metricsRegistry],
+});
+
+export const callbacksDisabled = new Counter({
+  name: 'paygraph_callback_disabled_total',
+  help: 'Callbacks switched off automatically (reason="gone": the endpoint answered 410)',
+  labelNames: ['callback', 'reason'],
+  registers: [metricsRegistry],
+});
+
 export const attemptDuration = new Histogram({
   name: 'paygraph_callback_attempt_duration_seconds',
   help: 'Time from sending a callback to its response',

@@ -11,7 +11,14 @@ export interface SendResult {
   response: string | null;
   error: string | null;
   durationMs: number;
+  /** The headers sent, for the attempt log; custom headers that look secret are masked. */
+  requestHeaders?: Record<string, string>;
 }
+
+const SECRET_LOOKING_HEADER = /auth|token|secret|key|cookie|password/i;
+
+const headersForLog = (headers: Record<string, string>, custom: Record<string, string>) =>
+  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, name in custom && SECRET_LOOKING_HEADER.test(name) ? '***' : value]));
 
 /** One signed POST. Never throws: a refused connection or a timeout is a result like any other. */
 export async function sendSigned(request: {
@@ -19,12 +26,13 @@ export async function sendSigned(request: {
   headers: Record<string, string>;
   body: string;
   messageId: string;
-  secret: string;
+  secrets: readonly string[];
   timeoutMs: number;
 }): Promise<SendResult> {
   const startedAt = performance.now();
   const timestamp = new Date();
-  const signature = new Webhook(request.secret).sign(request.messageId, timestamp, request.body);
+  // Several signatures, space-separated, as the spec allows: a receiver holding any one secret verifies.
+  const signature = request.secrets.map((secret) => new Webhook(secret).sign(request.messageId, timestamp, request.body)).join(' ');
   const headers = {
     ...request.headers,
     'content-type': 'application/json',
@@ -34,13 +42,14 @@ export async function sendSigned(request: {
     'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
     'webhook-signature': signature,
   };
+  const requestHeaders = headersForLog(headers, request.headers);
   try {
     const response = await post(request.url, headers, request.body, request.timeoutMs);
-    return { ...response, error: null, durationMs: Math.round(performance.now() - startedAt) };
+    return { ...response, error: null, durationMs: Math.round(performance.now() - startedAt), requestHeaders };
   } catch (error) {
     const err = error as Error & { code?: string };
     const reason = err.name === 'TimeoutError' || err.name === 'AbortError' ? `timed out after ${request.timeoutMs} ms` : (err.code ?? err.message);
-    return { retryAfter: null, response: null, error: reason, durationMs: Math.round(performance.now() - startedAt) };
+    return { retryAfter: null, response: null, error: reason, durationMs: Math.round(performance.now() - startedAt), requestHeaders };
   }
 }
 

@@ -63,7 +63,7 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
     }
 
     const env = localStackEnv(config);
-    const tokens = await mintServiceTokens(databaseUrl);
+    const { operator, ...tokens } = await mintTokens(databaseUrl);
     const readiness: Record<string, Check> = {};
     const pids: Record<string, number> = {};
     for (const service of SERVICES) {
@@ -100,7 +100,7 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
       readiness,
       stop,
       printWelcome(apiUrl: string, readyMs: number) {
-        console.log(welcome({ apiUrl, readyMs, stripeNote, env }));
+        console.log(welcome({ apiUrl, readyMs, stripeNote, env, operatorToken: operator }));
       },
     };
   } catch (error) {
@@ -109,17 +109,21 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
   }
 }
 
+// The operator's token signs in to the delivery console (callbacks:admin only).
+const OPERATOR = { name: 'operator', scopes: ['callbacks:admin'] as const };
+
 // Tokens are shown once and stored hashed, so each start replaces the previous start's.
-async function mintServiceTokens(databaseUrl: string): Promise<Record<(typeof SERVICES)[number]['name'], string>> {
+async function mintTokens(databaseUrl: string): Promise<Record<(typeof SERVICES)[number]['name'] | 'operator', string>> {
   const db = createPrismaClient(databaseUrl, 2);
   try {
     const tokens: Record<string, string> = {};
-    for (const service of SERVICES) {
-      const tokenName = `${service.name} (npm start)`;
+    const holders = [...SERVICES.map((service) => ({ name: service.name, scopes: SERVICE_SCOPES[service.name].scopes })), OPERATOR];
+    for (const holder of holders) {
+      const tokenName = `${holder.name} (npm start)`;
       await revokeAccessToken(db, tokenName);
-      tokens[service.name] = (await createAccessToken(db, tokenName, [...SERVICE_SCOPES[service.name].scopes])).token;
+      tokens[holder.name] = (await createAccessToken(db, tokenName, [...holder.scopes])).token;
     }
-    return tokens as Record<(typeof SERVICES)[number]['name'], string>;
+    return tokens as Record<(typeof SERVICES)[number]['name'] | 'operator', string>;
   } finally {
     await db.$disconnect();
   }

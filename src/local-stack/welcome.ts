@@ -1,11 +1,13 @@
 /** The banner `npm start` prints once everything answers: URLs and a copy-paste walkthrough. */
-export function welcome(info: { apiUrl: string; readyMs: number; stripeNote: string; env: Record<string, string> }): string {
+export function welcome(info: { apiUrl: string; readyMs: number; stripeNote: string; env: Record<string, string>; operatorToken: string }): string {
   const graphql = `${info.apiUrl}/graphql`;
   const curl = (query: string, auth = '') =>
     `curl -s ${graphql} -H 'content-type: application/json'${auth} \\\n    -d '${JSON.stringify({ query })}'`;
   return `
 Paygraph is ready in ${info.readyMs} ms.
   GraphQL + GraphiQL  ${graphql}
+  delivery console    ${info.apiUrl}/console#token=${info.operatorToken}
+                      (signs in as an operator with callbacks:admin; the token is replaced at each start)
   health              ${info.apiUrl}/healthz  ${info.apiUrl}/readyz  ${info.apiUrl}/metrics
   create-customer     ${info.env.CREATE_CUSTOMER_URL}
   charge-customer     ${info.env.CHARGE_CUSTOMER_URL}

@@ -44,6 +44,8 @@ export const builder = new SchemaBuilder<{
     onUnusedQuery: null,
   },
   scopeAuth: {
+    // A subscription is refused when it starts, not event by event.
+    authorizeOnSubscribe: true,
     authScopes: (ctx) => ({
       signedIn: ctx.identity.kind === 'user',
       self: (userId) => ctx.identity.kind === 'user' && ctx.identity.userId === userId,

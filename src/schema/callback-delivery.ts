@@ -9,6 +9,16 @@ const admin = { token: 'callbacks:admin' } as const;
 
 const DeliveryStatusEnum = builder.enumType(CallbackDeliveryStatus, { name: 'CallbackDeliveryStatus' });
 
+const CallbackCounts = builder.objectRef<CallbackSummary['stats']['counts']>('CallbackCounts').implement({
+  description: 'Deliveries still kept, by status.',
+  fields: (t) => ({
+    pending: t.exposeInt('pending'),
+    delivered: t.exposeInt('delivered'),
+    failed: t.exposeInt('failed'),
+    dead: t.exposeInt('dead'),
+  }),
+});
+
 const CallbackRef = builder.objectRef<CallbackSummary>('Callback').implement({
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -18,6 +28,14 @@ const CallbackRef = builder.objectRef<CallbackSummary>('Callback').implement({
     ordered: t.exposeBoolean('ordered'),
     maxAttempts: t.exposeInt('maxAttempts'),
     timeoutMs: t.exposeInt('timeoutMs'),
+    counts: t.field({ type: CallbackCounts, resolve: (callback) => callback.stats.counts }),
+    failureRate: t.float({
+      nullable: true,
+      description: 'Failed and dead among finished deliveries, 0 to 1; null when none has finished.',
+      resolve: (callback) => callback.stats.failureRate,
+    }),
+    lastError: t.string({ nullable: true, resolve: (callback) => callback.stats.lastError?.message ?? null }),
+    lastErrorAt: t.field({ type: 'DateTime', nullable: true, resolve: (callback) => callback.stats.lastError?.at ?? null }),
   }),
 });
 
@@ -31,6 +49,11 @@ builder.prismaObject('CallbackAttempt', {
     response: t.exposeString('response', { nullable: true, description: 'The first 4 KB of the response body.' }),
     error: t.exposeString('error', { nullable: true }),
     outcome: t.exposeString('outcome'),
+    requestHeaders: t.string({
+      nullable: true,
+      description: 'The headers sent, as a JSON object (values of secret-looking custom headers masked).',
+      resolve: (attempt) => (attempt.requestHeaders === null ? null : JSON.stringify(attempt.requestHeaders)),
+    }),
   }),
 });
 
@@ -57,6 +80,29 @@ builder.prismaObject('CallbackDelivery', {
   }),
 });
 
+const deliveryFilterArgs = builder.args((t) => ({
+  callback: t.string({ required: false }),
+  status: t.field({ type: DeliveryStatusEnum, required: false }),
+  nodeId: t.id({ required: false }),
+  createdAfter: t.field({ type: 'DateTime', required: false, description: 'Inclusive.' }),
+  createdBefore: t.field({ type: 'DateTime', required: false, description: 'Exclusive.' }),
+}));
+
+type DeliveryFilter = {
+  callback?: string | null;
+  status?: CallbackDeliveryStatus | null;
+  nodeId?: string | number | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
+};
+
+const deliveryWhere = (args: DeliveryFilter) => ({
+  ...(args.callback ? { callback: args.callback } : {}),
+  ...(args.status ? { status: args.status } : {}),
+  ...(args.nodeId ? { nodeId: String(args.nodeId) } : {}),
+  createdAt: { ...(args.createdAfter ? { gte: args.createdAfter } : {}), ...(args.createdBefore ? { lt: args.createdBefore } : {}) },
+});
+
 builder.queryFields((t) => ({
   callbacks: t.field({
     type: [CallbackRef],
@@ -69,20 +115,17 @@ builder.queryFields((t) => ({
     args: {
       ...pageArgs,
       after: t.arg.id({ required: false, validate: z.uuid('Not a delivery id') }),
-      callback: t.arg.string({ required: false }),
-      status: t.arg({ type: DeliveryStatusEnum, required: false }),
-      nodeId: t.arg.id({ required: false }),
+      ...deliveryFilterArgs,
     },
+    description: 'Newest first.',
     resolve: (query, _root, args, ctx) =>
-      ctx.db.callbackDelivery.findMany({
-        ...query,
-        ...toPage(args),
-        where: {
-          ...(args.callback ? { callback: args.callback } : {}),
-          ...(args.status ? { status: args.status } : {}),
-          ...(args.nodeId ? { nodeId: String(args.nodeId) } : {}),
-        },
-      }),
+      ctx.db.callbackDelivery.findMany({ ...query, ...toPage(args), orderBy: { seq: 'desc' }, where: deliveryWhere(args) }),
+  }),
+  callbackDeliveryCount: t.int({
+    authScopes: admin,
+    description: 'How many deliveries callbackDeliveries would list with the same filter, over all pages.',
+    args: deliveryFilterArgs,
+    resolve: (_root, args, ctx) => ctx.db.callbackDelivery.count({ where: deliveryWhere(args) }),
   }),
   callbackDelivery: t.prismaField({
     type: 'CallbackDelivery',

@@ -3,6 +3,7 @@ import type { SigninThrottle } from '../auth/signin-throttle.js';
 import type { CallbackAdmin } from '../callbacks/admin.js';
 import type { EventRecorder } from '../callbacks/events.js';
 import type { Db } from '../db/client.js';
+import type { ChangeFeed } from '../live/change-feed.js';
 
 /** Everything a resolver may use; built once per request (or per callback delivery, as `system`). */
 export interface Context {
@@ -19,4 +20,6 @@ export interface Context {
   queryLimits: { depth?: number; complexity?: number };
   /** The client's IP address, for the sign-in throttle. */
   clientAddress: string;
+  /** Committed changes, for subscriptions (fed by PostgreSQL LISTEN in API processes). */
+  live: ChangeFeed;
 }

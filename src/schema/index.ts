@@ -7,6 +7,8 @@ import './card-details.js';
 import './purchase.js';
 import './refund.js';
 import './callback-delivery.js';
+import './callback-recovery.js';
+import './live.js';
 
 export const schema = builder.toSchema();
 export const printedSchema = () => printSchema(lexicographicSortSchema(schema));

@@ -1,0 +1,57 @@
+import { makeWorkerUtils } from 'graphile-worker';
+import type { Pool } from 'pg';
+import type { Logger } from '../logger.js';
+
+export interface RetentionPolicy {
+  /** Delivered deliveries (and their attempts) are removed this many days after they completed. */
+  deliveredDays: number;
+  /** Failed and dead ones are kept longer, until redelivered or this many days after they ended. */
+  deadDays: number;
+  /** Rows per DELETE: short statements hold short locks beside the live outbox. */
+  batchSize: number;
+}
+
+// One batch: the oldest finished deliveries past their retention. SKIP LOCKED leaves a row another
+// sweeper (or a redelivery) holds to them; attempts go with their delivery (ON DELETE CASCADE).
+const DELETE_BATCH = `
+  delete from callback_delivery where id in (
+    select id from callback_delivery
+     where (status = 'DELIVERED' and completed_at < now() - make_interval(days => $1))
+        or (status in ('FAILED', 'DEAD') and completed_at < now() - make_interval(days => $2))
+     limit $3 for update skip locked)`;
+
+/** Removes every expired delivery, batch by batch; returns how many went. */
+export async function pruneDeliveries(pool: Pool, policy: RetentionPolicy): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    const { rowCount } = await pool.query(DELETE_BATCH, [policy.deliveredDays, policy.deadDays, policy.batchSize]);
+    removed += rowCount ?? 0;
+    if ((rowCount ?? 0) < policy.batchSize) return removed;
+  }
+}
+
+/**
+ * The worker's retention sweep: expired deliveries, then graphile-worker's queue rows that no job
+ * uses any more (each node of an `ordered` callback has its own named queue), through its public cleanup.
+ */
+export function startRetentionSweep(options: { pool: Pool; policy: RetentionPolicy; intervalMs: number; logger: Logger }): { stop(): void } {
+  const { pool, policy, logger } = options;
+  let running: Promise<void> | null = null;
+  const sweep = async () => {
+    const removed = await pruneDeliveries(pool, policy);
+    const utils = await makeWorkerUtils({ pgPool: pool });
+    try {
+      await utils.cleanup({ tasks: ['GC_JOB_QUEUES'] });
+    } finally {
+      await utils.release();
+    }
+    if (removed > 0) logger.info({ removed }, 'removed callback deliveries past their retention');
+  };
+  const timer = setInterval(() => {
+    running ??= sweep()
+      .catch((err) => logger.warn({ err }, 'callback retention sweep failed'))
+      .finally(() => (running = null));
+  }, options.intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,78 @@
+import { createPubSub } from 'graphql-yoga';
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+
+/** The channel the triggers of migration `console_live` announce committed changes on. */
+export const CHANGE_CHANNEL = 'paygraph_change';
+
+const TYPES = ['Purchase', 'CardDetails', 'CallbackDelivery'] as const;
+export type ChangedType = (typeof TYPES)[number];
+
+/** Topics: `Purchase` with the purchase id, ...; `CallbackDelivery` also without one, for all deliveries. */
+export type ChangeTopics = { [T in ChangedType]: [id: string, changedId: string] } & { AnyCallbackDelivery: [changedId: string] };
+export type ChangeFeed = ReturnType<typeof createPubSub<ChangeTopics>>;
+
+export const createChangeFeed = (): ChangeFeed => createPubSub<ChangeTopics>();
+
+const RECONNECT_FIRST_MS = 250;
+const RECONNECT_MAX_MS = 10_000;
+
+/**
+ * One LISTEN connection per API process feeding its subscriptions: a change committed by any
+ * process (another API, a worker, a service's write-back) reaches every subscriber. While the
+ * connection is down, changes are missed (NOTIFY is not queued for absent listeners); the
+ * connection comes back with backoff and the log says so.
+ */
+export async function listenForChanges(databaseUrl: string, feed: ChangeFeed, logger: Logger): Promise<{ stop(): Promise<void> }> {
+  let client: pg.Client | null = null;
+  let stopped = false;
+  let delay = RECONNECT_FIRST_MS;
+  let timer: NodeJS.Timeout | undefined;
+
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: databaseUrl });
+    next.on('notification', (message) => publish(feed, message.payload, logger));
+    next.on('error', (err) => {
+      logger.warn({ err }, 'live updates: LISTEN connection lost; reconnecting');
+      next.end().catch(() => undefined);
+      if (client === next) client = null;
+      schedule();
+    });
+    await next.connect();
+    await next.query(`LISTEN ${CHANGE_CHANNEL}`);
+    if (stopped) return void (await next.end());
+    client = next;
+    delay = RECONNECT_FIRST_MS;
+  };
+  const schedule = () => {
+    if (stopped || timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      connect().catch((err) => {
+        logger.warn({ err, retryInMs: delay }, 'live updates: cannot LISTEN yet');
+        delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+        schedule();
+      });
+    }, delay);
+  };
+
+  await connect();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await client?.end().catch(() => undefined);
+    },
+  };
+}
+
+function publish(feed: ChangeFeed, payload: string | undefined, logger: Logger): void {
+  try {
+    const change = JSON.parse(payload ?? '') as { type: ChangedType; id: string };
+    if (!TYPES.includes(change.type)) return;
+    feed.publish(change.type, change.id, change.id);
+    if (change.type === 'CallbackDelivery') feed.publish('AnyCallbackDelivery', change.id);
+  } catch (err) {
+    logger.warn({ err, payload }, 'live updates: ignoring a malformed notification');
+  }
+}
