@@ -52,14 +52,17 @@ export function deliveryClaimer(pool: Pool, leaseMs: number): (id: string) => Pr
 }
 
 /**
- * When a claim fails because another run holds the delivery, this run's job comes back when the
- * lease ends: if that run died, the delivery is not left without a job.
+ * When a claim fails because another run holds the delivery, this run's job comes back within a
+ * second (or when the lease ends, if sooner), for as long as the delivery is pending: if that run
+ * died, the delivery is not left without a job, and if it just finished (its own job could not be
+ * queued while this one held the key), the delivery goes on at once rather than a lease later.
  */
 export async function retryAfterLease(pool: Pool, id: string): Promise<void> {
   await pool.query(
-    `select graphile_worker.add_job($2, json_build_object('id', id), run_at => leased_until, job_key => id::text,
-              queue_name => case when ordered then 'callback:' || callback || ':' || node_id end, max_attempts => $3)
-       from callback_delivery where id = $1::uuid and status = 'PENDING' and leased_until >= now()`,
+    `select graphile_worker.add_job($2, json_build_object('id', id), run_at => least(leased_until, now() + interval '1 second'),
+              job_key => id::text, queue_name => case when ordered then 'callback:' || callback || ':' || node_id end,
+              max_attempts => $3)
+       from callback_delivery where id = $1::uuid and status = 'PENDING'`,
     [id, DELIVER_TASK, JOB_MAX_ATTEMPTS],
   );
 }
