@@ -1,12 +1,9 @@
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { launcherArgs } from './launcher.js';
 
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
-// Its launcher beside this file's own build: run.ts under tsx, or the compiled run.js, which needs no tsx.
-const RUNNER = import.meta.url.endsWith('.js')
-  ? [fileURLToPath(new URL('../stripe-local/run.js', import.meta.url))]
-  : ['--import', 'tsx', fileURLToPath(new URL('../stripe-local/run.ts', import.meta.url))];
+const RUNNER = launcherArgs('../stripe-local/run', import.meta.url);
 
 export interface LocalStripe {
   /** Give it to the services as STRIPE_API_URL, e.g. http://127.0.0.1:40123 */

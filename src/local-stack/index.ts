@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { startLocalStripe } from '../../services/lib/local-stripe.js';
+import { launcherArgs } from '../../services/lib/launcher.js';
 import { SERVICES as SERVICE_SCOPES } from '../../services/lib/service-env.js';
 import { createAccessToken, revokeAccessToken } from '../auth/access-tokens.js';
 import { rootDir, type Config } from '../config.js';
@@ -18,11 +18,7 @@ const SERVICES = [
   { name: 'charge-customer', port: 'CHARGE_CUSTOMER_PORT', url: 'CHARGE_CUSTOMER_URL', token: 'CHARGE_CUSTOMER_TOKEN' },
 ] as const satisfies readonly { name: keyof typeof SERVICE_SCOPES; port: keyof Config; url: keyof Config; token: string }[];
 
-// The services' launcher beside this file's own build: services/run.ts under tsx, or the compiled
-// dist/services/run.js when this runs from dist/, which needs no tsx.
-const SERVICE_RUNNER = import.meta.url.endsWith('.js')
-  ? [fileURLToPath(new URL('../../services/run.js', import.meta.url))]
-  : ['--import', 'tsx', fileURLToPath(new URL('../../services/run.ts', import.meta.url))];
+const SERVICE_RUNNER = launcherArgs('../../services/run', import.meta.url);
 
 /** Where callbacks.yml finds the services `npm start` runs; known before anything starts, so the file can be checked first. */
 export function localStackEnv(config: Config): Record<string, string> {
