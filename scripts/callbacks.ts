@@ -3,6 +3,7 @@ import pg from 'pg';
 import { createCallbackAdmin } from '../src/callbacks/admin.js';
 import { loadCallbacks } from '../src/callbacks/load.js';
 import { resolveSigningSecret } from '../src/callbacks/signing-secret.js';
+import { deliveryWithAttempts, listDeliveries } from '../src/callbacks/store/reports.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { createLogger } from '../src/logger.js';
@@ -52,26 +53,14 @@ try {
   if (command === 'list') {
     console.log('Callbacks:');
     console.table(await admin.list());
-    const { rows } = await pool.query(
-      `select id, callback, trigger, node_id, status, attempts, created_at, next_attempt_at
-         from callback_delivery
-        where ($1::text is null or status::text = upper($1)) and ($2::text is null or callback = $2)
-          and ($3::text is null or node_id = $3)
-        order by seq desc limit $4`,
-      [values.status ?? null, values.callback ?? null, values.node ?? null, Number(values.limit)],
-    );
+    const rows = await listDeliveries(pool, { status: values.status ?? null, callback: values.callback ?? null, nodeId: values.node ?? null, limit: Number(values.limit) });
     console.log('Deliveries, newest first:');
     console.table(rows);
   } else if (command === 'show' && target) {
-    const { rows } = await pool.query('select * from callback_delivery where id::text = $1', [target]);
-    if (!rows[0]) throw new Error(`No delivery ${target}`);
-    const attempts = await pool.query(
-      `select attempt, started_at, duration_ms, http_status, outcome, error, left(response, 200) as response
-         from callback_attempt where delivery_id = $1 order by attempt`,
-      [target],
-    );
-    console.log(JSON.stringify(rows[0], null, 2));
-    console.table(attempts.rows);
+    const found = await deliveryWithAttempts(pool, target);
+    if (!found) throw new Error(`No delivery ${target}`);
+    console.log(JSON.stringify(found.delivery, null, 2));
+    console.table(found.attempts);
   } else if (command === 'redeliver' && target) {
     await admin.redeliver(target);
     console.log(`Delivery ${target} is queued again; a running worker sends it now.`);

@@ -8,6 +8,7 @@ import { loadCallbacks, type CallbackDefinition } from './callbacks/load.js';
 import { registerQueueGauges } from './callbacks/metrics.js';
 import { createOutbox } from './callbacks/outbox.js';
 import { startRetentionSweep } from './callbacks/retention.js';
+import { deliveryTiming } from './callbacks/timing.js';
 import type { Config } from './config.js';
 import { createPrismaClient, type Db } from './db/client.js';
 import { loadHooks } from './hooks/load.js';
@@ -72,7 +73,10 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
   const health: Record<string, Check> = {};
 
   if (options.roles.worker) {
-    const longestTimeout = Math.max(0, ...callbacks.map((callback) => callback.timeoutMs));
+    const timing = deliveryTiming({
+      longestTimeoutMs: Math.max(0, ...callbacks.map((callback) => callback.timeoutMs)),
+      staleLockGraceMs: config.STALE_LOCK_GRACE_MS,
+    });
     const deps: DeliveryDeps = {
       pool,
       schema,
@@ -90,13 +94,13 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
       },
       callbacks: new Map(callbacks.map((callback) => [callback.name, callback])),
       retryPolicy: { baseDelayMs: config.CALLBACK_RETRY_BASE_MS },
-      leaseMs: longestTimeout + config.STALE_LOCK_GRACE_MS / 2,
+      leaseMs: timing.leaseMs,
       logger,
     };
     const worker = await startWorker({
       deps,
       concurrency: config.WORKER_CONCURRENCY,
-      staleLockMs: longestTimeout + config.STALE_LOCK_GRACE_MS,
+      timing,
     });
     stops.push(() => worker.stop());
     const retention = startRetentionSweep({

@@ -1,8 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { Logger as GraphileLogger, run, runMigrations, type Runner, type WorkerEvents } from 'graphile-worker';
+import { Logger as GraphileLogger, makeWorkerUtils, run, runMigrations, type Runner, type WorkerEvents } from 'graphile-worker';
 import type { Pool } from 'pg';
 import { deliveryTask, type DeliveryDeps } from './callbacks/deliver.js';
-import { DELIVER_TASK, requeueForgottenDeliveries } from './callbacks/delivery-store.js';
+import { DELIVER_TASK, type DeliveryJobPayload } from './callbacks/store/delivery-job.js';
+import { forceUnlock, releaseJobsOfDeadWorkers, requeueForgottenDeliveries } from './callbacks/store/job-housekeeping.js';
+import type { DeliveryTiming } from './callbacks/timing.js';
 import type { Logger } from './logger.js';
 import type { Check } from './probes.js';
 import { purgeExpiredKeys } from './request/idempotency-keys.js';
@@ -10,8 +12,8 @@ import { purgeExpiredKeys } from './request/idempotency-keys.js';
 export interface WorkerOptions {
   deps: DeliveryDeps;
   concurrency: number;
-  /** A job locked longer than this belongs to a worker that died (no attempt runs longer than its timeout). */
-  staleLockMs: number;
+  /** Lease, stale-lock time, local-queue TTL and sweep interval, derived together (callbacks/timing.ts). */
+  timing: DeliveryTiming;
 }
 
 const RESTART_FIRST_DELAY_MS = 500;
@@ -28,9 +30,10 @@ export async function prepareJobQueue(pool: Pool, logger: Logger): Promise<void>
  * and a new runner starts with backoff until the database answers again. Its state is the `worker`
  * check of /healthz.
  */
-export async function startWorker({ deps, concurrency, staleLockMs }: WorkerOptions): Promise<{ stop(): Promise<void>; health: Check }> {
+export async function startWorker({ deps, concurrency, timing }: WorkerOptions): Promise<{ stop(): Promise<void>; health: Check }> {
   const { logger, pool } = deps;
   const deliver = deliveryTask(deps);
+  const utils = await makeWorkerUtils({ pgPool: pool });
   let runner: Runner | null = null;
   let stopping = false;
   let state: { ok: boolean; detail: string } = { ok: false, detail: 'starting' };
@@ -56,11 +59,11 @@ export async function startWorker({ deps, concurrency, staleLockMs }: WorkerOpti
       pollInterval: 1000,
       logger: graphileLogger(logger),
       events,
-      taskList: { [DELIVER_TASK]: async (payload) => deliver((payload as { id: string }).id) },
+      taskList: { [DELIVER_TASK]: async (payload) => deliver((payload as DeliveryJobPayload).id) },
       preset: {
         worker: {
           // Jobs wait locked in the local queue; they go back well before the sweeper would call them stale.
-          localQueue: { size: concurrency + 1, ttl: Math.min(300_000, Math.floor(staleLockMs / 2)) },
+          localQueue: { size: concurrency + 1, ttl: timing.localQueueTtlMs },
           completeJobBatchDelay: 0,
           failJobBatchDelay: 0,
         },
@@ -84,7 +87,7 @@ export async function startWorker({ deps, concurrency, staleLockMs }: WorkerOpti
       try {
         // An attempt still running in the failed runner holds its delivery's lease, so a job released
         // here is not sent twice.
-        await forceUnlock(pool, lockerIds);
+        await forceUnlock(utils, lockerIds);
         await startRunner();
         logger.info({ attempt }, 'the callbacks worker is running again');
       } catch (retryError) {
@@ -93,15 +96,15 @@ export async function startWorker({ deps, concurrency, staleLockMs }: WorkerOpti
     }, delay);
   };
 
-  await releaseJobsOfDeadWorkers(pool, staleLockMs);
+  await releaseJobsOfDeadWorkers(pool, utils, timing.staleLockMs);
   await startRunner();
   const sweeper = setInterval(() => {
-    releaseJobsOfDeadWorkers(pool, staleLockMs)
-      .then(() => requeueForgottenDeliveries(pool, staleLockMs))
+    releaseJobsOfDeadWorkers(pool, utils, timing.staleLockMs)
+      .then(() => requeueForgottenDeliveries(pool, timing.staleLockMs))
       .then((requeued) => requeued > 0 && logger.warn({ requeued }, 'queued overdue deliveries whose jobs were lost'))
       .then(() => purgeExpiredKeys(pool))
       .catch((err) => logger.warn({ err }, 'stale lock sweep failed'));
-  }, Math.max(1000, Math.min(staleLockMs, 30_000)));
+  }, timing.sweepIntervalMs);
   sweeper.unref();
 
   return {
@@ -111,26 +114,9 @@ export async function startWorker({ deps, concurrency, staleLockMs }: WorkerOpti
       clearInterval(sweeper);
       clearTimeout(restartTimer);
       await runner?.stop();
+      await utils.release();
     },
   };
-}
-
-// graphile-worker frees a crashed worker's jobs only after 4 hours; our attempts are bounded by their
-// timeout, so a much older lock can only mean its worker died (SIGKILL, power loss) mid-delivery.
-async function releaseJobsOfDeadWorkers(pool: Pool, staleLockMs: number): Promise<void> {
-  const { rows } = await pool.query<{ locked_by: string }>(
-    `select distinct locked_by from graphile_worker.jobs
-      where locked_by is not null and locked_at < now() - make_interval(secs => $1::float8 / 1000)`,
-    [staleLockMs],
-  );
-  await forceUnlock(
-    pool,
-    rows.map((row) => row.locked_by),
-  );
-}
-
-async function forceUnlock(pool: Pool, workerIds: string[]): Promise<void> {
-  if (workerIds.length > 0) await pool.query('select graphile_worker.force_unlock_workers($1::text[])', [workerIds]);
 }
 
 function graphileLogger(logger: Logger): GraphileLogger {

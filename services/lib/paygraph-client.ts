@@ -1,3 +1,6 @@
+import { serviceBudget } from '../../src/callbacks/timing.js';
+import { DEFAULT_CALLBACK_TIMEOUT_MS } from './stripe-client.js';
+
 /** The API could not answer (unreachable, timed out, 5xx, 429, an internal error): worth retrying later. */
 export class PaygraphUnavailableError extends Error {}
 
@@ -29,7 +32,7 @@ interface GraphQLResponse<T> {
 }
 
 /** A GraphQL client that acts as one service, with its own access token (`pgt_...`) and nothing more. */
-export function paygraphClient(url: string, accessToken: string, timeoutMs = 10_000): Paygraph {
+export function paygraphClient(url: string, accessToken: string, timeoutMs = serviceBudget(DEFAULT_CALLBACK_TIMEOUT_MS).writeBackTimeoutMs): Paygraph {
   return async <T>(query: string, variables: Record<string, unknown>) => {
     let response: Response;
     let body: GraphQLResponse<T> | undefined;

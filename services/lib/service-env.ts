@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { Scope } from '../../src/auth/scopes.js';
 import { withSecretFiles } from '../../src/secret-files.js';
 import { paygraphClient, type Paygraph } from './paygraph-client.js';
-import { createStripe, type Stripe } from './stripe-client.js';
+import { createStripe, DEFAULT_CALLBACK_TIMEOUT_MS, type Stripe } from './stripe-client.js';
+import { serviceBudget } from '../../src/callbacks/timing.js';
 
 /** Each service, its default port, the variable holding its own Paygraph access token and that token's scopes. */
 export const SERVICES = {
@@ -41,6 +42,8 @@ export function loadServiceEnv(service: ServiceName, env: NodeJS.ProcessEnv = pr
       .startsWith('pgt_', `${tokenVariable} must be a Paygraph access token (pgt_...)`),
     STRIPE_SECRET_KEY: z.string().min(1).optional(),
     STRIPE_API_URL: z.url().optional(),
+    /** The `timeout` of the callbacks this service answers: its Stripe calls and write-back fit inside it. */
+    CALLBACK_TIMEOUT_MS: z.coerce.number().int().positive().default(DEFAULT_CALLBACK_TIMEOUT_MS),
     /** Set by `npm start`'s supervisor, which checks that its own child answers on the port. */
     SERVICE_INSTANCE: z.string().optional(),
   });
@@ -62,6 +65,7 @@ export function loadServiceEnv(service: ServiceName, env: NodeJS.ProcessEnv = pr
     accessToken: values.accessToken,
     stripeSecretKey,
     stripeApiUrl: values.STRIPE_API_URL,
+    budget: serviceBudget(values.CALLBACK_TIMEOUT_MS),
     instance: values.SERVICE_INSTANCE,
   };
 }
@@ -71,8 +75,8 @@ export type ServiceEnv = ReturnType<typeof loadServiceEnv>;
 /** The clients a handler needs, made once from the environment. */
 export function depsFromEnv(config: ServiceEnv): Required<ServiceDeps> {
   return {
-    stripe: createStripe(config.stripeSecretKey, config.stripeApiUrl),
-    paygraph: paygraphClient(config.paygraphApiUrl, config.accessToken),
+    stripe: createStripe(config.stripeSecretKey, config.stripeApiUrl, config.budget),
+    paygraph: paygraphClient(config.paygraphApiUrl, config.accessToken, config.budget.writeBackTimeoutMs),
     signingSecret: config.signingSecret,
     logger: pino({ name: config.service, level: config.logLevel }),
   };

@@ -1,19 +1,23 @@
 import Stripe from 'stripe';
+import { serviceBudget, type ServiceBudget } from '../../src/callbacks/timing.js';
+
+/** callbacks.yml's default `timeout`, the budget a service has when it is not told otherwise. */
+export const DEFAULT_CALLBACK_TIMEOUT_MS = 15_000;
 
 /**
  * The Stripe SDK, created once per service, pinned to the API version this SDK release was built
  * for so a Stripe account upgrade cannot change response shapes under us. `apiUrl`
  * (STRIPE_API_URL) points it at any Stripe-compatible server, such as the local stand-in.
  */
-export function createStripe(secretKey: string, apiUrl?: string): Stripe {
+export function createStripe(secretKey: string, apiUrl?: string, budget: ServiceBudget = serviceBudget(DEFAULT_CALLBACK_TIMEOUT_MS)): Stripe {
   const server = apiUrl ? new URL(apiUrl) : null;
   return new Stripe(secretKey, {
     apiVersion: Stripe.API_VERSION,
     appInfo: { name: 'paygraph' },
     // One quick retry (the SDK adds an idempotency key to it); anything longer is the callbacks
-    // engine's job, with its backoff, so a service answers fast.
-    maxNetworkRetries: 1,
-    timeout: 10_000,
+    // engine's job, with its backoff. Both fit inside the callback's timeout (src/callbacks/timing.ts).
+    maxNetworkRetries: budget.stripeRetries,
+    timeout: budget.stripeTimeoutMs,
     ...(server && {
       host: server.hostname,
       port: Number(server.port || (server.protocol === 'https:' ? 443 : 80)),

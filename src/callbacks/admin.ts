@@ -1,8 +1,10 @@
 import type { Pool } from 'pg';
 import { notFound } from '../errors.js';
-import { callbackStats, NO_DELIVERIES, type CallbackStats } from './delivery-report.js';
 import { badInput } from '../errors.js';
-import { countRedeliverable, insertManualDelivery, redeliver, redeliverMatching, setCallbackEnabled, type RedeliveryFilter } from './delivery-store.js';
+import { insertManualDelivery } from './store/new-deliveries.js';
+import { countRedeliverable, deliveryCallback, redeliver, redeliverMatching, type RedeliveryFilter } from './store/redelivery.js';
+import { callbackStats, NO_DELIVERIES, type CallbackStats } from './store/reports.js';
+import { enabledOverrides, setCallbackEnabled } from './store/settings.js';
 import type { CallbackDefinition } from './load.js';
 
 export interface CallbackSummary {
@@ -32,9 +34,7 @@ export interface CallbackAdmin {
 export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefinition[]): CallbackAdmin {
   const byName = new Map(callbacks.map((callback) => [callback.name, callback]));
   const list = async () => {
-    const { rows } = await pool.query<{ name: string; enabled: boolean }>('select name, enabled from callback_setting');
-    const overrides = new Map(rows.map((row) => [row.name, row.enabled]));
-    const stats = await callbackStats(pool);
+    const [overrides, stats] = await Promise.all([enabledOverrides(pool), callbackStats(pool)]);
     return callbacks.map((callback) => ({
       name: callback.name,
       trigger: callback.trigger,
@@ -70,13 +70,10 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
       return redeliverMatching(pool, filter, definition(filter.callback).maxAttempts);
     },
     async redeliver(deliveryId) {
-      const { rows } = await pool.query<{ callback: string }>(
-        'select callback from callback_delivery where id::text = $1',
-        [deliveryId],
-      );
-      const callback = rows[0] && byName.get(rows[0].callback);
-      if (!rows[0]) throw notFound('Callback delivery');
-      await redeliver(pool, deliveryId, callback?.maxAttempts ?? 25);
+      const name = await deliveryCallback(pool, deliveryId);
+      if (name === null) throw notFound('Callback delivery');
+      // A callback since removed from callbacks.yml gets the default allowance.
+      await redeliver(pool, deliveryId, byName.get(name)?.maxAttempts ?? 25);
     },
     async setEnabled(name, enabled) {
       definition(name);

@@ -2,17 +2,9 @@ import type { GraphQLSchema } from 'graphql';
 import type { Pool } from 'pg';
 import type { Logger } from '../logger.js';
 import type { Context } from '../schema/context.js';
-import {
-  attemptRecorder,
-  deliveryClaimer,
-  pendingPredecessor,
-  retryAfterLease,
-  scheduleDelivery,
-  setCallbackEnabled,
-  wakeSuccessor,
-  type AttemptRecord,
-  type DeliveryRow,
-} from './delivery-store.js';
+import { attemptRecorder, type AttemptRecord } from './store/attempts.js';
+import { deliveryClaimer, pendingPredecessor, retryAfterLease, scheduleDelivery, wakeSuccessor, type DeliveryRow } from './store/claims.js';
+import { setCallbackEnabled } from './store/settings.js';
 import type { NodeRow } from './events.js';
 import type { CallbackDefinition } from './load.js';
 import { attemptDuration, callbacksDisabled, deadDeliveries, deliveryOutcomes } from './metrics.js';
@@ -27,7 +19,7 @@ export interface DeliveryDeps {
   systemContext: Context;
   callbacks: ReadonlyMap<string, CallbackDefinition>;
   retryPolicy: RetryPolicy;
-  /** How long one attempt may hold its delivery: longer than any attempt, shorter than a dead worker's lock. */
+  /** How long one attempt may hold its delivery (timing.ts). */
   leaseMs: number;
   logger: Logger;
 }

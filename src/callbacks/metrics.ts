@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { metricsRegistry } from '../metrics.js';
+import { pendingSummary } from './store/reports.js';
 
 export const deliveryOutcomes = new Counter({
   name: 'paygraph_callback_attempts_total',
@@ -37,17 +38,12 @@ export function registerQueueGauges(pool: Pool): void {
   for (const name of ['paygraph_callback_queue_depth', 'paygraph_callback_oldest_pending_seconds']) {
     metricsRegistry.removeSingleMetric(name);
   }
-  const read = () =>
-    pool.query<{ depth: string; oldest_seconds: number | null }>(
-      `select count(*)::text as depth, extract(epoch from now() - min(created_at))::float8 as oldest_seconds
-         from callback_delivery where status = 'PENDING'`,
-    );
   new Gauge({
     name: 'paygraph_callback_queue_depth',
     help: 'Deliveries waiting for their first or next attempt',
     registers: [metricsRegistry],
     async collect() {
-      this.set(Number((await read()).rows[0]?.depth ?? 0));
+      this.set((await pendingSummary(pool)).depth);
     },
   });
   new Gauge({
@@ -55,7 +51,7 @@ export function registerQueueGauges(pool: Pool): void {
     help: 'Age of the oldest delivery still waiting',
     registers: [metricsRegistry],
     async collect() {
-      this.set((await read()).rows[0]?.oldest_seconds ?? 0);
+      this.set((await pendingSummary(pool)).oldestSeconds);
     },
   });
 }

@@ -2,6 +2,7 @@ import type { Tx } from '../db/client.js';
 import { conditionHolds } from './condition.js';
 import type { EventRecorder, NodeEvent, NodeRow, Trigger } from './events.js';
 import type { CallbackDefinition } from './load.js';
+import { insertDeliveries } from './store/new-deliveries.js';
 
 // Never copied into an event: a snapshot is shown to callback admins and sent to receivers.
 const SECRET_COLUMNS = new Set(['passwordHash']);
@@ -9,11 +10,9 @@ const SECRET_COLUMNS = new Set(['passwordHash']);
 const BOOKKEEPING_COLUMNS = new Set(['updatedAt']);
 
 /**
- * The transactional outbox: the deliveries an event causes are written by the mutation's own
- * transaction, and their jobs queued by the same statement. A commit always has its deliveries;
- * a rollback never does. The first job carries no job key, which keeps add_job cheap on the
- * mutation's path; a second job for one delivery (a retry, a wake-up) is harmless, because an
- * attempt claims its delivery before it sends.
+ * The transactional outbox: the deliveries an event causes (its callbacks whose `when` holds) are
+ * written by the mutation's own transaction, with their jobs (store/new-deliveries.ts). A commit
+ * always has its deliveries; a rollback never does.
  */
 export function createOutbox(callbacks: readonly CallbackDefinition[]): EventRecorder {
   const byTrigger = new Map<Trigger, CallbackDefinition[]>();
@@ -27,7 +26,7 @@ export function createOutbox(callbacks: readonly CallbackDefinition[]): EventRec
       const previous = event.previous ? columnsOf(event.previous) : event.operation === 'deleted' ? columnsOf(event.node) : null;
       const changedFields = changedBetween(previous, node, event.operation);
       if (event.operation === 'updated' && changedFields.length === 0) return;
-      const rows = candidates
+      const deliveries = candidates
         .filter((callback) => !callback.when || conditionHolds(callback.when, { node, previous, changedFields }))
         .map((callback) => ({
           callback: callback.name,
@@ -39,22 +38,7 @@ export function createOutbox(callbacks: readonly CallbackDefinition[]): EventRec
           ordered: callback.ordered,
           enabled: callback.enabled,
         }));
-      if (rows.length === 0) return;
-      await tx.$executeRaw`
-        with new_delivery as (
-          insert into callback_delivery (callback, trigger, node_id, changed_fields, previous_values, max_attempts, ordered)
-          select d.callback, d.trigger, d.node_id, d.changed_fields, d.previous_values, d.max_attempts, d.ordered
-          from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as d(
-            callback text, trigger text, node_id text, changed_fields text[], previous_values jsonb,
-            max_attempts int, ordered boolean, enabled boolean)
-          where coalesce((select s.enabled from callback_setting s where s.name = d.callback), d.enabled)
-          returning id, callback, node_id, ordered
-        )
-        select graphile_worker.add_job(
-          'deliver-callback', json_build_object('id', id),
-          queue_name => case when ordered then 'callback:' || callback || ':' || node_id end,
-          max_attempts => 5)
-        from new_delivery`;
+      if (deliveries.length > 0) await insertDeliveries(tx, deliveries);
     },
   };
 }

@@ -1,6 +1,8 @@
 import { makeWorkerUtils } from 'graphile-worker';
 import type { Pool } from 'pg';
 import type { Logger } from '../logger.js';
+import { deleteExpiredBatch } from './store/expired.js';
+import { collectUnusedQueues } from './store/job-housekeeping.js';
 
 export interface RetentionPolicy {
   /** Delivered deliveries (and their attempts) are removed this many days after they completed. */
@@ -11,22 +13,13 @@ export interface RetentionPolicy {
   batchSize: number;
 }
 
-// One batch: the oldest finished deliveries past their retention. SKIP LOCKED leaves a row another
-// sweeper (or a redelivery) holds to them; attempts go with their delivery (ON DELETE CASCADE).
-const DELETE_BATCH = `
-  delete from callback_delivery where id in (
-    select id from callback_delivery
-     where (status = 'DELIVERED' and completed_at < now() - make_interval(days => $1))
-        or (status in ('FAILED', 'DEAD') and completed_at < now() - make_interval(days => $2))
-     limit $3 for update skip locked)`;
-
 /** Removes every expired delivery, batch by batch; returns how many went. */
 export async function pruneDeliveries(pool: Pool, policy: RetentionPolicy): Promise<number> {
   let removed = 0;
   for (;;) {
-    const { rowCount } = await pool.query(DELETE_BATCH, [policy.deliveredDays, policy.deadDays, policy.batchSize]);
-    removed += rowCount ?? 0;
-    if ((rowCount ?? 0) < policy.batchSize) return removed;
+    const batch = await deleteExpiredBatch(pool, policy);
+    removed += batch;
+    if (batch < policy.batchSize) return removed;
   }
 }
 
@@ -41,7 +34,7 @@ export function startRetentionSweep(options: { pool: Pool; policy: RetentionPoli
     const removed = await pruneDeliveries(pool, policy);
     const utils = await makeWorkerUtils({ pgPool: pool });
     try {
-      await utils.cleanup({ tasks: ['GC_JOB_QUEUES'] });
+      await collectUnusedQueues(utils);
     } finally {
       await utils.release();
     }

@@ -1,5 +1,5 @@
 import type { Tx } from '../db/client.js';
-import { wakeDeliveries } from '../callbacks/delivery-store.js';
+import { wakeDeliveries } from '../callbacks/store/new-deliveries.js';
 
 /**
  * The user's unpaid purchases whose charge callback waits (charge-customer answered 409: no customer

@@ -1,4 +1,4 @@
-import type { RedeliveryFilter } from '../callbacks/delivery-store.js';
+import type { RedeliveryFilter } from '../callbacks/store/redelivery.js';
 import { badInput } from '../errors.js';
 import { builder } from './builder.js';
 import * as input from './inputs.js';

@@ -1,0 +1,87 @@
+import type { Pool } from 'pg';
+import { createBatcher } from '../batcher.js';
+import { queueJobFor } from './delivery-job.js';
+
+/** A delivery as an attempt sees it, once claimed. */
+export interface DeliveryRow {
+  id: string;
+  seq: string;
+  callback: string;
+  trigger: string;
+  node_id: string;
+  changed_fields: string[];
+  previous_values: Record<string, unknown> | null;
+  status: 'PENDING' | 'DELIVERED' | 'FAILED' | 'DEAD';
+  attempts: number;
+  max_attempts: number;
+  ordered: boolean;
+  created_at: Date;
+  enabled_override: boolean | null;
+}
+
+const CLAIM = `
+  update callback_delivery d set leased_until = now() + make_interval(secs => $2::float8 / 1000)
+   where d.id = any($1::uuid[]) and d.status = 'PENDING' and (d.leased_until is null or d.leased_until < now())
+  returning d.id, d.seq::text, d.callback, d.trigger, d.node_id, d.changed_fields, d.previous_values, d.status,
+            d.attempts, d.max_attempts, d.ordered, d.created_at,
+            (select s.enabled from callback_setting s where s.name = d.callback) as enabled_override`;
+
+/**
+ * Claims pending deliveries for one attempt, many per query when many are asked for at once. A
+ * delivery another run holds (a job duplicated by a re-queue, say) or that is finished is not returned.
+ */
+export function deliveryClaimer(pool: Pool, leaseMs: number): (id: string) => Promise<DeliveryRow | undefined> {
+  return createBatcher(async (ids: string[]) => {
+    const { rows } = await pool.query<DeliveryRow>(CLAIM, [ids, leaseMs]);
+    // One claim per row: if a batch asked for the same delivery twice, only the first asker gets it.
+    const claimed = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => {
+      const row = claimed.get(id);
+      claimed.delete(id);
+      return row;
+    });
+  });
+}
+
+/**
+ * When a claim fails because another run holds the delivery, this run's job comes back within a
+ * second (or when the lease ends, if sooner), for as long as the delivery is pending: if that run
+ * died, the delivery is not left without a job, and if it just finished (its own job could not be
+ * queued while this one held the key), the delivery goes on at once rather than a lease later.
+ */
+export async function retryAfterLease(pool: Pool, id: string): Promise<void> {
+  await pool.query(
+    `select ${queueJobFor('d', `least(d.leased_until, now() + interval '1 second')`)}
+       from callback_delivery d where d.id = $1::uuid and d.status = 'PENDING'`,
+    [id],
+  );
+}
+
+/** For `ordered` callbacks: the earliest undelivered event of the same node, if any comes before this one. */
+export async function pendingPredecessor(pool: Pool, delivery: DeliveryRow): Promise<{ next_attempt_at: Date | null } | undefined> {
+  const { rows } = await pool.query<{ next_attempt_at: Date | null }>(
+    `select next_attempt_at from callback_delivery
+      where callback = $1 and node_id = $2 and seq < $3 and status = 'PENDING' order by seq limit 1`,
+    [delivery.callback, delivery.node_id, delivery.seq],
+  );
+  return rows[0];
+}
+
+/** Puts a claimed delivery back, untried, to run at `runAt`. */
+export async function scheduleDelivery(pool: Pool, delivery: DeliveryRow, runAt: Date): Promise<void> {
+  await pool.query(
+    `with released as (update callback_delivery set leased_until = null where id = $1::uuid returning id, callback, node_id, ordered)
+     select ${queueJobFor('released', '$2::timestamptz')} from released`,
+    [delivery.id, runAt],
+  );
+}
+
+/** Once an ordered delivery is through, its node's next event need not wait for its scheduled time. */
+export async function wakeSuccessor(pool: Pool, delivery: DeliveryRow): Promise<void> {
+  await pool.query(
+    `select ${queueJobFor('next')}
+       from (select id, callback, node_id, ordered from callback_delivery
+              where callback = $1 and node_id = $2 and seq > $3 and status = 'PENDING' order by seq limit 1) next`,
+    [delivery.callback, delivery.node_id, delivery.seq],
+  );
+}

@@ -1,0 +1,74 @@
+import type { Pool } from 'pg';
+import type { Tx } from '../../db/client.js';
+import { queueJobFor } from './delivery-job.js';
+
+/** One delivery an event causes, as the outbox hands it over. */
+export interface NewDelivery {
+  callback: string;
+  trigger: string;
+  node_id: string;
+  changed_fields: string[];
+  previous_values: Record<string, unknown> | null;
+  max_attempts: number;
+  ordered: boolean;
+  /** The callback's `enabled` in callbacks.yml; a runtime setting (callback_setting) overrides it. */
+  enabled: boolean;
+}
+
+const INSERT_DELIVERIES = `
+  with new_delivery as (
+    insert into callback_delivery (callback, trigger, node_id, changed_fields, previous_values, max_attempts, ordered)
+    select d.callback, d.trigger, d.node_id, d.changed_fields, d.previous_values, d.max_attempts, d.ordered
+      from jsonb_to_recordset($1::jsonb) as d(
+        callback text, trigger text, node_id text, changed_fields text[], previous_values jsonb,
+        max_attempts int, ordered boolean, enabled boolean)
+     where coalesce((select s.enabled from callback_setting s where s.name = d.callback), d.enabled)
+    returning id, callback, node_id, ordered
+  )
+  select ${queueJobFor('new_delivery')} from new_delivery`;
+
+/**
+ * The transactional outbox's one statement: the deliveries of an event and their jobs, written by
+ * the mutation's own transaction. A commit always has its deliveries; a rollback never does.
+ */
+export async function insertDeliveries(tx: Tx, deliveries: readonly NewDelivery[]): Promise<void> {
+  await tx.$executeRawUnsafe(INSERT_DELIVERIES, JSON.stringify(deliveries));
+}
+
+/**
+ * A fresh delivery of one callback for an existing node, queued now (a manual trigger): no changed
+ * fields, no previous values. Returns its id, or null when the node does not exist.
+ */
+export async function insertManualDelivery(
+  pool: Pool,
+  delivery: { callback: string; trigger: string; model: string; nodeId: string; maxAttempts: number; ordered: boolean },
+): Promise<string | null> {
+  // The model comes from a validated trigger (MODELS), never from the caller, so it may name the table.
+  const { rows } = await pool.query<{ id: string }>(
+    `with new_delivery as (
+       insert into callback_delivery (callback, trigger, node_id, changed_fields, max_attempts, ordered)
+       select $1, $2, id, '{}', $4, $5 from "${delivery.model}" where id = $3
+       returning id, callback, node_id, ordered
+     )
+     select id, ${queueJobFor('new_delivery')} from new_delivery`,
+    [delivery.callback, delivery.trigger, delivery.nodeId, delivery.maxAttempts, delivery.ordered],
+  );
+  return rows[0]?.id ?? null;
+}
+
+/**
+ * Pending deliveries of these nodes' events go now. `woken_at` also reaches an attempt already in
+ * flight, which read its payload before this transaction committed: its retry is then not delayed.
+ */
+export async function wakeDeliveries(tx: Tx, trigger: string, nodeIds: string[]): Promise<void> {
+  await tx.$queryRawUnsafe(
+    `with woken as (
+       update callback_delivery set woken_at = clock_timestamp(), next_attempt_at = now()
+        where trigger = $1 and node_id = any($2::text[]) and status = 'PENDING'
+       returning id, callback, node_id, ordered
+     )
+     select count(${queueJobFor('woken')})::int from woken`,
+    trigger,
+    nodeIds,
+  );
+}

@@ -1,0 +1,20 @@
+import type { Pool } from 'pg';
+import { queueJobFor } from './delivery-job.js';
+
+/** Runtime switches (`setCallbackEnabled`) by callback name; a callback without one follows callbacks.yml. */
+export async function enabledOverrides(pool: Pool): Promise<Map<string, boolean>> {
+  const { rows } = await pool.query<{ name: string; enabled: boolean }>('select name, enabled from callback_setting');
+  return new Map(rows.map((row) => [row.name, row.enabled]));
+}
+
+/** Enabling a callback sends what waited while it was off, straight away. */
+export async function setCallbackEnabled(pool: Pool, name: string, enabled: boolean): Promise<void> {
+  await pool.query(
+    `with setting as (
+       insert into callback_setting (name, enabled, updated_at) values ($1, $2, now())
+       on conflict (name) do update set enabled = excluded.enabled, updated_at = now()
+     )
+     select ${queueJobFor('d')} from callback_delivery d where $2 and d.callback = $1 and d.status = 'PENDING'`,
+    [name, enabled],
+  );
+}

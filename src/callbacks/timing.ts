@@ -1,0 +1,69 @@
+/**
+ * Every time limit of the delivery path, derived from the callbacks' timeouts in one place, so the
+ * way they nest is visible here: an attempt (the callback's timeout) fits inside its lease, the lease
+ * inside the stale-lock time after which a dead worker's jobs are taken over, a job waiting in a
+ * worker's local queue goes back well before that; and a service answering a callback finishes its
+ * Stripe call (with its one retry) and its write-back before the callback's timeout.
+ */
+
+export interface DeliveryTiming {
+  /** How long one attempt holds its delivery: longer than any attempt, shorter than a dead worker's lock. */
+  leaseMs: number;
+  /** A job locked longer than this belongs to a worker that died (no attempt runs longer than its timeout). */
+  staleLockMs: number;
+  /** How long a job may wait, locked, in a worker's local queue before it goes back to the database. */
+  localQueueTtlMs: number;
+  /** How often a worker looks for dead workers' jobs and deliveries left without a job. */
+  sweepIntervalMs: number;
+}
+
+// graphile-worker's own cap on a local queue's TTL.
+const MAX_LOCAL_QUEUE_TTL_MS = 300_000;
+
+export function deliveryTiming(options: { longestTimeoutMs: number; staleLockGraceMs: number }): DeliveryTiming {
+  const { longestTimeoutMs, staleLockGraceMs } = options;
+  const staleLockMs = longestTimeoutMs + staleLockGraceMs;
+  return {
+    leaseMs: longestTimeoutMs + staleLockGraceMs / 2,
+    staleLockMs,
+    localQueueTtlMs: Math.min(MAX_LOCAL_QUEUE_TTL_MS, Math.floor(staleLockMs / 2)),
+    sweepIntervalMs: Math.max(1000, Math.min(staleLockMs, 30_000)),
+  };
+}
+
+/** The time a service has for each step of answering one callback. */
+export interface ServiceBudget {
+  /** One Stripe request; the SDK sends it at most `stripeRetries + 1` times. */
+  stripeTimeoutMs: number;
+  stripeRetries: number;
+  /** The longest pause the Stripe SDK makes before a retry (its maxNetworkRetryDelay). */
+  stripeRetryDelayMs: number;
+  /** The write-back to Paygraph's API. */
+  writeBackTimeoutMs: number;
+  /** Left for verifying, answering and the network between the worker and the service. */
+  marginMs: number;
+}
+
+export const STRIPE_RETRIES = 1;
+// stripe-node waits its initial network retry delay (0.5 s) before a first retry, and reads no Retry-After.
+export const STRIPE_MAX_RETRY_DELAY_MS = 500;
+
+/**
+ * Splits a callback's timeout between the service's steps so that the worst case (a Stripe request
+ * timing out, its retry after the longest pause, then a write-back timing out) still ends before the
+ * worker gives up on the callback: otherwise a charge could land after the attempt counted as failed.
+ * A tenth of the timeout (at least 200 ms) is kept as margin; of the rest, Stripe's tries take two
+ * thirds and the write-back one third.
+ */
+export function serviceBudget(callbackTimeoutMs: number): ServiceBudget {
+  const marginMs = Math.max(200, Math.floor(callbackTimeoutMs / 10));
+  const available = callbackTimeoutMs - marginMs - STRIPE_MAX_RETRY_DELAY_MS;
+  if (available <= 0) throw new Error(`a callback timeout of ${callbackTimeoutMs} ms leaves a service no time to call Stripe`);
+  const stripeTimeoutMs = Math.floor((available * 2) / 3 / (STRIPE_RETRIES + 1));
+  const writeBackTimeoutMs = Math.floor(available / 3);
+  return { stripeTimeoutMs, stripeRetries: STRIPE_RETRIES, stripeRetryDelayMs: STRIPE_MAX_RETRY_DELAY_MS, writeBackTimeoutMs, marginMs };
+}
+
+/** The worst case a budget allows, from the callback arriving to the service answering. */
+export const worstCaseMs = (budget: ServiceBudget) =>
+  budget.stripeTimeoutMs * (budget.stripeRetries + 1) + budget.stripeRetryDelayMs + budget.writeBackTimeoutMs + budget.marginMs;
