@@ -62,10 +62,10 @@ function cardChange(event: Stripe.Event): { data: Prisma.CardDetailsUpdateInput;
     const find = [{ stripeSetupIntentId: intent.id }, ...(cardDetailsId ? [{ id: cardDetailsId }] : [])];
     if (event.type === 'setup_intent.succeeded') {
       const paymentMethodId = idOf(intent.payment_method);
-      return { data: { status: 'ACTIVE', setupClientSecret: null, failureCode: null, failureMessage: null, ...(paymentMethodId && { stripePaymentMethodId: paymentMethodId }) }, find, from: WAITING };
+      return { data: { status: 'ACTIVE', stripeSetupIntentId: intent.id, setupClientSecret: null, failureCode: null, failureMessage: null, ...(paymentMethodId && { stripePaymentMethodId: paymentMethodId }) }, find, from: WAITING };
     }
     const error = intent.last_setup_error;
-    return { data: { status: 'REJECTED', setupClientSecret: null, failureCode: error?.code ?? 'setup_failed', failureMessage: error?.message ?? 'The card could not be saved' }, find, from: WAITING };
+    return { data: { status: 'REJECTED', stripeSetupIntentId: intent.id, setupClientSecret: null, failureCode: error?.code ?? 'setup_failed', failureMessage: error?.message ?? 'The card could not be saved' }, find, from: WAITING };
   }
   if (event.type === 'payment_method.detached') {
     const method = event.data.object as Stripe.PaymentMethod;
