@@ -119,6 +119,30 @@ describe('Stripe events, authentication, deleted cards and refunds', () => {
     expect(await paymentIntentsFor(stack.stripe, purchaseId)).toHaveLength(1);
   });
 
+  it('Stripe\'s events before the write-back names the PaymentIntent (a dispute opened at once): held, then applied when it does', async () => {
+    const user = await stack.app.signUp();
+    await card(await addCard(user, 'tok_visa'));
+    const toggle = (enabled: boolean) => stack.app.graphql('mutation($e: Boolean!) { setCallbackEnabled(name: "chargePurchase", enabled: $e) { name } }', { e: enabled }, admin);
+    await toggle(false);
+    try {
+      const purchaseId = await buy(user, 2_500);
+      // Charged as charge-customer would, but its events carry nothing that names the purchase.
+      const intent = await stack.stripe.paymentIntents.create({ amount: 2_500, currency: 'usd', payment_method: 'pm_card_createDispute', confirm: true });
+      await eventually(() => stack.app.db.stripeEvent.findMany({ where: { heldForPaymentIntent: intent.id } }), (held) => held.length >= 2);
+      expect(await stack.app.db.purchase.findUniqueOrThrow({ where: { id: purchaseId } })).toMatchObject({ status: 'PENDING' });
+      const settler = await stack.app.accessToken('purchases:settle');
+      const settled = await stack.app.graphql(
+        'mutation($id: ID!, $pi: String!, $ch: String!) { updatePurchase(id: $id, status: PAID, stripePaymentIntentId: $pi, stripeChargeId: $ch) { status disputeStatus } }',
+        { id: purchaseId, pi: intent.id, ch: intent.latest_charge },
+        settler,
+      );
+      expect(settled.data!.updatePurchase).toEqual({ status: 'DISPUTED', disputeStatus: 'needs_response' });
+      expect(await stack.app.db.stripeEvent.count({ where: { heldForPaymentIntent: intent.id } })).toBe(0);
+    } finally {
+      await toggle(true);
+    }
+  });
+
   it('a deleted card is detached at Stripe and never charged: the purchase fails no_payment_method', async () => {
     const user = await stack.app.signUp();
     const saved = await card(await addCard(user, 'tok_visa'));
