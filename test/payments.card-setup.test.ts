@@ -54,7 +54,9 @@ describe('cards saved later, and saved again', () => {
   it('a one-time token, its card saved, redelivered by an operator after Stripe forgot the keys: the card stays ACTIVE and is saved once', async () => {
     const user = await stack.app.signUp();
     const token = await stack.stripe.tokens.create({ card: { number: '5555555555554444', exp_month: '12', exp_year: '2040', cvc: '123' } });
-    const saved = await steps.card(await steps.addCard(user, token.id));
+    const cardId = await steps.addCard(user, token.id);
+    // Stripe's setup_intent.succeeded may make the card ACTIVE a moment before create-customer writes what it shows.
+    const saved = await eventually(() => stack.app.db.cardDetails.findUniqueOrThrow({ where: { id: cardId } }), (row) => row.last4 !== null);
     expect(saved).toMatchObject({ status: 'ACTIVE', last4: '4444' });
     await stack.stripe.rawRequest('POST', '/v1/test_helpers/stripe_local/clock/advance', { seconds: 25 * 3_600 });
     const delivery = await stack.app.db.callbackDelivery.findFirstOrThrow({ where: { nodeId: saved.id, callback: 'createStripeCustomer' } });
