@@ -11,15 +11,17 @@ import { prepareJobQueue } from './worker.js';
 
 /**
  * Everything a deployment needs before its processes start, safe to run on every start: the migrations,
- * and whatever is missing or no longer valid of the callback signing secret (CALLBACK_SIGNING_SECRET_FILE)
- * and each service's access token (CREATE_CUSTOMER_TOKEN_FILE, CHARGE_CUSTOMER_TOKEN_FILE). A valid
+ * and whatever is missing or no longer valid of the callback signing secret (CALLBACK_SIGNING_SECRET_FILE),
+ * the Stripe webhook secret (STRIPE_WEBHOOK_SECRET_FILE) and each service's access token (CREATE_CUSTOMER_TOKEN_FILE, CHARGE_CUSTOMER_TOKEN_FILE). A valid
  * file is kept, so services already running with it keep working.
  */
 export async function initDeployment(env: NodeJS.ProcessEnv, logger: Logger): Promise<void> {
-  const secretFile = env.CALLBACK_SIGNING_SECRET_FILE;
-  if (!env.CALLBACK_SIGNING_SECRET && secretFile && !existsSync(secretFile)) {
+  // The Stripe webhook secret too: the API and the local Stripe share it, and no published default can sign events.
+  for (const name of ['CALLBACK_SIGNING_SECRET', 'STRIPE_WEBHOOK_SECRET']) {
+    const secretFile = env[`${name}_FILE`];
+    if (env[name] || !secretFile || existsSync(secretFile)) continue;
     writeNewSigningSecret(secretFile);
-    logger.info({ file: secretFile }, 'generated the callback signing secret');
+    logger.info({ file: secretFile }, `generated ${name}`);
   }
 
   const database = await openDatabase(loadConfig(env), logger);

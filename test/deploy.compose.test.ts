@@ -56,6 +56,19 @@ describe('docker compose up needs no manual step', () => {
     }
   });
 
+  it('sends the local Stripe\'s events to the API\'s /stripe/webhook, signed with the secret init writes and the API verifies', () => {
+    const stripe = services.stripe!;
+    expect(stripe.environment?.STRIPE_LOCAL_WEBHOOK_URL).toBe('http://api:4000/stripe/webhook');
+    expect(services.api!.healthcheck!.test.join(' ')).toContain('http://127.0.0.1:4000/');
+    const secretFile = services.api!.environment?.STRIPE_WEBHOOK_SECRET_FILE;
+    expect(secretFile).toBe(`${SECRETS_MOUNT}/stripe-webhook-secret`);
+    expect(stripe.environment?.STRIPE_LOCAL_WEBHOOK_SECRET_FILE).toBe(secretFile);
+    expect(stripe.volumes).toEqual([`secrets:${SECRETS_MOUNT}:ro`]);
+    expect(stripe.depends_on?.init?.condition).toBe('service_completed_successfully');
+    // No secret anyone can read in this file: with a live key and no STRIPE_WEBHOOK_SECRET, forged events would pass.
+    expect(read('docker-compose.yml')).not.toMatch(/whsec_/);
+  });
+
   it('has an init step that the Paygraph processes wait for, writing the secrets they read from files', () => {
     const init = services.init!;
     expect(init.command).toEqual(['node', 'dist/scripts/init-deployment.js']);
@@ -66,7 +79,7 @@ describe('docker compose up needs no manual step', () => {
       const service = services[name]!;
       expect(service.depends_on?.init?.condition, name).toBe('service_completed_successfully');
       expect(service.volumes, name).toEqual([`secrets:${SECRETS_MOUNT}:ro`]);
-      for (const variable of ['CALLBACK_SIGNING_SECRET_FILE', 'CREATE_CUSTOMER_TOKEN_FILE', 'CHARGE_CUSTOMER_TOKEN_FILE']) {
+      for (const variable of ['CALLBACK_SIGNING_SECRET_FILE', 'STRIPE_WEBHOOK_SECRET_FILE', 'CREATE_CUSTOMER_TOKEN_FILE', 'CHARGE_CUSTOMER_TOKEN_FILE']) {
         expect(service.environment?.[variable], `${name} ${variable}`).toMatch(new RegExp(`^${SECRETS_MOUNT}/`));
       }
     }

@@ -35,19 +35,21 @@ describe('the init step writes what a deployment needs, once', () => {
     const folder = mkdtempSync(path.join(tmpdir(), 'paygraph-init-'));
     folders.push(folder);
     const secrets = path.join(folder, 'secrets');
-    const { CALLBACK_SIGNING_SECRET: _secret, CREATE_CUSTOMER_TOKEN: _create, CHARGE_CUSTOMER_TOKEN: _charge, ...inherited } = process.env;
+    const { CALLBACK_SIGNING_SECRET: _secret, STRIPE_WEBHOOK_SECRET: _webhook, CREATE_CUSTOMER_TOKEN: _create, CHARGE_CUSTOMER_TOKEN: _charge, ...inherited } = process.env;
     return {
       ...inherited,
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
       DATABASE_URL: database.url,
       CALLBACK_SIGNING_SECRET_FILE: path.join(secrets, 'callback-signing-secret'),
+      STRIPE_WEBHOOK_SECRET_FILE: path.join(secrets, 'stripe-webhook-secret'),
       CREATE_CUSTOMER_TOKEN_FILE: path.join(secrets, 'create-customer-token'),
       CHARGE_CUSTOMER_TOKEN_FILE: path.join(secrets, 'charge-customer-token'),
     };
   }
   const files = (env: NodeJS.ProcessEnv) => ({
     secret: env.CALLBACK_SIGNING_SECRET_FILE!,
+    webhook: env.STRIPE_WEBHOOK_SECRET_FILE!,
     'create-customer': env.CREATE_CUSTOMER_TOKEN_FILE!,
     'charge-customer': env.CHARGE_CUSTOMER_TOKEN_FILE!,
   });
@@ -71,6 +73,8 @@ describe('the init step writes what a deployment needs, once', () => {
     expect(run.code, run.output).toBe(0);
     const written = contents(env);
     expect(written.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    expect(written.webhook).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    expect(written.webhook).not.toBe(written.secret);
     for (const [service, { scopes }] of Object.entries(SERVICES)) {
       expect(await isActiveAccessToken(db, written[service]!, scopes), service).toBe(true);
     }
@@ -88,6 +92,7 @@ describe('the init step writes what a deployment needs, once', () => {
     await initDeployment(env, logger);
     const after = contents(env);
     expect(after.secret).toBe(before.secret);
+    expect(after.webhook).toBe(before.webhook);
     expect(after['create-customer']).toBe(before['create-customer']);
     expect(after['charge-customer']).not.toBe(before['charge-customer']);
     expect(await isActiveAccessToken(db, after['charge-customer']!, SERVICES['charge-customer'].scopes)).toBe(true);

@@ -53,6 +53,11 @@ describe('Stripe events, authentication, deleted cards and refunds', () => {
     const user = await stack.app.signUp();
     const saved = await card(await addCard(user, 'pm_card_authenticationRequired'));
     expect(saved).toMatchObject({ status: 'REQUIRES_ACTION', setupClientSecret: expect.stringContaining('_secret_') });
+    // The SetupIntent's client secret is the owner's alone, as the PaymentIntent's is.
+    const own = await stack.app.graphql('{ me { cardDetails { setupClientSecret } } }', {}, user.token);
+    expect(own.data!.me.cardDetails).toEqual([{ setupClientSecret: saved.setupClientSecret }]);
+    const reader = await stack.app.accessToken('nodes:read');
+    expect(codesOf(await stack.app.graphql('query($id: ID!) { CardDetails(id: $id) { setupClientSecret } }', { id: saved.id }, reader))).toEqual(['FORBIDDEN']);
     const setup = await stack.stripe.setupIntents.retrieve(saved.stripeSetupIntentId!);
     await authenticate(setup.next_action!.redirect_to_url!.url!, 'complete');
     expect(await card(saved.id, (status) => status === 'ACTIVE')).toMatchObject({ setupClientSecret: null });
@@ -114,6 +119,30 @@ describe('Stripe events, authentication, deleted cards and refunds', () => {
     expect(await paymentIntentsFor(stack.stripe, purchaseId)).toHaveLength(1);
   });
 
+  it('Stripe\'s events before the write-back names the PaymentIntent (a dispute opened at once): held, then applied when it does', async () => {
+    const user = await stack.app.signUp();
+    await card(await addCard(user, 'tok_visa'));
+    const toggle = (enabled: boolean) => stack.app.graphql('mutation($e: Boolean!) { setCallbackEnabled(name: "chargePurchase", enabled: $e) { name } }', { e: enabled }, admin);
+    await toggle(false);
+    try {
+      const purchaseId = await buy(user, 2_500);
+      // Charged as charge-customer would, but its events carry nothing that names the purchase.
+      const intent = await stack.stripe.paymentIntents.create({ amount: 2_500, currency: 'usd', payment_method: 'pm_card_createDispute', confirm: true });
+      await eventually(() => stack.app.db.stripeEvent.findMany({ where: { heldForPaymentIntent: intent.id } }), (held) => held.length >= 2);
+      expect(await stack.app.db.purchase.findUniqueOrThrow({ where: { id: purchaseId } })).toMatchObject({ status: 'PENDING' });
+      const settler = await stack.app.accessToken('purchases:settle');
+      const settled = await stack.app.graphql(
+        'mutation($id: ID!, $pi: String!, $ch: String!) { updatePurchase(id: $id, status: PAID, stripePaymentIntentId: $pi, stripeChargeId: $ch) { status disputeStatus } }',
+        { id: purchaseId, pi: intent.id, ch: intent.latest_charge },
+        settler,
+      );
+      expect(settled.data!.updatePurchase).toEqual({ status: 'DISPUTED', disputeStatus: 'needs_response' });
+      expect(await stack.app.db.stripeEvent.count({ where: { heldForPaymentIntent: intent.id } })).toBe(0);
+    } finally {
+      await toggle(true);
+    }
+  });
+
   it('a deleted card is detached at Stripe and never charged: the purchase fails no_payment_method', async () => {
     const user = await stack.app.signUp();
     const saved = await card(await addCard(user, 'tok_visa'));
@@ -145,7 +174,7 @@ describe('Stripe events, authentication, deleted cards and refunds', () => {
   });
 
   it('partial refunds add up to a full one, never more than was paid, each made once at Stripe', async () => {
-    const { purchase: paid } = await paidPurchase(5_000);
+    const { user: owner, purchase: paid } = await paidPurchase(5_000);
     const refund = (args: string) => stack.app.graphql(`mutation($id: ID!) { refundPurchase(id: $id${args}) { id amount } }`, { id: paid.id }, refunder);
     expect(codesOf(await refund(', amount: 6000'))).toEqual(['BAD_USER_INPUT']);
     expect((await refund(', amount: 2000, reason: "requested_by_customer"')).data!.refundPurchase.amount).toBe(2_000);
@@ -155,6 +184,13 @@ describe('Stripe events, authentication, deleted cards and refunds', () => {
     expect(codesOf(await refund(''))).toEqual(['CONFLICT']);
     const atStripe = await stack.stripe.refunds.list({ payment_intent: paid.stripePaymentIntentId! });
     expect(atStripe.data.map((made) => made.amount).sort()).toEqual([2_000, 3_000]);
+    // Its owner sees the purchase's refunds, each with Stripe's refund.
+    const shown = await stack.app.graphql('query($id: ID!) { Purchase(id: $id) { refunds { amount status stripeRefundId } } }', { id: paid.id }, owner.token);
+    const byId = new Map(atStripe.data.map((made) => [made.id, made.amount]));
+    expect(shown.data!.Purchase.refunds.map((entry: { amount: number; status: string; stripeRefundId: string }) => [entry.amount, entry.status, byId.get(entry.stripeRefundId)])).toEqual([
+      [2_000, 'SUCCEEDED', 2_000],
+      [3_000, 'SUCCEEDED', 3_000],
+    ]);
     const user = await stack.app.signUp();
     expect(codesOf(await stack.app.graphql('mutation($id: ID!) { refundPurchase(id: $id) { id } }', { id: paid.id }, user.token))).toEqual(['FORBIDDEN']);
   });

@@ -1,7 +1,6 @@
+import { keysMayBeForgotten } from '../lib/stripe-idempotency.js';
 import { Stripe } from '../lib/stripe-client.js';
 
-// Stripe remembers an idempotency key for 24 hours; an hour less, to be safe at the edge.
-const IDEMPOTENCY_MEMORY_MS = 23 * 3_600_000;
 // Listing is the fallback for servers without search; bounded, so a huge account cannot stall a callback.
 const LIST_LIMIT = 1_000;
 // Stripe's clock and ours may disagree a little; an intent is never older than its purchase by more.
@@ -15,7 +14,7 @@ const CLOCK_MARGIN_S = 3_600;
 export async function findPaymentIntentForPurchase(stripe: Stripe, purchaseId: string, purchasedAt: Date): Promise<Stripe.PaymentIntent | null> {
   let intents = await searchPaymentIntents(stripe, purchaseId);
   // Without search, listing is O(intents): worth it only once the key may have been forgotten.
-  if (!intents && Date.now() - purchasedAt.getTime() >= IDEMPOTENCY_MEMORY_MS) intents = await listPaymentIntents(stripe, purchaseId, purchasedAt);
+  if (!intents && keysMayBeForgotten(purchasedAt)) intents = await listPaymentIntents(stripe, purchaseId, purchasedAt);
   return intents?.sort((a, b) => a.created - b.created)[0] ?? null;
 }
 

@@ -15,6 +15,21 @@ const newRefund = z.object({
 const SETTLE_REFUND = `mutation($id: ID!, $status: RefundStatus!, $re: String, $code: String, $message: String) {
   settleRefund(id: $id, status: $status, stripeRefundId: $re, failureCode: $code, failureMessage: $message) { id } }`;
 const STATUS: Record<string, string> = { succeeded: 'SUCCEEDED', failed: 'FAILED', canceled: 'FAILED' };
+// Codes Stripe sends with a 4xx that says "not now" rather than "no": asked again later, they may pass.
+const TRANSIENT_CODES = new Set(['rate_limit', 'lock_timeout', 'token_in_use']);
+
+/**
+ * Whether Stripe refused the refund itself, for a reason that asking again cannot change (more than
+ * remains, already refunded, a disputed charge, no such payment): final, FAILED with Stripe's code.
+ * Everything else is thrown and retried: 429 (rate limits and lock timeouts), 409 (the same key in
+ * flight), a reused key with other parameters (a bug, 500), 5xx and connection errors. The SDK makes
+ * 429 a StripeRateLimitError and 409 a StripeAPIError, so only 400 and 404 get here.
+ */
+function refundRefusal(error: unknown): { code: string; message: string } | null {
+  if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) return null;
+  const code = error.code ?? error.type;
+  return TRANSIENT_CODES.has(code) ? null : { code, message: error.message };
+}
 
 /**
  * On Refund.created: the refund made at Stripe once, however often this is delivered (found by
@@ -46,10 +61,10 @@ export function refundHandler(deps: ServiceDeps) {
         await paygraph(SETTLE_REFUND, { id: refund.id, status, re: made.id, code: made.failure_reason ?? null });
         return { status: 200, body: { refund: refund.id, stripeRefund: made.id, status } };
       } catch (error) {
-        // Stripe refuses the refund itself (more than remains, a disputed charge): final.
-        if (!(error instanceof Stripe.errors.StripeInvalidRequestError) || (error.statusCode ?? 400) >= 500) throw error;
-        await paygraph(SETTLE_REFUND, { id: refund.id, status: 'FAILED', code: error.code ?? error.type, message: error.message });
-        return { status: 200, body: { refund: refund.id, failed: error.code ?? error.type } };
+        const refused = refundRefusal(error);
+        if (!refused) throw error;
+        await paygraph(SETTLE_REFUND, { id: refund.id, status: 'FAILED', code: refused.code, message: refused.message });
+        return { status: 200, body: { refund: refund.id, failed: refused.code } };
       }
     },
   });

@@ -19,10 +19,20 @@ describe('create-customer', () => {
   });
   afterAll(() => harness?.stop());
 
-  /** The payload of createStripeCustomer in callbacks.yml. */
-  const newCard = (cardToken: string, user?: { id: string; email: string; name: string; stripeId: string | null }) => {
+  type PayloadUser = { id: string; email: string; name: string; stripeId: string | null; cardDetails: { id: string; status: string }[] };
+  /** The payload of createStripeCustomer in callbacks.yml: the card as it is at delivery time, and its user's cards. */
+  const newCard = (cardToken: string, user?: PayloadUser) => {
     const n = randomUUID().slice(0, 8);
-    return { id: `card_${n}`, cardToken, user: user ?? { id: `u_${n}`, email: `${n}@example.com`, name: 'Nilan', stripeId: null } };
+    const card = { id: `card_${n}`, cardToken, status: 'PENDING', stripePaymentMethodId: null as string | null, stripeSetupIntentId: null as string | null };
+    const owner = user ?? { id: `u_${n}`, email: `${n}@example.com`, name: 'Nilan', stripeId: null, cardDetails: [] };
+    return { ...card, user: { ...owner, cardDetails: [...owner.cardDetails, { id: card.id, status: 'PENDING' }] } };
+  };
+  const defaultOf = async (customerId: string) => ((await stripe.customers.retrieve(customerId)) as Stripe.Customer).invoice_settings.default_payment_method;
+  /** The cardholder on the emulator's 3-D Secure page. */
+  const authenticate = async (setupIntentId: string) => {
+    const setup = await stripe.setupIntents.retrieve(setupIntentId);
+    const page = await fetch(setup.next_action!.redirect_to_url!.url!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'outcome=complete' });
+    expect(page.status).toBe(200);
   };
   const customersOf = async (userId: string) => (await stripe.customers.search({ query: `metadata['userId']:'${userId}'` })).data;
   const cardWrite = (cardId: string) => api.writes('updateCardDetails', cardId).at(-1);
@@ -41,12 +51,12 @@ describe('create-customer', () => {
     const first = newCard('tok_visa');
     await sendCallback(serviceUrl, first);
     const [customer] = await customersOf(first.user.id);
-    const second = newCard('pm_card_mastercard', { ...first.user, stripeId: customer!.id });
+    const second = newCard('pm_card_mastercard', { ...first.user, stripeId: customer!.id, cardDetails: [{ id: first.id, status: 'ACTIVE' }] });
     expect((await sendCallback(serviceUrl, second, { id: 'same' })).status).toBe(200);
     expect((await sendCallback(serviceUrl, second, { id: 'same', attempt: 2 })).status).toBe(200);
     const methods = await stripe.paymentMethods.list({ customer: customer!.id, type: 'card' });
     expect(methods.data).toHaveLength(2);
-    expect(((await stripe.customers.retrieve(customer!.id)) as Stripe.Customer).invoice_settings.default_payment_method).toBe(cardWrite(second.id)!.pm);
+    expect(await defaultOf(customer!.id)).toBe(cardWrite(second.id)!.pm);
   });
 
   it.each(['tok_chargeDeclined', 'tok_chargeDeclinedExpiredCard'])('a first card Stripe declines (%s): 200, REJECTED with the reason, no stripeId written', async (token) => {
@@ -60,5 +70,52 @@ describe('create-customer', () => {
     const card = newCard('pm_card_authenticationRequiredOnSetup');
     expect((await sendCallback(serviceUrl, card)).status).toBe(200);
     expect(cardWrite(card.id)).toMatchObject({ status: 'REQUIRES_ACTION', seti: expect.stringMatching(/^seti_/), secret: expect.stringContaining('_secret_') });
+  });
+
+  it('redelivered days later, after an attempt that saved the card but whose write-back failed: the spent token is not used again, the saved card is found', async () => {
+    // A one-time token, as Stripe.js makes them: a second use is refused by Stripe.
+    const token = await stripe.tokens.create({ card: { number: '4242424242424242', exp_month: '12', exp_year: '2040', cvc: '123' } });
+    const card = newCard(token.id);
+    api.failNext('updateUser', 503);
+    expect((await sendCallback(serviceUrl, card)).status).toBe(503);
+    await stripe.rawRequest('POST', '/v1/test_helpers/stripe_local/clock/advance', { seconds: 25 * 3_600 });
+    const threeDaysLater = { createdAt: new Date(Date.now() - 3 * 86_400_000), attempt: 9 };
+    expect((await sendCallback(serviceUrl, card, threeDaysLater)).status).toBe(200);
+    const [customer] = await customersOf(card.user.id);
+    const saved = await stripe.paymentMethods.list({ customer: customer!.id, type: 'card' });
+    expect(saved.data).toHaveLength(1);
+    expect(cardWrite(card.id)).toMatchObject({ status: 'ACTIVE', pm: saved.data[0]!.id, last4: '4242' });
+  });
+
+  it('redelivered once the card row holds its SetupIntent: the same card, nothing new at Stripe', async () => {
+    const card = newCard('tok_visa');
+    await sendCallback(serviceUrl, card);
+    const written = cardWrite(card.id)!;
+    const [customer] = await customersOf(card.user.id);
+    const again = { ...card, status: 'ACTIVE', stripePaymentMethodId: written.pm as string, stripeSetupIntentId: written.seti as string, user: { ...card.user, stripeId: customer!.id } };
+    expect((await sendCallback(serviceUrl, again, { createdAt: new Date(Date.now() - 3 * 86_400_000) })).status).toBe(200);
+    expect((await stripe.paymentMethods.list({ customer: customer!.id, type: 'card' })).data).toHaveLength(1);
+    expect(cardWrite(card.id)).toMatchObject({ status: 'ACTIVE', pm: written.pm, seti: written.seti });
+  });
+
+  it('3-D Secure finished later (/setup-finished): the card becomes the default when it is the newest, not when a newer card is active', async () => {
+    const first = newCard('pm_card_authenticationRequiredOnSetup');
+    await sendCallback(serviceUrl, first);
+    const [customer] = await customersOf(first.user.id);
+    expect(await defaultOf(customer!.id)).toBeNull();
+    await authenticate(cardWrite(first.id)!.seti as string);
+    const finished = { ...first, status: 'ACTIVE', stripeSetupIntentId: cardWrite(first.id)!.seti as string, user: { ...first.user, stripeId: customer!.id, cardDetails: [{ id: first.id, status: 'ACTIVE' }] } };
+    expect(await sendCallback(new URL('setup-finished', serviceUrl).toString(), finished, { field: 'updatedNode' })).toMatchObject({ status: 200, body: { active: first.id, default: true } });
+    expect(await defaultOf(customer!.id)).toBe(cardWrite(first.id)!.pm);
+
+    // A second such card, finished after a newer plain card was saved, leaves the newer one the default.
+    const late = newCard('pm_card_authenticationRequiredOnSetup', finished.user);
+    await sendCallback(serviceUrl, late);
+    const newest = newCard('pm_card_mastercard', { ...late.user, cardDetails: [...late.user.cardDetails.slice(0, -1), { id: late.id, status: 'REQUIRES_ACTION' }] });
+    await sendCallback(serviceUrl, newest);
+    await authenticate(cardWrite(late.id)!.seti as string);
+    const lateFinished = { ...late, status: 'ACTIVE', stripeSetupIntentId: cardWrite(late.id)!.seti as string, user: { ...newest.user, cardDetails: [{ id: first.id, status: 'ACTIVE' }, { id: late.id, status: 'ACTIVE' }, { id: newest.id, status: 'ACTIVE' }] } };
+    expect(await sendCallback(new URL('setup-finished', serviceUrl).toString(), lateFinished, { field: 'updatedNode' })).toMatchObject({ status: 200, body: { default: false } });
+    expect(await defaultOf(customer!.id)).toBe(cardWrite(newest.id)!.pm);
   });
 });

@@ -16,8 +16,8 @@ const eventSchema = z.object({
 
 export type CallbackEvent = z.infer<typeof eventSchema>;
 
-/** `createdNode` is read at delivery time (null when the node was deleted since); `deletedNode` is the commit-time snapshot. */
-export type NodeField = 'createdNode' | 'deletedNode';
+/** `createdNode` and `updatedNode` are read at delivery time (null when the node was deleted since); `deletedNode` is the commit-time snapshot. */
+export type NodeField = 'createdNode' | 'updatedNode' | 'deletedNode';
 
 export interface Callback<Node> {
   data: Partial<Record<NodeField, Node | null>>;

@@ -3,6 +3,7 @@ import { runInNewContext } from 'node:vm';
 import { z } from 'zod';
 import type { Account } from './account.js';
 import { integer, oneOf, parse } from './params.js';
+import { paymentIntentOf, settleProcessingPayment } from './payment-intents.js';
 import type { Route } from './router.js';
 
 /**
@@ -64,6 +65,15 @@ export function controlRoutes(target: ControlTarget): Route[] {
       handler({ account, params }) {
         account.webhookOrder = parse(z.strictObject({ order: oneOf(['in_order', 'reversed']) }), params).order;
         return { object: 'stripe_local.webhook_order', order: account.webhookOrder };
+      },
+    },
+    {
+      // A payment on a delayed-settlement card (`pm_card_delayedSettlement`) ends: its charge and event.
+      method: 'POST',
+      path: `${CONTROL_PATH}/payment_intents/:id/settle`,
+      handler({ account, path, params }) {
+        const { outcome } = parse(z.strictObject({ outcome: oneOf(['succeeded', 'failed']) }), params);
+        return settleProcessingPayment(account, paymentIntentOf(account, path.id!), outcome);
       },
     },
     {

@@ -12,7 +12,7 @@ import type { Decline } from './errors.js';
 import { attach, renderPaymentMethod } from './payment-methods.js';
 import { search } from './search.js';
 
-export type PaymentIntentStatus = 'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'succeeded' | 'canceled';
+export type PaymentIntentStatus = 'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'succeeded' | 'canceled';
 
 export interface PaymentIntentRecord extends Stored {
   clientSecret: string;
@@ -108,14 +108,29 @@ registerExpandable('pi', (account, intentId) => {
   return intent && renderPaymentIntent(account, intent);
 });
 
-type Attempt = { result: 'succeeded' } | { result: 'requires_action' } | { result: 'failed'; decline: Decline; charge: string };
+type Attempt = { result: 'succeeded' } | { result: 'requires_action' } | { result: 'processing' } | { result: 'failed'; decline: Decline; charge: string };
 
-/** One try of the intent's card: a charge unless the bank first asks for 3-D Secure. */
+/** How a delayed payment ends when the `settle` control says it failed. */
+const DELAYED_DECLINE: Decline = { code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' };
+
+/** One try of the intent's card: a charge unless the bank first asks for 3-D Secure, or answers later. */
 function attemptPayment(account: Account, intent: PaymentIntentRecord, attempt: { offSession: boolean; authenticated: boolean }): Attempt {
   const saved = account.cards.get(intent.paymentMethod!)!;
   const decision = authorize(saved, { ...attempt, legacy: false });
   if (decision.result === 'requires_action') return { result: 'requires_action' };
-  const failure = decision.result === 'approved' ? null : decision.decline;
+  if (decision.result === 'approved' && saved.card.settlement === 'delayed') {
+    // The charge is made when the payment settles (Stripe shows a pending one meanwhile; not emulated).
+    intent.status = 'processing';
+    intent.lastPaymentError = null;
+    emit(account, 'payment_intent.processing', renderPaymentIntent(account, intent));
+    return { result: 'processing' };
+  }
+  return chargeIntent(account, intent, decision.result === 'approved' ? null : decision.decline, attempt.authenticated);
+}
+
+/** The intent's charge, succeeded or failed, and the intent's outcome with it. */
+function chargeIntent(account: Account, intent: PaymentIntentRecord, failure: Decline | null, authenticated: boolean): Attempt {
+  const saved = account.cards.get(intent.paymentMethod!)!;
   const charge = recordCharge(account, {
     amount: intent.amount,
     currency: intent.currency,
@@ -123,7 +138,7 @@ function attemptPayment(account: Account, intent: PaymentIntentRecord, attempt: 
     paymentIntent: intent.id,
     saved,
     failure,
-    authenticated: attempt.authenticated,
+    authenticated,
     description: intent.description,
     metadata: intent.metadata,
   });
@@ -165,6 +180,13 @@ export function confirmPaymentIntent(account: Account, intent: PaymentIntentReco
   const outcome = attemptPayment(account, intent, { offSession: options.offSession || options.errorOnRequiresAction === true, authenticated: false });
   if (outcome.result === 'requires_action') return awaitCardholder(account, intent, 'payment_intent.requires_action', (waiting) => renderPaymentIntent(account, waiting));
   if (outcome.result === 'failed') throw cardError(outcome.decline, { payment_intent: renderPaymentIntent(account, intent), charge: outcome.charge });
+  return renderPaymentIntent(account, intent);
+}
+
+/** The test-helper `settle` control: a `processing` payment ends, with its charge and Stripe's event. */
+export function settleProcessingPayment(account: Account, intent: PaymentIntentRecord, outcome: 'succeeded' | 'failed'): object {
+  if (intent.status !== 'processing') throw unexpectedState(`This PaymentIntent's status is ${intent.status}, but must be processing to be settled.`);
+  chargeIntent(account, intent, outcome === 'failed' ? DELAYED_DECLINE : null, false);
   return renderPaymentIntent(account, intent);
 }
 

@@ -1,4 +1,5 @@
 import { createLogger } from '../../src/logger.js';
+import { withSecretFiles } from '../../src/secret-files.js';
 import { startStripeLocal } from './index.js';
 
 /**
@@ -7,6 +8,8 @@ import { startStripeLocal } from './index.js';
  * over IPC (local-stripe.ts), it reports its URL there and exits when the parent goes.
  */
 const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
+// STRIPE_LOCAL_WEBHOOK_SECRET_FILE: the secret the API verifies with, from the deployment's secrets volume.
+const env = withSecretFiles(process.env, ['STRIPE_LOCAL_WEBHOOK_SECRET']);
 const production = process.env.NODE_ENV === 'production';
 const port = Number(process.env.STRIPE_LOCAL_PORT ?? 12111);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -19,12 +22,12 @@ try {
     port,
     host: process.env.STRIPE_LOCAL_HOST ?? '127.0.0.1',
     ...(process.env.STRIPE_LOCAL_WEBHOOK_URL && { webhookUrl: process.env.STRIPE_LOCAL_WEBHOOK_URL }),
-    ...(process.env.STRIPE_LOCAL_WEBHOOK_SECRET && { webhookSecret: process.env.STRIPE_LOCAL_WEBHOOK_SECRET }),
+    ...(env.STRIPE_LOCAL_WEBHOOK_SECRET && { webhookSecret: env.STRIPE_LOCAL_WEBHOOK_SECRET }),
     // The fault and clock controls are for test suites; a production-mode process never offers them.
     controls: !production,
     logger,
   });
-  const generatedSecret = process.env.STRIPE_LOCAL_WEBHOOK_URL && !process.env.STRIPE_LOCAL_WEBHOOK_SECRET ? stripeLocal.webhookSecret : undefined;
+  const generatedSecret = process.env.STRIPE_LOCAL_WEBHOOK_URL && !env.STRIPE_LOCAL_WEBHOOK_SECRET ? stripeLocal.webhookSecret : undefined;
   logger.warn(
     { url: stripeLocal.url, webhook: process.env.STRIPE_LOCAL_WEBHOOK_URL ?? null, controls: !production },
     'stripe-local: a LOCAL Stripe emulator (test-mode keys only, no real money). ALL STATE IS IN MEMORY AND FORGOTTEN ON RESTART.',

@@ -34,6 +34,8 @@ const EXPECTED: Record<string, { attach: string; onSession: string; offSession?:
   authenticationRequired: { attach: OK, onSession: ACTION, offSession: AUTH_REQUIRED, legacy: LEGACY_AUTH },
   threeDSecure2Required: { attach: OK, onSession: ACTION, offSession: AUTH_REQUIRED, legacy: LEGACY_AUTH },
   authenticationRequiredOnSetup: { attach: OK, onSession: ACTION, offSession: AUTH_REQUIRED, legacy: LEGACY_AUTH },
+  // The emulator's own card: PaymentIntents wait in processing for the settle control; legacy charges know no delay.
+  delayedSettlement: { attach: OK, onSession: 'processing', offSession: 'processing', legacy: SUCCEEDED },
 };
 
 async function outcome(call: Promise<{ status?: string; object?: string }>): Promise<string> {
@@ -91,6 +93,21 @@ describe('stripe-local: test cards', () => {
     expect(dispute).toMatchObject({ object: 'dispute', amount: 4_200, charge: intent.latest_charge, reason: 'fraudulent', status: 'needs_response' });
     expect(await stripe.charges.retrieve(intent.latest_charge as string)).toMatchObject({ disputed: true });
     expect((await stripe.events.list({ type: 'charge.dispute.created' })).data).toHaveLength(1);
+  });
+
+  it('pm_card_delayedSettlement: processing until the settle control ends it, succeeded or failed, each with its charge and event', async () => {
+    const stripe = emulator.stripe();
+    const pay = () => stripe.paymentIntents.create({ amount: 1_200, currency: 'usd', payment_method: 'pm_card_delayedSettlement', confirm: true });
+    const settle = (intent: Stripe.PaymentIntent, outcome: string) => emulator.control(stripe, 'POST', `payment_intents/${intent.id}/settle`, { outcome });
+    const [good, bad] = [await pay(), await pay()];
+    expect(good).toMatchObject({ status: 'processing', latest_charge: null });
+    expect(await settle(good, 'succeeded')).toMatchObject({ status: 'succeeded', latest_charge: expect.stringMatching(/^ch_/) });
+    expect(await settle(bad, 'failed')).toMatchObject({ status: 'requires_payment_method', last_payment_error: { code: 'card_declined', decline_code: 'generic_decline' } });
+    expect(await stripeError(settle(good, 'failed'))).toMatchObject({ statusCode: 400, code: 'payment_intent_unexpected_state' });
+    const typesOf = async (intent: Stripe.PaymentIntent) =>
+      (await stripe.events.list({ limit: 100 })).data.filter((event) => (event.data.object as { id: string }).id === intent.id).map((event) => event.type).reverse();
+    expect(await typesOf(good)).toEqual(['payment_intent.created', 'payment_intent.processing', 'payment_intent.succeeded']);
+    expect(await typesOf(bad)).toEqual(['payment_intent.created', 'payment_intent.processing', 'payment_intent.payment_failed']);
   });
 
   it('tokens made from the documented numbers behave as their tok_ names, once each', async () => {

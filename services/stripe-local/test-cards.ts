@@ -17,6 +17,8 @@ export interface TestCard {
   decline?: Decline & { when: DeclineTiming };
   /** `always`: 3-D Secure on every payment, off-session too; `on_setup`: once when saved for off-session use. */
   authentication?: 'always' | 'on_setup';
+  /** `delayed`: a payment stays `processing` until the test-helper `settle` control says how it ended. */
+  settlement?: 'delayed';
   dispute?: boolean;
 }
 
@@ -68,6 +70,9 @@ const CARDS: TestCard[] = [
   card('authenticationRequired', '4000002760003184', { authentication: 'always' }),
   card('authenticationRequiredOnSetup', '4000002500003155', { authentication: 'on_setup' }),
   card('threeDSecure2Required', '4000000000003220', { authentication: 'always' }),
+  // The emulator's own, not one of Stripe's cards: a payment that settles later, as Stripe's delayed
+  // payment methods do, so `processing` can be tested (settled with POST .../payment_intents/:id/settle).
+  card('delayedSettlement', '4000000000001000', { settlement: 'delayed' }),
 ];
 
 const byName = new Map(CARDS.map((entry) => [entry.name, entry]));

@@ -19,6 +19,8 @@ const SERVICES = [
 ] as const satisfies readonly { name: keyof typeof SERVICE_SCOPES; port: keyof Config; url: keyof Config; token: string }[];
 
 const SERVICE_RUNNER = launcherArgs('../../services/run', import.meta.url);
+/** The services' key for the local Stripe: each key is its own account there, so this names npm start's. */
+export const LOCAL_STRIPE_KEY = 'sk_test_paygraph_local';
 
 /** Where callbacks.yml finds the services `npm start` runs; known before anything starts, so the file can be checked first. */
 export function localStackEnv(config: Config): Record<string, string> {
@@ -52,7 +54,7 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
       webhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
       const stripe = await startLocalStripe({ webhook: { url: `http://127.0.0.1:${config.PORT}/stripe/webhook`, secret: webhookSecret } });
       stops.push(stripe.stop);
-      Object.assign(stripeEnv, { STRIPE_SECRET_KEY: 'sk_test_paygraph_local', STRIPE_API_URL: stripe.url });
+      Object.assign(stripeEnv, { STRIPE_SECRET_KEY: LOCAL_STRIPE_KEY, STRIPE_API_URL: stripe.url });
       stripeNote = `LOCAL Stripe emulator (services/stripe-local, in memory) at ${stripe.url}: no real money, no Stripe account\n` +
         `  stripe events       POST /stripe/webhook, STRIPE_WEBHOOK_SECRET=${webhookSecret}`;
       logger.warn({ url: stripe.url }, 'STRIPE_SECRET_KEY is not set: using a local Stripe-compatible server');

@@ -1,16 +1,23 @@
 import type { CardDetails, Prisma } from '../generated/prisma/client.js';
+import type { CardStatus } from '../generated/prisma/enums.js';
 import type { Context } from '../schema/context.js';
 import { wakeWaitingCharges } from './wake-charges.js';
 
+// A purchase waits while its user's card is in one of these; charge-customer answers 409 meanwhile.
+const BEING_SAVED: readonly CardStatus[] = ['PENDING', 'REQUIRES_ACTION'];
+
 /**
  * Every change of a card's state, from create-customer's write-back or from a Stripe event. A
- * detached card stays detached (it can never be charged again); a card becoming ACTIVE wakes the
- * user's purchases that wait for a card, so they are charged now instead of at their retry backoff.
+ * detached card stays detached (it can never be charged again). A card becoming ACTIVE wakes the
+ * user's purchases that wait for a card, so they are charged now instead of at their retry backoff;
+ * a card that stops being saved (REJECTED, its 3-D Secure failed) wakes them too, so one with no
+ * other card fails `no_payment_method` now rather than at its next retry.
  */
 export async function changeCard(ctx: Pick<Context, 'db' | 'events'>, previous: CardDetails, data: Prisma.CardDetailsUpdateInput): Promise<CardDetails> {
   if (previous.status === 'DETACHED') return previous;
   const card = await ctx.db.cardDetails.update({ where: { id: previous.id }, data });
   await ctx.events.record(ctx.db, { model: 'CardDetails', operation: 'updated', node: card, previous });
-  if (card.status === 'ACTIVE' && previous.status !== 'ACTIVE') await wakeWaitingCharges(ctx.db, card.userId);
+  const settled = card.status === 'ACTIVE' || (card.status === 'REJECTED' && BEING_SAVED.includes(previous.status));
+  if (settled && previous.status !== card.status) await wakeWaitingCharges(ctx.db, card.userId);
   return card;
 }

@@ -24,6 +24,7 @@ builder.prismaObject('CardDetails', {
     failureCode: t.exposeString('failureCode', { nullable: true }),
     failureMessage: t.exposeString('failureMessage', { nullable: true }),
     stripePaymentMethodId: t.exposeString('stripePaymentMethodId', { nullable: true }),
+    stripeSetupIntentId: t.exposeString('stripeSetupIntentId', { nullable: true, description: 'The SetupIntent that saved the card at Stripe.' }),
     brand: t.exposeString('brand', { nullable: true }),
     last4: t.exposeString('last4', { nullable: true }),
     expMonth: t.exposeInt('expMonth', { nullable: true }),

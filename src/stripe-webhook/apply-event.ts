@@ -4,9 +4,10 @@ import type { Db } from '../db/client.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { changeCard } from '../payments/card-state.js';
 import { nextPurchaseState, type PaymentFact } from '../payments/purchase-state.js';
+import { applyHeldEvents, holdEvent, lockPaymentIntent } from './held-events.js';
 
 type Scope = { db: Db; events: EventRecorder };
-export type Applied = 'applied' | 'unchanged' | 'ignored' | 'other mode';
+export type Applied = 'applied' | 'unchanged' | 'ignored' | 'held' | 'other mode';
 
 const idOf = (value: string | { id: string } | null | undefined) => (typeof value === 'string' ? value : (value?.id ?? null));
 
@@ -62,10 +63,10 @@ function cardChange(event: Stripe.Event): { data: Prisma.CardDetailsUpdateInput;
     const find = [{ stripeSetupIntentId: intent.id }, ...(cardDetailsId ? [{ id: cardDetailsId }] : [])];
     if (event.type === 'setup_intent.succeeded') {
       const paymentMethodId = idOf(intent.payment_method);
-      return { data: { status: 'ACTIVE', setupClientSecret: null, failureCode: null, failureMessage: null, ...(paymentMethodId && { stripePaymentMethodId: paymentMethodId }) }, find, from: WAITING };
+      return { data: { status: 'ACTIVE', stripeSetupIntentId: intent.id, setupClientSecret: null, failureCode: null, failureMessage: null, ...(paymentMethodId && { stripePaymentMethodId: paymentMethodId }) }, find, from: WAITING };
     }
     const error = intent.last_setup_error;
-    return { data: { status: 'REJECTED', setupClientSecret: null, failureCode: error?.code ?? 'setup_failed', failureMessage: error?.message ?? 'The card could not be saved' }, find, from: WAITING };
+    return { data: { status: 'REJECTED', stripeSetupIntentId: intent.id, setupClientSecret: null, failureCode: error?.code ?? 'setup_failed', failureMessage: error?.message ?? 'The card could not be saved' }, find, from: WAITING };
   }
   if (event.type === 'payment_method.detached') {
     const method = event.data.object as Stripe.PaymentMethod;
@@ -82,8 +83,15 @@ function cardChange(event: Stripe.Event): { data: Prisma.CardDetailsUpdateInput;
 export async function applyStripeEvent(scope: Scope, event: Stripe.Event): Promise<Applied> {
   const payment = purchaseFact(event);
   if (payment) {
+    const paymentIntentId = payment.fact.paymentIntentId ?? null;
+    if (paymentIntentId) await lockPaymentIntent(scope.db, paymentIntentId);
     const [found] = await scope.db.purchase.findMany({ where: { OR: payment.find }, select: { id: true }, take: 1 });
-    if (!found) return 'ignored';
+    if (!found) {
+      // Perhaps before charge-customer's write-back names the PaymentIntent (a dispute opened at once): kept for it.
+      if (!paymentIntentId) return 'ignored';
+      await holdEvent(scope.db, event.id, paymentIntentId);
+      return 'held';
+    }
     // Row lock: the event and charge-customer's write-back of the same purchase apply one after the other.
     await scope.db.$queryRaw`select id from "Purchase" where id = ${found.id} for update`;
     const previous = await scope.db.purchase.findUniqueOrThrow({ where: { id: found.id } });
@@ -92,6 +100,7 @@ export async function applyStripeEvent(scope: Scope, event: Stripe.Event): Promi
     if (transition.result !== 'changed') return 'unchanged';
     const purchase = await scope.db.purchase.update({ where: { id: previous.id }, data: transition.data });
     await scope.events.record(scope.db, { model: 'Purchase', operation: 'updated', node: purchase, previous });
+    if (purchase.stripePaymentIntentId && !previous.stripePaymentIntentId) await applyHeldEvents(scope, purchase.stripePaymentIntentId, applyStripeEvent);
     return 'applied';
   }
   const card = cardChange(event);

@@ -61,6 +61,8 @@ export async function startPaymentStack() {
   };
 }
 
+export type PaymentStack = Awaited<ReturnType<typeof startPaymentStack>>;
+
 export const TEST_STRIPE_WEBHOOK_SECRET = 'whsec_paygraph_test_stripe_events';
 
 /** The PaymentIntents the Stripe side holds for a purchase, found by the purchase id each carries in its metadata. */

@@ -14,13 +14,15 @@ export interface SendOptions {
   /** Changes the body after it was signed: a forgery. */
   tamper?: (body: string) => string;
   unsigned?: boolean;
+  /** Where the payload carries the node: `createdNode` unless an `.updated` or `.deleted` callback is sent. */
+  field?: 'createdNode' | 'updatedNode' | 'deletedNode';
 }
 
 /** POSTs a callback as Paygraph's worker does: Standard Webhooks headers over the exact body. */
 export async function sendCallback(url: string, createdNode: unknown, options: SendOptions = {}) {
   const id = options.id ?? `dlv_${randomUUID()}`;
   const body = JSON.stringify({
-    data: { createdNode },
+    data: { [options.field ?? 'createdNode']: createdNode },
     event: {
       id,
       callback: 'test',

@@ -9,6 +9,7 @@ import { listen } from './listen.js';
 export async function startStripeGateway(standInUrl: string) {
   const state = { down: false };
   let gathering: { path: string; count: number; arrived: (() => void)[] } | null = null;
+  const answers: { method: string; path: string; status: number; error: object }[] = [];
 
   const server = await listen({ listener: (req, res) => void forward(req, res) });
 
@@ -34,7 +35,13 @@ export async function startStripeGateway(standInUrl: string) {
     const headers = Object.fromEntries(
       Object.entries(req.headers).filter(([name, value]) => typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name)),
     ) as Record<string, string>;
-    if (req.method === 'POST') await gather(new URL(req.url ?? '/', standInUrl).pathname);
+    const pathname = new URL(req.url ?? '/', standInUrl).pathname;
+    const canned = answers.findIndex((answer) => answer.method === req.method && answer.path === pathname);
+    if (canned >= 0) {
+      const [{ status, error }] = answers.splice(canned, 1) as [(typeof answers)[number]];
+      return void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error }));
+    }
+    if (req.method === 'POST') await gather(pathname);
     let upstream: Response;
     try {
       upstream = await fetch(new URL(req.url ?? '/', standInUrl), {
@@ -63,6 +70,10 @@ export async function startStripeGateway(standInUrl: string) {
     /** The next `count` POSTs to `path` reach the stand-in together: truly concurrent requests. */
     gatherNext(path: string, count: number) {
       gathering = { path, count, arrived: [] };
+    },
+    /** The next `count` `method` requests to `path` get this Stripe error instead of reaching the stand-in (Stripe's 409, a lock timeout). */
+    answerNext(method: string, path: string, count: number, status: number, error: { type: string; message: string; code?: string }) {
+      for (let i = 0; i < count; i++) answers.push({ method, path, status, error });
     },
     close: server.close,
   };

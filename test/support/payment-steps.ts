@@ -1,0 +1,39 @@
+import type { PaymentStack } from './payment-stack.js';
+import { eventually } from './receiver.js';
+
+export type Shopper = { userId: string; token: string };
+
+/**
+ * What a user (and their bank) does in the payment workflow, through the API and the local Stripe's
+ * pages, and the waits on what follows: shared by the end-to-end payment tests.
+ */
+export function paymentSteps(stack: PaymentStack) {
+  const { app } = stack;
+  return {
+    async addCard(user: Shopper, cardToken: string): Promise<string> {
+      const answer = await app.graphql('mutation($u: ID!, $t: String!) { createCardDetails(cardToken: $t, userId: $u) { id } }', { u: user.userId, t: cardToken }, user.token);
+      if (!answer.data?.createCardDetails) throw new Error(`createCardDetails failed: ${JSON.stringify(answer.errors)}`);
+      return answer.data.createCardDetails.id as string;
+    },
+    async buy(user: Shopper, amount: number): Promise<string> {
+      const answer = await app.graphql('mutation($u: ID!, $a: Int!) { createPurchase(amount: $a, description: "Shoes", userId: $u) { id } }', { u: user.userId, a: amount }, user.token);
+      if (!answer.data?.createPurchase) throw new Error(`createPurchase failed: ${JSON.stringify(answer.errors)}`);
+      return answer.data.createPurchase.id as string;
+    },
+    /** The card once `done` says so: by default, once it is no longer PENDING. */
+    card: (id: string, done: (status: string) => boolean = (status) => status !== 'PENDING') =>
+      eventually(() => app.db.cardDetails.findUniqueOrThrow({ where: { id } }), (row) => done(row.status), 20_000),
+    /** The purchase once `done` says so: by default, once it is no longer PENDING. */
+    purchase: (id: string, done: (status: string) => boolean = (status) => status !== 'PENDING') =>
+      eventually(() => app.db.purchase.findUniqueOrThrow({ where: { id } }), (row) => done(row.status), 20_000),
+    /** The cardholder answering the bank's 3-D Secure page (the emulator's `next_action` URL). */
+    async authenticate(url: string, outcome: 'complete' | 'fail'): Promise<void> {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `outcome=${outcome}` });
+      if (response.status !== 200) throw new Error(`the 3-D Secure page answered ${response.status}`);
+    },
+    /** The 3-D Secure page of a card's SetupIntent. */
+    async setupPage(setupIntentId: string): Promise<string> {
+      return (await stack.stripe.setupIntents.retrieve(setupIntentId)).next_action!.redirect_to_url!.url!;
+    },
+  };
+}
