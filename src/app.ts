@@ -116,6 +116,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     },
     metricsToken: config.METRICS_TOKEN,
     logger,
+    instance: config.SERVICE_INSTANCE,
   });
 
   let url: string | null = null;

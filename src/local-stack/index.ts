@@ -6,6 +6,7 @@ import { SERVICES as SERVICE_SCOPES } from '../../services/lib/service-env.js';
 import { createAccessToken, revokeAccessToken } from '../auth/access-tokens.js';
 import { rootDir, type Config } from '../config.js';
 import { createPrismaClient } from '../db/client.js';
+import { freePort } from '../free-port.js';
 import type { Logger } from '../logger.js';
 import type { Check } from '../probes.js';
 import { assertPortFree, forgetPids, recordPids, stopLeftovers } from './leftovers.js';
@@ -19,6 +20,7 @@ const SERVICES = [
 ] as const satisfies readonly { name: keyof typeof SERVICE_SCOPES; port: keyof Config; url: keyof Config; token: string }[];
 
 const SERVICE_RUNNER = launcherArgs('../../services/run', import.meta.url);
+const PAYGRAPH_RUNNER = launcherArgs('../main', import.meta.url);
 
 /** Where callbacks.yml finds the services `npm start` runs; known before anything starts, so the file can be checked first. */
 export function localStackEnv(config: Config): Record<string, string> {
@@ -26,9 +28,9 @@ export function localStackEnv(config: Config): Record<string, string> {
 }
 
 /**
- * What `npm start` adds around the API and worker so the whole payment workflow runs on one machine:
- * a local Stripe-compatible server when no key is set, the services' access tokens, the services,
- * owned and supervised by this process.
+ * What `npm start` adds around the API so the whole payment workflow runs on one machine: a local
+ * Stripe-compatible server when no key is set, the services' access tokens, the services and the
+ * callbacks worker, each in its own process, owned and supervised by this one.
  */
 export async function startLocalStack(config: Config, databaseUrl: string, signingSecret: string, logger: Logger) {
   const stops: (() => Promise<void>)[] = [];
@@ -87,6 +89,30 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
       stops.push(supervised.stop);
       readiness[service.name] = supervised.ready;
     }
+    // The callbacks worker in a process of its own beside the API, so each has a core under load.
+    const workerPort = await freePort();
+    const worker = await startSupervised({
+      name: 'worker',
+      args: [...PAYGRAPH_RUNNER, 'worker'],
+      cwd: rootDir,
+      url: `http://127.0.0.1:${workerPort}/`,
+      logger,
+      onLaunch: (pid) => {
+        pids.worker = pid;
+        recordPids(config.DATA_DIR, Object.values(pids));
+      },
+      env: {
+        ...process.env,
+        ...stripeEnv,
+        ...env,
+        DATABASE_URL: databaseUrl,
+        CALLBACK_SIGNING_SECRET: signingSecret,
+        HOST: '127.0.0.1',
+        METRICS_PORT: String(workerPort),
+      },
+    });
+    stops.push(worker.stop);
+    readiness.worker = worker.ready;
     stops.push(async () => forgetPids(config.DATA_DIR));
 
     return {
