@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -20,6 +20,7 @@ const SEQUENTIAL = Number(process.env.BENCH_E2E_PURCHASES ?? 200);
 const USERS = Number(process.env.BENCH_E2E_USERS ?? 50);
 const SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const STACK_LOG = path.join(tmpdir(), 'paygraph-bench-e2e-stack.log');
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'paygraph-bench-e2e-'));
 chmodSync(dataDir, 0o755); // initdb runs as the postgres user and must reach the data folder inside
@@ -39,8 +40,8 @@ const stack = spawn(process.execPath, launcherArgs('../src/main', import.meta.ur
     CHARGE_CUSTOMER_PORT: String(await freePort()),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
   },
-  // The welcome banner and the log stay out of the figures; errors still show.
-  stdio: ['ignore', 'ignore', 'inherit'],
+  // The welcome banner and the log stay out of the figures, in a file kept for a look after a failure.
+  stdio: ['ignore', openSync(STACK_LOG, 'w'), 'inherit'],
 });
 const stackExited = new Promise<void>((resolve) => stack.once('exit', () => resolve()));
 const reader = new pg.Pool({ connectionString: postgres.url, max: 4 });
@@ -142,6 +143,7 @@ async function peakMemory<T>(work: () => Promise<T>): Promise<{ result: T; peaks
 }
 
 try {
+  console.log(`The stack's log: ${STACK_LOG}`);
   await Promise.race([
     waitFor(() => fetch(`${api}/readyz`).then((response) => response.ok, () => false), 120_000),
     stackExited.then(() => {

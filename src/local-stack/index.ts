@@ -6,6 +6,7 @@ import { SERVICES as SERVICE_SCOPES } from '../../services/lib/service-env.js';
 import { createAccessToken, revokeAccessToken } from '../auth/access-tokens.js';
 import { rootDir, type Config } from '../config.js';
 import { createPrismaClient } from '../db/client.js';
+import { APPLIED_STRIPE_EVENTS } from '../stripe-webhook/apply-event.js';
 import { freePort } from '../free-port.js';
 import type { Logger } from '../logger.js';
 import type { Check } from '../probes.js';
@@ -52,7 +53,11 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
     } else {
       // The emulator's events go to the API's /stripe/webhook, signed with a secret made for this start.
       webhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
-      const stripe = await startLocalStripe({ webhook: { url: `http://127.0.0.1:${config.PORT}/stripe/webhook`, secret: webhookSecret } });
+      // Subscribed, as a Stripe endpoint would be, to the event types the API acts on: a payment's
+      // payment_intent.created and charge.succeeded would each cost the API a request and a transaction.
+      const stripe = await startLocalStripe({
+        webhook: { url: `http://127.0.0.1:${config.PORT}/stripe/webhook`, secret: webhookSecret, events: APPLIED_STRIPE_EVENTS },
+      });
       stops.push(stripe.stop);
       Object.assign(stripeEnv, { STRIPE_SECRET_KEY: 'sk_test_paygraph_local', STRIPE_API_URL: stripe.url });
       stripeNote = `LOCAL Stripe emulator (services/stripe-local, in memory) at ${stripe.url}: no real money, no Stripe account\n` +
