@@ -123,6 +123,7 @@ function nameOf(args: string[], pid: number): string {
   if (pid === stack.pid) return args.includes('worker') ? 'worker' : 'API';
   const script = args.findIndex((arg) => /services[\\/]run\.[jt]s$|src[\\/]main\.[jt]s$/.test(arg));
   if (script >= 0) return args[script + 1] ?? 'API';
+  if (args.includes('--ping')) return 'esbuild (tsx)';
   return args.some((arg) => arg.includes('stripe-local')) ? 'stripe-local' : (args.at(-1) ?? String(pid));
 }
 
