@@ -1,6 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient, Prisma } from '../generated/prisma/client.js';
-import { preparedStatementNames } from './prepared-statements.js';
 
 export type { PrismaClient };
 export type Db = PrismaClient;
@@ -8,7 +7,5 @@ export type Db = PrismaClient;
 export type Tx = Prisma.TransactionClient;
 
 export function createPrismaClient(databaseUrl: string, maxConnections = 10): PrismaClient {
-  return new PrismaClient({
-    adapter: new PrismaPg({ connectionString: databaseUrl, max: maxConnections }, { statementNameGenerator: preparedStatementNames() }),
-  });
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: maxConnections }) });
 }
