@@ -120,6 +120,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     },
     metricsToken: config.METRICS_TOKEN,
     logger,
+    instance: config.SERVICE_INSTANCE,
   });
 
   let url: string | null = null;

@@ -49,6 +49,8 @@ const configSchema = z.object({
   TRUST_PROXY: flag.default(false),
   /** A worker-only process serves /metrics and /healthz here; 0 picks a free port. */
   METRICS_PORT: port.optional(),
+  /** Set by npm start's supervisor for a process it starts: /healthz answers it, so the supervisor knows its own child answers. */
+  SERVICE_INSTANCE: z.string().optional(),
   /** When set, /metrics asks for "Authorization: Bearer <METRICS_TOKEN>". */
   METRICS_TOKEN: z.string().min(16).optional(),
   STRIPE_SECRET_KEY: z.string().min(1).optional(),

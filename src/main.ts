@@ -36,6 +36,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // Started by npm start with an IPC channel (the worker): when that process dies, however it dies, so does this one.
+  if (process.send) process.once('disconnect', () => void shutdown('disconnect'));
   // A library's stray rejection (a connection lost while the database restarts) is logged, and the
   // process, whose parts reconnect and restart themselves, keeps serving.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
@@ -68,7 +70,8 @@ async function main(): Promise<void> {
     databaseUrl: database.url,
     signingSecret: signing.secret,
     logger,
-    roles: { api: role !== 'worker', worker: role !== 'api' },
+    // npm start runs its worker as a process of the local stack, beside this one.
+    roles: { api: role !== 'worker', worker: role === 'worker' },
     callbacks,
     readiness: stack?.readiness,
   });

@@ -14,6 +14,8 @@ export interface ProbeOptions {
   readiness: Record<string, Check>;
   metricsToken?: string;
   logger: Logger;
+  /** The id a supervisor started this process with (SERVICE_INSTANCE), answered by /healthz. */
+  instance?: string;
 }
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -21,7 +23,7 @@ export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void>
 /** /healthz, /readyz and /metrics, for the API's server and for a worker's own METRICS_PORT. */
 export function probeRoutes(options: ProbeOptions): Record<string, Route> {
   return {
-    '/healthz': async (_req, res) => sendChecks(res, options.health),
+    '/healthz': async (_req, res) => sendChecks(res, options.health, options.instance),
     '/readyz': async (_req, res) => sendChecks(res, options.readiness),
     '/metrics': async (req, res) => {
       if (options.metricsToken && !bearerMatches(req.headers.authorization, options.metricsToken)) {
@@ -73,12 +75,12 @@ export function closeServer(server: Server): Promise<void> {
   });
 }
 
-async function sendChecks(res: ServerResponse, checks: Record<string, Check>): Promise<void> {
+async function sendChecks(res: ServerResponse, checks: Record<string, Check>, instance?: string): Promise<void> {
   const results = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => [name, await check().catch((err: Error) => ({ ok: false, detail: err.message }))] as const),
   );
   const ok = results.every(([, result]) => result.ok);
-  const body = { status: ok ? 'ok' : 'failing', checks: Object.fromEntries(results.map(([name, result]) => [name, result.detail])) };
+  const body = { status: ok ? 'ok' : 'failing', checks: Object.fromEntries(results.map(([name, result]) => [name, result.detail])), ...(instance && { instance }) };
   send(res, ok ? 200 : 503, 'application/json', JSON.stringify(body));
 }
 

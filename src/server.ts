@@ -17,6 +17,7 @@ import type { Logger } from './logger.js';
 import { consoleRoutes } from './console/route.js';
 import { routeFor, runRoute, type Route } from './probes.js';
 import { useMutationTransaction } from './request/mutation-transaction.js';
+import { usePasswordsBeforeTransaction } from './request/passwords-before-transaction.js';
 import { useRejectNulBytes } from './request/reject-nul-bytes.js';
 import type { Context } from './schema/context.js';
 import { stripeWebhookRoute } from './stripe-webhook/receive.js';
@@ -54,18 +55,17 @@ type ServerContext = { req: IncomingMessage; res: ServerResponse };
 /** HTTP for the API: /graphql, Stripe's events at /stripe/webhook, the probes and the delivery console, nothing else. */
 export function createServer({ db, schema, events, callbacks, signinThrottle, live, hooks, logger, probes, config }: ServerDeps): Server {
   const queryLimits = { depth: config.MAX_QUERY_DEPTH, complexity: config.MAX_QUERY_COST };
+  const yogaDebug = (...args: unknown[]) => {
+    if (logger.isLevelEnabled('debug')) logger.debug(args.map(String).join(' '));
+  };
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: config.GRAPHIQL ? { title: 'Paygraph' } : false,
-    logging: {
-      // Yoga reports every client error it answers; ours are logged where they are unexpected (maskError).
-      debug: (...args) => logger.debug(args.map(String).join(' ')),
-      info: (...args) => logger.debug(args.map(String).join(' ')),
-      warn: (...args) => logger.debug(args.map(String).join(' ')),
-      error: (...args) => logger.debug(args.map(String).join(' ')),
-    },
+    // Yoga reports every client error it answers; ours are logged where they are unexpected (maskError).
+    // Yoga logs at debug several times per request: the message is only built when debug is on.
+    logging: { debug: yogaDebug, info: yogaDebug, warn: yogaDebug, error: yogaDebug },
     context: async ({ request, req }) => ({
       db,
       events,
@@ -98,6 +98,8 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, li
       maxAliasesPlugin({ n: config.MAX_ALIASES, exposeLimits: true }),
       ...(config.GRAPHQL_INTROSPECTION ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
       useMutationTransaction({ db, timeoutMs: config.MUTATION_TIMEOUT_MS }),
+      // Its work is done in onExecute, before the transaction plugin's execution opens the transaction.
+      usePasswordsBeforeTransaction(),
       // After the transaction plugin: hooks are asked before its transaction opens, and rewritten arguments reach it.
       useBlockingHooks(hooks, logger),
     ],

@@ -15,7 +15,7 @@ export interface LocalStripe {
 
 export interface LocalStripeOptions {
   /** Every event of every account is POSTed here, signed as Stripe signs (`Stripe-Signature`). */
-  webhook?: { url: string; secret?: string };
+  webhook?: { url: string; secret?: string; /** Only these event types (Stripe's enabled_events); all when left out. */ events?: readonly string[] };
 }
 
 /**
@@ -33,6 +33,7 @@ export async function startLocalStripe(options: LocalStripeOptions = {}): Promis
       LOG_LEVEL: process.env.STRIPE_LOCAL_LOG_LEVEL ?? 'error',
       STRIPE_LOCAL_WEBHOOK_URL: options.webhook?.url ?? '',
       STRIPE_LOCAL_WEBHOOK_SECRET: options.webhook?.secret ?? '',
+      STRIPE_LOCAL_WEBHOOK_EVENTS: options.webhook?.events?.join(',') ?? '',
       NODE_ENV: 'development',
     },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

@@ -13,6 +13,8 @@ export interface StripeLocalOptions {
   webhookUrl?: string;
   /** Generated when `webhookUrl` is given without one; read it from the result. */
   webhookSecret?: string;
+  /** The event types that endpoint receives, as a Stripe endpoint's `enabled_events`; all of them when left out. */
+  webhookEvents?: string[];
   /** Deliver that endpoint's pending events newest first, to test receivers against Stripe's lack of ordering. */
   webhookOutOfOrder?: boolean;
   /** The test-only control path; on unless turned off (run.ts turns it off in production). */
@@ -36,7 +38,7 @@ export async function startStripeLocal(options: StripeLocalOptions = {}): Promis
   const stripeLocal = createStripeLocalServer({
     logger: options.logger ?? silent,
     controls: options.controls ?? true,
-    ...(options.webhookUrl && { stackEndpoint: { url: options.webhookUrl, secret: webhookSecret!, outOfOrder: options.webhookOutOfOrder ?? false } }),
+    ...(options.webhookUrl && { stackEndpoint: { url: options.webhookUrl, secret: webhookSecret!, outOfOrder: options.webhookOutOfOrder ?? false, enabledEvents: options.webhookEvents } }),
   });
   const { server } = stripeLocal;
   const host = options.host ?? '127.0.0.1';

@@ -23,6 +23,8 @@ try {
     host: process.env.STRIPE_LOCAL_HOST ?? '127.0.0.1',
     ...(process.env.STRIPE_LOCAL_WEBHOOK_URL && { webhookUrl: process.env.STRIPE_LOCAL_WEBHOOK_URL }),
     ...(env.STRIPE_LOCAL_WEBHOOK_SECRET && { webhookSecret: env.STRIPE_LOCAL_WEBHOOK_SECRET }),
+    // Comma-separated event types, as a Stripe endpoint's enabled_events; every type when unset.
+    ...(env.STRIPE_LOCAL_WEBHOOK_EVENTS && { webhookEvents: env.STRIPE_LOCAL_WEBHOOK_EVENTS.split(',') }),
     // The fault and clock controls are for test suites; a production-mode process never offers them.
     controls: !production,
     logger,

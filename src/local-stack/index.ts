@@ -6,6 +6,8 @@ import { SERVICES as SERVICE_SCOPES } from '../../services/lib/service-env.js';
 import { createAccessToken, revokeAccessToken } from '../auth/access-tokens.js';
 import { rootDir, type Config } from '../config.js';
 import { createPrismaClient } from '../db/client.js';
+import { APPLIED_STRIPE_EVENTS } from '../stripe-webhook/apply-event.js';
+import { freePort } from '../free-port.js';
 import type { Logger } from '../logger.js';
 import type { Check } from '../probes.js';
 import { assertPortFree, forgetPids, recordPids, stopLeftovers } from './leftovers.js';
@@ -21,6 +23,7 @@ const SERVICES = [
 const SERVICE_RUNNER = launcherArgs('../../services/run', import.meta.url);
 /** The services' key for the local Stripe: each key is its own account there, so this names npm start's. */
 export const LOCAL_STRIPE_KEY = 'sk_test_paygraph_local';
+const PAYGRAPH_RUNNER = launcherArgs('../main', import.meta.url);
 
 /** Where callbacks.yml finds the services `npm start` runs; known before anything starts, so the file can be checked first. */
 export function localStackEnv(config: Config): Record<string, string> {
@@ -28,9 +31,9 @@ export function localStackEnv(config: Config): Record<string, string> {
 }
 
 /**
- * What `npm start` adds around the API and worker so the whole payment workflow runs on one machine:
- * a local Stripe-compatible server when no key is set, the services' access tokens, the services,
- * owned and supervised by this process.
+ * What `npm start` adds around the API so the whole payment workflow runs on one machine: a local
+ * Stripe-compatible server when no key is set, the services' access tokens, the services and the
+ * callbacks worker, each in its own process, owned and supervised by this one.
  */
 export async function startLocalStack(config: Config, databaseUrl: string, signingSecret: string, logger: Logger) {
   const stops: (() => Promise<void>)[] = [];
@@ -52,7 +55,11 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
     } else {
       // The emulator's events go to the API's /stripe/webhook, signed with a secret made for this start.
       webhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
-      const stripe = await startLocalStripe({ webhook: { url: `http://127.0.0.1:${config.PORT}/stripe/webhook`, secret: webhookSecret } });
+      // Subscribed, as a Stripe endpoint would be, to the event types the API acts on: a payment's
+      // payment_intent.created and charge.succeeded would each cost the API a request and a transaction.
+      const stripe = await startLocalStripe({
+        webhook: { url: `http://127.0.0.1:${config.PORT}/stripe/webhook`, secret: webhookSecret, events: APPLIED_STRIPE_EVENTS },
+      });
       stops.push(stripe.stop);
       Object.assign(stripeEnv, { STRIPE_SECRET_KEY: LOCAL_STRIPE_KEY, STRIPE_API_URL: stripe.url });
       stripeNote = `LOCAL Stripe emulator (services/stripe-local, in memory) at ${stripe.url}: no real money, no Stripe account\n` +
@@ -89,6 +96,30 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
       stops.push(supervised.stop);
       readiness[service.name] = supervised.ready;
     }
+    // The callbacks worker in a process of its own beside the API, so each has a core under load.
+    const workerPort = await freePort();
+    const worker = await startSupervised({
+      name: 'worker',
+      args: [...PAYGRAPH_RUNNER, 'worker'],
+      cwd: rootDir,
+      url: `http://127.0.0.1:${workerPort}/`,
+      logger,
+      onLaunch: (pid) => {
+        pids.worker = pid;
+        recordPids(config.DATA_DIR, Object.values(pids));
+      },
+      env: {
+        ...process.env,
+        ...stripeEnv,
+        ...env,
+        DATABASE_URL: databaseUrl,
+        CALLBACK_SIGNING_SECRET: signingSecret,
+        HOST: '127.0.0.1',
+        METRICS_PORT: String(workerPort),
+      },
+    });
+    stops.push(worker.stop);
+    readiness.worker = worker.ready;
     stops.push(async () => forgetPids(config.DATA_DIR));
 
     return {

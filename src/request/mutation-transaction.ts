@@ -65,8 +65,8 @@ export function useMutationTransaction({ db, timeoutMs }: MutationTransactionOpt
               if (claim) await saveResponse(tx, claim, result);
               return result;
             },
-            // A burst of sign-ups holds connections through its password hashing: waiting for one may
-            // take longer than any one transaction may last.
+            // Under a burst every connection may be busy: waiting for one may take longer than any one
+            // transaction may last. (Passwords are hashed before this, src/auth/hash-passwords-first.ts.)
             { timeout: timeoutMs, maxWait: 3 * timeoutMs },
           );
         } catch (error) {

@@ -3,6 +3,7 @@ import type { SigninThrottle } from '../auth/signin-throttle.js';
 import type { CallbackAdmin } from '../callbacks/admin.js';
 import type { EventRecorder } from '../callbacks/events.js';
 import type { Db } from '../db/client.js';
+import type { User } from '../generated/prisma/client.js';
 import type { ChangeFeed } from '../live/change-feed.js';
 
 /** Everything a resolver may use; built once per request (or per callback delivery, as `system`). */
@@ -22,4 +23,8 @@ export interface Context {
   clientAddress: string;
   /** Committed changes, for subscriptions (fed by PostgreSQL LISTEN in API processes). */
   live: ChangeFeed;
+  /** New passwords of this request, hashed before its transaction opened (src/request/passwords-before-transaction.ts). */
+  passwordHashes?: ReadonlyMap<string, string>;
+  /** Sign-in credentials of this request, checked before its transaction opened, by credentialsKey. */
+  checkedCredentials?: ReadonlyMap<string, { user: User | null; valid: boolean }>;
 }

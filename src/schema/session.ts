@@ -1,4 +1,4 @@
-import { spendDecoyVerification, verifyPassword } from '../auth/passwords.js';
+import { checkCredentials, credentialsKey } from '../auth/check-credentials.js';
 import { createSession, revokeSession } from '../auth/sessions.js';
 import { unauthenticated } from '../errors.js';
 import type { User } from '../generated/prisma/client.js';
@@ -27,10 +27,7 @@ builder.mutationFields((t) => ({
     args: { email: t.arg({ type: SigninCredentials, required: true }) },
     resolve: async (_root, args, ctx) => {
       const { email, password } = args.email;
-      await ctx.signinThrottle.check(email, ctx.clientAddress);
-      const user = await ctx.db.user.findUnique({ where: { email } });
-      // An unknown email costs the same scrypt work as a wrong password, so timing tells nothing.
-      const valid = user ? await verifyPassword(password, user.passwordHash) : await spendDecoyVerification(password).then(() => false);
+      const { user, valid } = ctx.checkedCredentials?.get(credentialsKey(email, password)) ?? (await checkCredentials(ctx, email, password));
       if (!user || !valid) {
         await ctx.signinThrottle.failed(email, ctx.clientAddress);
         throw unauthenticated('Wrong email or password');

@@ -7,6 +7,26 @@ import { nextPurchaseState, type PaymentFact } from '../payments/purchase-state.
 import { applyHeldEvents, holdEvent, lockPaymentIntent } from './held-events.js';
 
 type Scope = { db: Db; events: EventRecorder };
+
+/**
+ * The event types applyStripeEvent acts on: what a Stripe webhook endpoint for Paygraph should enable
+ * (npm start subscribes the local Stripe to these only); any other type is recorded and ignored.
+ */
+export const APPLIED_STRIPE_EVENTS = [
+  'payment_intent.succeeded',
+  'payment_intent.processing',
+  'payment_intent.requires_action',
+  'payment_intent.payment_failed',
+  'charge.refunded',
+  'charge.dispute.created',
+  'charge.dispute.updated',
+  'charge.dispute.closed',
+  'charge.dispute.funds_withdrawn',
+  'charge.dispute.funds_reinstated',
+  'setup_intent.succeeded',
+  'setup_intent.setup_failed',
+  'payment_method.detached',
+] as const;
 export type Applied = 'applied' | 'unchanged' | 'ignored' | 'held' | 'other mode';
 
 const idOf = (value: string | { id: string } | null | undefined) => (typeof value === 'string' ? value : (value?.id ?? null));
