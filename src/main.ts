@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const signing = resolveSigningSecret(config);
   // callbacks.yml is checked before anything starts: a mistake there stops the start with nothing left running.
   const env = { ...process.env, ...(role === 'all' ? localStackEnv(config) : {}) };
-  const callbacks = loadCallbacks({ file: config.CALLBACKS_FILE, schema, defaultSecret: signing.secret, env });
+  const callbacks = loadCallbacks({ file: config.CALLBACKS_FILE, schema, sharedSecret: signing.secret, env });
 
   const database = await openDatabase(config, logger);
   stops.push(database.stop);
@@ -73,6 +73,8 @@ async function main(): Promise<void> {
     // npm start runs its worker as a process of the local stack, beside this one.
     roles: { api: role !== 'worker', worker: role === 'worker' },
     callbacks,
+    // Shown once, on the console rather than in the JSON log; `npm run callbacks -- rotate` makes a new one.
+    onSecretGenerated: (name, secret) => console.log(`Generated the signing secret of callback ${name} (shown once; give it to its receiver):\n  ${secret}`),
     readiness: stack?.readiness,
   });
   stops.push(app.stop);

@@ -12,7 +12,7 @@ let files = 0;
 function load(yaml: string, env: NodeJS.ProcessEnv = {}) {
   const file = path.join(directory, `callbacks-${++files}.yml`);
   writeFileSync(file, yaml);
-  return loadCallbacks({ file, schema, defaultSecret: TEST_SIGNING_SECRET, env });
+  return loadCallbacks({ file, schema, sharedSecret: TEST_SIGNING_SECRET, env });
 }
 
 function problemsOf(yaml: string, env: NodeJS.ProcessEnv = {}): string[] {
@@ -40,8 +40,14 @@ describe('callbacks.yml validation at start', () => {
       maxAttempts: 25,
       ordered: false,
       enabled: true,
-      secrets: [TEST_SIGNING_SECRET],
+      // Its own generated secret (callback-secrets.ts), not the shared one.
+      secrets: null,
     });
+  });
+
+  it('${CALLBACK_SIGNING_SECRET} in an entry is the shared secret, given or generated', () => {
+    const [own] = load(callback('trigger: User.created\nurl: http://x.test/\npayload: "{ createdNode { id } }"\nsecret: ${CALLBACK_SIGNING_SECRET}'), {});
+    expect(own!.secrets).toEqual([TEST_SIGNING_SECRET]);
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { notFound } from '../errors.js';
-import { badInput } from '../errors.js';
+import { badInput, notFound } from '../errors.js';
+import { retireOlderSecrets, rotateCallbackSecret } from './callback-secrets.js';
 import { insertManualDelivery } from './store/new-deliveries.js';
 import { countRedeliverable, deliveryCallback, redeliver, redeliverMatching, type RedeliveryFilter } from './store/redelivery.js';
 import { callbackStats, NO_DELIVERIES, type CallbackStats } from './store/reports.js';
@@ -29,6 +29,10 @@ export interface CallbackAdmin {
   redeliverMatching(filter: RedeliveryFilter): Promise<number>;
   /** Sends a callback now for an existing node, as a fresh event; returns the new delivery's id. */
   trigger(name: string, nodeId: string): Promise<string>;
+  /** A new own secret signs first; the current ones sign beside it for `graceMs`. */
+  rotateSecret(name: string, graceMs: number): Promise<{ secret: string; previousUntil: Date }>;
+  /** Ends a rotation's grace now; returns how many older secrets stopped signing. */
+  retireOlderSecrets(name: string): Promise<number>;
 }
 
 export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefinition[]): CallbackAdmin {
@@ -52,8 +56,22 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
     if (!callback) throw notFound(`Callback "${name}"`);
     return callback;
   };
+  // A secret written in callbacks.yml is rotated there (secrets: [new, old]); the database's would never be used.
+  const ownSecretOf = (name: string) => {
+    const callback = definition(name);
+    if (callback.secrets !== null) throw badInput(`Callback "${name}" signs with the secret callbacks.yml gives it; rotate it there with secrets: [new, old]`);
+    return callback;
+  };
   return {
     list,
+    async rotateSecret(name, graceMs) {
+      ownSecretOf(name);
+      return rotateCallbackSecret(pool, name, graceMs);
+    },
+    async retireOlderSecrets(name) {
+      ownSecretOf(name);
+      return retireOlderSecrets(pool, name);
+    },
     async countRedeliverable(filter) {
       definition(filter.callback);
       return countRedeliverable(pool, filter);

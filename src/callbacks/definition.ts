@@ -49,6 +49,17 @@ const duration = z.union([
   }),
 ]);
 
+const LONG_UNITS_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A span of minutes to days ("30m", "12h", "5d"), in milliseconds: how long failing lasts, a rotation's grace. */
+export const longDuration = z
+  .string()
+  .regex(/^\d+(\.\d+)?(m|h|d)$/, 'a duration like 30m, 12h or 5d')
+  .transform((text) => {
+    const [, amount, unit] = /^(\d+(?:\.\d+)?)(m|h|d)$/.exec(text)!;
+    return Math.round(Number(amount) * LONG_UNITS_MS[unit as keyof typeof LONG_UNITS_MS]);
+  });
+
 /** One entry of callbacks.yml, as written (after ${ENV} interpolation). */
 export const callbackEntrySchema = z
   .object({

@@ -18,6 +18,8 @@ export interface DeliveryDeps {
   /** Payloads are read with system rights: a callback sees what its definition asks for, whoever caused it. */
   systemContext: Context;
   callbacks: ReadonlyMap<string, CallbackDefinition>;
+  /** The callback's own secrets, for a callback whose entry in callbacks.yml names none. */
+  storedSecrets: (callback: string) => Promise<string[]>;
   retryPolicy: RetryPolicy;
   /** How long one attempt may hold its delivery (timing.ts). */
   leaseMs: number;
@@ -89,7 +91,7 @@ async function deliverCallback(deliveryId: string, deps: DeliveryDeps, store: St
       headers: callback.headers,
       body: JSON.stringify(payload),
       messageId: delivery.id,
-      secrets: callback.secrets,
+      secrets: callback.secrets ?? (await deps.storedSecrets(callback.name)),
       timeoutMs: callback.timeoutMs,
     });
   } catch (error) {

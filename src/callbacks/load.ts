@@ -20,8 +20,11 @@ export interface CallbackDefinition {
   maxAttempts: number;
   ordered: boolean;
   enabled: boolean;
-  /** Each signs every request; two or more while a receiver moves to a new secret. */
-  secrets: string[];
+  /**
+   * From callbacks.yml: each signs every request, two or more while a receiver moves to a new one.
+   * Null: the callback signs with its own stored secrets (callback-secrets.ts).
+   */
+  secrets: string[] | null;
 }
 
 export class CallbacksConfigError extends Error {
@@ -30,11 +33,15 @@ export class CallbacksConfigError extends Error {
   }
 }
 
-/** Reads callbacks.yml; any problem stops the start with every problem listed, each naming its callback. */
+/**
+ * Reads callbacks.yml; any problem stops the start with every problem listed, each naming its callback.
+ * `sharedSecret` (CALLBACK_SIGNING_SECRET, given or generated) is what `${CALLBACK_SIGNING_SECRET}`
+ * stands for in the file; a callback signs with it only when its entry says so.
+ */
 export function loadCallbacks(options: {
   file: string;
   schema: GraphQLSchema;
-  defaultSecret: string;
+  sharedSecret: string;
   env?: NodeJS.ProcessEnv;
 }): CallbackDefinition[] {
   if (!existsSync(options.file)) return [];
@@ -81,10 +88,11 @@ export function interpolate(text: unknown, env: NodeJS.ProcessEnv): unknown {
 function defineCallback(
   name: string,
   rawEntry: unknown,
-  options: { schema: GraphQLSchema; defaultSecret: string; env?: NodeJS.ProcessEnv },
+  options: { schema: GraphQLSchema; sharedSecret: string; env?: NodeJS.ProcessEnv },
 ): CallbackDefinition {
   if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name)) throw new Error('a name has letters, digits, _ and - (at most 64)');
-  const parsed = callbackEntrySchema.safeParse(interpolateEntry(rawEntry, options.env ?? process.env));
+  const env = { ...(options.env ?? process.env), CALLBACK_SIGNING_SECRET: options.sharedSecret };
+  const parsed = callbackEntrySchema.safeParse(interpolateEntry(rawEntry, env));
   if (!parsed.success) {
     throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'entry'}: ${issue.message}`).join('; '));
   }
@@ -111,7 +119,7 @@ function defineCallback(
     maxAttempts: entry.maxAttempts,
     ordered: entry.ordered,
     enabled: entry.enabled,
-    secrets: entry.secrets ?? [entry.secret ?? options.defaultSecret],
+    secrets: entry.secrets ?? (entry.secret ? [entry.secret] : null),
   };
 }
 
