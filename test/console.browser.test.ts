@@ -1,4 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
+import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/browser.js';
 import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
@@ -7,6 +8,7 @@ import { eventually, startReceiver } from './support/receiver.js';
 // The delivery console in a real Chromium: sign in with the link npm start prints, find a failed
 // delivery, read its attempts, redeliver it and watch it turn delivered without reloading.
 // What a datetime-local input holds: local time, to the millisecond (the browser shares this machine's zone).
+const STRIPE_WEBHOOK_SECRET = `whsec_${Buffer.from('paygraph-console-stripe-events!').toString('base64')}`;
 const localDateTime = (date: Date) => new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 23);
 
 // A browser on a busy 2-core machine is slow to start and to draw: more time than the default.
@@ -27,7 +29,7 @@ describe('delivery console in a browser', { timeout: 60_000 }, () => {
       if (refused.has(description)) res.writeHead(400).end('{"error":"unknown customer"}');
     });
     app = await startTestPaygraph({
-      env: { RECEIVER_URL: receiver.url },
+      env: { RECEIVER_URL: receiver.url, STRIPE_WEBHOOK_SECRET },
       callbacksYaml: `callbacks:
   notifyShop:
     trigger: Purchase.created
@@ -103,9 +105,26 @@ describe('delivery console in a browser', { timeout: 60_000 }, () => {
     const { purchaseId, deliveryId } = await failedPurchase('console-live');
     await page.locator(`#deliveries tr[data-delivery="${deliveryId}"][data-status="FAILED"]`).waitFor();
 
+    // Stripe says the payment went through, as it would at /stripe/webhook.
+    const event = JSON.stringify({
+      id: `evt_console_${purchaseId}`, object: 'event', type: 'payment_intent.succeeded', livemode: false, created: Math.floor(Date.now() / 1000),
+      data: { object: { id: `pi_console_${purchaseId}`, object: 'payment_intent', status: 'succeeded', latest_charge: `ch_console_${purchaseId}`, metadata: { purchaseId } } },
+    });
+    const stripeAnswer = await fetch(`${app.url}/stripe/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: event, secret: STRIPE_WEBHOOK_SECRET }) },
+      body: event,
+    });
+    expect(await stripeAnswer.json()).toMatchObject({ outcome: 'applied' });
+
     await page.locator(`#deliveries tr[data-delivery="${deliveryId}"] a`, { hasText: purchaseId }).click();
     await page.locator('#timeline tr[data-kind="CREATED"]').waitFor();
-    expect(await page.locator('#timeline').textContent()).toContain('notifyShop');
+    const timeline = page.locator('#timeline');
+    expect(await timeline.textContent()).toContain('notifyShop');
+    expect(await timeline.locator('tr[data-kind="STRIPE_EVENT"]').textContent()).toContain(`payment_intent.succeeded (evt_console_${purchaseId})`);
+    // In time order: created, the delivery, Stripe's event, then paid.
+    const kinds = await timeline.locator('tr[data-kind]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-kind')));
+    expect(kinds).toEqual(['CREATED', 'DELIVERY', 'STRIPE_EVENT', 'PAID']);
   });
 
   it('redelivers the failed deliveries of a callback in a time range, showing the count first', async () => {
