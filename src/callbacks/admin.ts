@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { badInput, notFound } from '../errors.js';
 import { retireOlderSecrets, rotateCallbackSecret } from './callback-secrets.js';
+import { isBuiltinTrigger } from './events.js';
 import { insertManualDelivery } from './store/new-deliveries.js';
 import { countRedeliverable, deliveryCallback, redeliver, redeliverMatching, type RedeliveryFilter } from './store/redelivery.js';
 import { callbackStats, NO_DELIVERIES, type CallbackStats } from './store/reports.js';
@@ -79,6 +80,7 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
     async trigger(name, nodeId) {
       const callback = definition(name);
       const [model, operation] = callback.trigger.split('.') as [string, string];
+      if (isBuiltinTrigger(callback.trigger)) throw badInput(`Callback "${name}" announces ${callback.trigger} events; they cannot be sent by hand`);
       if (operation === 'deleted') throw badInput(`Callback "${name}" fires on deletion; a deleted node cannot be sent again`);
       const id = await insertManualDelivery(pool, { callback: name, trigger: callback.trigger, model, nodeId, maxAttempts: callback.maxAttempts, ordered: callback.ordered });
       if (!id) throw notFound(`${model} ${nodeId}`);

@@ -3,15 +3,13 @@ import { getNamedType, isLeafType, isObjectType, type GraphQLSchema } from 'grap
 import { parse as parseYaml } from 'yaml';
 import { fieldsNamedIn } from './condition.js';
 import { callbackEntrySchema, type CallbackEntry, type Condition } from './definition.js';
-import type { ModelName, Operation, Trigger } from './events.js';
-import { PayloadError, compilePayload, type CompiledPayload } from './payload.js';
+import { isBuiltinTrigger, type BuiltinTrigger, type ModelName, type Operation, type Trigger } from './events.js';
+import { PayloadError, compileBuiltinPayload, compilePayload, type CompiledPayload } from './payload.js';
 
 /** A callback ready to run: validated against the live schema, its payload query compiled once. */
 export interface CallbackDefinition {
   name: string;
-  trigger: Trigger;
-  model: ModelName;
-  operation: Operation;
+  trigger: Trigger | BuiltinTrigger;
   url: string;
   headers: Record<string, string>;
   payload: CompiledPayload;
@@ -25,6 +23,12 @@ export interface CallbackDefinition {
    * Null: the callback signs with its own stored secrets (callback-secrets.ts).
    */
   secrets: string[] | null;
+  /** Deliveries in flight to the endpoint at once, across all workers; null: no limit but the workers' own. */
+  maxInFlight: number | null;
+  /** Deliveries started per second, across all workers; null: no limit. */
+  ratePerSecond: number | null;
+  /** Failing without a success for this long switches the callback off; null: never. */
+  disableAfterFailingForMs: number | null;
 }
 
 export class CallbacksConfigError extends Error {
@@ -97,10 +101,13 @@ function defineCallback(
     throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'entry'}: ${issue.message}`).join('; '));
   }
   const entry: CallbackEntry = parsed.data;
+  const builtin = isBuiltinTrigger(entry.trigger) ? entry.trigger : null;
   const [model, operation] = entry.trigger.split('.') as [ModelName, Operation];
+  // Every alert is sent: a condition would be evaluated where no node exists to evaluate it on.
+  if (builtin && entry.when) throw new Error(`when: ${builtin} callbacks take no condition; every such event is sent`);
   let payload: CompiledPayload;
   try {
-    payload = compilePayload(options.schema, model, operation, entry.payload);
+    payload = builtin ? compileBuiltinPayload(options.schema, builtin, entry.payload) : compilePayload(options.schema, model, operation, entry.payload);
   } catch (error) {
     if (error instanceof PayloadError) throw new Error(`payload: ${error.message}`);
     throw error;
@@ -108,9 +115,7 @@ function defineCallback(
   if (entry.when) checkConditionFields(entry.when, model, options.schema);
   return {
     name,
-    trigger: entry.trigger as Trigger,
-    model,
-    operation,
+    trigger: entry.trigger as Trigger | BuiltinTrigger,
     url: entry.url,
     headers: entry.headers,
     payload,
@@ -120,6 +125,9 @@ function defineCallback(
     ordered: entry.ordered,
     enabled: entry.enabled,
     secrets: entry.secrets ?? (entry.secret ? [entry.secret] : null),
+    maxInFlight: entry.maxInFlight ?? null,
+    ratePerSecond: entry.ratePerSecond ?? null,
+    disableAfterFailingForMs: entry.disableAfterFailingFor === false ? null : entry.disableAfterFailingFor,
   };
 }
 

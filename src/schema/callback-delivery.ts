@@ -109,6 +109,14 @@ builder.queryFields((t) => ({
     authScopes: admin,
     resolve: (_root, _args, ctx) => ctx.callbacks.list(),
   }),
+  callback: t.field({
+    type: CallbackRef,
+    nullable: true,
+    authScopes: admin,
+    description: 'One callback by name (what a CallbackDelivery.disabled payload reads); null for an unknown name.',
+    args: { name: t.arg.string({ required: true }) },
+    resolve: async (_root, args, ctx) => (await ctx.callbacks.list()).find((callback) => callback.name === args.name) ?? null,
+  }),
   callbackDeliveries: t.prismaField({
     type: ['CallbackDelivery'],
     authScopes: admin,
