@@ -5,8 +5,10 @@ import { createCallbackAdmin } from './callbacks/admin.js';
 import type { DeliveryDeps } from './callbacks/deliver.js';
 import type { EventRecorder } from './callbacks/events.js';
 import { loadCallbacks, type CallbackDefinition } from './callbacks/load.js';
-import { ensureCallbackSecrets, storedSecretReader } from './callbacks/callback-secrets.js';
+import { ensureCallbackSecrets, storedSecretReader } from './callbacks/store/secrets.js';
+import { createCallbackControls, startControlsSweep } from './callbacks/controls.js';
 import { registerQueueGauges } from './callbacks/metrics.js';
+import { ensureFlowSlots } from './callbacks/store/flow-control.js';
 import { createOutbox } from './callbacks/outbox.js';
 import { startRetentionSweep } from './callbacks/retention.js';
 import { deliveryTiming } from './callbacks/timing.js';
@@ -82,6 +84,8 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
       longestTimeoutMs: Math.max(0, ...callbacks.map((callback) => callback.timeoutMs)),
       staleLockGraceMs: config.STALE_LOCK_GRACE_MS,
     });
+    const controls = createCallbackControls({ pool, callbacks, leaseMs: timing.leaseMs, logger });
+    await ensureFlowSlots(pool, callbacks.flatMap((c) => (c.maxInFlight === null ? [] : [{ name: c.name, maxInFlight: c.maxInFlight }])));
     const deps: DeliveryDeps = {
       pool,
       schema,
@@ -101,6 +105,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
       storedSecrets: storedSecretReader(pool),
       retryPolicy: { baseDelayMs: config.CALLBACK_RETRY_BASE_MS },
       leaseMs: timing.leaseMs,
+      controls,
       logger,
     };
     const worker = await startWorker({
@@ -116,6 +121,8 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
       logger,
     });
     stops.unshift(async () => retention.stop());
+    const controlsSweep = startControlsSweep(controls, timing.sweepIntervalMs, logger);
+    stops.unshift(async () => controlsSweep.stop());
     health.worker = worker.health;
   }
   const probes = probeRoutes({

@@ -41,7 +41,7 @@ describe('callbacks.yml validation at start', () => {
       maxAttempts: 25,
       ordered: false,
       enabled: true,
-      // Its own generated secret (callback-secrets.ts), not the shared one.
+      // Its own generated secret (store/secrets.ts), not the shared one.
       secrets: null,
     });
   });

@@ -10,7 +10,8 @@ const PINNED_SECRET = `whsec_${Buffer.from('paygraph-test-pinned-secret-32by').t
 
 // A secret per callback by default: made at first start, shown once, stored; rotated from the shell
 // with the old secret signing beside the new one until its grace ends. callbacks.yml still overrides.
-describe('callbacks: own secrets and rotation', () => {
+// The CLI starts a tsx process per call: seconds each on a busy 2-core machine.
+describe('callbacks: own secrets and rotation', { timeout: 120_000 }, () => {
   let app: TestPaygraph;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let cliEnv: NodeJS.ProcessEnv;

@@ -1,10 +1,11 @@
 import type { Pool } from 'pg';
 import { badInput, notFound } from '../errors.js';
-import { retireOlderSecrets, rotateCallbackSecret } from './callback-secrets.js';
+import { retireOlderSecrets, rotateCallbackSecret } from './store/secrets.js';
 import { isBuiltinTrigger } from './events.js';
 import { insertManualDelivery } from './store/new-deliveries.js';
 import { countRedeliverable, deliveryCallback, redeliver, redeliverMatching, type RedeliveryFilter } from './store/redelivery.js';
 import { callbackStats, NO_DELIVERIES, type CallbackStats } from './store/reports.js';
+import { forgetFailing } from './store/callback-state.js';
 import { enabledOverrides, setCallbackEnabled } from './store/settings.js';
 import type { CallbackDefinition } from './load.js';
 
@@ -98,6 +99,8 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
     async setEnabled(name, enabled) {
       definition(name);
       await setCallbackEnabled(pool, name, enabled);
+      // Switched on again: a callback disabled for failing starts a fresh failing clock.
+      if (enabled) await forgetFailing(pool, name);
       return (await list()).find((callback) => callback.name === name)!;
     },
   };

@@ -20,7 +20,7 @@ export interface CallbackDefinition {
   enabled: boolean;
   /**
    * From callbacks.yml: each signs every request, two or more while a receiver moves to a new one.
-   * Null: the callback signs with its own stored secrets (callback-secrets.ts).
+   * Null: the callback signs with its own stored secrets (store/secrets.ts).
    */
   secrets: string[] | null;
   /** Deliveries in flight to the endpoint at once, across all workers; null: no limit but the workers' own. */
