@@ -27,6 +27,7 @@ describe('delivery console in a browser', { timeout: 60_000 }, () => {
     receiver = await startReceiver((request, _index, res) => {
       const description = request.body.data?.createdNode?.description;
       if (refused.has(description)) res.writeHead(400).end('{"error":"unknown customer"}');
+      else if (request.body.event.callback === 'goneShop') res.writeHead(410).end('gone for good');
     });
     app = await startTestPaygraph({
       env: { RECEIVER_URL: receiver.url, STRIPE_WEBHOOK_SECRET },
@@ -36,6 +37,13 @@ describe('delivery console in a browser', { timeout: 60_000 }, () => {
     url: \${RECEIVER_URL}
     headers: { x-shop: acme, x-api-key: hidden-value }
     payload: "{ createdNode { id amount description } }"
+  goneShop:
+    trigger: Purchase.created
+    url: \${RECEIVER_URL}
+    when: { node: { description: console-gone } }
+    maxInFlight: 3
+    ratePerSecond: 10
+    payload: "{ createdNode { id } }"
 `,
     });
     adminToken = await app.accessToken('callbacks:admin');
@@ -146,6 +154,20 @@ describe('delivery console in a browser', { timeout: 60_000 }, () => {
         (response) => response.data?.callbackDelivery?.status === 'DELIVERED',
       );
     }
+  });
+
+  it('shows a callback its endpoint switched off (410), with why and its limits, and switches it on again', async () => {
+    await app.graphql('mutation($u: ID!) { createPurchase(amount: 100, description: "console-gone", userId: $u) { id } }', { u: user.userId }, user.token);
+    await eventually(
+      () => app.graphql('{ callbacks { name disabledReason } }', {}, adminToken),
+      (response) => response.data?.callbacks?.some((c: { name: string; disabledReason: string | null }) => c.name === 'goneShop' && c.disabledReason === 'gone'),
+    );
+    await page.goto(`${app.url}/console#token=${adminToken}`);
+    const row = page.locator('#callbacks tr[data-callback="goneShop"]');
+    await row.locator('.enabled', { hasText: 'switched off: endpoint answered 410' }).waitFor();
+    expect(await row.textContent()).toContain('≤ 3 in flight · 10/s');
+    await row.getByRole('button', { name: 'Enable' }).click();
+    await expect.poll(() => row.locator('.enabled').textContent()).toBe('yes');
   });
 
   it('refuses a token without callbacks:admin and asks to sign in again', async () => {

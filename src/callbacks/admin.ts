@@ -5,7 +5,7 @@ import { isBuiltinTrigger } from './events.js';
 import { insertManualDelivery } from './store/new-deliveries.js';
 import { countRedeliverable, deliveryCallback, redeliver, redeliverMatching, type RedeliveryFilter } from './store/redelivery.js';
 import { callbackStats, NO_DELIVERIES, type CallbackStats } from './store/reports.js';
-import { forgetFailing } from './store/callback-state.js';
+import { callbackConditions, forgetFailing, type CallbackCondition } from './store/callback-state.js';
 import { enabledOverrides, setCallbackEnabled } from './store/settings.js';
 import type { CallbackDefinition } from './load.js';
 
@@ -18,6 +18,11 @@ export interface CallbackSummary {
   maxAttempts: number;
   timeoutMs: number;
   stats: CallbackStats;
+  condition: CallbackCondition;
+  maxInFlight: number | null;
+  ratePerSecond: number | null;
+  /** "own": its generated secret (rotate with the CLI); "callbacks.yml": the file's. */
+  secretSource: 'own' | 'callbacks.yml';
 }
 
 /** What operators may do to callbacks, shared by the GraphQL admin fields and `npm run callbacks`. */
@@ -40,7 +45,7 @@ export interface CallbackAdmin {
 export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefinition[]): CallbackAdmin {
   const byName = new Map(callbacks.map((callback) => [callback.name, callback]));
   const list = async () => {
-    const [overrides, stats] = await Promise.all([enabledOverrides(pool), callbackStats(pool)]);
+    const [overrides, stats, conditions] = await Promise.all([enabledOverrides(pool), callbackStats(pool), callbackConditions(pool)]);
     return callbacks.map((callback) => ({
       name: callback.name,
       trigger: callback.trigger,
@@ -51,6 +56,10 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
       maxAttempts: callback.maxAttempts,
       timeoutMs: callback.timeoutMs,
       stats: stats.get(callback.name) ?? NO_DELIVERIES,
+      condition: conditions.get(callback.name) ?? { disabledReason: null, failingSince: null, pausedUntil: null },
+      maxInFlight: callback.maxInFlight,
+      ratePerSecond: callback.ratePerSecond,
+      secretSource: callback.secrets === null ? ('own' as const) : ('callbacks.yml' as const),
     }));
   };
   const definition = (name: string) => {

@@ -45,3 +45,20 @@ export async function pauseCallback(pool: Pool, name: string, until: Date): Prom
     [name, until],
   );
 }
+
+export interface CallbackCondition {
+  /** Why Paygraph switched it off by itself ("gone", "failing"); null when on, or switched by an operator. */
+  disabledReason: string | null;
+  failingSince: Date | null;
+  pausedUntil: Date | null;
+}
+
+/** Per callback: why it is off, since when it fails, until when it is paused; for the console and the CLI. */
+export async function callbackConditions(pool: Pool): Promise<Map<string, CallbackCondition>> {
+  const { rows } = await pool.query<{ name: string; reason: string | null; failing_since: Date | null; paused_until: Date | null }>(
+    `select coalesce(s.name, st.callback) as name, case when not s.enabled then s.reason end as reason, st.failing_since,
+            case when st.paused_until > now() then st.paused_until end as paused_until
+       from callback_setting s full join callback_state st on st.callback = s.name`,
+  );
+  return new Map(rows.map((row) => [row.name, { disabledReason: row.reason, failingSince: row.failing_since, pausedUntil: row.paused_until }]));
+}
