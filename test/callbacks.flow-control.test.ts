@@ -15,7 +15,7 @@ describe('callbacks: flow control across workers', { timeout: 90_000 }, () => {
   let user: { userId: string; token: string };
   const inFlight = new Map<string, number>();
   const mostInFlight = new Map<string, number>();
-  // The first request of `paused` is answered 429 with Retry-After: 2.
+  // The first request of `paused` is answered 429 with Retry-After: 4 (long enough to see another callback go meanwhile).
   let pausedAnswered = false;
 
   beforeAll(async () => {
@@ -23,7 +23,7 @@ describe('callbacks: flow control across workers', { timeout: 90_000 }, () => {
       const callback = request.body.event.callback;
       if (callback === 'paused' && !pausedAnswered) {
         pausedAnswered = true;
-        res.writeHead(429, { 'retry-after': '2' }).end('slow down');
+        res.writeHead(429, { 'retry-after': '4' }).end('slow down');
         return;
       }
       if (callback !== 'limited') return;
@@ -99,10 +99,11 @@ ${name === 'limited' ? '    maxInFlight: 2\n' : ''}${name === 'rated' ? '    rat
     const [other] = await purchases('free', 1);
     const [free] = await eventually(async () => arrivals('free'), (list) => list.length === 1);
     expect(free!.body.data.createdNode.id).toBe(other);
-    expect(free!.receivedAt - pausedAt).toBeLessThan(2000);
+    // Another callback went while this one's three waited.
+    expect(arrivals('paused')).toHaveLength(1);
 
     const all = await eventually(async () => arrivals('paused'), (list) => list.length === 5, 30_000);
-    for (const request of all.slice(1)) expect(request.receivedAt - pausedAt).toBeGreaterThanOrEqual(2000 - 50);
+    for (const request of all.slice(1)) expect(request.receivedAt - pausedAt).toBeGreaterThanOrEqual(4000 - 50);
     // The three held ones went on their first attempt; only the refused one was tried twice.
     const byNode = new Map(all.slice(1).map((request) => [request.body.data.createdNode.id, request.body.event.attempt]));
     expect(later.map((id) => byNode.get(id))).toEqual([1, 1, 1]);

@@ -31,7 +31,8 @@ interface Sizes {
 /** Deliveries, attempts and jobs once a round is delivered; queues and deliveries once it is past retention. */
 type Round = Sizes & { deliveriesAged: number };
 
-describe('callbacks: retention keeps the tables bounded', () => {
+// Two Paygraphs and 90 purchases: more than the default 30 s on a busy machine.
+describe('callbacks: retention keeps the tables bounded', { timeout: 180_000 }, () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   beforeAll(async () => {
     receiver = await startReceiver();

@@ -135,6 +135,25 @@ describe('delivery console in a browser', { timeout: 60_000 }, () => {
     expect(kinds).toEqual(['CREATED', 'DELIVERY', 'STRIPE_EVENT', 'PAID']);
   });
 
+  it('filters deliveries by node id, and by callback and time range, newest first', async () => {
+    const before = await failedPurchase('console-filter-old');
+    const from = new Date();
+    const newer = [await failedPurchase('console-filter-1'), await failedPurchase('console-filter-2')];
+    await page.goto(`${app.url}/console#token=${adminToken}`);
+    await page.locator('#nav a', { hasText: 'Deliveries' }).click();
+    await page.locator('#filter input[name=node]').fill(newer[0]!.purchaseId);
+    await page.locator('#filter button[type=submit]').click();
+    await expect.poll(() => page.locator('#deliveries tr[data-delivery]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-delivery')))).toEqual([newer[0]!.deliveryId]);
+
+    await page.locator('#filter input[name=node]').fill('');
+    await page.locator('#filter input[name=callback]').fill('notifyShop');
+    await page.locator('#filter input[name=from]').fill(localDateTime(from));
+    await page.locator('#filter button[type=submit]').click();
+    const shown = () => page.locator('#deliveries tr[data-delivery]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-delivery')));
+    await expect.poll(shown).toEqual([newer[1]!.deliveryId, newer[0]!.deliveryId]);
+    expect(await shown()).not.toContain(before.deliveryId);
+  });
+
   it('redelivers the failed deliveries of a callback in a time range, showing the count first', async () => {
     // The range starts now, so failures other tests leave behind stay out of it.
     const from = new Date();

@@ -38,8 +38,9 @@ export function createCallbackControls(options: { pool: Pool; callbacks: readonl
   const deadAlerts = alerts.filter((alert) => options.callbacks.find((c) => c.name === alert.name)?.trigger === 'CallbackDelivery.dead');
   const disabledAlerts = alerts.filter((alert) => !deadAlerts.includes(alert));
   const trackFailing = failingTracker(pool);
+  // A callback callbacks.yml keeps off is never switched off again (nor announced) for an old failure.
   const failingLimits = options.callbacks
-    .filter((callback) => callback.disableAfterFailingForMs !== null)
+    .filter((callback) => callback.disableAfterFailingForMs !== null && callback.enabled)
     .map((callback) => ({ name: callback.name, afterMs: callback.disableAfterFailingForMs! }));
 
   return {
