@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createCallbackAdmin } from '../src/callbacks/admin.js';
+import { longDuration } from '../src/callbacks/definition.js';
 import { loadCallbacks } from '../src/callbacks/load.js';
 import { resolveSigningSecret } from '../src/callbacks/signing-secret.js';
 import { deliveryWithAttempts, listDeliveries } from '../src/callbacks/store/reports.js';
@@ -16,7 +17,9 @@ const usage = `Mutation callbacks from the shell.
   npm run callbacks -- redeliver-all <callback> [--status failed|dead] [--since <ISO time>] [--until <ISO time>] [--yes]
       counts the failed and dead deliveries in the range; with --yes, sends them again
   npm run callbacks -- trigger <callback> <node id>      sends the callback now for an existing node
-  npm run callbacks -- enable <callback> | disable <callback>`;
+  npm run callbacks -- enable <callback> | disable <callback>
+  npm run callbacks -- rotate <callback> [--grace 24h]   a new secret, shown once; the old one keeps signing for the grace
+  npm run callbacks -- retire <callback>                 ends the grace now: only the newest secret signs`;
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -28,6 +31,7 @@ const { positionals, values } = parseArgs({
     until: { type: 'string' },
     yes: { type: 'boolean' },
     limit: { type: 'string', default: '20' },
+    grace: { type: 'string', default: '24h' },
     help: { type: 'boolean' },
   },
 });
@@ -40,7 +44,7 @@ if (values.help || !command) {
 const config = loadConfig();
 const database = await openDatabase(config, createLogger('warn'));
 const pool = new pg.Pool({ connectionString: database.url, max: 2 });
-const callbacks = loadCallbacks({ file: config.CALLBACKS_FILE, schema, defaultSecret: resolveSigningSecret(config).secret });
+const callbacks = loadCallbacks({ file: config.CALLBACKS_FILE, schema, sharedSecret: resolveSigningSecret(config).secret });
 const admin = createCallbackAdmin(pool, callbacks);
 let exitCode = 0;
 
@@ -77,6 +81,15 @@ try {
     const count = await admin.countRedeliverable(filter);
     if (!values.yes) console.log(`${count} deliveries match; add --yes to send them again.`);
     else console.log(`${await admin.redeliverMatching(filter)} deliveries are queued again; a running worker sends them now.`);
+  } else if (command === 'rotate' && target) {
+    const grace = longDuration.safeParse(values.grace);
+    if (!grace.success) throw new Error(`--grace: a duration like 30m, 12h or 5d, not "${values.grace}"`);
+    const { secret, previousUntil } = await admin.rotateSecret(target, grace.data);
+    console.log(`New signing secret of ${target} (shown once; give it to its receiver):\n  ${secret}`);
+    console.log(`Until ${previousUntil.toISOString()} each request carries both signatures (webhook-signature: v1,<new> v1,<old>);` +
+      ` then only the new one. End it sooner with: npm run callbacks -- retire ${target}`);
+  } else if (command === 'retire' && target) {
+    console.log(`${await admin.retireOlderSecrets(target)} older secret(s) of ${target} stopped signing; only the newest signs now.`);
   } else if ((command === 'enable' || command === 'disable') && target) {
     console.table([await admin.setEnabled(target, command === 'enable')]);
   } else {

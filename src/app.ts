@@ -5,7 +5,10 @@ import { createCallbackAdmin } from './callbacks/admin.js';
 import type { DeliveryDeps } from './callbacks/deliver.js';
 import type { EventRecorder } from './callbacks/events.js';
 import { loadCallbacks, type CallbackDefinition } from './callbacks/load.js';
+import { ensureCallbackSecrets, storedSecretReader } from './callbacks/store/secrets.js';
+import { createCallbackControls, startControlsSweep } from './callbacks/controls.js';
 import { registerQueueGauges } from './callbacks/metrics.js';
+import { ensureFlowSlots } from './callbacks/store/flow-control.js';
 import { createOutbox } from './callbacks/outbox.js';
 import { startRetentionSweep } from './callbacks/retention.js';
 import { deliveryTiming } from './callbacks/timing.js';
@@ -29,6 +32,8 @@ export interface PaygraphOptions {
   env?: NodeJS.ProcessEnv;
   /** Callbacks already loaded and checked (main.ts checks them before anything starts). */
   callbacks?: CallbackDefinition[];
+  /** Shown a callback's own secret when this process made it (first start); nothing shows it again. */
+  onSecretGenerated?: (callback: string, secret: string) => void;
   /** More readiness checks, such as the services `npm start` runs beside the API. */
   readiness?: Record<string, Check>;
 }
@@ -50,7 +55,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
   const callbacks = options.callbacks ?? loadCallbacks({
     file: config.CALLBACKS_FILE,
     schema,
-    defaultSecret: options.signingSecret,
+    sharedSecret: options.signingSecret,
     env: options.env,
   });
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: config.WORKER_CONCURRENCY + 4 });
@@ -58,6 +63,8 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
   pool.on('error', (err) => logger.warn({ err }, 'database connection lost'));
   pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err }, 'database connection lost')));
   await prepareJobQueue(pool, logger);
+  const ownSecrets = callbacks.filter((callback) => callback.secrets === null).map((callback) => callback.name);
+  for (const made of await ensureCallbackSecrets(pool, ownSecrets)) options.onSecretGenerated?.(made.callback, made.secret);
   const db = createPrismaClient(options.databaseUrl, config.DATABASE_POOL_SIZE);
   const events = createOutbox(callbacks);
   const admin = createCallbackAdmin(pool, callbacks);
@@ -77,6 +84,8 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
       longestTimeoutMs: Math.max(0, ...callbacks.map((callback) => callback.timeoutMs)),
       staleLockGraceMs: config.STALE_LOCK_GRACE_MS,
     });
+    const controls = createCallbackControls({ pool, callbacks, leaseMs: timing.leaseMs, logger });
+    await ensureFlowSlots(pool, callbacks.flatMap((c) => (c.maxInFlight === null ? [] : [{ name: c.name, maxInFlight: c.maxInFlight }])));
     const deps: DeliveryDeps = {
       pool,
       schema,
@@ -93,8 +102,10 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
         live,
       },
       callbacks: new Map(callbacks.map((callback) => [callback.name, callback])),
+      storedSecrets: storedSecretReader(pool),
       retryPolicy: { baseDelayMs: config.CALLBACK_RETRY_BASE_MS },
       leaseMs: timing.leaseMs,
+      controls,
       logger,
     };
     const worker = await startWorker({
@@ -110,6 +121,8 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
       logger,
     });
     stops.unshift(async () => retention.stop());
+    const controlsSweep = startControlsSweep(controls, timing.sweepIntervalMs, logger);
+    stops.unshift(async () => controlsSweep.stop());
     health.worker = worker.health;
   }
   const probes = probeRoutes({

@@ -1,6 +1,8 @@
+import pg from 'pg';
 import { startPaygraph } from './app.js';
 import { loadCallbacks } from './callbacks/load.js';
 import { resolveSigningSecret } from './callbacks/signing-secret.js';
+import { ensureCallbackSecrets } from './callbacks/store/secrets.js';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { localStackEnv } from './local-stack/index.js';
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
   const signing = resolveSigningSecret(config);
   // callbacks.yml is checked before anything starts: a mistake there stops the start with nothing left running.
   const env = { ...process.env, ...(role === 'all' ? localStackEnv(config) : {}) };
-  const callbacks = loadCallbacks({ file: config.CALLBACKS_FILE, schema, defaultSecret: signing.secret, env });
+  const callbacks = loadCallbacks({ file: config.CALLBACKS_FILE, schema, sharedSecret: signing.secret, env });
 
   const database = await openDatabase(config, logger);
   stops.push(database.stop);
@@ -57,6 +59,17 @@ async function main(): Promise<void> {
     // Shown once, on the console rather than in the JSON log, for receivers outside this process.
     const file = `${config.DATA_DIR}/callback-signing-secret`;
     console.log(`Generated the callback signing secret (kept in ${file}; set CALLBACK_SIGNING_SECRET to choose one):\n  ${signing.secret}`);
+  }
+
+  // Shown once, on the console rather than in the JSON log; `npm run callbacks -- rotate` makes a new one.
+  const printSecret = (name: string, secret: string) =>
+    console.log(`Generated the signing secret of callback ${name} (shown once; give it to its receiver):\n  ${secret}`);
+  // Made before npm start's worker process starts, so that this process, on this console, is the one that shows them.
+  const secretsPool = new pg.Pool({ connectionString: database.url, max: 1 });
+  try {
+    for (const made of await ensureCallbackSecrets(secretsPool, callbacks.filter((c) => c.secrets === null).map((c) => c.name))) printSecret(made.callback, made.secret);
+  } finally {
+    await secretsPool.end();
   }
 
   const stack =
@@ -73,6 +86,7 @@ async function main(): Promise<void> {
     // npm start runs its worker as a process of the local stack, beside this one.
     roles: { api: role !== 'worker', worker: role === 'worker' },
     callbacks,
+    onSecretGenerated: printSecret,
     readiness: stack?.readiness,
   });
   stops.push(app.stop);

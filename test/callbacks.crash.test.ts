@@ -36,7 +36,8 @@ const killed = (child: ChildProcess) =>
     child.kill('SIGKILL');
   });
 
-describe('a worker killed with SIGKILL loses nothing', () => {
+// Each case starts worker processes under tsx: seconds apiece on a busy 2-core machine.
+describe('a worker killed with SIGKILL loses nothing', { timeout: 90_000 }, () => {
   let app: TestPaygraph;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let user: { userId: string; token: string };

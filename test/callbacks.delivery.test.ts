@@ -83,13 +83,18 @@ describe('mutation callbacks: delivery', () => {
       where: { nodeId, ...(callback ? { callback } : {}) },
       include: { attemptLog: { orderBy: { attempt: 'asc' } } },
     });
+  // A callback whose entry names no secret signs with its own, made at first start.
+  const ownSecret = async (callback: string) =>
+    (await app.pool.query<{ secret: string }>('select secret from callback_secret where callback = $1', [callback])).rows[0]!.secret;
   const settled = (id: string) =>
     eventually(() => deliveryOf(id), (delivery) => delivery.status !== 'PENDING');
 
-  it('delivers a signed POST that verifies with the standardwebhooks package', async () => {
+  it('delivers a signed POST that verifies with the standardwebhooks package, with the callback\'s own secret', async () => {
     const id = await createPurchase('signed', 4200);
     const [request] = await waitForCalls('signed', 1);
-    expect(verifySignature(request!)).toEqual(request!.body);
+    expect(verifySignature(request!, await ownSecret('signed'))).toEqual(request!.body);
+    expect(await ownSecret('signed')).not.toBe(await ownSecret('flaky'));
+    expect(() => verifySignature(request!, TEST_SIGNING_SECRET)).toThrow();
     expect(request!.body).toEqual({
       data: { createdNode: { id, amount: 4200, description: 'signed', user: { id: user.userId, stripeId: null } } },
       event: {
@@ -106,14 +111,15 @@ describe('mutation callbacks: delivery', () => {
 
   it('a forged or stale signature does not verify', async () => {
     const [request] = await waitForCalls('signed', 1);
+    const secret = await ownSecret('signed');
     const forged: ReceivedCallback = { ...request!, rawBody: request!.rawBody.replace('4200', '1') };
-    expect(() => verifySignature(forged)).toThrow();
+    expect(() => verifySignature(forged, secret)).toThrow();
     expect(() => verifySignature(request!, `whsec_${Buffer.from('another-secret-of-32-bytes-long!').toString('base64')}`)).toThrow();
     const stale = { ...request!, headers: { ...request!.headers } };
     const oldTimestamp = new Date(Date.now() - 3600_000);
     stale.headers['webhook-timestamp'] = String(Math.floor(oldTimestamp.getTime() / 1000));
-    stale.headers['webhook-signature'] = new Webhook(TEST_SIGNING_SECRET).sign(String(request!.headers['webhook-id']), oldTimestamp, request!.rawBody);
-    expect(() => verifySignature(stale)).toThrow(/timestamp/i);
+    stale.headers['webhook-signature'] = new Webhook(secret).sign(String(request!.headers['webhook-id']), oldTimestamp, request!.rawBody);
+    expect(() => verifySignature(stale, secret)).toThrow(/timestamp/i);
   });
 
   it('500 then 200 is one delivery with two attempts and the same webhook-id', async () => {

@@ -143,7 +143,8 @@ describe('callbacks: seeing and recovering failures', () => {
     expect(codesOf(await app.graphql(`mutation { triggerCallback(name: "manual", nodeId: "${id}") { id } }`, {}, user.token))).toEqual(['FORBIDDEN']);
   });
 
-  it('npm run callbacks -- redeliver-all counts first and sends again with --yes', async () => {
+  // Three CLI processes, each a tsx start: seconds apiece on a busy 2-core machine.
+  it('npm run callbacks -- redeliver-all counts first and sends again with --yes', { timeout: 120_000 }, async () => {
     refused.set('cli-1', 400);
     await purchase('cli-1');
     await settled('cli', 1);

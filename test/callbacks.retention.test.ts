@@ -56,20 +56,6 @@ describe('callbacks: retention', () => {
       [ids],
     )).rows[0] as { deliveries: number; attempts: number };
 
-  it('keeps the table bounded under a steady load: each round of events is removed once past retention', async () => {
-    // Without retention the table would hold 10, 20, 30 rows after each round; with it, one round's worth.
-    const sizes: number[] = [];
-    const all: string[] = [];
-    for (let round = 0; round < 3; round++) {
-      const ids = await purchases(`steady-${round}`, 10);
-      all.push(...ids);
-      sizes.push((await countOf(all)).deliveries);
-      await age(ids, 31);
-      await eventually(() => countOf(ids), (count) => count.deliveries === 0 && count.attempts === 0);
-    }
-    expect(sizes).toEqual([10, 10, 10]);
-  });
-
   it('keeps recent deliveries, and failed or dead ones until their own longer retention', async () => {
     const recent = await purchases('recent', 2);
     refused.add('failing');

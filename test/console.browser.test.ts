@@ -1,4 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
+import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/browser.js';
 import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
@@ -7,6 +8,7 @@ import { eventually, startReceiver } from './support/receiver.js';
 // The delivery console in a real Chromium: sign in with the link npm start prints, find a failed
 // delivery, read its attempts, redeliver it and watch it turn delivered without reloading.
 // What a datetime-local input holds: local time, to the millisecond (the browser shares this machine's zone).
+const STRIPE_WEBHOOK_SECRET = `whsec_${Buffer.from('paygraph-console-stripe-events!').toString('base64')}`;
 const localDateTime = (date: Date) => new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 23);
 
 // A browser on a busy 2-core machine is slow to start and to draw: more time than the default.
@@ -25,15 +27,23 @@ describe('delivery console in a browser', { timeout: 60_000 }, () => {
     receiver = await startReceiver((request, _index, res) => {
       const description = request.body.data?.createdNode?.description;
       if (refused.has(description)) res.writeHead(400).end('{"error":"unknown customer"}');
+      else if (request.body.event.callback === 'goneShop') res.writeHead(410).end('gone for good');
     });
     app = await startTestPaygraph({
-      env: { RECEIVER_URL: receiver.url },
+      env: { RECEIVER_URL: receiver.url, STRIPE_WEBHOOK_SECRET },
       callbacksYaml: `callbacks:
   notifyShop:
     trigger: Purchase.created
     url: \${RECEIVER_URL}
     headers: { x-shop: acme, x-api-key: hidden-value }
     payload: "{ createdNode { id amount description } }"
+  goneShop:
+    trigger: Purchase.created
+    url: \${RECEIVER_URL}
+    when: { node: { description: console-gone } }
+    maxInFlight: 3
+    ratePerSecond: 10
+    payload: "{ createdNode { id } }"
 `,
     });
     adminToken = await app.accessToken('callbacks:admin');
@@ -103,9 +113,45 @@ describe('delivery console in a browser', { timeout: 60_000 }, () => {
     const { purchaseId, deliveryId } = await failedPurchase('console-live');
     await page.locator(`#deliveries tr[data-delivery="${deliveryId}"][data-status="FAILED"]`).waitFor();
 
+    // Stripe says the payment went through, as it would at /stripe/webhook.
+    const event = JSON.stringify({
+      id: `evt_console_${purchaseId}`, object: 'event', type: 'payment_intent.succeeded', livemode: false, created: Math.floor(Date.now() / 1000),
+      data: { object: { id: `pi_console_${purchaseId}`, object: 'payment_intent', status: 'succeeded', latest_charge: `ch_console_${purchaseId}`, metadata: { purchaseId } } },
+    });
+    const stripeAnswer = await fetch(`${app.url}/stripe/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: event, secret: STRIPE_WEBHOOK_SECRET }) },
+      body: event,
+    });
+    expect(await stripeAnswer.json()).toMatchObject({ outcome: 'applied' });
+
     await page.locator(`#deliveries tr[data-delivery="${deliveryId}"] a`, { hasText: purchaseId }).click();
     await page.locator('#timeline tr[data-kind="CREATED"]').waitFor();
-    expect(await page.locator('#timeline').textContent()).toContain('notifyShop');
+    const timeline = page.locator('#timeline');
+    expect(await timeline.textContent()).toContain('notifyShop');
+    expect(await timeline.locator('tr[data-kind="STRIPE_EVENT"]').textContent()).toContain(`payment_intent.succeeded (evt_console_${purchaseId})`);
+    // In time order: created, the delivery, Stripe's event, then paid.
+    const kinds = await timeline.locator('tr[data-kind]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-kind')));
+    expect(kinds).toEqual(['CREATED', 'DELIVERY', 'STRIPE_EVENT', 'PAID']);
+  });
+
+  it('filters deliveries by node id, and by callback and time range, newest first', async () => {
+    const before = await failedPurchase('console-filter-old');
+    const from = new Date();
+    const newer = [await failedPurchase('console-filter-1'), await failedPurchase('console-filter-2')];
+    await page.goto(`${app.url}/console#token=${adminToken}`);
+    await page.locator('#nav a', { hasText: 'Deliveries' }).click();
+    await page.locator('#filter input[name=node]').fill(newer[0]!.purchaseId);
+    await page.locator('#filter button[type=submit]').click();
+    await expect.poll(() => page.locator('#deliveries tr[data-delivery]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-delivery')))).toEqual([newer[0]!.deliveryId]);
+
+    await page.locator('#filter input[name=node]').fill('');
+    await page.locator('#filter input[name=callback]').fill('notifyShop');
+    await page.locator('#filter input[name=from]').fill(localDateTime(from));
+    await page.locator('#filter button[type=submit]').click();
+    const shown = () => page.locator('#deliveries tr[data-delivery]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-delivery')));
+    await expect.poll(shown).toEqual([newer[1]!.deliveryId, newer[0]!.deliveryId]);
+    expect(await shown()).not.toContain(before.deliveryId);
   });
 
   it('redelivers the failed deliveries of a callback in a time range, showing the count first', async () => {
@@ -127,6 +173,20 @@ describe('delivery console in a browser', { timeout: 60_000 }, () => {
         (response) => response.data?.callbackDelivery?.status === 'DELIVERED',
       );
     }
+  });
+
+  it('shows a callback its endpoint switched off (410), with why and its limits, and switches it on again', async () => {
+    await app.graphql('mutation($u: ID!) { createPurchase(amount: 100, description: "console-gone", userId: $u) { id } }', { u: user.userId }, user.token);
+    await eventually(
+      () => app.graphql('{ callbacks { name disabledReason } }', {}, adminToken),
+      (response) => response.data?.callbacks?.some((c: { name: string; disabledReason: string | null }) => c.name === 'goneShop' && c.disabledReason === 'gone'),
+    );
+    await page.goto(`${app.url}/console#token=${adminToken}`);
+    const row = page.locator('#callbacks tr[data-callback="goneShop"]');
+    await row.locator('.enabled', { hasText: 'switched off: endpoint answered 410' }).waitFor();
+    expect(await row.textContent()).toContain('≤ 3 in flight · 10/s');
+    await row.getByRole('button', { name: 'Enable' }).click();
+    await expect.poll(() => row.locator('.enabled').textContent()).toBe('yes');
   });
 
   it('refuses a token without callbacks:admin and asks to sign in again', async () => {

@@ -95,6 +95,28 @@ hooks:
     expect(await rowsOf(user.userId)).toEqual({ purchases: 1, deliveries: 1 });
   });
 
+  it('an Idempotency-Key retry gets the first answer without asking the hooks again, even one that would refuse now', async () => {
+    const user = await app.signUp();
+    const send = () =>
+      fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}`, 'idempotency-key': `hooked-${user.userId}` },
+        body: JSON.stringify({ query: 'mutation($u: ID!) { createPurchase(amount: 500, description: "desk", userId: $u) { id description } }', variables: { u: user.userId } }),
+      });
+    nextAnswer = () => ({ body: { allow: true, set: { description: 'desk (checked)' } } });
+    const first = await send();
+    const asked = hookServer.received.length;
+    nextAnswer = () => ({ body: { allow: false, message: 'no more desks' } });
+    const retry = await send();
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    const [firstBody, retryBody] = [await first.json(), await retry.json()];
+    expect(retryBody.data).toEqual(firstBody.data);
+    expect(firstBody.data.createPurchase.description).toBe('desk (checked)');
+    expect(hookServer.received.length).toBe(asked);
+    expect(await rowsOf(user.userId)).toEqual({ purchases: 1, deliveries: 1 });
+    nextAnswer = null;
+  });
+
   it('refuses hooks.yml mistakes at start, naming the hook', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'paygraph-hooks-')), 'callbacks.yml');
     writeFileSync(file, `hooks:

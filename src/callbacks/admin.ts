@@ -1,9 +1,11 @@
 import type { Pool } from 'pg';
-import { notFound } from '../errors.js';
-import { badInput } from '../errors.js';
+import { badInput, notFound } from '../errors.js';
+import { retireOlderSecrets, rotateCallbackSecret } from './store/secrets.js';
+import { isBuiltinTrigger } from './events.js';
 import { insertManualDelivery } from './store/new-deliveries.js';
 import { countRedeliverable, deliveryCallback, redeliver, redeliverMatching, type RedeliveryFilter } from './store/redelivery.js';
 import { callbackStats, NO_DELIVERIES, type CallbackStats } from './store/reports.js';
+import { callbackConditions, forgetFailing, type CallbackCondition } from './store/callback-state.js';
 import { enabledOverrides, setCallbackEnabled } from './store/settings.js';
 import type { CallbackDefinition } from './load.js';
 
@@ -16,6 +18,11 @@ export interface CallbackSummary {
   maxAttempts: number;
   timeoutMs: number;
   stats: CallbackStats;
+  condition: CallbackCondition;
+  maxInFlight: number | null;
+  ratePerSecond: number | null;
+  /** "own": its generated secret (rotate with the CLI); "callbacks.yml": the file's. */
+  secretSource: 'own' | 'callbacks.yml';
 }
 
 /** What operators may do to callbacks, shared by the GraphQL admin fields and `npm run callbacks`. */
@@ -29,12 +36,16 @@ export interface CallbackAdmin {
   redeliverMatching(filter: RedeliveryFilter): Promise<number>;
   /** Sends a callback now for an existing node, as a fresh event; returns the new delivery's id. */
   trigger(name: string, nodeId: string): Promise<string>;
+  /** A new own secret signs first; the current ones sign beside it for `graceMs`. */
+  rotateSecret(name: string, graceMs: number): Promise<{ secret: string; previousUntil: Date }>;
+  /** Ends a rotation's grace now; returns how many older secrets stopped signing. */
+  retireOlderSecrets(name: string): Promise<number>;
 }
 
 export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefinition[]): CallbackAdmin {
   const byName = new Map(callbacks.map((callback) => [callback.name, callback]));
   const list = async () => {
-    const [overrides, stats] = await Promise.all([enabledOverrides(pool), callbackStats(pool)]);
+    const [overrides, stats, conditions] = await Promise.all([enabledOverrides(pool), callbackStats(pool), callbackConditions(pool)]);
     return callbacks.map((callback) => ({
       name: callback.name,
       trigger: callback.trigger,
@@ -45,6 +56,10 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
       maxAttempts: callback.maxAttempts,
       timeoutMs: callback.timeoutMs,
       stats: stats.get(callback.name) ?? NO_DELIVERIES,
+      condition: conditions.get(callback.name) ?? { disabledReason: null, failingSince: null, pausedUntil: null },
+      maxInFlight: callback.maxInFlight,
+      ratePerSecond: callback.ratePerSecond,
+      secretSource: callback.secrets === null ? ('own' as const) : ('callbacks.yml' as const),
     }));
   };
   const definition = (name: string) => {
@@ -52,8 +67,22 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
     if (!callback) throw notFound(`Callback "${name}"`);
     return callback;
   };
+  // A secret written in callbacks.yml is rotated there (secrets: [new, old]); the database's would never be used.
+  const ownSecretOf = (name: string) => {
+    const callback = definition(name);
+    if (callback.secrets !== null) throw badInput(`Callback "${name}" signs with the secret callbacks.yml gives it; rotate it there with secrets: [new, old]`);
+    return callback;
+  };
   return {
     list,
+    async rotateSecret(name, graceMs) {
+      ownSecretOf(name);
+      return rotateCallbackSecret(pool, name, graceMs);
+    },
+    async retireOlderSecrets(name) {
+      ownSecretOf(name);
+      return retireOlderSecrets(pool, name);
+    },
     async countRedeliverable(filter) {
       definition(filter.callback);
       return countRedeliverable(pool, filter);
@@ -61,6 +90,7 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
     async trigger(name, nodeId) {
       const callback = definition(name);
       const [model, operation] = callback.trigger.split('.') as [string, string];
+      if (isBuiltinTrigger(callback.trigger)) throw badInput(`Callback "${name}" announces ${callback.trigger} events; they cannot be sent by hand`);
       if (operation === 'deleted') throw badInput(`Callback "${name}" fires on deletion; a deleted node cannot be sent again`);
       const id = await insertManualDelivery(pool, { callback: name, trigger: callback.trigger, model, nodeId, maxAttempts: callback.maxAttempts, ordered: callback.ordered });
       if (!id) throw notFound(`${model} ${nodeId}`);
@@ -78,6 +108,8 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
     async setEnabled(name, enabled) {
       definition(name);
       await setCallbackEnabled(pool, name, enabled);
+      // Switched on again: a callback disabled for failing starts a fresh failing clock.
+      if (enabled) await forgetFailing(pool, name);
       return (await list()).find((callback) => callback.name === name)!;
     },
   };

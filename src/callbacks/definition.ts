@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { MODELS, OPERATIONS } from './events.js';
+import { BUILTIN_TRIGGERS, MODELS, OPERATIONS } from './events.js';
 
-const triggerPattern = new RegExp(`^(${MODELS.join('|')})\\.(${OPERATIONS.join('|')})$`);
+const triggerPattern = new RegExp(`^((${MODELS.join('|')})\\.(${OPERATIONS.join('|')})|${BUILTIN_TRIGGERS.join('|').replaceAll('.', '\\.')})$`);
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const comparison = z
@@ -49,10 +49,21 @@ const duration = z.union([
   }),
 ]);
 
+const LONG_UNITS_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A span of minutes to days ("30m", "12h", "5d"), in milliseconds: how long failing lasts, a rotation's grace. */
+export const longDuration = z
+  .string()
+  .regex(/^\d+(\.\d+)?(m|h|d)$/, 'a duration like 30m, 12h or 5d')
+  .transform((text) => {
+    const [, amount, unit] = /^(\d+(?:\.\d+)?)(m|h|d)$/.exec(text)!;
+    return Math.round(Number(amount) * LONG_UNITS_MS[unit as keyof typeof LONG_UNITS_MS]);
+  });
+
 /** One entry of callbacks.yml, as written (after ${ENV} interpolation). */
 export const callbackEntrySchema = z
   .object({
-    trigger: z.string().regex(triggerPattern, `a trigger like Purchase.created (models: ${MODELS.join(', ')})`),
+    trigger: z.string().regex(triggerPattern, `a trigger like Purchase.created (models: ${MODELS.join(', ')}), or ${BUILTIN_TRIGGERS.join(' or ')}`),
     url: z.url({ protocol: /^https?$/ }),
     headers: z.record(z.string(), z.string()).default({}),
     payload: z.string().min(1),
@@ -64,6 +75,22 @@ export const callbackEntrySchema = z
     secret: z.string().startsWith('whsec_').optional(),
     // Rotation: every listed secret signs each request (Standard Webhooks multi-signature), newest first.
     secrets: z.array(z.string().startsWith('whsec_')).min(1).max(5).optional(),
+    // Flow control, across every worker process: deliveries beyond these wait their turn, none is dropped.
+    maxInFlight: z
+      .number({ error: 'a whole number from 1 to 1000: deliveries in flight to this endpoint at once, across all workers' })
+      .int('a whole number from 1 to 1000: deliveries in flight to this endpoint at once, across all workers')
+      .min(1, 'a whole number from 1 to 1000: deliveries in flight to this endpoint at once, across all workers')
+      .max(1000, 'a whole number from 1 to 1000: deliveries in flight to this endpoint at once, across all workers')
+      .optional(),
+    ratePerSecond: z
+      .number({ error: 'a number above 0 and at most 10000: deliveries started per second, across all workers' })
+      .positive('a number above 0 and at most 10000: deliveries started per second, across all workers')
+      .max(10_000, 'a number above 0 and at most 10000: deliveries started per second, across all workers')
+      .optional(),
+    // Continuous failure for this long switches the callback off (announced through CallbackDelivery.disabled); false: never.
+    disableAfterFailingFor: z
+      .union([longDuration.refine((ms) => ms > 0, 'longer than 0'), z.literal(false)], { error: 'a duration like 30m, 12h or 5d, or false (never)' })
+      .default(5 * 86_400_000),
   })
   .strict()
   .refine((entry) => !(entry.secret && entry.secrets), { message: 'give secret or secrets, not both', path: ['secrets'] });

@@ -4,10 +4,10 @@ import type { Logger } from '../logger.js';
 import type { Context } from '../schema/context.js';
 import { attemptRecorder, type AttemptRecord } from './store/attempts.js';
 import { deliveryClaimer, pendingPredecessor, retryAfterLease, scheduleDelivery, wakeSuccessor, type DeliveryRow } from './store/claims.js';
-import { setCallbackEnabled } from './store/settings.js';
 import type { NodeRow } from './events.js';
 import type { CallbackDefinition } from './load.js';
-import { attemptDuration, callbacksDisabled, deadDeliveries, deliveryOutcomes } from './metrics.js';
+import type { CallbackControls } from './controls.js';
+import { attemptDuration, deadDeliveries, deliveryOutcomes } from './metrics.js';
 import { renderPayload } from './payload.js';
 import { classify, parseRetryAfter, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 import { sendSigned, type SendResult } from './send.js';
@@ -18,9 +18,13 @@ export interface DeliveryDeps {
   /** Payloads are read with system rights: a callback sees what its definition asks for, whoever caused it. */
   systemContext: Context;
   callbacks: ReadonlyMap<string, CallbackDefinition>;
+  /** The callback's own secrets, for a callback whose entry in callbacks.yml names none. */
+  storedSecrets: (callback: string) => Promise<string[]>;
   retryPolicy: RetryPolicy;
   /** How long one attempt may hold its delivery (timing.ts). */
   leaseMs: number;
+  /** Flow control before an attempt; pauses, the failing clock and alerts after it. */
+  controls: CallbackControls;
   logger: Logger;
 }
 
@@ -62,44 +66,51 @@ async function deliverCallback(deliveryId: string, deps: DeliveryDeps, store: St
       return;
     }
   }
+  const admitted = await deps.controls.admit(callback, delivery);
+  if (!admitted) return;
 
   let payload: unknown = null;
   let result: SendResult;
+  let outcome: ReturnType<typeof classify>;
   try {
-    const data = await renderPayload(callback.payload, {
-      schema: deps.schema,
-      context: deps.systemContext,
-      nodeId: delivery.node_id,
-      snapshot: delivery.previous_values as NodeRow | null,
-      changedFields: delivery.changed_fields,
-    });
-    payload = {
-      data,
-      event: {
-        id: delivery.id,
-        callback: delivery.callback,
-        trigger: delivery.trigger,
+    try {
+      const data = await renderPayload(callback.payload, {
+        schema: deps.schema,
+        context: deps.systemContext,
         nodeId: delivery.node_id,
-        createdAt: delivery.created_at.toISOString(),
-        attempt,
-      },
-    };
-    result = await sendSigned({
-      url: callback.url,
-      headers: callback.headers,
-      body: JSON.stringify(payload),
-      messageId: delivery.id,
-      secrets: callback.secrets,
-      timeoutMs: callback.timeoutMs,
-    });
-  } catch (error) {
-    // The payload query could not run (the database is briefly away, say): an attempt that failed, retried.
-    result = failure((error as Error).message);
+        snapshot: delivery.previous_values as NodeRow | null,
+        changedFields: delivery.changed_fields,
+      });
+      payload = {
+        data,
+        event: {
+          id: delivery.id,
+          callback: delivery.callback,
+          trigger: delivery.trigger,
+          nodeId: delivery.node_id,
+          createdAt: delivery.created_at.toISOString(),
+          attempt,
+        },
+      };
+      result = await sendSigned({
+        url: callback.url,
+        headers: callback.headers,
+        body: JSON.stringify(payload),
+        messageId: delivery.id,
+        secrets: callback.secrets ?? (await deps.storedSecrets(callback.name)),
+        timeoutMs: callback.timeoutMs,
+      });
+    } catch (error) {
+      // The payload query could not run (the database is briefly away, say): an attempt that failed, retried.
+      result = failure((error as Error).message);
+    }
+    attemptDuration.observe({ callback: callback.name }, result.durationMs / 1000);
+    outcome = classify(result, attempt, delivery.max_attempts);
+    await finish(deps, store, delivery, { attempt, startedAt, outcome, result, payload });
+  } finally {
+    await admitted.done();
   }
-  attemptDuration.observe({ callback: callback.name }, result.durationMs / 1000);
-  const outcome = classify(result, attempt, delivery.max_attempts);
-  await finish(deps, store, delivery, { attempt, startedAt, outcome, result, payload });
-  if (result.status === GONE) await disableGoneCallback(deps, callback.name, delivery.id);
+  await deps.controls.afterAttempt(callback, delivery, { delivered: outcome === 'delivered', dead: outcome === 'dead', result });
   if (outcome === 'delivered' && callback.ordered) await wakeSuccessor(deps.pool, delivery);
 }
 
@@ -130,16 +141,6 @@ async function finish(
   deliveryOutcomes.inc({ callback: delivery.callback, outcome });
   const log = outcome === 'delivered' ? deps.logger.debug.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
   log({ delivery: delivery.id, callback: delivery.callback, attempt, status: result.status, error: result.error, outcome }, 'callback attempt');
-}
-
-// Standard Webhooks: an endpoint answering 410 Gone asks not to be called again.
-const GONE = 410;
-
-/** The callback is switched off (as setCallbackEnabled does): its later deliveries are held, not dropped, until an operator enables it. */
-async function disableGoneCallback(deps: DeliveryDeps, name: string, deliveryId: string): Promise<void> {
-  await setCallbackEnabled(deps.pool, name, false);
-  callbacksDisabled.inc({ callback: name, reason: 'gone' });
-  deps.logger.warn({ callback: name, delivery: deliveryId }, 'callback disabled: its endpoint answered 410 Gone; enable it again once fixed');
 }
 
 const failure = (error: string): SendResult => ({ retryAfter: null, response: null, error, durationMs: 0 });

@@ -6,6 +6,14 @@ export const OPERATIONS = ['created', 'updated', 'deleted'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 export type Trigger = `${ModelName}.${Operation}`;
 
+/**
+ * Paygraph's own events about its callbacks, which a callback can subscribe to like any trigger (to
+ * page someone): a delivery used up its attempts; a callback was switched off automatically.
+ */
+export const BUILTIN_TRIGGERS = ['CallbackDelivery.dead', 'CallbackDelivery.disabled'] as const;
+export type BuiltinTrigger = (typeof BUILTIN_TRIGGERS)[number];
+export const isBuiltinTrigger = (trigger: string): trigger is BuiltinTrigger => (BUILTIN_TRIGGERS as readonly string[]).includes(trigger);
+
 /** A row as the mutation saw it; relation objects Prisma may have included are ignored. */
 export type NodeRow = { id: string } & Record<string, unknown>;
 

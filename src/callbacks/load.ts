@@ -3,15 +3,13 @@ import { getNamedType, isLeafType, isObjectType, type GraphQLSchema } from 'grap
 import { parse as parseYaml } from 'yaml';
 import { fieldsNamedIn } from './condition.js';
 import { callbackEntrySchema, type CallbackEntry, type Condition } from './definition.js';
-import type { ModelName, Operation, Trigger } from './events.js';
-import { PayloadError, compilePayload, type CompiledPayload } from './payload.js';
+import { isBuiltinTrigger, type BuiltinTrigger, type ModelName, type Operation, type Trigger } from './events.js';
+import { PayloadError, compileBuiltinPayload, compilePayload, type CompiledPayload } from './payload.js';
 
 /** A callback ready to run: validated against the live schema, its payload query compiled once. */
 export interface CallbackDefinition {
   name: string;
-  trigger: Trigger;
-  model: ModelName;
-  operation: Operation;
+  trigger: Trigger | BuiltinTrigger;
   url: string;
   headers: Record<string, string>;
   payload: CompiledPayload;
@@ -20,8 +18,17 @@ export interface CallbackDefinition {
   maxAttempts: number;
   ordered: boolean;
   enabled: boolean;
-  /** Each signs every request; two or more while a receiver moves to a new secret. */
-  secrets: string[];
+  /**
+   * From callbacks.yml: each signs every request, two or more while a receiver moves to a new one.
+   * Null: the callback signs with its own stored secrets (store/secrets.ts).
+   */
+  secrets: string[] | null;
+  /** Deliveries in flight to the endpoint at once, across all workers; null: no limit but the workers' own. */
+  maxInFlight: number | null;
+  /** Deliveries started per second, across all workers; null: no limit. */
+  ratePerSecond: number | null;
+  /** Failing without a success for this long switches the callback off; null: never. */
+  disableAfterFailingForMs: number | null;
 }
 
 export class CallbacksConfigError extends Error {
@@ -30,11 +37,15 @@ export class CallbacksConfigError extends Error {
   }
 }
 
-/** Reads callbacks.yml; any problem stops the start with every problem listed, each naming its callback. */
+/**
+ * Reads callbacks.yml; any problem stops the start with every problem listed, each naming its callback.
+ * `sharedSecret` (CALLBACK_SIGNING_SECRET, given or generated) is what `${CALLBACK_SIGNING_SECRET}`
+ * stands for in the file; a callback signs with it only when its entry says so.
+ */
 export function loadCallbacks(options: {
   file: string;
   schema: GraphQLSchema;
-  defaultSecret: string;
+  sharedSecret: string;
   env?: NodeJS.ProcessEnv;
 }): CallbackDefinition[] {
   if (!existsSync(options.file)) return [];
@@ -81,18 +92,22 @@ export function interpolate(text: unknown, env: NodeJS.ProcessEnv): unknown {
 function defineCallback(
   name: string,
   rawEntry: unknown,
-  options: { schema: GraphQLSchema; defaultSecret: string; env?: NodeJS.ProcessEnv },
+  options: { schema: GraphQLSchema; sharedSecret: string; env?: NodeJS.ProcessEnv },
 ): CallbackDefinition {
   if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name)) throw new Error('a name has letters, digits, _ and - (at most 64)');
-  const parsed = callbackEntrySchema.safeParse(interpolateEntry(rawEntry, options.env ?? process.env));
+  const env = { ...(options.env ?? process.env), CALLBACK_SIGNING_SECRET: options.sharedSecret };
+  const parsed = callbackEntrySchema.safeParse(interpolateEntry(rawEntry, env));
   if (!parsed.success) {
     throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'entry'}: ${issue.message}`).join('; '));
   }
   const entry: CallbackEntry = parsed.data;
+  const builtin = isBuiltinTrigger(entry.trigger) ? entry.trigger : null;
   const [model, operation] = entry.trigger.split('.') as [ModelName, Operation];
+  // Every alert is sent: a condition would be evaluated where no node exists to evaluate it on.
+  if (builtin && entry.when) throw new Error(`when: ${builtin} callbacks take no condition; every such event is sent`);
   let payload: CompiledPayload;
   try {
-    payload = compilePayload(options.schema, model, operation, entry.payload);
+    payload = builtin ? compileBuiltinPayload(options.schema, builtin, entry.payload) : compilePayload(options.schema, model, operation, entry.payload);
   } catch (error) {
     if (error instanceof PayloadError) throw new Error(`payload: ${error.message}`);
     throw error;
@@ -100,9 +115,7 @@ function defineCallback(
   if (entry.when) checkConditionFields(entry.when, model, options.schema);
   return {
     name,
-    trigger: entry.trigger as Trigger,
-    model,
-    operation,
+    trigger: entry.trigger as Trigger | BuiltinTrigger,
     url: entry.url,
     headers: entry.headers,
     payload,
@@ -111,7 +124,10 @@ function defineCallback(
     maxAttempts: entry.maxAttempts,
     ordered: entry.ordered,
     enabled: entry.enabled,
-    secrets: entry.secrets ?? [entry.secret ?? options.defaultSecret],
+    secrets: entry.secrets ?? (entry.secret ? [entry.secret] : null),
+    maxInFlight: entry.maxInFlight ?? null,
+    ratePerSecond: entry.ratePerSecond ?? null,
+    disableAfterFailingForMs: entry.disableAfterFailingFor === false ? null : entry.disableAfterFailingFor,
   };
 }
 

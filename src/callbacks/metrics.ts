@@ -19,7 +19,7 @@ export const deadDeliveries = new Counter({
 
 export const callbacksDisabled = new Counter({
   name: 'paygraph_callback_disabled_total',
-  help: 'Callbacks switched off automatically (reason="gone": the endpoint answered 410)',
+  help: 'Callbacks switched off automatically (reason="gone": the endpoint answered 410; "failing": no delivery for disableAfterFailingFor)',
   labelNames: ['callback', 'reason'],
   registers: [metricsRegistry],
 });

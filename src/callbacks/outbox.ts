@@ -1,6 +1,6 @@
 import type { Tx } from '../db/client.js';
 import { conditionHolds } from './condition.js';
-import type { EventRecorder, NodeEvent, NodeRow, Trigger } from './events.js';
+import type { EventRecorder, NodeEvent, NodeRow } from './events.js';
 import type { CallbackDefinition } from './load.js';
 import { insertDeliveries } from './store/new-deliveries.js';
 
@@ -15,7 +15,7 @@ const BOOKKEEPING_COLUMNS = new Set(['updatedAt']);
  * always has its deliveries; a rollback never does.
  */
 export function createOutbox(callbacks: readonly CallbackDefinition[]): EventRecorder {
-  const byTrigger = new Map<Trigger, CallbackDefinition[]>();
+  const byTrigger = new Map<string, CallbackDefinition[]>();
   for (const callback of callbacks) byTrigger.set(callback.trigger, [...(byTrigger.get(callback.trigger) ?? []), callback]);
 
   return {

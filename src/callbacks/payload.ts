@@ -13,7 +13,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import type { Context } from '../schema/context.js';
-import type { ModelName, NodeRow, Operation } from './events.js';
+import type { BuiltinTrigger, ModelName, NodeRow, Operation } from './events.js';
 
 /** Which top-level payload fields each operation offers, and where their data comes from. */
 const LIVE_FIELD: Partial<Record<Operation, string>> = { created: 'createdNode', updated: 'updatedNode' };
@@ -29,11 +29,50 @@ export interface CompiledPayload {
   /** Parts answered from the snapshot taken at commit: alias and the scalar fields asked for. */
   snapshotParts: { alias: string; fields: { alias: string; name: string }[] }[];
   changedFieldsAlias: string | null;
+  /** Built-in triggers: top-level scalars answered from the event's facts (alias, fact name). */
+  facts?: { alias: string; name: string }[];
 }
 
-export class PayloadError extends Error {}
+/**
+ * What the payload of a built-in trigger offers: one live object, read at delivery time through a
+ * root query field of the admin schema (the event's node id is its argument), and facts taken when
+ * the event happened.
+ */
+const BUILTIN_PAYLOADS: Record<BuiltinTrigger, { live: string; rootField: string; argument: string; argumentType: string; facts: string[] }> = {
+  'CallbackDelivery.dead': { live: 'deadDelivery', rootField: 'callbackDelivery', argument: 'id', argumentType: 'ID', facts: [] },
+  'CallbackDelivery.disabled': { live: 'disabledCallback', rootField: 'callback', argument: 'name', argumentType: 'String', facts: ['reason', 'failingSince', 'lastError'] },
+};
 
-export function compilePayload(schema: GraphQLSchema, model: ModelName, operation: Operation, text: string): CompiledPayload {
+/** A built-in trigger's payload, e.g. `{ deadDelivery { id callback nodeId attemptLog { httpStatus error } } }`. */
+export function compileBuiltinPayload(schema: GraphQLSchema, trigger: BuiltinTrigger, text: string): CompiledPayload {
+  const spec = BUILTIN_PAYLOADS[trigger];
+  const operationNode = singleSelection(text);
+  const liveFields: FieldNode[] = [];
+  const facts: { alias: string; name: string }[] = [];
+  for (const selection of operationNode.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD) throw new PayloadError('payload fragments are not supported at the top level');
+    const alias = selection.alias?.value ?? selection.name.value;
+    const name = selection.name.value;
+    if (name === spec.live) {
+      if (!selection.selectionSet) throw new PayloadError(`${name} needs a selection of fields`);
+      liveFields.push(asLookup(selection, alias, spec.rootField, spec.argument));
+    } else if (spec.facts.includes(name)) {
+      if (selection.selectionSet) throw new PayloadError(`${name} is a plain value; it takes no selection`);
+      facts.push({ alias, name });
+    } else {
+      throw new PayloadError(`${trigger} payloads offer ${[spec.live, ...spec.facts].join(', ')}; "${name}" is not one of them`);
+    }
+  }
+  const compiled: CompiledPayload = { liveQuery: null, snapshotParts: [], changedFieldsAlias: null, facts };
+  if (liveFields.length > 0) {
+    compiled.liveQuery = liveQueryDocument(liveFields, spec.argumentType);
+    const problems = validate(schema, compiled.liveQuery);
+    if (problems.length > 0) throw new PayloadError(problems.map((problem) => problem.message).join('; '));
+  }
+  return compiled;
+}
+
+function singleSelection(text: string): OperationDefinitionNode {
   let document: DocumentNode;
   try {
     document = parse(text);
@@ -44,6 +83,13 @@ export function compilePayload(schema: GraphQLSchema, model: ModelName, operatio
   if (operationNode?.kind !== Kind.OPERATION_DEFINITION || operationNode.operation !== 'query' || rest.length > 0) {
     throw new PayloadError('payload must be one selection set, like { createdNode { id } }');
   }
+  return operationNode;
+}
+
+export class PayloadError extends Error {}
+
+export function compilePayload(schema: GraphQLSchema, model: ModelName, operation: Operation, text: string): CompiledPayload {
+  const operationNode = singleSelection(text);
   const modelType = schema.getType(model);
   if (!isObjectType(modelType)) throw new PayloadError(`model ${model} is not in the GraphQL schema`);
 
@@ -59,7 +105,7 @@ export function compilePayload(schema: GraphQLSchema, model: ModelName, operatio
     const name = selection.name.value;
     if (name === LIVE_FIELD[operation]) {
       if (!selection.selectionSet) throw new PayloadError(`${name} needs a selection of fields`);
-      liveFields.push(asNodeLookup(selection, model, alias));
+      liveFields.push(asLookup(selection, alias, model, 'id'));
     } else if (SNAPSHOT_FIELDS[operation].includes(name)) {
       compiled.snapshotParts.push({ alias, fields: snapshotFields(selection.selectionSet, modelType, name) });
     } else if (name === 'changedFields' && operation === 'updated') {
@@ -100,25 +146,26 @@ export async function renderPayload(
       : null;
   }
   if (compiled.changedFieldsAlias) data[compiled.changedFieldsAlias] = input.changedFields;
+  for (const fact of compiled.facts ?? []) data[fact.alias] = input.snapshot?.[fact.name] ?? null;
   return data;
 }
 
-function asNodeLookup(selection: FieldNode, model: ModelName, alias: string): FieldNode {
+function asLookup(selection: FieldNode, alias: string, rootField: string, argument: string): FieldNode {
   return {
     ...selection,
     alias: { kind: Kind.NAME, value: alias },
-    name: { kind: Kind.NAME, value: model },
+    name: { kind: Kind.NAME, value: rootField },
     arguments: [
       {
         kind: Kind.ARGUMENT,
-        name: { kind: Kind.NAME, value: 'id' },
+        name: { kind: Kind.NAME, value: argument },
         value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: 'nodeId' } },
       },
     ],
   };
 }
 
-function liveQueryDocument(fields: FieldNode[]): DocumentNode {
+function liveQueryDocument(fields: FieldNode[], variableType = 'ID'): DocumentNode {
   const operation: OperationDefinitionNode = {
     kind: Kind.OPERATION_DEFINITION,
     operation: 'query' as OperationDefinitionNode['operation'],
@@ -126,7 +173,7 @@ function liveQueryDocument(fields: FieldNode[]): DocumentNode {
       {
         kind: Kind.VARIABLE_DEFINITION,
         variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: 'nodeId' } },
-        type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } } },
+        type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: variableType } } },
       },
     ],
     selectionSet: { kind: Kind.SELECTION_SET, selections: fields },

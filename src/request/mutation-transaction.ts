@@ -42,9 +42,19 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
  */
 export function useMutationTransaction({ db, timeoutMs }: MutationTransactionOptions): Plugin<Context> {
   return {
-    onExecute({ args, executeFn, setExecuteFn }) {
+    async onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
       const operation = getOperationAST(args.document, args.operationName);
       if (operation?.operation !== 'mutation') return;
+      // Hashed as the client sent it: a blocking hook's rewrite of the arguments does not change it.
+      const sentHash = requestHash(args);
+      const early = args.contextValue as Context & { request: Request };
+      const sentKey = early.request.headers.get('idempotency-key');
+      if (sentKey !== null && KEY_PATTERN.test(sentKey)) {
+        // A retry of a mutation already answered gets that answer before anything else runs, so blocking
+        // hooks (registered after this plugin) are not asked again and cannot refuse what already happened.
+        const claim = { scope: scopeOf(early.identity), key: sentKey, requestHash: sentHash };
+        if ((await readClaim(db, claim))?.response) return setResultAndStopExecution(await replay(db, claim, early.request));
+      }
       setExecuteFn(async (executionArgs: ExecutionArgs) => {
         const context = executionArgs.contextValue as Context & { request: Request };
         const key = context.request.headers.get('idempotency-key');
@@ -54,7 +64,7 @@ export function useMutationTransaction({ db, timeoutMs }: MutationTransactionOpt
           const secretField = rootFields.find((field) => NOT_REPLAYABLE.has(field));
           if (secretField) return errorResult(badInput(`${secretField} takes no Idempotency-Key: its answer holds a secret, and it is safe to retry`));
         }
-        const claim = key === null ? null : { scope: scopeOf(context.identity), key, requestHash: requestHash(executionArgs) };
+        const claim = key === null ? null : { scope: scopeOf(context.identity), key, requestHash: sentHash };
         try {
           return await db.$transaction(
             async (tx) => {

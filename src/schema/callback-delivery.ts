@@ -36,6 +36,16 @@ const CallbackRef = builder.objectRef<CallbackSummary>('Callback').implement({
     }),
     lastError: t.string({ nullable: true, resolve: (callback) => callback.stats.lastError?.message ?? null }),
     lastErrorAt: t.field({ type: 'DateTime', nullable: true, resolve: (callback) => callback.stats.lastError?.at ?? null }),
+    disabledReason: t.string({
+      nullable: true,
+      description: 'Why Paygraph switched it off by itself: "gone" (the endpoint answered 410) or "failing" (disableAfterFailingFor); null when on or switched off by an operator.',
+      resolve: (callback) => callback.condition.disabledReason,
+    }),
+    failingSince: t.field({ type: 'DateTime', nullable: true, description: 'The first failed attempt since the last delivered one.', resolve: (callback) => callback.condition.failingSince }),
+    pausedUntil: t.field({ type: 'DateTime', nullable: true, description: 'A Retry-After from the endpoint holds its deliveries until then.', resolve: (callback) => callback.condition.pausedUntil }),
+    maxInFlight: t.int({ nullable: true, resolve: (callback) => callback.maxInFlight }),
+    ratePerSecond: t.float({ nullable: true, resolve: (callback) => callback.ratePerSecond }),
+    secretSource: t.string({ description: '"own" (generated; rotate with npm run callbacks -- rotate) or "callbacks.yml".', resolve: (callback) => callback.secretSource }),
   }),
 });
 
@@ -108,6 +118,14 @@ builder.queryFields((t) => ({
     type: [CallbackRef],
     authScopes: admin,
     resolve: (_root, _args, ctx) => ctx.callbacks.list(),
+  }),
+  callback: t.field({
+    type: CallbackRef,
+    nullable: true,
+    authScopes: admin,
+    description: 'One callback by name (what a CallbackDelivery.disabled payload reads); null for an unknown name.',
+    args: { name: t.arg.string({ required: true }) },
+    resolve: async (_root, args, ctx) => (await ctx.callbacks.list()).find((callback) => callback.name === args.name) ?? null,
   }),
   callbackDeliveries: t.prismaField({
     type: ['CallbackDelivery'],

@@ -8,6 +8,7 @@ import './purchase.js';
 import './refund.js';
 import './callback-delivery.js';
 import './callback-recovery.js';
+import './purchase-timeline.js';
 import './live.js';
 
 export const schema = builder.toSchema();

@@ -19,6 +19,8 @@ export interface TestPaygraph extends Paygraph {
   url: string;
   databaseUrl: string;
   callbacksFile: string;
+  /** The callbacks' own secrets this start made, as `npm start` prints them once. */
+  generatedSecrets: Map<string, string>;
   graphql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
   signUp(email?: string): Promise<{ userId: string; token: string; email: string }>;
   accessToken(...scopes: Scope[]): Promise<string>;
@@ -47,7 +49,9 @@ export async function startTestPaygraph(options: {
     WORKER_CONCURRENCY: '8',
     ...options.env,
   };
+  const generatedSecrets = new Map<string, string>();
   const app = await startPaygraph({
+    onSecretGenerated: (name, secret) => generatedSecrets.set(name, secret),
     config: loadConfig(env),
     databaseUrl: database.url,
     signingSecret: TEST_SIGNING_SECRET,
@@ -68,6 +72,7 @@ export async function startTestPaygraph(options: {
     url: app.url ?? '',
     databaseUrl: database.url,
     callbacksFile,
+    generatedSecrets,
     graphql,
     async signUp(email = `user${++userCounter}-${Date.now()}@example.com`) {
       const created = await graphql<{ createUser: { id: string } }>(

@@ -17,6 +17,10 @@ export interface DeliveryRow {
   ordered: boolean;
   created_at: Date;
   enabled_override: boolean | null;
+  /** A Retry-After of the callback's endpoint still running (flow control). */
+  paused_until: Date | null;
+  /** The start time `ratePerSecond` gave this delivery, if it waits for one. */
+  flow_start_at: Date | null;
 }
 
 const CLAIM = `
@@ -24,7 +28,9 @@ const CLAIM = `
    where d.id = any($1::uuid[]) and d.status = 'PENDING' and (d.leased_until is null or d.leased_until < now())
   returning d.id, d.seq::text, d.callback, d.trigger, d.node_id, d.changed_fields, d.previous_values, d.status,
             d.attempts, d.max_attempts, d.ordered, d.created_at,
-            (select s.enabled from callback_setting s where s.name = d.callback) as enabled_override`;
+            (select s.enabled from callback_setting s where s.name = d.callback) as enabled_override,
+            (select st.paused_until from callback_state st where st.callback = d.callback and st.paused_until > now()) as paused_until,
+            d.flow_start_at`;
 
 /**
  * Claims pending deliveries for one attempt, many per query when many are asked for at once. A

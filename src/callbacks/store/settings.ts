@@ -11,8 +11,8 @@ export async function enabledOverrides(pool: Pool): Promise<Map<string, boolean>
 export async function setCallbackEnabled(pool: Pool, name: string, enabled: boolean): Promise<void> {
   await pool.query(
     `with setting as (
-       insert into callback_setting (name, enabled, updated_at) values ($1, $2, now())
-       on conflict (name) do update set enabled = excluded.enabled, updated_at = now()
+       insert into callback_setting (name, enabled, reason, updated_at) values ($1, $2, null, now())
+       on conflict (name) do update set enabled = excluded.enabled, reason = null, updated_at = now()
      )
      select ${queueJobFor('d')} from callback_delivery d where $2 and d.callback = $1 and d.status = 'PENDING'`,
     [name, enabled],

@@ -47,12 +47,18 @@ const toIso = (local) => (local ? new Date(local).toISOString() : null);
 
 const PAGES = {
   async callbacks() {
-    const { callbacks } = await gql(`{ callbacks { name trigger url enabled counts { pending delivered failed dead } failureRate lastError lastErrorAt } }`);
+    const { callbacks } = await gql(`{ callbacks { name trigger url enabled disabledReason failingSince pausedUntil maxInFlight ratePerSecond
+      counts { pending delivered failed dead } failureRate lastError lastErrorAt } }`);
+    const limits = (c) => [c.maxInFlight && `≤ ${c.maxInFlight} in flight`, c.ratePerSecond && `${c.ratePerSecond}/s`].filter(Boolean).join(' · ') || '—';
+    const REASONS = { gone: 'endpoint answered 410', failing: 'failed too long' };
     return h('section', {}, h('h2', {}, 'Callbacks'), h('table', { id: 'callbacks' },
-      h('tr', {}, ['name', 'trigger', 'endpoint', 'enabled', 'pending', 'delivered', 'failed', 'dead', 'failure rate', 'last error', ''].map((t) => h('th', {}, t))),
+      h('tr', {}, ['name', 'trigger', 'endpoint', 'enabled', 'limits', 'pending', 'delivered', 'failed', 'dead', 'failure rate', 'last error', ''].map((t) => h('th', {}, t))),
       callbacks.map((c) => h('tr', { 'data-callback': c.name },
         h('td', {}, link(`#/deliveries?callback=${encodeURIComponent(c.name)}`, c.name)), h('td', {}, c.trigger), h('td', {}, c.url),
-        h('td', {}, c.enabled ? 'yes' : 'no'),
+        h('td', { class: 'enabled' }, c.enabled ? 'yes' : 'no', c.disabledReason ? h('div', { class: 'error' }, `switched off: ${REASONS[c.disabledReason] ?? c.disabledReason}`) : null,
+          c.pausedUntil ? h('div', { class: 'muted' }, `paused until ${when(c.pausedUntil)} (Retry-After)`) : null,
+          c.failingSince ? h('div', { class: 'muted' }, `failing since ${when(c.failingSince)}`) : null),
+        h('td', {}, limits(c)),
         ['pending', 'delivered', 'failed', 'dead'].map((k) => h('td', {}, link(`#/deliveries?callback=${encodeURIComponent(c.name)}&status=${k.toUpperCase()}`, c.counts[k]))),
         h('td', {}, c.failureRate === null ? '—' : `${(c.failureRate * 100).toFixed(1)} %`),
         h('td', { class: 'error' }, c.lastError ?? '', c.lastErrorAt ? h('div', { class: 'muted' }, when(c.lastErrorAt)) : null),
