@@ -7,6 +7,7 @@ import type { EventRecorder } from './callbacks/events.js';
 import { loadCallbacks, type CallbackDefinition } from './callbacks/load.js';
 import { registerQueueGauges } from './callbacks/metrics.js';
 import { createOutbox } from './callbacks/outbox.js';
+import { batchNodeLookups } from './callbacks/batched-lookups.js';
 import { startRetentionSweep } from './callbacks/retention.js';
 import { deliveryTiming } from './callbacks/timing.js';
 import type { Config } from './config.js';
@@ -81,7 +82,8 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
       pool,
       schema,
       systemContext: {
-        db,
+        // Payloads rendered together share their node lookups.
+        db: batchNodeLookups(db),
         identity: { kind: 'system' },
         events,
         callbacks: admin,
@@ -99,6 +101,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     };
     const worker = await startWorker({
       deps,
+      databaseUrl: options.databaseUrl,
       concurrency: config.WORKER_CONCURRENCY,
       timing,
     });

@@ -27,20 +27,27 @@ export interface DeliveryDeps {
 const DISABLED_RECHECK_MS = 60_000;
 const PREDECESSOR_RECHECK_MS = 1_000;
 
-/** Returns the task: one attempt at one delivery; render the payload as the node is now, sign, POST, record. */
-export function deliveryTask(deps: DeliveryDeps): (deliveryId: string) => Promise<void> {
-  const store = { claim: deliveryClaimer(deps.pool, deps.leaseMs), record: attemptRecorder(deps.pool) };
-  return (deliveryId) => deliverCallback(deliveryId, deps, store);
+/** One attempt at a delivery already claimed: render the payload as the node is now, sign, POST, record. */
+export type AttemptClaimed = (delivery: DeliveryRow) => Promise<void>;
+
+export function attemptClaimed(deps: DeliveryDeps): AttemptClaimed {
+  const store = { record: attemptRecorder(deps.pool) };
+  return (delivery) => deliverCallback(delivery, deps, store);
 }
 
-type Store = {
-  claim: ReturnType<typeof deliveryClaimer>;
-  record: (delivery: DeliveryRow, attempt: AttemptRecord) => Promise<void>;
-};
+/** The graphile-worker task (retries, wake-ups, redeliveries, ordered callbacks): claim the delivery, then attempt it. */
+export function deliveryTask(deps: DeliveryDeps, attempt: AttemptClaimed): (deliveryId: string) => Promise<void> {
+  const claim = deliveryClaimer(deps.pool, deps.leaseMs);
+  return async (deliveryId) => {
+    const delivery = await claim(deliveryId);
+    if (!delivery) return retryAfterLease(deps.pool, deliveryId);
+    await attempt(delivery);
+  };
+}
 
-async function deliverCallback(deliveryId: string, deps: DeliveryDeps, store: Store): Promise<void> {
-  const delivery = await store.claim(deliveryId);
-  if (!delivery) return retryAfterLease(deps.pool, deliveryId);
+type Store = { record: (delivery: DeliveryRow, attempt: AttemptRecord) => Promise<void> };
+
+async function deliverCallback(delivery: DeliveryRow, deps: DeliveryDeps, store: Store): Promise<void> {
   const callback = deps.callbacks.get(delivery.callback);
   const attempt = delivery.attempts + 1;
   const startedAt = new Date();
@@ -68,7 +75,8 @@ async function deliverCallback(deliveryId: string, deps: DeliveryDeps, store: St
   try {
     const data = await renderPayload(callback.payload, {
       schema: deps.schema,
-      context: deps.systemContext,
+      // Its own context object: Pothos caches per context, and renders run side by side.
+      context: { ...deps.systemContext },
       nodeId: delivery.node_id,
       snapshot: delivery.previous_values as NodeRow | null,
       changedFields: delivery.changed_fields,

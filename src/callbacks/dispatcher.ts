@@ -1,0 +1,127 @@
+import type { Pool } from 'pg';
+import { listenToChanges } from '../live/change-feed.js';
+import type { Logger } from '../logger.js';
+import type { AttemptClaimed } from './deliver.js';
+import { claimDueDeliveries, deliveryClaimer, releaseClaims, type DeliveryRow } from './store/claims.js';
+
+export interface DispatcherOptions {
+  pool: Pool;
+  databaseUrl: string;
+  attempt: AttemptClaimed;
+  leaseMs: number;
+  /** First attempts in flight at once in this process. */
+  concurrency: number;
+  /** How often the pump looks for due deliveries when nothing told it of any (timing.ts). */
+  pumpIntervalMs: number;
+  logger: Logger;
+}
+
+/**
+ * Sends first attempts of unordered deliveries, which have no graphile-worker job: the outbox writes
+ * only the row, and its insert trigger's NOTIFY (migration `delivery_dispatch`) tells every worker.
+ * The first to claim it sends it. What no notification announced (committed while no worker
+ * listened, the LISTEN connection down, a worker killed mid-attempt and its lease run out, a backlog
+ * larger than this process takes at once) is found by the backlog pump, which claims the oldest due
+ * first attempts in batches: at start, whenever slots free up while a backlog remains, and every
+ * `pumpIntervalMs`. A retry goes through graphile-worker as before (store/attempts.ts).
+ */
+export async function startDispatcher(options: DispatcherOptions): Promise<{ stop(): Promise<void> }> {
+  const { pool, attempt, concurrency, logger } = options;
+  const claimHeard = deliveryClaimer(pool, options.leaseMs, 'new');
+  // Claimed and waiting for a free slot: the next batch is claimed while the last one is being sent.
+  const ready: DeliveryRow[] = [];
+  const running = new Set<Promise<void>>();
+  let claiming = 0;
+  let backlog = true;
+  let pumping = false;
+  let stopped = false;
+  const capacity = concurrency * 2;
+  const load = () => running.size + ready.length + claiming;
+
+  const start = (delivery: DeliveryRow) => {
+    const task = attempt(delivery)
+      .catch((err) => logger.error({ err, delivery: delivery.id }, 'callback attempt failed unexpectedly; the pump retries it once its lease ends'))
+      .finally(() => {
+        running.delete(task);
+        fill();
+      });
+    running.add(task);
+  };
+
+  function fill(): void {
+    if (stopped) return;
+    while (running.size < concurrency && ready.length > 0) start(ready.shift()!);
+    if (backlog && !pumping && load() <= concurrency) void pump();
+  }
+
+  async function pump(): Promise<void> {
+    pumping = true;
+    try {
+      const wanted = capacity - load();
+      const claimed = await claimDueDeliveries(pool, options.leaseMs, wanted);
+      // Fewer than asked: nothing else is due now. New ones are announced; the timer covers the rest.
+      if (claimed.length < wanted) backlog = false;
+      ready.push(...claimed);
+    } catch (err) {
+      logger.warn({ err }, 'callback backlog pump failed; trying again shortly');
+    } finally {
+      pumping = false;
+    }
+    if (stopped) return void releaseClaims(pool, ready.splice(0).map((row) => row.id)).catch(() => undefined);
+    fill();
+  }
+
+  const heard = (id: string) => {
+    if (load() >= capacity) {
+      backlog = true; // too busy to take it now: the pump finds it once slots free up
+      return;
+    }
+    claiming++;
+    claimHeard(id)
+      .then((row) => row && ready.push(row), (err) => {
+        backlog = true;
+        logger.warn({ err }, 'claiming a new delivery failed; the pump takes it');
+      })
+      .finally(() => {
+        claiming--;
+        fill();
+      });
+  };
+
+  const listener = await listenToChanges(
+    options.databaseUrl,
+    (payload) => {
+      const change = parseNewDelivery(payload);
+      if (change && !stopped) heard(change);
+    },
+    logger,
+    'callback dispatcher',
+  );
+  const timer = setInterval(() => {
+    backlog = true;
+    fill();
+  }, options.pumpIntervalMs);
+  timer.unref();
+  fill();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await listener.stop();
+      await releaseClaims(pool, ready.splice(0).map((row) => row.id)).catch(() => undefined);
+      await Promise.all(running);
+    },
+  };
+}
+
+// Only a new delivery's notification says `created`; the live feed's other changes are not ours.
+function parseNewDelivery(payload: string | undefined): string | null {
+  if (!payload?.includes('"created"')) return null;
+  try {
+    const change = JSON.parse(payload) as { type?: string; id?: string; created?: boolean };
+    return change.type === 'CallbackDelivery' && change.created === true && typeof change.id === 'string' ? change.id : null;
+  } catch {
+    return null;
+  }
+}
