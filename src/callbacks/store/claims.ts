@@ -25,14 +25,18 @@ const CLAIMED = `d.id, d.seq::text, d.callback, d.trigger, d.node_id, d.changed_
   (select s.enabled from callback_setting s where s.name = d.callback) as enabled_override`;
 const LEASE = `leased_until = now() + make_interval(secs => $2::float8 / 1000)`;
 const FREE = `(d.leased_until is null or d.leased_until < now())`;
+// Statements that name their deliveries compare the status as text: the planner must find the rows by
+// id, never through the (status, attempts, seq) index, which would read every pending delivery (its
+// estimate for 'PENDING' is a guess) and make each claim cost as much as the backlog is long.
+export const PENDING_BY_ID = `d.status::text = 'PENDING'`;
 
 // A job's claim: any pending delivery.
 const CLAIM = `update callback_delivery d set ${LEASE}
-   where d.id = any($1::uuid[]) and d.status = 'PENDING' and ${FREE} returning ${CLAIMED}`;
+   where d.id = any($1::uuid[]) and ${PENDING_BY_ID} and ${FREE} returning ${CLAIMED}`;
 
 // The dispatcher's: only first attempts of deliveries without a named queue (ordered ones go through their job).
 const CLAIM_NEW = `update callback_delivery d set ${LEASE}
-   where d.id = any($1::uuid[]) and d.status = 'PENDING' and d.attempts = 0 and not d.ordered and ${FREE} returning ${CLAIMED}`;
+   where d.id = any($1::uuid[]) and ${PENDING_BY_ID} and d.attempts + 0 = 0 and not d.ordered and ${FREE} returning ${CLAIMED}`;
 
 // The backlog pump's: the oldest due first attempts no one holds. SKIP LOCKED lets several workers
 // pump at once without waiting on each other; the (status, attempts, seq) index keeps each batch as
@@ -92,7 +96,7 @@ export async function retryAfterLease(pool: Pool, id: string): Promise<void> {
 export async function pendingPredecessor(pool: Pool, delivery: DeliveryRow): Promise<{ next_attempt_at: Date | null } | undefined> {
   const { rows } = await pool.query<{ next_attempt_at: Date | null }>(
     `select next_attempt_at from callback_delivery
-      where callback = $1 and node_id = $2 and seq < $3 and status = 'PENDING' order by seq limit 1`,
+      where callback = $1 and node_id = $2 and seq < $3 and status::text = 'PENDING' order by seq limit 1`,
     [delivery.callback, delivery.node_id, delivery.seq],
   );
   return rows[0];
@@ -113,7 +117,7 @@ export async function wakeSuccessor(pool: Pool, delivery: DeliveryRow): Promise<
   await pool.query(
     `select ${queueJobFor('next')}
        from (select id, callback, node_id, ordered from callback_delivery
-              where callback = $1 and node_id = $2 and seq > $3 and status = 'PENDING' order by seq limit 1) next`,
+              where callback = $1 and node_id = $2 and seq > $3 and status::text = 'PENDING' order by seq limit 1) next`,
     [delivery.callback, delivery.node_id, delivery.seq],
   );
 }

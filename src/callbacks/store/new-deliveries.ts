@@ -67,7 +67,7 @@ export async function wakeDeliveries(tx: Tx, trigger: string, nodeIds: string[])
   await tx.$queryRawUnsafe(
     `with woken as (
        update callback_delivery set woken_at = clock_timestamp(), next_attempt_at = now()
-        where trigger = $1 and node_id = any($2::text[]) and status = 'PENDING'
+        where trigger = $1 and node_id = any($2::text[]) and status::text = 'PENDING' -- by node, not by status: see claims.ts
        returning id, callback, node_id, ordered
      )
      select count(${queueJobFor('woken')})::int from woken`,
