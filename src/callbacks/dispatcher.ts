@@ -35,6 +35,9 @@ export async function startDispatcher(options: DispatcherOptions): Promise<{ sto
   const running = new Set<Promise<void>>();
   let claiming = 0;
   let backlog = true;
+  // Where the pump goes on from while a backlog drains; back to the start whenever it runs dry and at
+  // every tick of the timer, so a delivery committed out of seq order waits a second at most.
+  let cursor = '0';
   let pumping = false;
   let stopped = false;
   const capacity = concurrency * 2;
@@ -60,9 +63,14 @@ export async function startDispatcher(options: DispatcherOptions): Promise<{ sto
     pumping = true;
     try {
       const wanted = capacity - load();
-      const claimed = await claimDueDeliveries(pool, options.leaseMs, wanted);
+      const claimed = await claimDueDeliveries(pool, options.leaseMs, wanted, cursor);
+      // RETURNING keeps no order: the newest claimed is the largest seq.
+      for (const row of claimed) if (BigInt(row.seq) > BigInt(cursor)) cursor = row.seq;
       // Fewer than asked: nothing else is due now. New ones are announced; the timer covers the rest.
-      if (claimed.length < wanted) backlog = false;
+      if (claimed.length < wanted) {
+        backlog = false;
+        cursor = '0';
+      }
       ready.push(...claimed.map((delivery) => ({ delivery })));
     } catch (err) {
       logger.warn({ err }, 'callback backlog pump failed; trying again shortly');
@@ -105,6 +113,7 @@ export async function startDispatcher(options: DispatcherOptions): Promise<{ sto
   );
   const timer = setInterval(() => {
     backlog = true;
+    cursor = '0';
     fill();
   }, options.pumpIntervalMs);
   timer.unref();

@@ -46,6 +46,7 @@ const CLAIM_DUE = `update callback_delivery d set ${LEASE}
      select c.id from callback_delivery c
       where c.status = 'PENDING' and c.attempts = 0 and not c.ordered
         and (c.leased_until is null or c.leased_until < now()) and coalesce(c.next_attempt_at, c.created_at) <= now()
+        and c.seq > $3
       order by c.seq limit $1 for update skip locked)
   returning ${CLAIMED}`;
 
@@ -68,9 +69,13 @@ export function deliveryClaimer(pool: Pool, leaseMs: number, which: 'any' | 'new
   });
 }
 
-/** The backlog pump: claims up to `limit` due first attempts no one holds, oldest first. */
-export async function claimDueDeliveries(pool: Pool, leaseMs: number, limit: number): Promise<DeliveryRow[]> {
-  return (await pool.query<DeliveryRow>(CLAIM_DUE, [limit, leaseMs])).rows;
+/**
+ * The backlog pump: claims up to `limit` due first attempts no one holds, oldest first, after
+ * `afterSeq`: while a backlog drains, the pump goes on from where it stopped instead of walking again
+ * over the index entries of the deliveries it already sent (dead until a vacuum removes them).
+ */
+export async function claimDueDeliveries(pool: Pool, leaseMs: number, limit: number, afterSeq = '0'): Promise<DeliveryRow[]> {
+  return (await pool.query<DeliveryRow>(CLAIM_DUE, [limit, leaseMs, afterSeq])).rows;
 }
 
 /** Gives back deliveries claimed but not attempted (a worker stopping): others may take them at once. */
