@@ -10,6 +10,7 @@ import { createCallbackControls, startControlsSweep } from './callbacks/controls
 import { registerQueueGauges } from './callbacks/metrics.js';
 import { ensureFlowSlots } from './callbacks/store/flow-control.js';
 import { createOutbox } from './callbacks/outbox.js';
+import { batchNodeLookups } from './callbacks/batched-lookups.js';
 import { startRetentionSweep } from './callbacks/retention.js';
 import { deliveryTiming } from './callbacks/timing.js';
 import type { Config } from './config.js';
@@ -90,7 +91,8 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
       pool,
       schema,
       systemContext: {
-        db,
+        // Payloads rendered together share their node lookups.
+        db: batchNodeLookups(db),
         identity: { kind: 'system' },
         events,
         callbacks: admin,
@@ -110,6 +112,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     };
     const worker = await startWorker({
       deps,
+      databaseUrl: options.databaseUrl,
       concurrency: config.WORKER_CONCURRENCY,
       timing,
     });

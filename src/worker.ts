@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { Logger as GraphileLogger, makeWorkerUtils, run, runMigrations, type Runner, type WorkerEvents } from 'graphile-worker';
 import type { Pool } from 'pg';
-import { deliveryTask, type DeliveryDeps } from './callbacks/deliver.js';
+import { attemptClaimed, deliveryTask, payloadRenderer, type DeliveryDeps } from './callbacks/deliver.js';
+import { startDispatcher } from './callbacks/dispatcher.js';
 import { DELIVER_TASK, type DeliveryJobPayload } from './callbacks/store/delivery-job.js';
 import { forceUnlock, releaseJobsOfDeadWorkers, requeueForgottenDeliveries } from './callbacks/store/job-housekeeping.js';
 import type { DeliveryTiming } from './callbacks/timing.js';
@@ -11,6 +12,8 @@ import { purgeExpiredKeys } from './request/idempotency-keys.js';
 
 export interface WorkerOptions {
   deps: DeliveryDeps;
+  /** For the dispatcher's LISTEN connection. */
+  databaseUrl: string;
   concurrency: number;
   /** Lease, stale-lock time, local-queue TTL and sweep interval, derived together (callbacks/timing.ts). */
   timing: DeliveryTiming;
@@ -30,9 +33,10 @@ export async function prepareJobQueue(pool: Pool, logger: Logger): Promise<void>
  * and a new runner starts with backoff until the database answers again. Its state is the `worker`
  * check of /healthz.
  */
-export async function startWorker({ deps, concurrency, timing }: WorkerOptions): Promise<{ stop(): Promise<void>; health: Check }> {
+export async function startWorker({ deps, databaseUrl, concurrency, timing }: WorkerOptions): Promise<{ stop(): Promise<void>; health: Check }> {
   const { logger, pool } = deps;
-  const deliver = deliveryTask(deps);
+  const attempt = attemptClaimed(deps);
+  const deliver = deliveryTask(deps, attempt);
   const utils = await makeWorkerUtils({ pgPool: pool });
   let runner: Runner | null = null;
   let stopping = false;
@@ -98,6 +102,8 @@ export async function startWorker({ deps, concurrency, timing }: WorkerOptions):
 
   await releaseJobsOfDeadWorkers(pool, utils, timing.staleLockMs);
   await startRunner();
+  // First attempts need no job: the dispatcher hears of them, or its pump finds them.
+  const dispatcher = await startDispatcher({ pool, databaseUrl, attempt, render: payloadRenderer(deps), leaseMs: deps.leaseMs, concurrency, pumpIntervalMs: timing.pumpIntervalMs, logger });
   const sweeper = setInterval(() => {
     releaseJobsOfDeadWorkers(pool, utils, timing.staleLockMs)
       .then(() => requeueForgottenDeliveries(pool, timing.staleLockMs))
@@ -113,7 +119,7 @@ export async function startWorker({ deps, concurrency, timing }: WorkerOptions):
       stopping = true;
       clearInterval(sweeper);
       clearTimeout(restartTimer);
-      await runner?.stop();
+      await Promise.all([runner?.stop(), dispatcher.stop()]);
       await utils.release();
     },
   };

@@ -31,20 +31,53 @@ export interface DeliveryDeps {
 const DISABLED_RECHECK_MS = 60_000;
 const PREDECESSOR_RECHECK_MS = 1_000;
 
-/** Returns the task: one attempt at one delivery; render the payload as the node is now, sign, POST, record. */
-export function deliveryTask(deps: DeliveryDeps): (deliveryId: string) => Promise<void> {
-  const store = { claim: deliveryClaimer(deps.pool, deps.leaseMs), record: attemptRecorder(deps.pool) };
-  return (deliveryId) => deliverCallback(deliveryId, deps, store);
+/**
+ * One attempt at a delivery already claimed: render the payload as the node is now, sign, POST,
+ * record. `rendered`: its payload data, already being rendered (see payloadRenderer).
+ */
+export type AttemptClaimed = (delivery: DeliveryRow, rendered?: Promise<Record<string, unknown>>) => Promise<void>;
+
+export function attemptClaimed(deps: DeliveryDeps): AttemptClaimed {
+  const store = { record: attemptRecorder(deps.pool) };
+  return (delivery, rendered) => deliverCallback(delivery, deps, store, rendered);
 }
 
-type Store = {
-  claim: ReturnType<typeof deliveryClaimer>;
-  record: (delivery: DeliveryRow, attempt: AttemptRecord) => Promise<void>;
-};
+/**
+ * The payload data of a `.created` callback's first attempt, which needs nothing from the delivery's
+ * row but its callback and node (no snapshot, no changed fields): an idle worker renders it while
+ * its claim is on the way. Null for any other callback.
+ */
+export function payloadRenderer(deps: DeliveryDeps): (callbackName: string, nodeId: string) => Promise<Record<string, unknown>> | null {
+  return (callbackName, nodeId) => {
+    const callback = deps.callbacks.get(callbackName);
+    if (!callback?.trigger.endsWith('.created')) return null;
+    return render(deps, callback, nodeId, null, []);
+  };
+}
 
-async function deliverCallback(deliveryId: string, deps: DeliveryDeps, store: Store): Promise<void> {
-  const delivery = await store.claim(deliveryId);
-  if (!delivery) return retryAfterLease(deps.pool, deliveryId);
+const render = (deps: DeliveryDeps, callback: CallbackDefinition, nodeId: string, snapshot: NodeRow | null, changedFields: string[]) =>
+  renderPayload(callback.payload, {
+    schema: deps.schema,
+    // Its own context object: Pothos caches per context, and renders run side by side.
+    context: { ...deps.systemContext },
+    nodeId,
+    snapshot,
+    changedFields,
+  });
+
+/** The graphile-worker task (retries, wake-ups, redeliveries, ordered callbacks): claim the delivery, then attempt it. */
+export function deliveryTask(deps: DeliveryDeps, attempt: AttemptClaimed): (deliveryId: string) => Promise<void> {
+  const claim = deliveryClaimer(deps.pool, deps.leaseMs);
+  return async (deliveryId) => {
+    const delivery = await claim(deliveryId);
+    if (!delivery) return retryAfterLease(deps.pool, deliveryId);
+    await attempt(delivery);
+  };
+}
+
+type Store = { record: (delivery: DeliveryRow, attempt: AttemptRecord) => Promise<void> };
+
+async function deliverCallback(delivery: DeliveryRow, deps: DeliveryDeps, store: Store, rendered?: Promise<Record<string, unknown>>): Promise<void> {
   const callback = deps.callbacks.get(delivery.callback);
   const attempt = delivery.attempts + 1;
   const startedAt = new Date();
@@ -74,13 +107,7 @@ async function deliverCallback(deliveryId: string, deps: DeliveryDeps, store: St
   let outcome: ReturnType<typeof classify>;
   try {
     try {
-      const data = await renderPayload(callback.payload, {
-        schema: deps.schema,
-        context: deps.systemContext,
-        nodeId: delivery.node_id,
-        snapshot: delivery.previous_values as NodeRow | null,
-        changedFields: delivery.changed_fields,
-      });
+      const data = await (rendered ?? render(deps, callback, delivery.node_id, delivery.previous_values as NodeRow | null, delivery.changed_fields));
       payload = {
         data,
         event: {

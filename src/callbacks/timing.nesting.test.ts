@@ -20,6 +20,7 @@ describe('deliveryTiming: each limit fits inside the next', () => {
       staleLockMs: 75_000,
       localQueueTtlMs: 37_500,
       sweepIntervalMs: 30_000,
+      pumpIntervalMs: 1000,
     });
   });
 });

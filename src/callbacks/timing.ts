@@ -15,19 +15,29 @@ export interface DeliveryTiming {
   localQueueTtlMs: number;
   /** How often a worker looks for dead workers' jobs and deliveries left without a job. */
   sweepIntervalMs: number;
+  /** How often an idle worker's pump looks for first attempts no notification announced. */
+  pumpIntervalMs: number;
 }
 
 // graphile-worker's own cap on a local queue's TTL.
 const MAX_LOCAL_QUEUE_TTL_MS = 300_000;
+// A first attempt whose notification was lost waits at most this: one indexed query a second per worker.
+const PUMP_INTERVAL_MS = 1000;
+
+// An attempt also claims, renders its payload and records its outcome around the POST: on a busy
+// machine that takes a while, and a lease that ran out mid-attempt lets another worker send it again.
+const MIN_LEASE_MARGIN_MS = 2_000;
 
 export function deliveryTiming(options: { longestTimeoutMs: number; staleLockGraceMs: number }): DeliveryTiming {
   const { longestTimeoutMs, staleLockGraceMs } = options;
-  const staleLockMs = longestTimeoutMs + staleLockGraceMs;
+  const leaseMs = longestTimeoutMs + Math.max(staleLockGraceMs / 2, MIN_LEASE_MARGIN_MS);
+  const staleLockMs = leaseMs + staleLockGraceMs / 2;
   return {
-    leaseMs: longestTimeoutMs + staleLockGraceMs / 2,
+    leaseMs,
     staleLockMs,
     localQueueTtlMs: Math.min(MAX_LOCAL_QUEUE_TTL_MS, Math.floor(staleLockMs / 2)),
     sweepIntervalMs: Math.max(1000, Math.min(staleLockMs, 30_000)),
+    pumpIntervalMs: PUMP_INTERVAL_MS,
   };
 }
 

@@ -23,7 +23,20 @@ const RECONNECT_MAX_MS = 10_000;
  * connection is down, changes are missed (NOTIFY is not queued for absent listeners); the
  * connection comes back with backoff and the log says so.
  */
-export async function listenForChanges(databaseUrl: string, feed: ChangeFeed, logger: Logger): Promise<{ stop(): Promise<void> }> {
+export function listenForChanges(databaseUrl: string, feed: ChangeFeed, logger: Logger): Promise<{ stop(): Promise<void> }> {
+  return listenToChanges(databaseUrl, (payload) => publish(feed, payload, logger), logger, 'live updates');
+}
+
+/**
+ * The LISTEN connection itself, with its reconnection: each notification's payload goes to
+ * `onPayload`. Also used by the callbacks worker, which sends a new delivery as soon as it hears of it.
+ */
+export async function listenToChanges(
+  databaseUrl: string,
+  onPayload: (payload: string | undefined) => void,
+  logger: Logger,
+  label: string,
+): Promise<{ stop(): Promise<void> }> {
   let client: pg.Client | null = null;
   let stopped = false;
   let delay = RECONNECT_FIRST_MS;
@@ -31,9 +44,9 @@ export async function listenForChanges(databaseUrl: string, feed: ChangeFeed, lo
 
   const connect = async (): Promise<void> => {
     const next = new pg.Client({ connectionString: databaseUrl });
-    next.on('notification', (message) => publish(feed, message.payload, logger));
+    next.on('notification', (message) => onPayload(message.payload));
     next.on('error', (err) => {
-      logger.warn({ err }, 'live updates: LISTEN connection lost; reconnecting');
+      logger.warn({ err }, `${label}: LISTEN connection lost; reconnecting`);
       next.end().catch(() => undefined);
       if (client === next) client = null;
       schedule();
@@ -49,7 +62,7 @@ export async function listenForChanges(databaseUrl: string, feed: ChangeFeed, lo
     timer = setTimeout(() => {
       timer = undefined;
       connect().catch((err) => {
-        logger.warn({ err, retryInMs: delay }, 'live updates: cannot LISTEN yet');
+        logger.warn({ err, retryInMs: delay }, `${label}: cannot LISTEN yet`);
         delay = Math.min(delay * 2, RECONNECT_MAX_MS);
         schedule();
       });

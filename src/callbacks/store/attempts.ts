@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { createBatcher } from '../batcher.js';
 import type { Outcome } from '../retry-policy.js';
-import type { DeliveryRow } from './claims.js';
+import { PENDING_BY_ID, type DeliveryRow } from './claims.js';
 import { queueJobFor } from './delivery-job.js';
 
 export interface AttemptRecord {
@@ -42,7 +42,7 @@ const RECORD_ATTEMPTS = `
                                   then now() else i.next_attempt_at end,
            completed_at = case when i.status = 'PENDING' then null else now() end, leased_until = null, woken_at = null
       from input i
-     where d.id = i.delivery_id and d.status = 'PENDING'
+     where d.id = i.delivery_id and ${PENDING_BY_ID}
     returning d.id, d.callback, d.node_id, d.ordered, d.next_attempt_at
   )
   select count(${queueJobFor('moved', 'moved.next_attempt_at')}) from moved where next_attempt_at is not null`;

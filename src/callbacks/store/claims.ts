@@ -23,22 +23,48 @@ export interface DeliveryRow {
   flow_start_at: Date | null;
 }
 
-const CLAIM = `
-  update callback_delivery d set leased_until = now() + make_interval(secs => $2::float8 / 1000)
-   where d.id = any($1::uuid[]) and d.status = 'PENDING' and (d.leased_until is null or d.leased_until < now())
-  returning d.id, d.seq::text, d.callback, d.trigger, d.node_id, d.changed_fields, d.previous_values, d.status,
-            d.attempts, d.max_attempts, d.ordered, d.created_at,
-            (select s.enabled from callback_setting s where s.name = d.callback) as enabled_override,
-            (select st.paused_until from callback_state st where st.callback = d.callback and st.paused_until > now()) as paused_until,
-            d.flow_start_at`;
+// What every claim returns: the delivery, its callback's runtime switch and its flow control.
+const CLAIMED = `d.id, d.seq::text, d.callback, d.trigger, d.node_id, d.changed_fields, d.previous_values, d.status,
+  d.attempts, d.max_attempts, d.ordered, d.created_at,
+  (select s.enabled from callback_setting s where s.name = d.callback) as enabled_override,
+  (select st.paused_until from callback_state st where st.callback = d.callback and st.paused_until > now()) as paused_until,
+  d.flow_start_at`;
+const LEASE = `leased_until = now() + make_interval(secs => $2::float8 / 1000)`;
+const FREE = `(d.leased_until is null or d.leased_until < now())`;
+// Statements that name their deliveries compare the status as text: the planner must find the rows by
+// id, never through the (status, attempts, seq) index, which would read every pending delivery (its
+// estimate for 'PENDING' is a guess) and make each claim cost as much as the backlog is long.
+export const PENDING_BY_ID = `d.status::text = 'PENDING'`;
+
+// A job's claim: any pending delivery.
+const CLAIM = `update callback_delivery d set ${LEASE}
+   where d.id = any($1::uuid[]) and ${PENDING_BY_ID} and ${FREE} returning ${CLAIMED}`;
+
+// The dispatcher's: only first attempts of deliveries without a named queue (ordered ones go through their job).
+const CLAIM_NEW = `update callback_delivery d set ${LEASE}
+   where d.id = any($1::uuid[]) and ${PENDING_BY_ID} and d.attempts + 0 = 0 and not d.ordered and ${FREE} returning ${CLAIMED}`;
+
+// The backlog pump's: the oldest due first attempts no one holds. SKIP LOCKED lets several workers
+// pump at once without waiting on each other; the (status, attempts, seq) index keeps each batch as
+// cheap at 100,000 pending deliveries as at 10, and skips retries waiting for their time.
+const CLAIM_DUE = `update callback_delivery d set ${LEASE}
+   where d.id in (
+     select c.id from callback_delivery c
+      where c.status = 'PENDING' and c.attempts = 0 and not c.ordered
+        and (c.leased_until is null or c.leased_until < now()) and coalesce(c.next_attempt_at, c.created_at) <= now()
+        and c.seq > $3
+      order by c.seq limit $1 for update skip locked)
+  returning ${CLAIMED}`;
 
 /**
  * Claims pending deliveries for one attempt, many per query when many are asked for at once. A
  * delivery another run holds (a job duplicated by a re-queue, say) or that is finished is not returned.
+ * `new`: the dispatcher's claim, of first attempts of unordered deliveries only.
  */
-export function deliveryClaimer(pool: Pool, leaseMs: number): (id: string) => Promise<DeliveryRow | undefined> {
+export function deliveryClaimer(pool: Pool, leaseMs: number, which: 'any' | 'new' = 'any'): (id: string) => Promise<DeliveryRow | undefined> {
+  const statement = which === 'any' ? CLAIM : CLAIM_NEW;
   return createBatcher(async (ids: string[]) => {
-    const { rows } = await pool.query<DeliveryRow>(CLAIM, [ids, leaseMs]);
+    const { rows } = await pool.query<DeliveryRow>(statement, [ids, leaseMs]);
     // One claim per row: if a batch asked for the same delivery twice, only the first asker gets it.
     const claimed = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => {
@@ -47,6 +73,20 @@ export function deliveryClaimer(pool: Pool, leaseMs: number): (id: string) => Pr
       return row;
     });
   });
+}
+
+/**
+ * The backlog pump: claims up to `limit` due first attempts no one holds, oldest first, after
+ * `afterSeq`: while a backlog drains, the pump goes on from where it stopped instead of walking again
+ * over the index entries of the deliveries it already sent (dead until a vacuum removes them).
+ */
+export async function claimDueDeliveries(pool: Pool, leaseMs: number, limit: number, afterSeq = '0'): Promise<DeliveryRow[]> {
+  return (await pool.query<DeliveryRow>(CLAIM_DUE, [limit, leaseMs, afterSeq])).rows;
+}
+
+/** Gives back deliveries claimed but not attempted (a worker stopping): others may take them at once. */
+export async function releaseClaims(pool: Pool, ids: readonly string[]): Promise<void> {
+  if (ids.length > 0) await pool.query('update callback_delivery set leased_until = null where id = any($1::uuid[]) and attempts = 0', [ids]);
 }
 
 /**
@@ -67,16 +107,17 @@ export async function retryAfterLease(pool: Pool, id: string): Promise<void> {
 export async function pendingPredecessor(pool: Pool, delivery: DeliveryRow): Promise<{ next_attempt_at: Date | null } | undefined> {
   const { rows } = await pool.query<{ next_attempt_at: Date | null }>(
     `select next_attempt_at from callback_delivery
-      where callback = $1 and node_id = $2 and seq < $3 and status = 'PENDING' order by seq limit 1`,
+      where callback = $1 and node_id = $2 and seq < $3 and status::text = 'PENDING' order by seq limit 1`,
     [delivery.callback, delivery.node_id, delivery.seq],
   );
   return rows[0];
 }
 
-/** Puts a claimed delivery back, untried, to run at `runAt`. */
+/** Puts a claimed delivery back, untried, to run at `runAt` (the pump, too, leaves it until then). */
 export async function scheduleDelivery(pool: Pool, delivery: DeliveryRow, runAt: Date): Promise<void> {
   await pool.query(
-    `with released as (update callback_delivery set leased_until = null where id = $1::uuid returning id, callback, node_id, ordered)
+    `with released as (update callback_delivery set leased_until = null, next_attempt_at = $2::timestamptz where id = $1::uuid
+                       returning id, callback, node_id, ordered)
      select ${queueJobFor('released', '$2::timestamptz')} from released`,
     [delivery.id, runAt],
   );
@@ -87,7 +128,7 @@ export async function wakeSuccessor(pool: Pool, delivery: DeliveryRow): Promise<
   await pool.query(
     `select ${queueJobFor('next')}
        from (select id, callback, node_id, ordered from callback_delivery
-              where callback = $1 and node_id = $2 and seq > $3 and status = 'PENDING' order by seq limit 1) next`,
+              where callback = $1 and node_id = $2 and seq > $3 and status::text = 'PENDING' order by seq limit 1) next`,
     [delivery.callback, delivery.node_id, delivery.seq],
   );
 }

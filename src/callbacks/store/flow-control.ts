@@ -3,7 +3,8 @@ import { queueJobFor } from './delivery-job.js';
 
 // Flow control shared by every worker process: `maxInFlight` slots (table callback_flow_slot) with a
 // wait list (callback_flow_waiter), and `ratePerSecond` start times handed out in turn
-// (callback_state.next_start_at). A delivery that must wait is put back untried: not an attempt.
+// (callback_state.next_start_at). A delivery that must wait is put back untried: not an attempt; its
+// next_attempt_at keeps the dispatcher's backlog pump from claiming it again before its time.
 
 /** Makes sure each limited callback has its slots; a lowered limit leaves the higher ones unused. */
 export async function ensureFlowSlots(pool: Pool, limits: readonly { name: string; maxInFlight: number }[]): Promise<void> {
@@ -51,7 +52,7 @@ export async function takeStartTime(pool: Pool, name: string, ratePerSecond: num
 export async function putBack(pool: Pool, deliveryId: string, runAt: Date, startAt: Date | null): Promise<void> {
   await pool.query(
     `with held as (
-       update callback_delivery set leased_until = null, flow_start_at = $3 where id = $1::uuid and status = 'PENDING'
+       update callback_delivery set leased_until = null, flow_start_at = $3, next_attempt_at = $2::timestamptz where id = $1::uuid and status = 'PENDING'
        returning id, callback, node_id, ordered
      )
      select ${queueJobFor('held', '$2::timestamptz')} from held`,
@@ -69,7 +70,8 @@ export async function waitForSlot(pool: Pool, name: string, deliveryId: string, 
        insert into callback_flow_waiter (delivery_id, callback) values ($1::uuid, $2)
        on conflict (delivery_id) do update set woken_at = null
      ), held as (
-       update callback_delivery set leased_until = null, flow_start_at = null where id = $1::uuid and status = 'PENDING'
+       update callback_delivery set leased_until = null, flow_start_at = null, next_attempt_at = now() + make_interval(secs => $3::float8 / 1000)
+        where id = $1::uuid and status = 'PENDING'
        returning id, callback, node_id, ordered
      )
      select ${queueJobFor('held', 'now() + make_interval(secs => $3::float8 / 1000)')} from held`,

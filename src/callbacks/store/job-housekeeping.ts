@@ -27,15 +27,17 @@ export async function releaseJobsOfDeadWorkers(pool: Pool, utils: WorkerUtils, s
 }
 
 /**
- * The last safety net: a PENDING delivery long overdue, not being attempted, and with no job left
- * that will run (its job failed permanently inside graphile-worker while the database was away, say)
- * gets a job again. Every delivery job is keyed by its delivery's id, so the public view finds it.
+ * The last safety net for deliveries that run through jobs (retries, ordered ones): a PENDING one
+ * long overdue, not being attempted, and with no job left that will run (its job failed permanently
+ * inside graphile-worker while the database was away, say) gets a job again. Every delivery job is
+ * keyed by its delivery's id, so the public view finds it. First attempts of unordered deliveries
+ * have no job: the dispatcher's backlog pump finds them (claimDueDeliveries).
  */
 export async function requeueForgottenDeliveries(pool: Pool, overdueMs: number): Promise<number> {
   const { rows } = await pool.query<{ requeued: number }>(
     `select count(${queueJobFor('d')})::int as requeued
        from callback_delivery d
-      where d.status = 'PENDING'
+      where d.status = 'PENDING' and (d.ordered or d.attempts > 0)
         and coalesce(d.next_attempt_at, d.created_at) < now() - make_interval(secs => $2::float8 / 1000)
         and (d.leased_until is null or d.leased_until < now())
         and not exists (select 1 from graphile_worker.jobs j

@@ -25,11 +25,14 @@ const INSERT_DELIVERIES = `
      where coalesce((select s.enabled from callback_setting s where s.name = d.callback), d.enabled)
     returning id, callback, node_id, ordered
   )
-  select ${queueJobFor('new_delivery')} from new_delivery`;
+  select ${queueJobFor('new_delivery')} from new_delivery where ordered`;
 
 /**
- * The transactional outbox's one statement: the deliveries of an event and their jobs, written by
- * the mutation's own transaction. A commit always has its deliveries; a rollback never does.
+ * The transactional outbox's one statement: the deliveries of an event, written by the mutation's
+ * own transaction. A commit always has its deliveries; a rollback never does. Only `ordered` ones get
+ * a graphile-worker job here (their named queue keeps a node's events in order); the others' first
+ * attempt is sent by a worker's dispatcher, woken by the row's NOTIFY or found by its backlog pump
+ * (../dispatcher.ts), which keeps add_job and its own NOTIFY off the mutation's path.
  */
 export async function insertDeliveries(tx: Tx, deliveries: readonly NewDelivery[]): Promise<void> {
   await tx.$executeRawUnsafe(INSERT_DELIVERIES, JSON.stringify(deliveries));
@@ -64,7 +67,7 @@ export async function wakeDeliveries(tx: Tx, trigger: string, nodeIds: string[])
   await tx.$queryRawUnsafe(
     `with woken as (
        update callback_delivery set woken_at = clock_timestamp(), next_attempt_at = now()
-        where trigger = $1 and node_id = any($2::text[]) and status = 'PENDING'
+        where trigger = $1 and node_id = any($2::text[]) and status::text = 'PENDING' -- by node, not by status: see claims.ts
        returning id, callback, node_id, ordered
      )
      select count(${queueJobFor('woken')})::int from woken`,

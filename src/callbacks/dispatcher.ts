@@ -1,0 +1,150 @@
+import type { Pool } from 'pg';
+import { listenToChanges } from '../live/change-feed.js';
+import type { Logger } from '../logger.js';
+import type { AttemptClaimed, payloadRenderer } from './deliver.js';
+import { claimDueDeliveries, deliveryClaimer, releaseClaims, type DeliveryRow } from './store/claims.js';
+
+export interface DispatcherOptions {
+  pool: Pool;
+  databaseUrl: string;
+  attempt: AttemptClaimed;
+  /** Starts a first attempt's payload while its claim is on the way, when it needs nothing else. */
+  render: ReturnType<typeof payloadRenderer>;
+  leaseMs: number;
+  /** First attempts in flight at once in this process. */
+  concurrency: number;
+  /** How often the pump looks for due deliveries when nothing told it of any (timing.ts). */
+  pumpIntervalMs: number;
+  logger: Logger;
+}
+
+/**
+ * Sends first attempts of unordered deliveries, which have no graphile-worker job: the outbox writes
+ * only the row, and its insert trigger's NOTIFY (migration `delivery_dispatch`) tells every worker.
+ * The first to claim it sends it. What no notification announced (committed while no worker
+ * listened, the LISTEN connection down, a worker killed mid-attempt and its lease run out, a backlog
+ * larger than this process takes at once) is found by the backlog pump, which claims the oldest due
+ * first attempts in batches: at start, whenever slots free up while a backlog remains, and every
+ * `pumpIntervalMs`. A retry goes through graphile-worker as before (store/attempts.ts).
+ */
+export async function startDispatcher(options: DispatcherOptions): Promise<{ stop(): Promise<void> }> {
+  const { pool, attempt, concurrency, logger } = options;
+  const claimHeard = deliveryClaimer(pool, options.leaseMs, 'new');
+  // Claimed and waiting for a free slot: the next batch is claimed while the last one is being sent.
+  const ready: { delivery: DeliveryRow; rendered?: Promise<Record<string, unknown>> }[] = [];
+  const running = new Set<Promise<void>>();
+  let claiming = 0;
+  let backlog = true;
+  // Where the pump goes on from while a backlog drains; back to the start whenever it runs dry and at
+  // every tick of the timer, so a delivery committed out of seq order waits a second at most.
+  let cursor = '0';
+  let pumping = false;
+  let stopped = false;
+  const capacity = concurrency * 2;
+  const load = () => running.size + ready.length + claiming;
+
+  const start = ({ delivery, rendered }: (typeof ready)[number]) => {
+    const task = attempt(delivery, rendered)
+      .catch((err) => logger.error({ err, delivery: delivery.id }, 'callback attempt failed unexpectedly; the pump retries it once its lease ends'))
+      .finally(() => {
+        running.delete(task);
+        fill();
+      });
+    running.add(task);
+  };
+
+  function fill(): void {
+    if (stopped) return;
+    while (running.size < concurrency && ready.length > 0) start(ready.shift()!);
+    if (backlog && !pumping && load() <= concurrency) void pump();
+  }
+
+  async function pump(): Promise<void> {
+    pumping = true;
+    try {
+      const wanted = capacity - load();
+      const claimed = await claimDueDeliveries(pool, options.leaseMs, wanted, cursor);
+      // RETURNING keeps no order: the newest claimed is the largest seq.
+      for (const row of claimed) if (BigInt(row.seq) > BigInt(cursor)) cursor = row.seq;
+      // Fewer than asked: nothing else is due now. New ones are announced; the timer covers the rest.
+      if (claimed.length < wanted) {
+        backlog = false;
+        cursor = '0';
+      }
+      ready.push(...claimed.map((delivery) => ({ delivery })));
+    } catch (err) {
+      logger.warn({ err }, 'callback backlog pump failed; trying again shortly');
+    } finally {
+      pumping = false;
+    }
+    if (stopped) return void releaseClaims(pool, ready.splice(0).map((entry) => entry.delivery.id)).catch(() => undefined);
+    fill();
+  }
+
+  const heard = ({ id, callback, nodeId }: NewDelivery) => {
+    if (load() >= capacity) {
+      backlog = true; // too busy to take it now: the pump finds it once slots free up
+      return;
+    }
+    // Idle, this worker renders the payload while it claims: the wait for a single delivery is one
+    // round trip shorter. Busy, it does not guess: a delivery another worker claims costs it nothing.
+    const rendered = load() === 0 ? options.render(callback, nodeId) : null;
+    rendered?.catch(() => undefined); // a guess that loses the claim is dropped, its failure with it
+    claiming++;
+    claimHeard(id)
+      .then((row) => row && ready.push({ delivery: row, ...(rendered && row.callback === callback && row.node_id === nodeId ? { rendered } : {}) }), (err) => {
+        backlog = true;
+        logger.warn({ err }, 'claiming a new delivery failed; the pump takes it');
+      })
+      .finally(() => {
+        claiming--;
+        fill();
+      });
+  };
+
+  const listener = await listenToChanges(
+    options.databaseUrl,
+    (payload) => {
+      const change = parseNewDelivery(payload);
+      if (change && !stopped) heard(change);
+    },
+    logger,
+    'callback dispatcher',
+  );
+  const timer = setInterval(() => {
+    backlog = true;
+    cursor = '0';
+    fill();
+  }, options.pumpIntervalMs);
+  timer.unref();
+  fill();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await listener.stop();
+      await releaseClaims(pool, ready.splice(0).map((entry) => entry.delivery.id)).catch(() => undefined);
+      await Promise.all(running);
+    },
+  };
+}
+
+interface NewDelivery {
+  id: string;
+  callback: string;
+  nodeId: string;
+}
+
+// Only a new delivery's notification says `created`; the live feed's other changes are not ours.
+function parseNewDelivery(payload: string | undefined): NewDelivery | null {
+  if (!payload?.includes('"created"')) return null;
+  try {
+    const change = JSON.parse(payload) as { type?: string; id?: unknown; created?: boolean; callback?: unknown; node?: unknown };
+    if (change.type !== 'CallbackDelivery' || change.created !== true) return null;
+    const { id, callback, node } = change;
+    return typeof id === 'string' && typeof callback === 'string' && typeof node === 'string' ? { id, callback, nodeId: node } : null;
+  } catch {
+    return null;
+  }
+}
