@@ -64,8 +64,12 @@ ${shop('dying', '    timeout: 1s\n    maxAttempts: 2\n')}${shop('goner', '    ti
     (await app.pool.query<{ id: string; status: string; attempts: number; next_attempt_at: Date | null }>(
       'select id, status, attempts, next_attempt_at from callback_delivery where callback = $1 and node_id = $2', [callback, nodeId])).rows[0];
   /** Its retry time has passed while its callback is off: it waits, untried. */
+  // Held: its retry time passed with no attempt, or a worker found its callback off and put it back untried for the recheck.
   const heldPastItsRetry = (callback: string, nodeId: string) =>
-    eventually(() => deliveryOf(callback, nodeId), (row) => row?.status === 'PENDING' && row.next_attempt_at !== null && row.next_attempt_at.getTime() < Date.now() - 500);
+    eventually(
+      () => deliveryOf(callback, nodeId),
+      (row) => row?.status === 'PENDING' && row.next_attempt_at !== null && (row.next_attempt_at.getTime() < Date.now() - 500 || row.next_attempt_at.getTime() > Date.now() + 30_000),
+    );
   const metric = async (line: RegExp) => {
     const text = await (await fetch(`${app.url}/metrics`)).text();
     return Number(line.exec(text)?.[1] ?? 0);
