@@ -1,15 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStripe } from '../services/lib/stripe-client.js';
 import { rootDir } from '../src/config.js';
-import { freePort } from '../src/free-port.js';
 import { LOCAL_STRIPE_KEY } from '../src/local-stack/index.js';
 import { createTestDatabase } from './support/database.js';
-import { TEST_SIGNING_SECRET, type GraphQLResponse } from './support/paygraph.js';
+import type { GraphQLResponse } from './support/paygraph.js';
+import { localStackEnv } from './support/local-stack.js';
 import { eventually } from './support/receiver.js';
 
 // `npm start` wires the local Stripe's webhook to the API's /stripe/webhook with a secret it makes
@@ -23,23 +22,8 @@ describe('npm start: Stripe events reach the API', () => {
   let output = '';
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataDir = mkdtempSync(path.join(tmpdir(), 'paygraph-stack-events-'));
-    const port = await freePort();
-    apiUrl = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: 'development',
-      DATABASE_URL: database.url,
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      CREATE_CUSTOMER_PORT: String(await freePort()),
-      CHARGE_CUSTOMER_PORT: String(await freePort()),
-      CALLBACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-      LOG_LEVEL: 'warn',
-    };
-    delete env.STRIPE_SECRET_KEY;
-    delete env.STRIPE_WEBHOOK_SECRET;
+    let env: NodeJS.ProcessEnv;
+    ({ env, apiUrl, dataDir } = await localStackEnv(database.url, 'paygraph-stack-events-'));
     child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'src/main.ts')], { cwd: rootDir, env, stdio: ['ignore', 'pipe', 'ignore'] });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await eventually(async () => output, (text) => text.includes('Paygraph is ready'), 60_000);

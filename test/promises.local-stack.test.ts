@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rootDir } from '../src/config.js';
-import { freePort } from '../src/free-port.js';
 import { createTestDatabase } from './support/database.js';
-import { TEST_SIGNING_SECRET } from './support/paygraph.js';
+import { localStackEnv } from './support/local-stack.js';
 import { eventually } from './support/receiver.js';
 
 const alive = (pid: number) => {
@@ -28,22 +27,7 @@ describe('npm start owns its services', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataDir = mkdtempSync(path.join(tmpdir(), 'paygraph-stack-'));
-    const port = await freePort();
-    apiUrl = `http://127.0.0.1:${port}`;
-    env = {
-      ...process.env,
-      NODE_ENV: 'development',
-      DATABASE_URL: database.url,
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      CREATE_CUSTOMER_PORT: String(await freePort()),
-      CHARGE_CUSTOMER_PORT: String(await freePort()),
-      CALLBACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-      LOG_LEVEL: 'warn',
-    };
-    delete env.STRIPE_SECRET_KEY;
+    ({ env, apiUrl, dataDir } = await localStackEnv(database.url, 'paygraph-stack-'));
   });
   afterAll(async () => {
     for (const child of started) child.kill('SIGKILL');
