@@ -27,15 +27,26 @@ export function listenForChanges(databaseUrl: string, feed: ChangeFeed, logger: 
   return listenToChanges(databaseUrl, (payload) => publish(feed, payload, logger), logger, 'live updates');
 }
 
+export interface ListenOptions {
+  /** Another channel than the change feed's. */
+  channel?: string;
+  /** Called when the connection is lost: notifications are missed from now on. */
+  onDown?: () => void;
+  /** Called once LISTEN holds again (and the first time). */
+  onUp?: () => void;
+}
+
 /**
  * The LISTEN connection itself, with its reconnection: each notification's payload goes to
- * `onPayload`. Also used by the callbacks worker, which sends a new delivery as soon as it hears of it.
+ * `onPayload`. Also used by the callbacks worker, which sends a new delivery as soon as it hears of
+ * it, and by the API's identity cache, which must know when it may have missed a revocation.
  */
 export async function listenToChanges(
   databaseUrl: string,
   onPayload: (payload: string | undefined) => void,
   logger: Logger,
   label: string,
+  { channel = CHANGE_CHANNEL, onDown, onUp }: ListenOptions = {},
 ): Promise<{ stop(): Promise<void> }> {
   let client: pg.Client | null = null;
   let stopped = false;
@@ -49,12 +60,14 @@ export async function listenToChanges(
       logger.warn({ err }, `${label}: LISTEN connection lost; reconnecting`);
       next.end().catch(() => undefined);
       if (client === next) client = null;
+      onDown?.();
       schedule();
     });
     await next.connect();
-    await next.query(`LISTEN ${CHANGE_CHANNEL}`);
+    await next.query(`LISTEN ${channel}`);
     if (stopped) return void (await next.end());
     client = next;
+    onUp?.();
     delay = RECONNECT_FIRST_MS;
   };
   const schedule = () => {
