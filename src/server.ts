@@ -100,7 +100,7 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, li
       useRejectNulBytes(),
       maxAliasesPlugin({ n: config.MAX_ALIASES, exposeLimits: true }),
       ...(config.GRAPHQL_INTROSPECTION ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
-      useMutationTransaction({ db, timeoutMs: config.MUTATION_TIMEOUT_MS }),
+      useMutationTransaction({ db, timeoutMs: config.MUTATION_TIMEOUT_MS, hooksFollow: hooks.length > 0 }),
       // Its work is done in onExecute, before the transaction plugin's execution opens the transaction.
       usePasswordsBeforeTransaction(),
       // After the transaction plugin: hooks are asked before its transaction opens, and rewritten arguments reach it.
