@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
+import { statementName } from './prepared-statements.js';
 
 /**
  * Statements of a transaction whose answer nobody reads (its BEGIN, the outbox's insert, an
@@ -62,7 +63,7 @@ export class WriteBehindClient extends pg.Client {
     let sent: Promise<unknown>[];
     let main: Promise<unknown>;
     try {
-      sent = ahead.map((statement) => superQuery(statement.text, statement.values) as Promise<unknown>);
+      sent = ahead.map(({ text, values }) => superQuery(values ? { name: statementName(text), text, values } : text) as Promise<unknown>);
       main = superQuery(...args) as Promise<unknown>;
     } finally {
       stream.uncork();
