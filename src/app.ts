@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { createIdentityCache, listenForRevocations } from './auth/identity-cache.js';
+import { createIdentityCache, revocationListener } from './auth/identity-cache.js';
 import { createSigninThrottle } from './auth/signin-throttle.js';
 import { createCallbackAdmin } from './callbacks/admin.js';
 import type { DeliveryDeps } from './callbacks/deliver.js';
@@ -142,12 +142,10 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
 
   let url: string | null = null;
   if (options.roles.api) {
-    const listener = await listenForChanges(options.databaseUrl, live, logger);
-    stops.push(listener.stop);
     // A minute bounds what a missed notification could cost; revocations themselves arrive by NOTIFY.
     const identityCache = createIdentityCache({ ttlMs: 60_000, maxEntries: 10_000 });
-    const revocations = await listenForRevocations(options.databaseUrl, identityCache, logger);
-    stops.push(revocations.stop);
+    const listener = await listenForChanges(options.databaseUrl, live, logger, [revocationListener(identityCache, logger)]);
+    stops.push(listener.stop);
     const hooks = loadHooks({ file: config.CALLBACKS_FILE, schema, defaultSecret: options.signingSecret, env: options.env });
     const server = createServer({ db, schema, events, callbacks: admin, signinThrottle, live, hooks, identityCache, logger, probes, config });
     await new Promise<void>((resolve, reject) => {

@@ -67,7 +67,7 @@ describe('identity cache across API processes', () => {
     const session = await a.db.session.findFirstOrThrow({ where: { userId: user.userId } });
     await revokeUnannounced('Session', session.id);
     // Every identity-cache listener of this database goes; a revocation may have been missed meanwhile.
-    await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query = 'LISTEN paygraph_auth'`);
+    await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and query like '%LISTEN paygraph_auth%'`);
     await eventually(() => me(b, user.token), (response) => codesOf(response)[0] === 'UNAUTHENTICATED');
     await eventually(() => me(a, user.token), (response) => codesOf(response)[0] === 'UNAUTHENTICATED');
   });

@@ -1,4 +1,4 @@
-import { listenToChanges } from '../live/change-feed.js';
+import type { ChannelListener } from '../live/change-feed.js';
 import type { Logger } from '../logger.js';
 import type { Identity } from './identity.js';
 
@@ -29,9 +29,9 @@ export interface IdentityCache {
 
 /**
  * Verified sessions and access tokens, kept by this process for a short time so a request does not
- * read its session again. Safe only with its LISTEN connection up (`listenForRevocations`): every
+ * read its session again. Safe only with its LISTEN connection up: every
  * revocation is dropped as soon as its transaction commits; while that connection is down the cache
- * is empty and unused. `ttlMs` bounds what a missed notification could ever cost.
+ * is empty and unused (`revocationListener`). `ttlMs` bounds what a missed notification could ever cost.
  */
 export function createIdentityCache({ ttlMs, maxEntries }: { ttlMs: number; maxEntries: number }): IdentityCache {
   const entries = new Map<string, Entry>();
@@ -75,21 +75,21 @@ export function createIdentityCache({ ttlMs, maxEntries }: { ttlMs: number; maxE
   };
 }
 
-/** The API process's LISTEN for revocations, feeding `cache`; stop it with the process. */
-export function listenForRevocations(databaseUrl: string, cache: IdentityCache, logger: Logger): Promise<{ stop(): Promise<void> }> {
-  const onPayload = (payload: string | undefined) => {
-    try {
-      const { id } = JSON.parse(payload ?? '') as { id?: unknown };
-      if (typeof id === 'string') return cache.drop(id);
-    } catch {
-      // fall through: an unreadable notice may have been a revocation
-    }
-    logger.warn({ payload }, 'identity cache: unreadable revocation notice; starting over');
-    cache.setListening(true);
-  };
-  return listenToChanges(databaseUrl, onPayload, logger, 'identity cache', {
+/** Revocations for `cache`, heard on the API process's LISTEN connection (src/live/change-feed.ts). */
+export function revocationListener(cache: IdentityCache, logger: Logger): ChannelListener {
+  return {
     channel: AUTH_CHANNEL,
+    onPayload(payload) {
+      try {
+        const { id } = JSON.parse(payload ?? '') as { id?: unknown };
+        if (typeof id === 'string') return cache.drop(id);
+      } catch {
+        // fall through: an unreadable notice may have been a revocation
+      }
+      logger.warn({ payload }, 'identity cache: unreadable revocation notice; starting over');
+      cache.setListening(true);
+    },
     onDown: () => cache.setListening(false),
     onUp: () => cache.setListening(true),
-  });
+  };
 }

@@ -23,13 +23,17 @@ const RECONNECT_MAX_MS = 10_000;
  * connection is down, changes are missed (NOTIFY is not queued for absent listeners); the
  * connection comes back with backoff and the log says so.
  */
-export function listenForChanges(databaseUrl: string, feed: ChangeFeed, logger: Logger): Promise<{ stop(): Promise<void> }> {
-  return listenToChanges(databaseUrl, (payload) => publish(feed, payload, logger), logger, 'live updates');
+export function listenForChanges(databaseUrl: string, feed: ChangeFeed, logger: Logger, also: ChannelListener[] = []): Promise<{ stop(): Promise<void> }> {
+  return listenToChanges(databaseUrl, (payload) => publish(feed, payload, logger), logger, 'live updates', also);
 }
 
-export interface ListenOptions {
-  /** Another channel than the change feed's. */
-  channel?: string;
+/**
+ * Another channel heard on the same connection: every listening backend is woken by every NOTIFY of
+ * its database, so one LISTEN connection per process costs PostgreSQL less than one per channel.
+ */
+export interface ChannelListener {
+  channel: string;
+  onPayload: (payload: string | undefined) => void;
   /** Called when the connection is lost: notifications are missed from now on. */
   onDown?: () => void;
   /** Called once LISTEN holds again (and the first time). */
@@ -46,8 +50,9 @@ export async function listenToChanges(
   onPayload: (payload: string | undefined) => void,
   logger: Logger,
   label: string,
-  { channel = CHANGE_CHANNEL, onDown, onUp }: ListenOptions = {},
+  also: ChannelListener[] = [],
 ): Promise<{ stop(): Promise<void> }> {
+  const others = new Map(also.map((listener) => [listener.channel, listener]));
   let client: pg.Client | null = null;
   let stopped = false;
   let delay = RECONNECT_FIRST_MS;
@@ -55,19 +60,19 @@ export async function listenToChanges(
 
   const connect = async (): Promise<void> => {
     const next = new pg.Client({ connectionString: databaseUrl });
-    next.on('notification', (message) => onPayload(message.payload));
+    next.on('notification', (message) => (others.get(message.channel)?.onPayload ?? onPayload)(message.payload));
     next.on('error', (err) => {
       logger.warn({ err }, `${label}: LISTEN connection lost; reconnecting`);
       next.end().catch(() => undefined);
       if (client === next) client = null;
-      onDown?.();
+      for (const listener of also) listener.onDown?.();
       schedule();
     });
     await next.connect();
-    await next.query(`LISTEN ${channel}`);
+    await next.query([CHANGE_CHANNEL, ...others.keys()].map((channel) => `LISTEN ${channel}`).join('; '));
     if (stopped) return void (await next.end());
     client = next;
-    onUp?.();
+    for (const listener of also) listener.onUp?.();
     delay = RECONNECT_FIRST_MS;
   };
   const schedule = () => {
