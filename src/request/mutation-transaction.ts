@@ -48,10 +48,11 @@ export function useMutationTransaction({ db, timeoutMs, hooksFollow }: MutationT
     async onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
       const operation = getOperationAST(args.document, args.operationName);
       if (operation?.operation !== 'mutation') return;
-      // Hashed as the client sent it: a blocking hook's rewrite of the arguments does not change it.
-      const sentHash = requestHash(args);
       const early = args.contextValue as Context & { request: Request };
       const sentKey = early.request.headers.get('idempotency-key');
+      // Hashed as the client sent it: a blocking hook's rewrite of the arguments does not change it.
+      // Only a request with a key is ever compared, so only such a request pays for the hash.
+      const sentHash = sentKey === null ? '' : requestHash(args);
       // With no hook to run first, the claim inside the transaction answers a retry just as well, one read fewer.
       if (hooksFollow && sentKey !== null && KEY_PATTERN.test(sentKey)) {
         // A retry of a mutation already answered gets that answer before anything else runs, so blocking
