@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { createIdentityCache, revocationListener } from './auth/identity-cache.js';
 import { createSigninThrottle } from './auth/signin-throttle.js';
 import { createCallbackAdmin } from './callbacks/admin.js';
 import type { DeliveryDeps } from './callbacks/deliver.js';
@@ -66,7 +67,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
   await prepareJobQueue(pool, logger);
   const ownSecrets = callbacks.filter((callback) => callback.secrets === null).map((callback) => callback.name);
   for (const made of await ensureCallbackSecrets(pool, ownSecrets)) options.onSecretGenerated?.(made.callback, made.secret);
-  const db = createPrismaClient(options.databaseUrl, config.DATABASE_POOL_SIZE);
+  const db = createPrismaClient(options.databaseUrl, config.DATABASE_POOL_SIZE, { api: options.roles.api });
   const events = createOutbox(callbacks);
   const admin = createCallbackAdmin(pool, callbacks);
   registerQueueGauges(pool);
@@ -141,10 +142,12 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
 
   let url: string | null = null;
   if (options.roles.api) {
-    const listener = await listenForChanges(options.databaseUrl, live, logger);
+    // A minute bounds what a missed notification could cost; revocations themselves arrive by NOTIFY.
+    const identityCache = createIdentityCache({ ttlMs: 60_000, maxEntries: 10_000 });
+    const listener = await listenForChanges(options.databaseUrl, live, logger, [revocationListener(identityCache, logger)]);
     stops.push(listener.stop);
     const hooks = loadHooks({ file: config.CALLBACKS_FILE, schema, defaultSecret: options.signingSecret, env: options.env });
-    const server = createServer({ db, schema, events, callbacks: admin, signinThrottle, live, hooks, logger, probes, config });
+    const server = createServer({ db, schema, events, callbacks: admin, signinThrottle, live, hooks, identityCache, logger, probes, config });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, resolve);

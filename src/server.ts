@@ -5,6 +5,7 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { identify } from './auth/identity.js';
+import type { IdentityCache } from './auth/identity-cache.js';
 import type { SigninThrottle } from './auth/signin-throttle.js';
 import type { CallbackAdmin } from './callbacks/admin.js';
 import type { EventRecorder } from './callbacks/events.js';
@@ -31,6 +32,8 @@ export interface ServerDeps {
   live: ChangeFeed;
   /** Blocking hooks of callbacks.yml, asked before the mutations they guard. */
   hooks: readonly HookDefinition[];
+  /** Sessions and tokens verified moments ago, kept current by NOTIFY (src/auth/identity-cache.ts). */
+  identityCache?: IdentityCache;
   logger: Logger;
   /** /healthz, /readyz and /metrics (src/probes.ts). */
   probes: Record<string, Route>;
@@ -53,7 +56,7 @@ export interface ServerDeps {
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
 
 /** HTTP for the API: /graphql, Stripe's events at /stripe/webhook, the probes and the delivery console, nothing else. */
-export function createServer({ db, schema, events, callbacks, signinThrottle, live, hooks, logger, probes, config }: ServerDeps): Server {
+export function createServer({ db, schema, events, callbacks, signinThrottle, live, hooks, identityCache, logger, probes, config }: ServerDeps): Server {
   const queryLimits = { depth: config.MAX_QUERY_DEPTH, complexity: config.MAX_QUERY_COST };
   const yogaDebug = (...args: unknown[]) => {
     if (logger.isLevelEnabled('debug')) logger.debug(args.map(String).join(' '));
@@ -74,7 +77,7 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, li
       live,
       queryLimits,
       clientAddress: clientAddress(req, config.TRUST_PROXY),
-      identity: await identify(db, request.headers.get('authorization')),
+      identity: await identify(db, request.headers.get('authorization'), identityCache),
       sessionTtlHours: config.SESSION_TTL_HOURS,
       stripeLivemode: config.stripeLivemode,
     }),
@@ -97,7 +100,7 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, li
       useRejectNulBytes(),
       maxAliasesPlugin({ n: config.MAX_ALIASES, exposeLimits: true }),
       ...(config.GRAPHQL_INTROSPECTION ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
-      useMutationTransaction({ db, timeoutMs: config.MUTATION_TIMEOUT_MS }),
+      useMutationTransaction({ db, timeoutMs: config.MUTATION_TIMEOUT_MS, hooksFollow: hooks.length > 0 }),
       // Its work is done in onExecute, before the transaction plugin's execution opens the transaction.
       usePasswordsBeforeTransaction(),
       // After the transaction plugin: hooks are asked before its transaction opens, and rewritten arguments reach it.

@@ -23,20 +23,36 @@ const RECONNECT_MAX_MS = 10_000;
  * connection is down, changes are missed (NOTIFY is not queued for absent listeners); the
  * connection comes back with backoff and the log says so.
  */
-export function listenForChanges(databaseUrl: string, feed: ChangeFeed, logger: Logger): Promise<{ stop(): Promise<void> }> {
-  return listenToChanges(databaseUrl, (payload) => publish(feed, payload, logger), logger, 'live updates');
+export function listenForChanges(databaseUrl: string, feed: ChangeFeed, logger: Logger, also: ChannelListener[] = []): Promise<{ stop(): Promise<void> }> {
+  return listenToChanges(databaseUrl, (payload) => publish(feed, payload, logger), logger, 'live updates', also);
+}
+
+/**
+ * Another channel heard on the same connection: every listening backend is woken by every NOTIFY of
+ * its database, so one LISTEN connection per process costs PostgreSQL less than one per channel.
+ */
+export interface ChannelListener {
+  channel: string;
+  onPayload: (payload: string | undefined) => void;
+  /** Called when the connection is lost: notifications are missed from now on. */
+  onDown?: () => void;
+  /** Called once LISTEN holds again (and the first time). */
+  onUp?: () => void;
 }
 
 /**
  * The LISTEN connection itself, with its reconnection: each notification's payload goes to
- * `onPayload`. Also used by the callbacks worker, which sends a new delivery as soon as it hears of it.
+ * `onPayload`. Also used by the callbacks worker, which sends a new delivery as soon as it hears of
+ * it, and by the API's identity cache, which must know when it may have missed a revocation.
  */
 export async function listenToChanges(
   databaseUrl: string,
   onPayload: (payload: string | undefined) => void,
   logger: Logger,
   label: string,
+  also: ChannelListener[] = [],
 ): Promise<{ stop(): Promise<void> }> {
+  const others = new Map(also.map((listener) => [listener.channel, listener]));
   let client: pg.Client | null = null;
   let stopped = false;
   let delay = RECONNECT_FIRST_MS;
@@ -44,17 +60,19 @@ export async function listenToChanges(
 
   const connect = async (): Promise<void> => {
     const next = new pg.Client({ connectionString: databaseUrl });
-    next.on('notification', (message) => onPayload(message.payload));
+    next.on('notification', (message) => (others.get(message.channel)?.onPayload ?? onPayload)(message.payload));
     next.on('error', (err) => {
       logger.warn({ err }, `${label}: LISTEN connection lost; reconnecting`);
       next.end().catch(() => undefined);
       if (client === next) client = null;
+      for (const listener of also) listener.onDown?.();
       schedule();
     });
     await next.connect();
-    await next.query(`LISTEN ${CHANGE_CHANNEL}`);
+    await next.query([CHANGE_CHANNEL, ...others.keys()].map((channel) => `LISTEN ${channel}`).join('; '));
     if (stopped) return void (await next.end());
     client = next;
+    for (const listener of also) listener.onUp?.();
     delay = RECONNECT_FIRST_MS;
   };
   const schedule = () => {

@@ -2,6 +2,7 @@ import type { ExecutionResult } from 'graphql';
 import type { Pool } from 'pg';
 import stringify from 'safe-stable-stringify';
 import type { Db, Tx } from '../db/client.js';
+import { writeBehind } from '../db/write-behind.js';
 
 /** The SQL of the idempotency_key table, one statement per purpose. */
 export interface Claim {
@@ -21,9 +22,12 @@ export async function claimKey(tx: Tx, claim: Claim): Promise<boolean> {
   return inserted === 1;
 }
 
+const SAVE_RESPONSE = 'update idempotency_key set response = $1::jsonb where scope = $2 and key = $3';
+
+/** Written with the transaction's COMMIT when it can be (src/db/write-behind.ts): nobody reads its answer. */
 export async function saveResponse(tx: Tx, claim: Claim, result: ExecutionResult): Promise<void> {
-  await tx.$executeRaw`update idempotency_key set response = ${stringify(result)}::jsonb
-    where scope = ${claim.scope} and key = ${claim.key}`;
+  const values = [stringify(result), claim.scope, claim.key];
+  if (!writeBehind(tx, SAVE_RESPONSE, values)) await tx.$executeRawUnsafe(SAVE_RESPONSE, ...values);
 }
 
 export async function readClaim(db: Db, claim: Claim): Promise<{ request_hash: string; response: ExecutionResult | null } | undefined> {

@@ -4,6 +4,7 @@ import type { Plugin } from 'graphql-yoga';
 import stringify from 'safe-stable-stringify';
 import type { Identity } from '../auth/identity.js';
 import type { Db } from '../db/client.js';
+import { attachTransaction, withWriteBehind } from '../db/write-behind.js';
 import { badInput, conflict } from '../errors.js';
 import type { Context } from '../schema/context.js';
 import { claimKey, readClaim, saveResponse, type Claim } from './idempotency-keys.js';
@@ -12,6 +13,8 @@ export interface MutationTransactionOptions {
   db: Db;
   /** How long one mutation request may hold its transaction. */
   timeoutMs: number;
+  /** Whether blocking hooks run after this plugin: a retry must then be answered before they are asked. */
+  hooksFollow: boolean;
 }
 
 /** Marks a rolled-back result; the client sees the errors and `data: null`, and nothing was written. */
@@ -40,16 +43,18 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
  * with the same key and input gets the first answer, also when both arrive at once (the second waits
  * on the first's row lock); the same key with other input is a CONFLICT.
  */
-export function useMutationTransaction({ db, timeoutMs }: MutationTransactionOptions): Plugin<Context> {
+export function useMutationTransaction({ db, timeoutMs, hooksFollow }: MutationTransactionOptions): Plugin<Context> {
   return {
     async onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
       const operation = getOperationAST(args.document, args.operationName);
       if (operation?.operation !== 'mutation') return;
-      // Hashed as the client sent it: a blocking hook's rewrite of the arguments does not change it.
-      const sentHash = requestHash(args);
       const early = args.contextValue as Context & { request: Request };
       const sentKey = early.request.headers.get('idempotency-key');
-      if (sentKey !== null && KEY_PATTERN.test(sentKey)) {
+      // Hashed as the client sent it: a blocking hook's rewrite of the arguments does not change it.
+      // Only a request with a key is ever compared, so only such a request pays for the hash.
+      const sentHash = sentKey === null ? '' : requestHash(args);
+      // With no hook to run first, the claim inside the transaction answers a retry just as well, one read fewer.
+      if (hooksFollow && sentKey !== null && KEY_PATTERN.test(sentKey)) {
         // A retry of a mutation already answered gets that answer before anything else runs, so blocking
         // hooks (registered after this plugin) are not asked again and cannot refuse what already happened.
         const claim = { scope: scopeOf(early.identity), key: sentKey, requestHash: sentHash };
@@ -66,8 +71,9 @@ export function useMutationTransaction({ db, timeoutMs }: MutationTransactionOpt
         }
         const claim = key === null ? null : { scope: scopeOf(context.identity), key, requestHash: sentHash };
         try {
-          return await db.$transaction(
+          return await withWriteBehind(() => db.$transaction(
             async (tx) => {
+              attachTransaction(tx);
               if (claim && !(await claimKey(tx, claim))) throw new KeyTaken();
               // The transaction client stands in for the database for every resolver of this request.
               const result = (await executeFn({ ...executionArgs, contextValue: { ...context, db: tx as unknown as Db } })) as ExecutionResult;
@@ -78,7 +84,7 @@ export function useMutationTransaction({ db, timeoutMs }: MutationTransactionOpt
             // Under a burst every connection may be busy: waiting for one may take longer than any one
             // transaction may last. (Passwords are hashed before this, src/auth/hash-passwords-first.ts.)
             { timeout: timeoutMs, maxWait: 3 * timeoutMs },
-          );
+          ));
         } catch (error) {
           if (error instanceof RolledBack) return { data: null, errors: error.result.errors };
           if (error instanceof KeyTaken && claim) return replay(db, claim, context.request);

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Tx } from '../../db/client.js';
+import { writeBehind } from '../../db/write-behind.js';
 import { queueJobFor } from './delivery-job.js';
 
 /** One delivery an event causes, as the outbox hands it over. */
@@ -32,10 +33,13 @@ const INSERT_DELIVERIES = `
  * own transaction. A commit always has its deliveries; a rollback never does. Only `ordered` ones get
  * a graphile-worker job here (their named queue keeps a node's events in order); the others' first
  * attempt is sent by a worker's dispatcher, woken by the row's NOTIFY or found by its backlog pump
- * (../dispatcher.ts), which keeps add_job and its own NOTIFY off the mutation's path.
+ * (../dispatcher.ts), which keeps add_job and its own NOTIFY off the mutation's path. In a GraphQL
+ * mutation the statement rides with the transaction's next one, COMMIT at the latest
+ * (src/db/write-behind.ts): no round trip of its own, and still nothing commits without it.
  */
 export async function insertDeliveries(tx: Tx, deliveries: readonly NewDelivery[]): Promise<void> {
-  await tx.$executeRawUnsafe(INSERT_DELIVERIES, JSON.stringify(deliveries));
+  const json = JSON.stringify(deliveries);
+  if (!writeBehind(tx, INSERT_DELIVERIES, [json])) await tx.$executeRawUnsafe(INSERT_DELIVERIES, json);
 }
 
 /**

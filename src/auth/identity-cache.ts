@@ -1,0 +1,95 @@
+import type { ChannelListener } from '../live/change-feed.js';
+import type { Logger } from '../logger.js';
+import type { Identity } from './identity.js';
+
+/** The channel migration `auth_revocation_notify` announces every changed or deleted session and access token on. */
+export const AUTH_CHANNEL = 'paygraph_auth';
+
+export interface CachedIdentity {
+  identity: Identity;
+  /** The session's own expiry; an access token does not expire. */
+  expiresAt: number;
+  /** Tokens record their last use at minute resolution; the cache keeps what was last written. */
+  lastUsedAt: number | null;
+}
+
+type Entry = CachedIdentity & { id: string; cachedUntil: number };
+
+export interface IdentityCache {
+  get(tokenHash: string): CachedIdentity | undefined;
+  /** Remembers a verified identity, unless a revocation was heard since `epoch` (its read may predate it). */
+  set(tokenHash: string, id: string, value: CachedIdentity, epoch: number): void;
+  /** Taken before reading a session or token, and handed back to `set`. */
+  epoch(): number;
+  /** A session or access token changed or went: its entry goes, before the next request is read. */
+  drop(id: string): void;
+  /** While the LISTEN connection is down a revocation could be missed: nothing is trusted or kept. */
+  setListening(listening: boolean): void;
+}
+
+/**
+ * Verified sessions and access tokens, kept by this process for a short time so a request does not
+ * read its session again. Safe only with its LISTEN connection up: every
+ * revocation is dropped as soon as its transaction commits; while that connection is down the cache
+ * is empty and unused (`revocationListener`). `ttlMs` bounds what a missed notification could ever cost.
+ */
+export function createIdentityCache({ ttlMs, maxEntries }: { ttlMs: number; maxEntries: number }): IdentityCache {
+  const entries = new Map<string, Entry>();
+  const hashesById = new Map<string, string>();
+  let listening = false;
+  let epoch = 0;
+  const forget = (tokenHash: string) => {
+    const entry = entries.get(tokenHash);
+    if (!entry) return;
+    entries.delete(tokenHash);
+    hashesById.delete(entry.id);
+  };
+  return {
+    get(tokenHash) {
+      if (!listening) return undefined;
+      const entry = entries.get(tokenHash);
+      if (entry && entry.cachedUntil > Date.now()) return entry;
+      forget(tokenHash);
+      return undefined;
+    },
+    set(tokenHash, id, value, readAt) {
+      if (!listening || readAt !== epoch) return;
+      forget(tokenHash);
+      // Oldest first out: a Map iterates in insertion order.
+      if (entries.size >= maxEntries) forget(entries.keys().next().value!);
+      entries.set(tokenHash, { ...value, id, cachedUntil: Date.now() + ttlMs });
+      hashesById.set(id, tokenHash);
+    },
+    epoch: () => epoch,
+    drop(id) {
+      epoch++;
+      const tokenHash = hashesById.get(id);
+      if (tokenHash) forget(tokenHash);
+    },
+    setListening(value) {
+      epoch++;
+      listening = value;
+      entries.clear();
+      hashesById.clear();
+    },
+  };
+}
+
+/** Revocations for `cache`, heard on the API process's LISTEN connection (src/live/change-feed.ts). */
+export function revocationListener(cache: IdentityCache, logger: Logger): ChannelListener {
+  return {
+    channel: AUTH_CHANNEL,
+    onPayload(payload) {
+      try {
+        const { id } = JSON.parse(payload ?? '') as { id?: unknown };
+        if (typeof id === 'string') return cache.drop(id);
+      } catch {
+        // fall through: an unreadable notice may have been a revocation
+      }
+      logger.warn({ payload }, 'identity cache: unreadable revocation notice; starting over');
+      cache.setListening(true);
+    },
+    onDown: () => cache.setListening(false),
+    onUp: () => cache.setListening(true),
+  };
+}
