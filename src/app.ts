@@ -67,7 +67,10 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
   await prepareJobQueue(pool, logger);
   const ownSecrets = callbacks.filter((callback) => callback.secrets === null).map((callback) => callback.name);
   for (const made of await ensureCallbackSecrets(pool, ownSecrets)) options.onSecretGenerated?.(made.callback, made.secret);
-  const db = createPrismaClient(options.databaseUrl, config.DATABASE_POOL_SIZE, { api: options.roles.api });
+  const db = createPrismaClient(options.databaseUrl, config.DATABASE_POOL_SIZE, {
+    api: options.roles.api,
+    preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
+  });
   const events = createOutbox(callbacks);
   const admin = createCallbackAdmin(pool, callbacks);
   registerQueueGauges(pool);

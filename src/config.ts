@@ -39,6 +39,8 @@ const configSchema = z.object({
   MUTATION_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /** Connections of the API's Prisma client; each mutation request holds one for its transaction. */
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(20),
+  /** Named statements, parsed once per connection; off behind a transaction-pooling PgBouncer older than 1.21. */
+  DATABASE_PREPARED_STATEMENTS: flag.default(true),
   /** Introspection and "Did you mean" suggestions; off in production unless set. */
   GRAPHQL_INTROSPECTION: flag.optional(),
   GRAPHIQL: flag.optional(),

@@ -10,10 +10,12 @@ export type Tx = Prisma.TransactionClient;
 
 /**
  * `api`: the API's client, whose mutation transactions send their unread statements with the next
- * (./write-behind.ts) and whose statements are prepared once per connection (./prepared-statements.ts).
+ * (./write-behind.ts) and whose statements are prepared once per connection (./prepared-statements.ts)
+ * unless `preparedStatements` is false: a PgBouncer in transaction mode before 1.21 hands a
+ * connection's named statements to other clients' connections.
  */
-export function createPrismaClient(databaseUrl: string, maxConnections = 10, { api = false } = {}): PrismaClient {
+export function createPrismaClient(databaseUrl: string, maxConnections = 10, { api = false, preparedStatements = true } = {}): PrismaClient {
   const pool = { connectionString: databaseUrl, max: maxConnections, ...(api ? { Client: WriteBehindClient } : {}) };
-  const options = api ? { statementNameGenerator: (query: { sql: string }) => statementName(query.sql) } : {};
+  const options = api && preparedStatements ? { statementNameGenerator: (query: { sql: string }) => statementName(query.sql) } : {};
   return new PrismaClient({ adapter: new PrismaPg(pool, options) });
 }
