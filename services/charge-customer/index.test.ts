@@ -104,6 +104,20 @@ describe('charge-customer', () => {
     expect(settlements(purchase.id)).toEqual([expect.objectContaining({ pi: earlier.id })]);
   });
 
+  it("paid, write-back lost, and the user's newest card changed before the redelivery: the first PaymentIntent is found, none made twice", async () => {
+    const saved = await customerWith('pm_card_visa');
+    const purchase = newPurchase(saved);
+    api.failNext('updatePurchase', 503);
+    expect((await sendCallback(serviceUrl, purchase)).status).toBe(503);
+    const [first] = await intentsFor(purchase.id);
+    const newer = await stripe.setupIntents.create({ customer: saved.stripeId, payment_method: 'pm_card_mastercard', confirm: true, usage: 'off_session' });
+    const cards = [...purchase.user.cardDetails, { status: 'ACTIVE', stripePaymentMethodId: newer.payment_method as string }];
+    const redelivered = { ...purchase, user: { ...purchase.user, cardDetails: cards } };
+    expect((await sendCallback(serviceUrl, redelivered, { attempt: 2 })).status).toBe(200);
+    expect(await intentsFor(purchase.id)).toHaveLength(1);
+    expect(settlements(purchase.id).at(-1)).toMatchObject({ status: 'PAID', pi: first!.id });
+  });
+
   it('its own access token refused: 503, loudly, and nothing charged', async () => {
     const purchase = newPurchase(await customerWith('pm_card_visa'));
     api.refuseNext('viewerAccessToken', 'UNAUTHENTICATED');

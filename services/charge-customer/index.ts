@@ -5,6 +5,7 @@ import { byPath, callbackService, type Outcome } from '../lib/callback-service.j
 import { PaygraphRefusedError, TokenRefusedError, type Paygraph } from '../lib/paygraph-client.js';
 import type { ServiceDeps } from '../lib/service-env.js';
 import { expectStripeObject, Stripe } from '../lib/stripe-client.js';
+import { keysMayBeForgotten } from '../lib/stripe-idempotency.js';
 import { findPaymentIntentForPurchase } from './find-payment-intent.js';
 import { refundHandler } from './refund.js';
 
@@ -62,7 +63,7 @@ export function chargeCustomerHandler(deps: ServiceDeps) {
       });
       let intent: Stripe.PaymentIntent;
       try {
-        intent = (await findPaymentIntentForPurchase(stripe, purchase.id, new Date(event.createdAt))) ?? (await createPaymentIntent(stripe, purchase, customerId, card.stripePaymentMethodId!));
+        intent = await paymentIntentFor(stripe, purchase, customerId, card.stripePaymentMethodId!, new Date(event.createdAt));
       } catch (error) {
         const declined = error instanceof Stripe.errors.StripeError ? (error.payment_intent as Stripe.PaymentIntent | undefined) : undefined;
         if (declined?.id) intent = declined;
@@ -77,6 +78,28 @@ export function chargeCustomerHandler(deps: ServiceDeps) {
     },
   });
   return byPath({ '/': charge, '/refund': refundHandler(deps) });
+}
+
+/**
+ * The purchase's one PaymentIntent. Within Stripe's 24 hours the idempotency key alone makes a
+ * repeated or concurrent attempt the same request, so no lookup is needed first (a search per charge
+ * cost a Stripe request); the lookup runs once the key may be forgotten, and when the key was used
+ * with other parameters (the newest card changed since an earlier attempt made one).
+ */
+async function paymentIntentFor(stripe: Stripe, purchase: NewPurchase, customerId: string, paymentMethodId: string, purchasedAt: Date): Promise<Stripe.PaymentIntent> {
+  if (keysMayBeForgotten(purchasedAt)) {
+    const earlier = await findPaymentIntentForPurchase(stripe, purchase.id, purchasedAt);
+    if (earlier) return earlier;
+  }
+  try {
+    return await createPaymentIntent(stripe, purchase, customerId, paymentMethodId);
+  } catch (error) {
+    if (!(error instanceof Stripe.errors.StripeIdempotencyError)) throw error;
+    const earlier = await findPaymentIntentForPurchase(stripe, purchase.id, purchasedAt);
+    // Not found yet (search lags behind writes at Stripe): answered 5xx by the thrown error, and retried.
+    if (!earlier) throw error;
+    return earlier;
+  }
 }
 
 /** The one PaymentIntent of a purchase: the idempotency key makes concurrent and repeated attempts the same request. */
