@@ -74,7 +74,7 @@ async function main(): Promise<void> {
 
   const stack =
     role === 'all'
-      ? await import('./local-stack/index.js').then((m) => m.startLocalStack(config, database.url, signing.secret, logger))
+      ? await import('./local-stack/index.js').then((m) => m.startLocalStack(config, database.url, signing.secret, logger, callbacks))
       : null;
   if (stack) stops.push(stack.stop);
 
