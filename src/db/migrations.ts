@@ -37,6 +37,17 @@ async function migrationList() {
 const schemaFile = async () => ({ path: schemaPath, content: await readFile(schemaPath, 'utf8') });
 const noFilters = { externalTables: [], externalEnums: [] };
 
+/** Whether `applyMigrations` would have anything to do: a migration folder not yet applied, or a failed one. */
+export async function migrationsPending(databaseUrl: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return !(await allApplied(client, (await migrationList()).migrationDirectories.map((directory) => directory.path)));
+  } finally {
+    await client.end();
+  }
+}
+
 /** `prisma migrate deploy`: applies pending migrations, recorded in `_prisma_migrations`. */
 export async function applyMigrations(databaseUrl: string): Promise<string[]> {
   // Two processes starting at once (API and a worker) must not both apply the same migration.
