@@ -7,7 +7,7 @@ export interface PostAnswer {
   body: string;
 }
 
-// Connections are kept between requests: a service writes back to the same API for every callback.
+// Connections are kept between requests: stripe-local sends every event to the same few endpoints.
 // With a timeout set, the agent also honours the server's `Keep-Alive: timeout=` hint and drops an
 // idle connection before the server does, so a request never lands on a socket being closed.
 const KEEP_ALIVE = { keepAlive: true, timeout: 60_000 };
@@ -15,8 +15,8 @@ const agents = { 'http:': new http.Agent(KEEP_ALIVE), 'https:': new https.Agent(
 
 /**
  * POSTs a body and reads the whole answer, over node:http with a keep-alive agent. Chosen over
- * fetch for requests made once per purchase: undici's fetch (its WHATWG streams and headers) was a
- * third of a service's CPU time under load. Rejects on a network error, after `timeoutMs`, or when `signal` aborts.
+ * fetch for stripe-local's events, one or more per payment: undici's fetch (its WHATWG streams and
+ * headers) was a fifth of the emulator's CPU time under bench:e2e. Rejects on a network error, after `timeoutMs`, or when `signal` aborts.
  */
 export function httpPost(url: string | URL, body: string, headers: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<PostAnswer> {
   const target = typeof url === 'string' ? new URL(url) : url;

@@ -1,5 +1,4 @@
 import { serviceBudget } from '../../src/callbacks/timing.js';
-import { httpPost, type PostAnswer } from './http-post.js';
 import { DEFAULT_CALLBACK_TIMEOUT_MS } from './stripe-client.js';
 
 /** The API could not answer (unreachable, timed out, 5xx, 429, an internal error): worth retrying later. */
@@ -34,20 +33,19 @@ interface GraphQLResponse<T> {
 
 /** A GraphQL client that acts as one service, with its own access token (`pgt_...`) and nothing more. */
 export function paygraphClient(url: string, accessToken: string, timeoutMs = serviceBudget(DEFAULT_CALLBACK_TIMEOUT_MS).writeBackTimeoutMs): Paygraph {
-  const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${accessToken}` };
-  const target = new URL(url);
   return async <T>(query: string, variables: Record<string, unknown>) => {
-    let response: PostAnswer;
+    let response: Response;
     let body: GraphQLResponse<T> | undefined;
     try {
-      response = await httpPost(target, JSON.stringify({ query, variables }), headers, timeoutMs);
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${accessToken}` },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      body = (await response.json().catch(() => undefined)) as GraphQLResponse<T> | undefined;
     } catch (error) {
       throw new PaygraphUnavailableError(`Paygraph API unreachable: ${(error as Error).message}`);
-    }
-    try {
-      body = JSON.parse(response.body) as GraphQLResponse<T>;
-    } catch {
-      body = undefined;
     }
     if (response.status >= 500 || response.status === 429) throw new PaygraphUnavailableError(`Paygraph API answered ${response.status}`);
     const [error] = body?.errors ?? [];
@@ -57,7 +55,7 @@ export function paygraphClient(url: string, accessToken: string, timeoutMs = ser
       if (!code || code === 'INTERNAL_SERVER_ERROR') throw new PaygraphUnavailableError(`Paygraph API failed: ${error.message}`);
       throw new PaygraphRefusedError(code, error.message);
     }
-    if (response.status < 200 || response.status >= 300) throw new PaygraphRefusedError(`HTTP_${response.status}`, `Paygraph API answered ${response.status}`);
+    if (!response.ok) throw new PaygraphRefusedError(`HTTP_${response.status}`, `Paygraph API answered ${response.status}`);
     if (!body?.data) throw new PaygraphUnavailableError('Paygraph API answered without data');
     return body.data;
   };
