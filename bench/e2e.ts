@@ -6,6 +6,7 @@ import pg from 'pg';
 import { launcherArgs } from '../services/lib/launcher.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { freePort } from '../src/free-port.js';
+import { sampleCpu } from './cpu-time.js';
 import { median, percentile, round, SIGNING_SECRET } from './harness.js';
 import { processTreeMemory, type ProcessMemory } from './process-memory.js';
 
@@ -20,7 +21,9 @@ const SEQUENTIAL = Number(process.env.BENCH_E2E_PURCHASES ?? 200);
 const USERS = Number(process.env.BENCH_E2E_USERS ?? 50);
 const SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const STACK_LOG = path.join(tmpdir(), 'paygraph-bench-e2e-stack.log');
+// BENCH_CPU_PROFILE=<dir>: every process of the stack writes a V8 CPU profile of its whole life there when it stops.
+const PROFILE_DIR = process.env.BENCH_CPU_PROFILE;
+const STACK_LOG = process.env.BENCH_E2E_STACK_LOG ?? path.join(tmpdir(), 'paygraph-bench-e2e-stack.log');
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'paygraph-bench-e2e-'));
 chmodSync(dataDir, 0o755); // initdb runs as the postgres user and must reach the data folder inside
@@ -39,6 +42,11 @@ const stack = spawn(process.execPath, launcherArgs('../src/main', import.meta.ur
     CREATE_CUSTOMER_PORT: String(await freePort()),
     CHARGE_CUSTOMER_PORT: String(await freePort()),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
+    // NODE_OPTIONS refuses --cpu-prof; a preloaded module does the same, in every node process of the stack.
+    ...(PROFILE_DIR && {
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${new URL('./profile-on-exit.mjs', import.meta.url).href}`,
+      BENCH_CPU_PROFILE_DIR: path.resolve(PROFILE_DIR),
+    }),
   },
   // The welcome banner and the log stay out of the figures, in a file kept for a look after a failure.
   stdio: ['ignore', openSync(STACK_LOG, 'w'), 'inherit'],
@@ -75,26 +83,43 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000) {
   }
 }
 
-/** One query every 2 ms for every purchase still waiting, however many users wait at once. */
+/**
+ * Purchases are watched as the API's own subscriptions watch them: the `paygraph_change` notification
+ * of a purchase (migration console_live) asks for the purchases it names, in one query for all that
+ * changed meanwhile. Polling every 2 ms instead cost PostgreSQL a query per 2 ms on the same two cores.
+ */
 const waiting = new Map<string, () => void>();
-let watching = false;
-async function watchPaid() {
-  if (watching) return;
-  watching = true;
-  while (waiting.size > 0) {
-    const { rows } = await reader.query<{ id: string }>('select id from "Purchase" where id = any($1) and "isPaid"', [[...waiting.keys()]]);
+const changed = new Set<string>();
+let checking = false;
+const listener = new pg.Client({ connectionString: postgres.url });
+await listener.connect();
+listener.on('notification', (message) => {
+  const change = JSON.parse(message.payload ?? '{}') as { type?: string; id?: string };
+  if (change.type !== 'Purchase' || !change.id || !waiting.has(change.id)) return;
+  changed.add(change.id);
+  void checkChanged();
+});
+await listener.query('LISTEN paygraph_change');
+async function checkChanged() {
+  if (checking) return;
+  checking = true;
+  while (changed.size > 0) {
+    const ids = [...changed];
+    changed.clear();
+    const { rows } = await reader.query<{ id: string }>('select id from "Purchase" where id = any($1) and "isPaid"', [ids]);
     for (const { id } of rows) {
       waiting.get(id)?.();
       waiting.delete(id);
     }
-    await new Promise((resolve) => setTimeout(resolve, 2));
   }
-  watching = false;
+  checking = false;
 }
 const paid = (id: string) =>
   new Promise<void>((resolve) => {
     waiting.set(id, resolve);
-    void watchPaid();
+    // Paid before we listened for it: the notification went by already.
+    changed.add(id);
+    void checkChanged();
   });
 
 /** The tutorial's sequence: a new user adds a card and buys at once, before the card is saved. */
@@ -127,17 +152,31 @@ function nameOf(args: string[], pid: number): string {
   return args.some((arg) => arg.includes('stripe-local')) ? 'stripe-local' : (args.at(-1) ?? String(pid));
 }
 
-/** The largest resident size each process of the stack reaches while `work` runs, sampled every 250 ms. */
-async function peakMemory<T>(work: () => Promise<T>): Promise<{ result: T; peaks: Map<string, number> }> {
+/** CPU time of each process of the stack, and of PostgreSQL, at one moment. */
+async function cpuNow(): Promise<Map<string, number>> {
+  const total = new Map<string, number>();
+  for (const { name, cpuMs } of processTreeMemory(stack.pid!, nameOf)) total.set(name, (total.get(name) ?? 0) + cpuMs);
+  total.set('PostgreSQL', (await sampleCpu(reader)).postgresMs);
+  return total;
+}
+
+/**
+ * The largest resident size each process of the stack reaches while `work` runs, sampled every 250 ms,
+ * and the CPU time each spent meanwhile.
+ */
+async function peakMemory<T>(work: () => Promise<T>): Promise<{ result: T; peaks: Map<string, number>; cpuMs: Map<string, number> }> {
   const peaks = new Map<string, number>();
   const sample = () => {
     for (const { name, rssMb } of processTreeMemory(stack.pid!, nameOf) as ProcessMemory[]) peaks.set(name, Math.max(peaks.get(name) ?? 0, rssMb));
   };
+  const cpuBefore = await cpuNow();
   const timer = setInterval(sample, 250);
   try {
     const result = await work();
     sample();
-    return { result, peaks };
+    const cpuAfter = await cpuNow();
+    const cpuMs = new Map([...cpuAfter].map(([name, ms]) => [name, ms - (cpuBefore.get(name) ?? 0)]));
+    return { result, peaks, cpuMs };
   } finally {
     clearInterval(timer);
   }
@@ -168,7 +207,7 @@ try {
   const peaks = new Map<string, number>();
   console.log(`\n${USERS} concurrent users buying, ${SECONDS} s a round (${cpus().length} cores):`);
   for (let roundNo = 1; roundNo <= ROUNDS; roundNo++) {
-    const { result, peaks: roundPeaks } = await peakMemory(async () => {
+    const { result, peaks: roundPeaks, cpuMs } = await peakMemory(async () => {
       let paidCount = 0;
       const loaded: number[] = [];
       const startedAt = performance.now();
@@ -181,14 +220,16 @@ try {
           }
         }),
       );
-      return { rate: paidCount / ((performance.now() - startedAt) / 1000), p50: percentile(loaded, 50), p99: percentile(loaded, 99) };
+      return { paidCount, rate: paidCount / ((performance.now() - startedAt) / 1000), p50: percentile(loaded, 50), p99: percentile(loaded, 99) };
     });
     for (const [name, mb] of roundPeaks) peaks.set(name, Math.max(peaks.get(name) ?? 0, mb));
     const apiAndWorkerMb = (roundPeaks.get('API') ?? 0) + (roundPeaks.get('worker') ?? 0);
     rounds.push({ ...result, apiAndWorkerMb });
     console.log(
       `  round ${roundNo} (load ${loadavg()[0]!.toFixed(2)}): ${round(result.rate)} purchases paid/s   latency p50 ${round(result.p50)} ms   p99 ${round(result.p99)} ms   ` +
-        `API + worker peak RSS ${round(apiAndWorkerMb)} MB`,
+        `API + worker peak RSS ${round(apiAndWorkerMb)} MB\n` +
+        `    CPU ms per purchase: ${[...cpuMs].filter(([, ms]) => ms > 0).map(([name, ms]) => `${name} ${round(ms / result.paidCount, 2)}`).join(', ')}, ` +
+        `all ${round([...cpuMs.values()].reduce((sum, ms) => sum + ms, 0) / result.paidCount, 2)}`,
     );
   }
   console.log(`Medians over ${ROUNDS} rounds: ${round(median(rounds.map((r) => r.rate)))} purchases paid/s   ` +
@@ -196,6 +237,7 @@ try {
     `API + worker peak RSS ${round(median(rounds.map((r) => r.apiAndWorkerMb)))} MB   (target >= 150/s, p99 < 500 ms, < 300 MB)`);
   console.log(`Peak resident memory per process: ${[...peaks].map(([name, mb]) => `${name} ${round(mb)} MB`).join(', ')}`);
 } finally {
+  await listener.end();
   await reader.end();
   stack.kill('SIGTERM');
   await stackExited;

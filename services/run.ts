@@ -45,7 +45,10 @@ const stop = () => {
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);
 // Started by `npm start` with an IPC channel: when that process dies, however it dies, so does this one.
-process.once('disconnect', () => {
+const orphaned = () => {
   deps.logger.warn('the process that started this service is gone; stopping');
   stop();
-});
+};
+process.once('disconnect', orphaned);
+// Gone while this process was still loading: the disconnect event went by before anyone listened.
+if (process.send && !process.connected) orphaned();

@@ -40,6 +40,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   // Started by npm start with an IPC channel (the worker): when that process dies, however it dies, so does this one.
   if (process.send) process.once('disconnect', () => void shutdown('disconnect'));
+  // Gone while this process was still loading: the disconnect event went by before anyone listened.
+  if (process.send && !process.connected) void shutdown('disconnect');
   // A library's stray rejection (a connection lost while the database restarts) is logged, and the
   // process, whose parts reconnect and restart themselves, keeps serving.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
 
   const stack =
     role === 'all'
-      ? await import('./local-stack/index.js').then((m) => m.startLocalStack(config, database.url, signing.secret, logger))
+      ? await import('./local-stack/index.js').then((m) => m.startLocalStack(config, database.url, signing.secret, logger, callbacks))
       : null;
   if (stack) stops.push(stack.stop);
 

@@ -7,9 +7,10 @@ const LIST_LIMIT = 1_000;
 const CLOCK_MARGIN_S = 3_600;
 
 /**
- * The PaymentIntent already made for this purchase (found by `metadata.purchaseId`), if any. Within
- * 24 hours the idempotency key alone prevents a second one; this covers a redelivery after Stripe
- * has forgotten the key, and search's own lag is covered by the key.
+ * The PaymentIntent already made for this purchase (found by `metadata.purchaseId`), if any. Asked
+ * only when the idempotency key cannot answer: after Stripe may have forgotten it (a redelivery a
+ * day later), or when it was used with other parameters (the user's newest card changed between
+ * attempts). Search's own lag is covered by the key within its 24 hours.
  */
 export async function findPaymentIntentForPurchase(stripe: Stripe, purchaseId: string, purchasedAt: Date): Promise<Stripe.PaymentIntent | null> {
   let intents = await searchPaymentIntents(stripe, purchaseId);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stripe } from '../lib/stripe-client.js';
 import type { FakePaygraph } from '../lib/test-support/fake-paygraph.js';
+import { listen } from '../lib/test-support/listen.js';
 import { sendCallback } from '../lib/test-support/send-callback.js';
 import { startServiceHarness, type ServiceHarness } from '../lib/test-support/service-harness.js';
 import { chargeCustomerHandler } from './index.js';
@@ -104,10 +105,43 @@ describe('charge-customer', () => {
     expect(settlements(purchase.id)).toEqual([expect.objectContaining({ pi: earlier.id })]);
   });
 
-  it('its own access token refused: 503, loudly, and nothing charged', async () => {
-    const purchase = newPurchase(await customerWith('pm_card_visa'));
-    api.refuseNext('viewerAccessToken', 'UNAUTHENTICATED');
+  it("paid, write-back lost, and the user's newest card changed before the redelivery: the first PaymentIntent is found, none made twice", async () => {
+    const saved = await customerWith('pm_card_visa');
+    const purchase = newPurchase(saved);
+    api.failNext('updatePurchase', 503);
     expect((await sendCallback(serviceUrl, purchase)).status).toBe(503);
-    expect(await intentsFor(purchase.id)).toEqual([]);
+    const [first] = await intentsFor(purchase.id);
+    const newer = await stripe.setupIntents.create({ customer: saved.stripeId, payment_method: 'pm_card_mastercard', confirm: true, usage: 'off_session' });
+    const cards = [...purchase.user.cardDetails, { status: 'ACTIVE', stripePaymentMethodId: newer.payment_method as string }];
+    const redelivered = { ...purchase, user: { ...purchase.user, cardDetails: cards } };
+    expect((await sendCallback(serviceUrl, redelivered, { attempt: 2 })).status).toBe(200);
+    expect(await intentsFor(purchase.id)).toHaveLength(1);
+    expect(settlements(purchase.id).at(-1)).toMatchObject({ status: 'PAID', pi: first!.id });
+  });
+
+  it('its own access token refused: 503, loudly, and nothing charged', async () => {
+    // A service just started: it has not asked about its token yet.
+    const fresh = await listen(chargeCustomerHandler(harness.deps));
+    try {
+      const purchase = newPurchase(await customerWith('pm_card_visa'));
+      api.refuseNext('viewerAccessToken', 'UNAUTHENTICATED');
+      expect((await sendCallback(fresh.url, purchase)).status).toBe(503);
+      expect(await intentsFor(purchase.id)).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('a write-back refused for its token: the next charge asks about the token first, and a refused one charges nothing', async () => {
+    const paid = newPurchase(await customerWith('pm_card_visa'));
+    api.refuseNext('updatePurchase', 'UNAUTHENTICATED');
+    expect((await sendCallback(serviceUrl, paid)).status).toBe(500);
+    const next = newPurchase(await customerWith('pm_card_visa'));
+    api.refuseNext('viewerAccessToken', 'UNAUTHENTICATED');
+    expect((await sendCallback(serviceUrl, next)).status).toBe(503);
+    expect(await intentsFor(next.id)).toEqual([]);
+    // A token accepted again: charged at once.
+    expect((await sendCallback(serviceUrl, next, { attempt: 2 })).status).toBe(200);
+    expect(await intentsFor(next.id)).toHaveLength(1);
   });
 });

@@ -2,11 +2,13 @@ import { createError } from 'micro';
 import { z } from 'zod';
 import { cardProblem, type CardProblem } from '../lib/card-errors.js';
 import { byPath, callbackService, type Outcome } from '../lib/callback-service.js';
-import { PaygraphRefusedError, TokenRefusedError, type Paygraph } from '../lib/paygraph-client.js';
+import type { Paygraph } from '../lib/paygraph-client.js';
 import type { ServiceDeps } from '../lib/service-env.js';
 import { expectStripeObject, Stripe } from '../lib/stripe-client.js';
+import { keysMayBeForgotten } from '../lib/stripe-idempotency.js';
 import { findPaymentIntentForPurchase } from './find-payment-intent.js';
 import { refundHandler } from './refund.js';
+import { tokenCheck } from './token-check.js';
 
 /** `chargePurchase` in callbacks.yml. */
 const newPurchase = z.object({
@@ -27,7 +29,6 @@ type NewPurchase = z.infer<typeof newPurchase>;
 const SETTLE = `mutation($id: ID!, $status: PurchaseStatus!, $pi: String, $charge: String, $secret: String, $code: String, $message: String) {
   updatePurchase(id: $id, status: $status, stripePaymentIntentId: $pi, stripeChargeId: $charge, clientSecret: $secret,
     failureCode: $code, failureMessage: $message) { id } }`;
-const CHECK_TOKEN = '{ viewerAccessToken { name } }';
 // Being saved: the purchase waits for it (409), and the card's write-back wakes it at once.
 const CARD_ON_ITS_WAY = new Set(['PENDING', 'REQUIRES_ACTION']);
 
@@ -38,7 +39,17 @@ const CARD_ON_ITS_WAY = new Set(['PENDING', 'REQUIRES_ACTION']);
  * With no usable card and none on its way, FAILED `no_payment_method` at once. At /refund, refunds.
  */
 export function chargeCustomerHandler(deps: ServiceDeps) {
-  const { stripe, paygraph } = deps;
+  const { stripe } = deps;
+  const token = tokenCheck(deps.paygraph);
+  // Every write-back also tells whether the token is still accepted.
+  const paygraph: Paygraph = async <T>(query: string, variables: Record<string, unknown>) => {
+    try {
+      return await deps.paygraph<T>(query, variables);
+    } catch (error) {
+      token.distrust(error);
+      throw error;
+    }
+  };
   const charge = callbackService({
     name: 'charge-customer',
     signingSecret: deps.signingSecret,
@@ -55,14 +66,11 @@ export function chargeCustomerHandler(deps: ServiceDeps) {
       }
       const customerId = purchase.user.stripeId;
       if (!card || !customerId) throw createError(409, 'The user\'s card is still being saved; retried as soon as it is', new Error('card pending'));
-      // A payment whose write-back would be refused leaves money taken and the purchase unpaid: the
-      // token is checked before Stripe is called, and a refused token charges nothing.
-      await paygraph(CHECK_TOKEN, {}).catch((error: unknown) => {
-        throw error instanceof PaygraphRefusedError ? new TokenRefusedError(error.message) : error;
-      });
+      // A refused token charges nothing: its write-back would be refused too.
+      await token.ensure();
       let intent: Stripe.PaymentIntent;
       try {
-        intent = (await findPaymentIntentForPurchase(stripe, purchase.id, new Date(event.createdAt))) ?? (await createPaymentIntent(stripe, purchase, customerId, card.stripePaymentMethodId!));
+        intent = await paymentIntentFor(stripe, purchase, customerId, card.stripePaymentMethodId!, new Date(event.createdAt));
       } catch (error) {
         const declined = error instanceof Stripe.errors.StripeError ? (error.payment_intent as Stripe.PaymentIntent | undefined) : undefined;
         if (declined?.id) intent = declined;
@@ -77,6 +85,28 @@ export function chargeCustomerHandler(deps: ServiceDeps) {
     },
   });
   return byPath({ '/': charge, '/refund': refundHandler(deps) });
+}
+
+/**
+ * The purchase's one PaymentIntent. Within Stripe's 24 hours the idempotency key alone makes a
+ * repeated or concurrent attempt the same request, so no lookup is needed first (a search per charge
+ * cost a Stripe request); the lookup runs once the key may be forgotten, and when the key was used
+ * with other parameters (the newest card changed since an earlier attempt made one).
+ */
+async function paymentIntentFor(stripe: Stripe, purchase: NewPurchase, customerId: string, paymentMethodId: string, purchasedAt: Date): Promise<Stripe.PaymentIntent> {
+  if (keysMayBeForgotten(purchasedAt)) {
+    const earlier = await findPaymentIntentForPurchase(stripe, purchase.id, purchasedAt);
+    if (earlier) return earlier;
+  }
+  try {
+    return await createPaymentIntent(stripe, purchase, customerId, paymentMethodId);
+  } catch (error) {
+    if (!(error instanceof Stripe.errors.StripeIdempotencyError)) throw error;
+    const earlier = await findPaymentIntentForPurchase(stripe, purchase.id, purchasedAt);
+    // Not found yet (search lags behind writes at Stripe): answered 5xx by the thrown error, and retried.
+    if (!earlier) throw error;
+    return earlier;
+  }
 }
 
 /** The one PaymentIntent of a purchase: the idempotency key makes concurrent and repeated attempts the same request. */

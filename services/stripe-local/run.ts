@@ -42,6 +42,8 @@ try {
   process.once('SIGTERM', shutdown).once('SIGINT', shutdown);
   // The parent that started this process owns it: when the parent goes, so does the emulator.
   process.once('disconnect', shutdown);
+  // Gone while this process was still loading: the disconnect event went by before anyone listened.
+  if (process.send && !process.connected) shutdown();
 } catch (error) {
   console.error(`stripe-local cannot listen on port ${port}: ${(error as Error).message}`);
   process.exit(1);

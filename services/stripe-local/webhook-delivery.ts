@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { httpPost } from '../lib/http-post.js';
 import type { Account } from './account.js';
 import type { EventRecord } from './events.js';
 import { wants } from './webhook-endpoints.js';
@@ -109,25 +110,23 @@ export class WebhookDelivery {
   private async attempt(queue: Queue, delivery: Delivery): Promise<boolean> {
     const controller = new AbortController();
     this.inFlight.add(controller);
-    const timer = setTimeout(() => controller.abort(), ATTEMPT_TIMEOUT_MS);
     try {
-      const response = await fetch(queue.url, {
-        method: 'POST',
-        headers: {
+      const response = await httpPost(
+        queue.url,
+        delivery.event.json,
+        {
           'content-type': 'application/json; charset=utf-8',
           'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
           // Signed at the real time of sending, so a receiver's tolerance check holds even after the emulator clock moved.
           'stripe-signature': signature(delivery.event.json, queue.secret),
         },
-        body: delivery.event.json,
-        signal: controller.signal,
-      });
-      await response.body?.cancel();
-      return response.ok;
+        ATTEMPT_TIMEOUT_MS,
+        controller.signal,
+      );
+      return response.status >= 200 && response.status < 300;
     } catch {
       return false;
     } finally {
-      clearTimeout(timer);
       this.inFlight.delete(controller);
     }
   }

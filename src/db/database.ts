@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import { applyMigrations } from './migrations.js';
+import { applyMigrationsApart } from './migrate-apart.js';
 
 /** DATABASE_URL when given, else the embedded server in DATA_DIR; either way, migrated. */
 export async function openDatabase(config: Config, logger: Logger): Promise<{ url: string; stop(): Promise<void> }> {
@@ -17,7 +17,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<{ ur
     url = embedded.url;
     stop = embedded.stop;
   }
-  const applied = await applyMigrations(url);
+  const applied = await applyMigrationsApart(url);
   if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
   return { url, stop };
 }

@@ -37,6 +37,17 @@ async function migrationList() {
 const schemaFile = async () => ({ path: schemaPath, content: await readFile(schemaPath, 'utf8') });
 const noFilters = { externalTables: [], externalEnums: [] };
 
+/** Whether `applyMigrations` would have anything to do: a migration folder not yet applied, or a failed one. */
+export async function migrationsPending(databaseUrl: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return !(await allApplied(client, (await migrationList()).migrationDirectories.map((directory) => directory.path)));
+  } finally {
+    await client.end();
+  }
+}
+
 /** `prisma migrate deploy`: applies pending migrations, recorded in `_prisma_migrations`. */
 export async function applyMigrations(databaseUrl: string): Promise<string[]> {
   // Two processes starting at once (API and a worker) must not both apply the same migration.
@@ -45,6 +56,7 @@ export async function applyMigrations(databaseUrl: string): Promise<string[]> {
   try {
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     const migrationsList = await migrationList();
+    if (await allApplied(lock, migrationsList.migrationDirectories.map((directory) => directory.path))) return [];
     return await withSchemaEngine(databaseUrl, await schemaFile(), async (engine) => {
       const { appliedMigrationNames } = await engine.applyMigrations({ migrationsList, filters: noFilters });
       return appliedMigrationNames;
@@ -53,6 +65,23 @@ export async function applyMigrations(databaseUrl: string): Promise<string[]> {
     await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     await lock.end();
   }
+}
+
+/**
+ * Every migration folder recorded as finished, and none failed: the engine would apply nothing. Asked
+ * first because loading the wasm schema engine costs a second of CPU and about 100 MB of resident
+ * memory that the process keeps (its compilation's native allocations), in every process that starts
+ * (npm start's worker, each restart) though only the first start on a database has anything to apply.
+ */
+async function allApplied(client: pg.Client, names: string[]): Promise<boolean> {
+  const { rows } = await client.query<{ table: string | null }>(`select to_regclass('_prisma_migrations')::text as table`);
+  if (!rows[0]?.table) return false;
+  const recorded = await client.query<{ migration_name: string; done: boolean }>(
+    'select migration_name, finished_at is not null and rolled_back_at is null as done from _prisma_migrations',
+  );
+  if (recorded.rows.some((row) => !row.done)) return false;
+  const done = new Set(recorded.rows.map((row) => row.migration_name));
+  return names.every((name) => done.has(name));
 }
 
 // Each migration folder keeps the schema.prisma it was made from. The wasm engine cannot introspect a

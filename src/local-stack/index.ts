@@ -4,6 +4,7 @@ import { startLocalStripe } from '../../services/lib/local-stripe.js';
 import { launcherArgs } from '../../services/lib/launcher.js';
 import { SERVICES as SERVICE_SCOPES } from '../../services/lib/service-env.js';
 import { createAccessToken, revokeAccessToken } from '../auth/access-tokens.js';
+import type { CallbackDefinition } from '../callbacks/load.js';
 import { rootDir, type Config } from '../config.js';
 import { createPrismaClient } from '../db/client.js';
 import { APPLIED_STRIPE_EVENTS } from '../stripe-webhook/apply-event.js';
@@ -11,6 +12,7 @@ import { freePort } from '../free-port.js';
 import type { Logger } from '../logger.js';
 import type { Check } from '../probes.js';
 import { assertPortFree, forgetPids, recordPids, stopLeftovers } from './leftovers.js';
+import { serviceTimeoutMs } from './service-timeouts.js';
 import { startSupervised } from './supervisor.js';
 import { welcome } from './welcome.js';
 
@@ -35,7 +37,7 @@ export function localStackEnv(config: Config): Record<string, string> {
  * Stripe-compatible server when no key is set, the services' access tokens, the services and the
  * callbacks worker, each in its own process, owned and supervised by this one.
  */
-export async function startLocalStack(config: Config, databaseUrl: string, signingSecret: string, logger: Logger) {
+export async function startLocalStack(config: Config, databaseUrl: string, signingSecret: string, logger: Logger, callbacks: readonly CallbackDefinition[]) {
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch(() => undefined);
@@ -74,6 +76,7 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
     for (const service of SERVICES) {
       const port = config[service.port];
       await assertPortFree(port, service.name);
+      const timeoutMs = serviceTimeoutMs(env[service.url]!, callbacks);
       const supervised = await startSupervised({
         name: service.name,
         args: [...SERVICE_RUNNER, service.name],
@@ -91,6 +94,7 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
           CALLBACK_SIGNING_SECRET: signingSecret,
           PAYGRAPH_API_URL: `http://127.0.0.1:${config.PORT}/graphql`,
           [service.token]: tokens[service.name],
+          ...(timeoutMs !== null && { CALLBACK_TIMEOUT_MS: String(timeoutMs) }),
         },
       });
       stops.push(supervised.stop);
