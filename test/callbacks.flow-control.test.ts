@@ -95,6 +95,11 @@ ${name === 'limited' ? '    maxInFlight: 2\n' : ''}${name === 'rated' ? '    rat
     const [first] = await purchases('paused', 1);
     const [refused] = await eventually(async () => arrivals('paused'), (list) => list.length === 1);
     const pausedAt = refused!.receivedAt;
+    // The receiver sees the request before the worker reads its 429: wait until the pause is on record.
+    await eventually(
+      async () => (await app.pool.query("select 1 from callback_state where callback = 'paused' and paused_until > now()")).rowCount,
+      (rows) => rows === 1,
+    );
     const later = await purchases('paused', 3);
     const [other] = await purchases('free', 1);
     const [free] = await eventually(async () => arrivals('free'), (list) => list.length === 1);
