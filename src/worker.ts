@@ -114,7 +114,8 @@ export async function startWorker({ deps, databaseUrl, concurrency, timing }: Wo
   sweeper.unref();
 
   return {
-    health: async () => state,
+    // Without its LISTEN connection the dispatcher hears of no new delivery: its pump still sends them, a second late.
+    health: async () => (state.ok && !dispatcher.listening() ? { ok: false, detail: 'the dispatcher cannot LISTEN: new deliveries wait for its pump' } : state),
     async stop() {
       stopping = true;
       clearInterval(sweeper);

@@ -27,7 +27,7 @@ export interface DispatcherOptions {
  * first attempts in batches: at start, whenever slots free up while a backlog remains, and every
  * `pumpIntervalMs`. A retry goes through graphile-worker as before (store/attempts.ts).
  */
-export async function startDispatcher(options: DispatcherOptions): Promise<{ stop(): Promise<void> }> {
+export async function startDispatcher(options: DispatcherOptions): Promise<{ stop(): Promise<void>; listening(): boolean }> {
   const { pool, attempt, concurrency, logger } = options;
   const claimHeard = deliveryClaimer(pool, options.leaseMs, 'new');
   // Claimed and waiting for a free slot: the next batch is claimed while the last one is being sent.
@@ -120,6 +120,7 @@ export async function startDispatcher(options: DispatcherOptions): Promise<{ sto
   fill();
 
   return {
+    listening: listener.listening,
     async stop() {
       stopped = true;
       clearInterval(timer);

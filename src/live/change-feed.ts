@@ -36,7 +36,7 @@ export async function listenToChanges(
   onPayload: (payload: string | undefined) => void,
   logger: Logger,
   label: string,
-): Promise<{ stop(): Promise<void> }> {
+): Promise<{ stop(): Promise<void>; listening(): boolean }> {
   let client: pg.Client | null = null;
   let stopped = false;
   let delay = RECONNECT_FIRST_MS;
@@ -71,6 +71,7 @@ export async function listenToChanges(
 
   await connect();
   return {
+    listening: () => client !== null,
     async stop() {
       stopped = true;
       clearTimeout(timer);
