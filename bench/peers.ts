@@ -1,10 +1,12 @@
 import http from 'node:http';
+import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
+import path from 'node:path';
 import { Logger, run, runMigrations } from 'graphile-worker';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { median, percentile, round, startBenchPostgres, startBenchReceiver, until, type BenchPostgres } from './harness.js';
-import { LATENCY_SAMPLES, measurePaygraphLatency, measurePaygraphRate, RATE_DELIVERIES } from './paygraph-arms.js';
+import { LATENCY_SAMPLES, measurePaygraphDrain, measurePaygraphLatency, RATE_DELIVERIES, timeDrain, type Drain } from './paygraph-arms.js';
 
 /**
  * npm run bench:peers: the job of bench:callbacks (commit a row and a durable job in one transaction,
@@ -12,6 +14,10 @@ import { LATENCY_SAMPLES, measurePaygraphLatency, measurePaygraphRate, RATE_DELI
  * 10 (the version that runs on Node 20), measured in the same run as Paygraph, printed as ratios.
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// BENCH_PEERS_ARMS=paygraph,graphile-worker leaves pg-boss out (a minute a round of polling);
+// BENCH_CPU_PROFILE=<dir> writes Paygraph's CPU profiles (latency, drain) of the last round.
+const ARMS = (process.env.BENCH_PEERS_ARMS ?? 'paygraph,graphile-worker,pg-boss').split(',');
+const PROFILE_DIR = process.env.BENCH_CPU_PROFILE;
 const CONCURRENCY = 24;
 const BOSS_POLL_SECONDS = 0.5;
 
@@ -26,7 +32,7 @@ const post = (url: string, body: string) =>
 
 interface Arm {
   latency(postgres: BenchPostgres): Promise<{ p50: number; p99: number }>;
-  rate(postgres: BenchPostgres): Promise<number>;
+  rate(postgres: BenchPostgres): Promise<Drain>;
 }
 
 /** A table of "purchases" and the queue's own job, written by one transaction. */
@@ -64,14 +70,11 @@ const graphileArm: Arm = {
     );
     let received = 0;
     const receiver = await startBenchReceiver(() => received++);
-    const startedAt = performance.now();
-    const runner = await graphileRunner(pool, receiver.url);
-    await until(() => received >= RATE_DELIVERIES);
-    const rate = RATE_DELIVERIES / ((performance.now() - startedAt) / 1000);
+    const { started: runner, ...drain } = await timeDrain(url, RATE_DELIVERIES, () => received, undefined, () => graphileRunner(pool, receiver.url));
     await runner.stop();
     await receiver.close();
     await pool.end();
-    return rate;
+    return drain;
   },
 };
 
@@ -114,13 +117,10 @@ const pgBossArm: Arm = {
     await boss.createQueue('deliver');
     const count = Math.min(RATE_DELIVERIES, 1000);
     await boss.insert(Array.from({ length: count }, (_, id) => ({ name: 'deliver', data: { id } })));
-    const startedAt = performance.now();
-    await work(boss, receiver.url);
-    await until(() => received >= count, 300_000);
-    const rate = count / ((performance.now() - startedAt) / 1000);
+    const drain = await timeDrain(url, count, () => received, undefined, () => work(boss, receiver.url));
     await boss.stop({ graceful: false, wait: true });
     await receiver.close();
-    return rate;
+    return drain;
   },
 };
 
@@ -165,32 +165,45 @@ async function commitAndWait(
   return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
 }
 
-const paygraphArm: Arm = { latency: measurePaygraphLatency, rate: measurePaygraphRate };
-const arms = { paygraph: paygraphArm, 'graphile-worker': graphileArm, 'pg-boss': pgBossArm } as const;
-type Name = keyof typeof arms;
+let lastRound = false;
+const profileOf = (what: string) => (PROFILE_DIR && lastRound ? path.join(PROFILE_DIR, `paygraph-${what}.cpuprofile`) : undefined);
+const paygraphArm: Arm = {
+  latency: (postgres) => measurePaygraphLatency(postgres, profileOf('latency')),
+  rate: (postgres) => measurePaygraphDrain(postgres, profileOf('drain')),
+};
+const allArms = { paygraph: paygraphArm, 'graphile-worker': graphileArm, 'pg-boss': pgBossArm } as const;
+type Name = keyof typeof allArms;
+const arms = Object.fromEntries(Object.entries(allArms).filter(([name]) => ARMS.includes(name))) as Partial<typeof allArms>;
+if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
 
 const postgres = await startBenchPostgres();
-const results = Object.fromEntries(Object.keys(arms).map((name) => [name, { p50: [] as number[], p99: [] as number[], rate: [] as number[] }])) as Record<
+const results = Object.fromEntries(Object.keys(arms).map((name) => [name, { p50: [] as number[], p99: [] as number[], rate: [] as number[], nodeMs: [] as number[], postgresMs: [] as number[] }])) as Record<
   Name,
-  { p50: number[]; p99: number[]; rate: number[] }
+  { p50: number[]; p99: number[]; rate: number[]; nodeMs: number[]; postgresMs: number[] }
 >;
 try {
   for (let roundNumber = 1; roundNumber <= ROUNDS; roundNumber++) {
     // A different arm first each round, so warm-up and drift favour none.
     const order = (Object.keys(arms) as Name[]).map((_, i, names) => names[(i + roundNumber) % names.length]!);
+    lastRound = roundNumber === ROUNDS;
     for (const name of order) {
-      const latency = await arms[name].latency(postgres);
-      const rate = await arms[name].rate(postgres);
+      const latency = await arms[name]!.latency(postgres);
+      const drain = await arms[name]!.rate(postgres);
       results[name].p50.push(latency.p50);
       results[name].p99.push(latency.p99);
-      results[name].rate.push(rate);
-      console.log(`round ${roundNumber} ${name}: p50 ${round(latency.p50)} ms, p99 ${round(latency.p99)} ms, drain ${round(rate)}/s`);
+      results[name].rate.push(drain.rate);
+      results[name].nodeMs.push(drain.nodeMs);
+      results[name].postgresMs.push(drain.postgresMs);
+      console.log(
+        `round ${roundNumber} ${name}: p50 ${round(latency.p50)} ms, p99 ${round(latency.p99)} ms, drain ${round(drain.rate)}/s` +
+          ` (CPU per delivery: node ${round(drain.nodeMs, 3)} ms, PostgreSQL ${round(drain.postgresMs, 3)} ms)`,
+      );
     }
   }
   const row = (name: Name) => {
     const r = results[name];
     const base = results['graphile-worker'];
-    return `  ${name.padEnd(16)} p50 ${String(round(median(r.p50))).padStart(6)} ms  p99 ${String(round(median(r.p99))).padStart(6)} ms  drain ${String(round(median(r.rate))).padStart(7)}/s   vs raw graphile-worker: latency ${round(median(r.p50) / median(base.p50), 2)}x, drain ${round((100 * median(r.rate)) / median(base.rate))}%`;
+    return `  ${name.padEnd(16)} p50 ${String(round(median(r.p50))).padStart(6)} ms  p99 ${String(round(median(r.p99))).padStart(6)} ms  drain ${String(round(median(r.rate))).padStart(7)}/s   vs raw graphile-worker: latency ${round(median(r.p50) / median(base.p50), 2)}x, drain ${round((100 * median(r.rate)) / median(base.rate))}%; CPU per delivery node ${round(median(r.nodeMs), 3)} + PostgreSQL ${round(median(r.postgresMs), 3)} ms`;
   };
   console.log(`
 Medians over ${ROUNDS} rounds (${process.env.CI ? 'CI' : 'this machine'}, ${cpus().length} cores); commit → receiver on an idle queue, backlog drain:

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Logger as GraphileLogger, makeWorkerUtils, run, runMigrations, type Runner, type WorkerEvents } from 'graphile-worker';
 import type { Pool } from 'pg';
-import { attemptClaimed, deliveryTask, payloadRenderer, type DeliveryDeps } from './callbacks/deliver.js';
+import { attemptClaimed, claimedPayloadRenderer, deliveryTask, payloadRenderer, type DeliveryDeps } from './callbacks/deliver.js';
 import { startDispatcher } from './callbacks/dispatcher.js';
 import { DELIVER_TASK, type DeliveryJobPayload } from './callbacks/store/delivery-job.js';
 import { forceUnlock, releaseJobsOfDeadWorkers, requeueForgottenDeliveries } from './callbacks/store/job-housekeeping.js';
@@ -103,7 +103,7 @@ export async function startWorker({ deps, databaseUrl, concurrency, timing }: Wo
   await releaseJobsOfDeadWorkers(pool, utils, timing.staleLockMs);
   await startRunner();
   // First attempts need no job: the dispatcher hears of them, or its pump finds them.
-  const dispatcher = await startDispatcher({ pool, databaseUrl, attempt, render: payloadRenderer(deps), leaseMs: deps.leaseMs, concurrency, pumpIntervalMs: timing.pumpIntervalMs, logger });
+  const dispatcher = await startDispatcher({ pool, databaseUrl, attempt, render: payloadRenderer(deps), renderClaimed: claimedPayloadRenderer(deps), leaseMs: deps.leaseMs, concurrency, pumpIntervalMs: timing.pumpIntervalMs, logger });
   const sweeper = setInterval(() => {
     releaseJobsOfDeadWorkers(pool, utils, timing.staleLockMs)
       .then(() => requeueForgottenDeliveries(pool, timing.staleLockMs))
@@ -114,7 +114,8 @@ export async function startWorker({ deps, databaseUrl, concurrency, timing }: Wo
   sweeper.unref();
 
   return {
-    health: async () => state,
+    // Without its LISTEN connection the dispatcher hears of no new delivery: its pump still sends them, a second late.
+    health: async () => (state.ok && !dispatcher.listening() ? { ok: false, detail: 'the dispatcher cannot LISTEN: new deliveries wait for its pump' } : state),
     async stop() {
       stopping = true;
       clearInterval(sweeper);

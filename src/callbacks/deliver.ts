@@ -33,13 +33,14 @@ const PREDECESSOR_RECHECK_MS = 1_000;
 
 /**
  * One attempt at a delivery already claimed: render the payload as the node is now, sign, POST,
- * record. `rendered`: its payload data, already being rendered (see payloadRenderer).
+ * record. `rendered`: its payload data, already being rendered (see payloadRenderer). `sent`: called
+ * once nothing is being sent any more (answered, failed, or not sent at all), before the record.
  */
-export type AttemptClaimed = (delivery: DeliveryRow, rendered?: Promise<Record<string, unknown>>) => Promise<void>;
+export type AttemptClaimed = (delivery: DeliveryRow, rendered?: Promise<Record<string, unknown>>, sent?: () => void) => Promise<void>;
 
 export function attemptClaimed(deps: DeliveryDeps): AttemptClaimed {
   const store = { record: attemptRecorder(deps.pool) };
-  return (delivery, rendered) => deliverCallback(delivery, deps, store, rendered);
+  return (delivery, rendered, sent) => deliverCallback(delivery, deps, store, rendered, sent);
 }
 
 /**
@@ -52,6 +53,18 @@ export function payloadRenderer(deps: DeliveryDeps): (callbackName: string, node
     const callback = deps.callbacks.get(callbackName);
     if (!callback?.trigger.endsWith('.created')) return null;
     return render(deps, callback, nodeId, null, []);
+  };
+}
+
+/**
+ * The payload data of a delivery just claimed, started while it waits for a slot; null when this
+ * attempt would not send it (unknown or disabled callback, paused, ordered: deliverCallback decides).
+ */
+export function claimedPayloadRenderer(deps: DeliveryDeps): (delivery: DeliveryRow) => Promise<Record<string, unknown>> | null {
+  return (delivery) => {
+    const callback = deps.callbacks.get(delivery.callback);
+    if (!callback || callback.ordered || !(delivery.enabled_override ?? callback.enabled) || delivery.paused_until) return null;
+    return render(deps, callback, delivery.node_id, delivery.previous_values as NodeRow | null, delivery.changed_fields);
   };
 }
 
@@ -77,7 +90,13 @@ export function deliveryTask(deps: DeliveryDeps, attempt: AttemptClaimed): (deli
 
 type Store = { record: (delivery: DeliveryRow, attempt: AttemptRecord) => Promise<void> };
 
-async function deliverCallback(delivery: DeliveryRow, deps: DeliveryDeps, store: Store, rendered?: Promise<Record<string, unknown>>): Promise<void> {
+async function deliverCallback(
+  delivery: DeliveryRow,
+  deps: DeliveryDeps,
+  store: Store,
+  rendered?: Promise<Record<string, unknown>>,
+  sent: () => void = () => undefined,
+): Promise<void> {
   const callback = deps.callbacks.get(delivery.callback);
   const attempt = delivery.attempts + 1;
   const startedAt = new Date();
@@ -131,6 +150,7 @@ async function deliverCallback(delivery: DeliveryRow, deps: DeliveryDeps, store:
       // The payload query could not run (the database is briefly away, say): an attempt that failed, retried.
       result = failure((error as Error).message);
     }
+    sent();
     attemptDuration.observe({ callback: callback.name }, result.durationMs / 1000);
     outcome = classify(result, attempt, delivery.max_attempts);
     await finish(deps, store, delivery, { attempt, startedAt, outcome, result, payload });

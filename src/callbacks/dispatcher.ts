@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { listenToChanges } from '../live/change-feed.js';
 import type { Logger } from '../logger.js';
-import type { AttemptClaimed, payloadRenderer } from './deliver.js';
+import type { AttemptClaimed, claimedPayloadRenderer, payloadRenderer } from './deliver.js';
 import { claimDueDeliveries, deliveryClaimer, releaseClaims, type DeliveryRow } from './store/claims.js';
 
 export interface DispatcherOptions {
@@ -10,6 +10,8 @@ export interface DispatcherOptions {
   attempt: AttemptClaimed;
   /** Starts a first attempt's payload while its claim is on the way, when it needs nothing else. */
   render: ReturnType<typeof payloadRenderer>;
+  /** Starts the payload of a delivery the pump claimed, while it waits for a free slot. */
+  renderClaimed: ReturnType<typeof claimedPayloadRenderer>;
   leaseMs: number;
   /** First attempts in flight at once in this process. */
   concurrency: number;
@@ -27,12 +29,16 @@ export interface DispatcherOptions {
  * first attempts in batches: at start, whenever slots free up while a backlog remains, and every
  * `pumpIntervalMs`. A retry goes through graphile-worker as before (store/attempts.ts).
  */
-export async function startDispatcher(options: DispatcherOptions): Promise<{ stop(): Promise<void> }> {
+export async function startDispatcher(options: DispatcherOptions): Promise<{ stop(): Promise<void>; listening(): boolean }> {
   const { pool, attempt, concurrency, logger } = options;
   const claimHeard = deliveryClaimer(pool, options.leaseMs, 'new');
   // Claimed and waiting for a free slot: the next batch is claimed while the last one is being sent.
   const ready: { delivery: DeliveryRow; rendered?: Promise<Record<string, unknown>> }[] = [];
-  const running = new Set<Promise<void>>();
+  // Attempts from claim to record; `sending` of them hold a slot: once its POST is answered an attempt
+  // gives its slot to the next while its outcome is recorded (batched), so the endpoint never waits
+  // for the database. The lease still covers the attempt until it is recorded.
+  const tasks = new Set<Promise<void>>();
+  let sending = 0;
   let claiming = 0;
   let backlog = true;
   // Where the pump goes on from while a backlog drains; back to the start whenever it runs dry and at
@@ -41,22 +47,34 @@ export async function startDispatcher(options: DispatcherOptions): Promise<{ sto
   let pumping = false;
   let stopped = false;
   const capacity = concurrency * 2;
-  const load = () => running.size + ready.length + claiming;
+  const load = () => sending + ready.length + claiming;
 
   const start = ({ delivery, rendered }: (typeof ready)[number]) => {
-    const task = attempt(delivery, rendered)
+    sending++;
+    let holdsSlot = true;
+    const sent = () => {
+      if (!holdsSlot) return;
+      holdsSlot = false;
+      sending--;
+      fill();
+    };
+    const task = attempt(delivery, rendered, sent)
       .catch((err) => logger.error({ err, delivery: delivery.id }, 'callback attempt failed unexpectedly; the pump retries it once its lease ends'))
       .finally(() => {
-        running.delete(task);
+        tasks.delete(task);
+        sent();
         fill();
       });
-    running.add(task);
+    tasks.add(task);
   };
+
+  // Attempts waiting for their record count too: a slow database slows the sending, never piles it up.
+  const room = () => tasks.size < capacity;
 
   function fill(): void {
     if (stopped) return;
-    while (running.size < concurrency && ready.length > 0) start(ready.shift()!);
-    if (backlog && !pumping && load() <= concurrency) void pump();
+    while (sending < concurrency && ready.length > 0 && room()) start(ready.shift()!);
+    if (backlog && !pumping && load() <= concurrency && room()) void pump();
   }
 
   async function pump(): Promise<void> {
@@ -71,7 +89,12 @@ export async function startDispatcher(options: DispatcherOptions): Promise<{ sto
         backlog = false;
         cursor = '0';
       }
-      ready.push(...claimed.map((delivery) => ({ delivery })));
+      for (const delivery of claimed) {
+        // Rendered now, in one turn: their node lookups share one query, and a slot that frees up sends at once.
+        const rendered = options.renderClaimed(delivery);
+        rendered?.catch(() => undefined); // its attempt awaits it and records the failure
+        ready.push({ delivery, ...(rendered ? { rendered } : {}) });
+      }
     } catch (err) {
       logger.warn({ err }, 'callback backlog pump failed; trying again shortly');
     } finally {
@@ -120,12 +143,13 @@ export async function startDispatcher(options: DispatcherOptions): Promise<{ sto
   fill();
 
   return {
+    listening: listener.listening,
     async stop() {
       stopped = true;
       clearInterval(timer);
       await listener.stop();
       await releaseClaims(pool, ready.splice(0).map((entry) => entry.delivery.id)).catch(() => undefined);
-      await Promise.all(running);
+      await Promise.all(tasks);
     },
   };
 }

@@ -23,7 +23,7 @@ const RECONNECT_MAX_MS = 10_000;
  * connection is down, changes are missed (NOTIFY is not queued for absent listeners); the
  * connection comes back with backoff and the log says so.
  */
-export function listenForChanges(databaseUrl: string, feed: ChangeFeed, logger: Logger, also: ChannelListener[] = []): Promise<{ stop(): Promise<void> }> {
+export function listenForChanges(databaseUrl: string, feed: ChangeFeed, logger: Logger, also: ChannelListener[] = []): Promise<{ stop(): Promise<void>; listening(): boolean }> {
   return listenToChanges(databaseUrl, (payload) => publish(feed, payload, logger), logger, 'live updates', also);
 }
 
@@ -51,7 +51,7 @@ export async function listenToChanges(
   logger: Logger,
   label: string,
   also: ChannelListener[] = [],
-): Promise<{ stop(): Promise<void> }> {
+): Promise<{ stop(): Promise<void>; listening(): boolean }> {
   const others = new Map(also.map((listener) => [listener.channel, listener]));
   let client: pg.Client | null = null;
   let stopped = false;
@@ -89,6 +89,7 @@ export async function listenToChanges(
 
   await connect();
   return {
+    listening: () => client !== null,
     async stop() {
       stopped = true;
       clearTimeout(timer);

@@ -1,5 +1,4 @@
 import type { Pool } from 'pg';
-import { queueJobFor } from './delivery-job.js';
 
 /**
  * The callbacks subscribed to a built-in trigger, as the statements below take them: each alert is a
@@ -13,17 +12,18 @@ export interface AlertCallback {
   enabled: boolean;
 }
 
-// The alerts of the rows in `event` (id text, facts jsonb) for the callbacks in $alerts; their jobs are
-// queued by `queuedAlerts` in the statement's final select.
+// The alerts of the rows in `event` (id text, facts jsonb) for the callbacks in $alerts. No job: an alert
+// is a first attempt of an unordered delivery, which the dispatcher hears of (the row's NOTIFY) or its
+// pump finds; a job as well would only race it for the claim.
 const insertAlerts = (trigger: string, alertsParam: string) => `
   alert as (
     insert into callback_delivery (callback, trigger, node_id, changed_fields, previous_values, max_attempts, ordered)
     select a.name, '${trigger}', event.id, '{}', event.facts, a.max_attempts, false
       from event cross join jsonb_to_recordset(${alertsParam}::jsonb) as a(name text, max_attempts int, enabled boolean)
      where coalesce((select s.enabled from callback_setting s where s.name = a.name), a.enabled)
-    returning id, callback, node_id, ordered
+    returning id
   )`;
-const queuedAlerts = `(select count(${queueJobFor('alert')})::int from alert) as alerts`;
+const queuedAlerts = `(select count(*)::int from alert) as alerts`;
 
 // Dead deliveries not yet announced (announced_at older than completed_at: dead again since a
 // redelivery), of the last day; $1 null: all of them, the sweep after a crash.

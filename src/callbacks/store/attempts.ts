@@ -42,7 +42,8 @@ const RECORD_ATTEMPTS = `
                                   then now() else i.next_attempt_at end,
            completed_at = case when i.status = 'PENDING' then null else now() end, leased_until = null, woken_at = null
       from input i
-     where d.id = i.delivery_id and ${PENDING_BY_ID}
+     -- The ids again as an array: joined to the input alone, the planner scans the whole table.
+     where d.id = any($2::uuid[]) and d.id = i.delivery_id and ${PENDING_BY_ID}
     returning d.id, d.callback, d.node_id, d.ordered, d.next_attempt_at
   )
   select count(${queueJobFor('moved', 'moved.next_attempt_at')}) from moved where next_attempt_at is not null`;
@@ -67,7 +68,7 @@ export function attemptRecorder(pool: Pool): (delivery: DeliveryRow, attempt: At
       payload: attempt.payload ?? null,
       request_headers: attempt.requestHeaders,
     }));
-    await pool.query(RECORD_ATTEMPTS, [JSON.stringify(rows)]);
+    await pool.query(RECORD_ATTEMPTS, [JSON.stringify(rows), rows.map((row) => row.delivery_id)]);
     return items.map(() => undefined);
   });
   return (delivery, attempt) => record({ delivery, attempt });

@@ -14,18 +14,32 @@ const TRACK_FAILING = `
   select name, now() from unnest($2::text[]) as name
   on conflict (callback) do update set failing_since = now() where callback_state.failing_since is null`;
 
+// How long a worker trusts what it last wrote: a delivering callback stays delivering (and a failing
+// one failing) without a statement per batch, and a change another worker or an operator made is
+// still corrected within this, far inside the shortest disableAfterFailingFor (minutes).
+const KNOWN_STATE_MS = 1_000;
+
 /**
  * Records, per callback, whether its endpoint delivers: one statement for every attempt finished in
- * the same turn of the event loop. A callback with any delivery in the batch counts as delivering.
+ * the same turn of the event loop, and only when that changes what this worker last wrote (or that
+ * is older than KNOWN_STATE_MS). A callback with any delivery in the batch counts as delivering.
  */
-export function failingTracker(pool: Pool): (callback: string, delivered: boolean) => Promise<void> {
+export function failingTracker(pool: Pool, knownStateMs = KNOWN_STATE_MS): (callback: string, delivered: boolean) => Promise<void> {
+  const known = new Map<string, { failing: boolean; until: number }>();
   const track = createBatcher(async (items: { callback: string; delivered: boolean }[]) => {
     const delivering = new Set(items.filter((item) => item.delivered).map((item) => item.callback));
     const failing = new Set(items.map((item) => item.callback).filter((callback) => !delivering.has(callback)));
     await pool.query(TRACK_FAILING, [[...delivering], [...failing]]);
+    const until = Date.now() + knownStateMs;
+    for (const callback of delivering) known.set(callback, { failing: false, until });
+    for (const callback of failing) known.set(callback, { failing: true, until });
     return items.map(() => undefined);
   });
-  return (callback, delivered) => track({ callback, delivered });
+  return async (callback, delivered) => {
+    const state = known.get(callback);
+    if (state && state.failing === !delivered && state.until > Date.now()) return;
+    await track({ callback, delivered });
+  };
 }
 
 /** An operator switched the callback on again: its failing time starts over. */
