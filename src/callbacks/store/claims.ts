@@ -94,10 +94,13 @@ export async function releaseClaims(pool: Pool, ids: readonly string[]): Promise
  * second (or when the lease ends, if sooner), for as long as the delivery is pending: if that run
  * died, the delivery is not left without a job, and if it just finished (its own job could not be
  * queued while this one held the key), the delivery goes on at once rather than a lease later.
+ * Once the lease is gone, the delivery's own time stands: an attempt that recorded "go again now"
+ * (woken while it ran, the card its charge waited for saved meanwhile) is not put off by a second.
  */
 export async function retryAfterLease(pool: Pool, id: string): Promise<void> {
   await pool.query(
-    `select ${queueJobFor('d', `least(d.leased_until, now() + interval '1 second')`)}
+    `select ${queueJobFor('d', `case when d.leased_until > now() then least(d.leased_until, now() + interval '1 second')
+                                     else coalesce(d.next_attempt_at, now()) end`)}
        from callback_delivery d where d.id = $1::uuid and d.status = 'PENDING'`,
     [id],
   );
