@@ -101,7 +101,10 @@ export async function retryAfterLease(pool: Pool, id: string): Promise<void> {
   await pool.query(
     `select ${queueJobFor('d', `case when d.leased_until > now() then least(d.leased_until, now() + interval '1 second')
                                      else coalesce(d.next_attempt_at, now()) end`)}
-       from callback_delivery d where d.id = $1::uuid and d.status = 'PENDING'`,
+       from callback_delivery d where d.id = $1::uuid and d.status = 'PENDING'
+        -- Waits for a record of the holder's attempt in progress and reads the row it leaves, so the
+        -- job is not put back a second after that record queued it for now.
+        for update of d`,
     [id],
   );
 }
