@@ -131,6 +131,11 @@ ${shop('dying', '    timeout: 1s\n    maxAttempts: 2\n')}${shop('goner', '    ti
     answers.set('failing', 500);
     const first = await purchase('failing');
     await eventually(() => deliveryOf('failing', first), (row) => row?.attempts === 1);
+    // The failing clock starts after the attempt is recorded: wait for it before moving it back.
+    await eventually(
+      async () => (await app.pool.query(`select 1 from callback_state where callback = 'failing' and failing_since is not null`)).rowCount,
+      (rows) => rows === 1,
+    );
     // An hour and a minute of failure pass.
     await app.pool.query(`update callback_state set failing_since = now() - interval '61 minutes' where callback = 'failing'`);
     const [announced] = await eventually(async () => received('pagerForDisabled').filter((r) => r.body.data.disabledCallback?.name === 'failing'), (list) => list.length === 1);
