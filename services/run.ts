@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { serve } from 'micro';
 import { chargeCustomerHandler } from './charge-customer/index.js';
 import { createCustomerHandler } from './create-customer/index.js';
+import { stopWithParent } from './lib/parent-process.js';
 import { depsFromEnv, loadServiceEnv, SERVICES, type ServiceName } from './lib/service-env.js';
 
 /** `npm run service:<name>`: one service alone on PORT, configured from its environment (see service-env.ts). */
@@ -49,6 +50,4 @@ const orphaned = () => {
   deps.logger.warn('the process that started this service is gone; stopping');
   stop();
 };
-process.once('disconnect', orphaned);
-// Gone while this process was still loading: the disconnect event went by before anyone listened.
-if (process.send && !process.connected) orphaned();
+stopWithParent(orphaned);

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { stopWithParent } from '../services/lib/parent-process.js';
 import { startPaygraph } from './app.js';
 import { loadCallbacks } from './callbacks/load.js';
 import { resolveSigningSecret } from './callbacks/signing-secret.js';
@@ -38,10 +39,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  // Started by npm start with an IPC channel (the worker): when that process dies, however it dies, so does this one.
-  if (process.send) process.once('disconnect', () => void shutdown('disconnect'));
-  // Gone while this process was still loading: the disconnect event went by before anyone listened.
-  if (process.send && !process.connected) void shutdown('disconnect');
+  // Started by npm start (the worker): when that process dies, so does this one.
+  stopWithParent(() => void shutdown('disconnect'));
   // A library's stray rejection (a connection lost while the database restarts) is logged, and the
   // process, whose parts reconnect and restart themselves, keeps serving.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));

@@ -1,5 +1,6 @@
 import { createLogger } from '../../src/logger.js';
 import { withSecretFiles } from '../../src/secret-files.js';
+import { stopWithParent } from '../lib/parent-process.js';
 import { startStripeLocal } from './index.js';
 
 /**
@@ -41,9 +42,7 @@ try {
   const shutdown = () => void stripeLocal.stop().then(() => process.exit(0));
   process.once('SIGTERM', shutdown).once('SIGINT', shutdown);
   // The parent that started this process owns it: when the parent goes, so does the emulator.
-  process.once('disconnect', shutdown);
-  // Gone while this process was still loading: the disconnect event went by before anyone listened.
-  if (process.send && !process.connected) shutdown();
+  stopWithParent(shutdown);
 } catch (error) {
   console.error(`stripe-local cannot listen on port ${port}: ${(error as Error).message}`);
   process.exit(1);
