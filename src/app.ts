@@ -101,6 +101,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
         events,
         callbacks: admin,
         sessionTtlHours: 0,
+        revokingIdentity: () => undefined,
         stripeLivemode: config.stripeLivemode,
         signinThrottle,
         queryLimits: {},

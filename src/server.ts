@@ -79,6 +79,7 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, li
       clientAddress: clientAddress(req, config.TRUST_PROXY),
       identity: await identify(db, request.headers.get('authorization'), identityCache),
       sessionTtlHours: config.SESSION_TTL_HOURS,
+      revokingIdentity: (id: string) => identityCache?.revoking(id),
       stripeLivemode: config.stripeLivemode,
     }),
     maskedErrors: {

@@ -23,6 +23,12 @@ export interface IdentityCache {
   epoch(): number;
   /** A session or access token changed or went: its entry goes, before the next request is read. */
   drop(id: string): void;
+  /**
+   * This process is revoking `id` in a transaction not yet committed: its entry goes now, and nothing
+   * re-caches it until its revocation is heard (or `PENDING_REVOCATION_MS` passes, if it rolled back).
+   * So the revoking client's next request is refused without waiting for the NOTIFY.
+   */
+  revoking(id: string): void;
   /** While the LISTEN connection is down a revocation could be missed: nothing is trusted or kept. */
   setListening(listening: boolean): void;
 }
@@ -33,9 +39,13 @@ export interface IdentityCache {
  * revocation is dropped as soon as its transaction commits; while that connection is down the cache
  * is empty and unused (`revocationListener`). `ttlMs` bounds what a missed notification could ever cost.
  */
+const PENDING_REVOCATION_MS = 10_000;
+
 export function createIdentityCache({ ttlMs, maxEntries }: { ttlMs: number; maxEntries: number }): IdentityCache {
   const entries = new Map<string, Entry>();
   const hashesById = new Map<string, string>();
+  // Ids this process is revoking, until their NOTIFY: a read before the commit must not re-cache them.
+  const pendingUntil = new Map<string, number>();
   let listening = false;
   let epoch = 0;
   const forget = (tokenHash: string) => {
@@ -43,6 +53,12 @@ export function createIdentityCache({ ttlMs, maxEntries }: { ttlMs: number; maxE
     if (!entry) return;
     entries.delete(tokenHash);
     hashesById.delete(entry.id);
+  };
+  const drop = (id: string) => {
+    epoch++;
+    pendingUntil.delete(id);
+    const tokenHash = hashesById.get(id);
+    if (tokenHash) forget(tokenHash);
   };
   return {
     get(tokenHash) {
@@ -54,6 +70,11 @@ export function createIdentityCache({ ttlMs, maxEntries }: { ttlMs: number; maxE
     },
     set(tokenHash, id, value, readAt) {
       if (!listening || readAt !== epoch) return;
+      const pending = pendingUntil.get(id);
+      if (pending !== undefined) {
+        if (pending > Date.now()) return;
+        pendingUntil.delete(id);
+      }
       forget(tokenHash);
       // Oldest first out: a Map iterates in insertion order.
       if (entries.size >= maxEntries) forget(entries.keys().next().value!);
@@ -61,16 +82,20 @@ export function createIdentityCache({ ttlMs, maxEntries }: { ttlMs: number; maxE
       hashesById.set(id, tokenHash);
     },
     epoch: () => epoch,
-    drop(id) {
-      epoch++;
-      const tokenHash = hashesById.get(id);
-      if (tokenHash) forget(tokenHash);
+    drop,
+    revoking(id) {
+      drop(id);
+      const now = Date.now();
+      // A revocation that rolled back is never heard: its mark goes once stale.
+      if (pendingUntil.size >= maxEntries) for (const [stale, until] of pendingUntil) if (until <= now) pendingUntil.delete(stale);
+      pendingUntil.set(id, now + PENDING_REVOCATION_MS);
     },
     setListening(value) {
       epoch++;
       listening = value;
       entries.clear();
       hashesById.clear();
+      pendingUntil.clear();
     },
   };
 }

@@ -14,6 +14,8 @@ export interface Context {
   events: EventRecorder;
   callbacks: CallbackAdmin;
   sessionTtlHours: number;
+  /** Tells this process's identity cache a session or token is being revoked (src/auth/identity-cache.ts). */
+  revokingIdentity: (id: string) => void;
   /** Whether the Stripe key in use is live: new purchases and cards record it, and events of the other mode never touch them. */
   stripeLivemode: boolean;
   signinThrottle: SigninThrottle;

@@ -40,7 +40,9 @@ builder.mutationFields((t) => ({
     description: "Revokes the caller's session token.",
     authScopes: { signedIn: true },
     resolve: async (_root, _args, ctx) => {
-      if (ctx.identity.kind === 'user') await revokeSession(ctx.db, ctx.identity.sessionId);
+      if (ctx.identity.kind !== 'user') return true;
+      ctx.revokingIdentity(ctx.identity.sessionId);
+      await revokeSession(ctx.db, ctx.identity.sessionId);
       return true;
     },
   }),
