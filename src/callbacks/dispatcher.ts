@@ -41,6 +41,8 @@ export async function startDispatcher(options: DispatcherOptions): Promise<{ sto
   let sending = 0;
   let claiming = 0;
   let backlog = true;
+  // Announcements left to the pump: one that arrives while the pump's query runs may be missing from it.
+  let deferred = 0;
   // Where the pump goes on from while a backlog drains; back to the start whenever it runs dry and at
   // every tick of the timer, so a delivery committed out of seq order waits a second at most.
   let cursor = '0';
@@ -79,16 +81,20 @@ export async function startDispatcher(options: DispatcherOptions): Promise<{ sto
 
   async function pump(): Promise<void> {
     pumping = true;
+    const deferredBefore = deferred;
     try {
       const wanted = capacity - load();
       const claimed = await claimDueDeliveries(pool, options.leaseMs, wanted, cursor);
       // RETURNING keeps no order: the newest claimed is the largest seq.
       for (const row of claimed) if (BigInt(row.seq) > BigInt(cursor)) cursor = row.seq;
-      // Fewer than asked: nothing else is due now. New ones are announced; the timer covers the rest.
-      if (claimed.length < wanted) {
+      // Fewer than asked, and nothing left to the pump meanwhile: nothing else is due now. New ones are
+      // announced; the timer covers the rest.
+      if (claimed.length < wanted && deferred === deferredBefore) {
         backlog = false;
         cursor = '0';
       }
+      // Sent in the order they were committed: oldest first.
+      claimed.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
       for (const delivery of claimed) {
         // Rendered now, in one turn: their node lookups share one query, and a slot that frees up sends at once.
         const rendered = options.renderClaimed(delivery);
@@ -105,9 +111,13 @@ export async function startDispatcher(options: DispatcherOptions): Promise<{ sto
   }
 
   const heard = ({ id, callback, nodeId }: NewDelivery) => {
-    if (load() >= capacity) {
-      backlog = true; // too busy to take it now: the pump finds it once slots free up
-      return;
+    // Too busy to take it now, or older ones are already waiting: the pump takes it in its turn, oldest
+    // first. Claimed here, a new delivery would jump that queue, and under a steady stream the pump
+    // (which waits for free slots) would never get to the older ones: they waited seconds.
+    if (backlog || load() >= capacity) {
+      backlog = true;
+      deferred++;
+      return fill();
     }
     // Idle, this worker renders the payload while it claims: the wait for a single delivery is one
     // round trip shorter. Busy, it does not guess: a delivery another worker claims costs it nothing.
