@@ -7,6 +7,10 @@ export type Shopper = { userId: string; token: string };
  * What a user (and their bank) does in the payment workflow, through the API and the local Stripe's
  * pages, and the waits on what follows: shared by the end-to-end payment tests.
  */
+// Generous: these tests assert where a payment ends, not how fast. Dozens of card-then-purchase flows at
+// once, beside another test file on two cores, take seconds per attempt (a purchase waited 20 s once).
+const SETTLES_WITHIN_MS = 60_000;
+
 export function paymentSteps(stack: PaymentStack) {
   const { app } = stack;
   return {
@@ -22,10 +26,10 @@ export function paymentSteps(stack: PaymentStack) {
     },
     /** The card once `done` says so: by default, once it is no longer PENDING. */
     card: (id: string, done: (status: string) => boolean = (status) => status !== 'PENDING') =>
-      eventually(() => app.db.cardDetails.findUniqueOrThrow({ where: { id } }), (row) => done(row.status), 20_000),
+      eventually(() => app.db.cardDetails.findUniqueOrThrow({ where: { id } }), (row) => done(row.status), SETTLES_WITHIN_MS),
     /** The purchase once `done` says so: by default, once it is no longer PENDING. */
     purchase: (id: string, done: (status: string) => boolean = (status) => status !== 'PENDING') =>
-      eventually(() => app.db.purchase.findUniqueOrThrow({ where: { id } }), (row) => done(row.status), 20_000),
+      eventually(() => app.db.purchase.findUniqueOrThrow({ where: { id } }), (row) => done(row.status), SETTLES_WITHIN_MS),
     /** The cardholder answering the bank's 3-D Secure page (the emulator's `next_action` URL). */
     async authenticate(url: string, outcome: 'complete' | 'fail'): Promise<void> {
       const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `outcome=${outcome}` });
