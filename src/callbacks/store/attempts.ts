@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { queryRetryingDeadlocks } from '../../db/retry-on-deadlock.js';
 import { createBatcher } from '../batcher.js';
 import type { Outcome } from '../retry-policy.js';
 import { PENDING_BY_ID, type DeliveryRow } from './claims.js';
@@ -54,7 +55,9 @@ const RECORD_ATTEMPTS = `
  */
 export function attemptRecorder(pool: Pool): (delivery: DeliveryRow, attempt: AttemptRecord) => Promise<void> {
   const record = createBatcher(async (items: { delivery: DeliveryRow; attempt: AttemptRecord }[]) => {
-    const rows = items.map(({ delivery, attempt }) => ({
+    // In id order: two batches moving the same deliveries lock them in the same order.
+    const sorted = [...items].sort((a, b) => (a.delivery.id < b.delivery.id ? -1 : a.delivery.id > b.delivery.id ? 1 : 0));
+    const rows = sorted.map(({ delivery, attempt }) => ({
       delivery_id: delivery.id,
       attempt: attempt.attempt,
       started_at: attempt.startedAt,
@@ -68,7 +71,7 @@ export function attemptRecorder(pool: Pool): (delivery: DeliveryRow, attempt: At
       payload: attempt.payload ?? null,
       request_headers: attempt.requestHeaders,
     }));
-    await pool.query(RECORD_ATTEMPTS, [JSON.stringify(rows), rows.map((row) => row.delivery_id)]);
+    await queryRetryingDeadlocks(pool, RECORD_ATTEMPTS, [JSON.stringify(rows), rows.map((row) => row.delivery_id)]);
     return items.map(() => undefined);
   });
   return (delivery, attempt) => record({ delivery, attempt });

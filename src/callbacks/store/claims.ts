@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { queryRetryingDeadlocks } from '../../db/retry-on-deadlock.js';
 import { createBatcher } from '../batcher.js';
 import { queueJobFor } from './delivery-job.js';
 
@@ -98,7 +99,8 @@ export async function releaseClaims(pool: Pool, ids: readonly string[]): Promise
  * (woken while it ran, the card its charge waited for saved meanwhile) is not put off by a second.
  */
 export async function retryAfterLease(pool: Pool, id: string): Promise<void> {
-  await pool.query(
+  await queryRetryingDeadlocks(
+    pool,
     `select ${queueJobFor('d', `case when d.leased_until > now() then least(d.leased_until, now() + interval '1 second')
                                      else coalesce(d.next_attempt_at, now()) end`)}
        from callback_delivery d where d.id = $1::uuid and d.status = 'PENDING'
