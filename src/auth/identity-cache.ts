@@ -33,14 +33,16 @@ export interface IdentityCache {
   setListening(listening: boolean): void;
 }
 
+// How long a sign-out this process is making keeps its session out of the cache if its NOTIFY never
+// comes (the sign-out rolled back).
+const PENDING_REVOCATION_MS = 10_000;
+
 /**
  * Verified sessions and access tokens, kept by this process for a short time so a request does not
  * read its session again. Safe only with its LISTEN connection up: every
  * revocation is dropped as soon as its transaction commits; while that connection is down the cache
  * is empty and unused (`revocationListener`). `ttlMs` bounds what a missed notification could ever cost.
  */
-const PENDING_REVOCATION_MS = 10_000;
-
 export function createIdentityCache({ ttlMs, maxEntries }: { ttlMs: number; maxEntries: number }): IdentityCache {
   const entries = new Map<string, Entry>();
   const hashesById = new Map<string, string>();
