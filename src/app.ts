@@ -88,6 +88,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     const timing = deliveryTiming({
       longestTimeoutMs: Math.max(0, ...callbacks.map((callback) => callback.timeoutMs)),
       staleLockGraceMs: config.STALE_LOCK_GRACE_MS,
+      pumpIntervalMs: config.CALLBACK_PUMP_INTERVAL_MS,
     });
     const controls = createCallbackControls({ pool, callbacks, leaseMs: timing.leaseMs, logger });
     await ensureFlowSlots(pool, callbacks.flatMap((c) => (c.maxInFlight === null ? [] : [{ name: c.name, maxInFlight: c.maxInFlight }])));

@@ -68,6 +68,7 @@ const configSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(24),
   CALLBACK_RETRY_BASE_MS: z.coerce.number().int().positive().default(1000),
   STALE_LOCK_GRACE_MS: z.coerce.number().int().positive().default(60_000),
+  CALLBACK_PUMP_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
   CALLBACK_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   CALLBACK_DEAD_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
   CALLBACK_RETENTION_SWEEP_MS: z.coerce.number().int().min(100).default(300_000),

@@ -81,12 +81,13 @@ ${name === 'limited' ? '    maxInFlight: 2\n' : ''}${name === 'rated' ? '    rat
     expect((await attemptsOf('limited')).every((row) => row.attempts === 1)).toBe(true);
   });
 
-  it('ratePerSecond: 8 deliveries at 4 a second take at least 1.75 s from first to last, and none is dropped or retried', async () => {
+  it('ratePerSecond: 8 deliveries at 4 a second are spread over 1.75 s, not sent at once, and none is dropped or retried', async () => {
     await purchases('rated', 8);
     const arrived = await eventually(async () => arrivals('rated'), (list) => list.length >= 8, 60_000);
     const times = arrived.map((request) => request.receivedAt).sort((a, b) => a - b);
-    // Starts are handed out a quarter of a second apart; arrival can lag a start a little, never lead it.
-    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(7 * 250 - 50);
+    // Starts are handed out a quarter of a second apart, so unlimited they would all arrive at once.
+    // Arrival lags its start, on a busy machine by up to an interval (the first opens a connection).
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(6 * 250);
     expect(arrived).toHaveLength(8);
     expect(arrived.every((request) => request.body.event.attempt === 1)).toBe(true);
   });

@@ -41,8 +41,10 @@ export async function startDispatcher(options: DispatcherOptions): Promise<{ sto
   let sending = 0;
   let claiming = 0;
   let backlog = true;
-  // Announcements left to the pump: one that arrives while the pump's query runs may be missing from it.
+  // Announcements left to the pump: one that arrives while the pump's query runs may be missing from
+  // it. Those heard since the last pump began make it run while the waiting room has space.
   let deferred = 0;
+  let deferredAtPump = 0;
   // Where the pump goes on from while a backlog drains; back to the start whenever it runs dry and at
   // every tick of the timer, so a delivery committed out of seq order waits a second at most.
   let cursor = '0';
@@ -76,12 +78,12 @@ export async function startDispatcher(options: DispatcherOptions): Promise<{ sto
   function fill(): void {
     if (stopped) return;
     while (sending < concurrency && ready.length > 0 && room()) start(ready.shift()!);
-    if (backlog && !pumping && load() <= concurrency && room()) void pump();
+    if (backlog && !pumping && room() && (load() <= concurrency || (deferred > deferredAtPump && load() < capacity))) void pump();
   }
 
   async function pump(): Promise<void> {
     pumping = true;
-    const deferredBefore = deferred;
+    const deferredBefore = (deferredAtPump = deferred);
     try {
       const wanted = capacity - load();
       const claimed = await claimDueDeliveries(pool, options.leaseMs, wanted, cursor);
@@ -112,8 +114,8 @@ export async function startDispatcher(options: DispatcherOptions): Promise<{ sto
 
   const heard = ({ id, callback, nodeId }: NewDelivery) => {
     // Too busy to take it now, or older ones are already waiting: the pump takes it in its turn, oldest
-    // first. Claimed here, a new delivery would jump that queue, and under a steady stream the pump
-    // (which waits for free slots) would never get to the older ones: they waited seconds.
+    // first (at once if the waiting room has space). Claimed here, a new delivery would jump that
+    // queue, and under a steady stream the pump would never get to the older ones: they waited seconds.
     if (backlog || load() >= capacity) {
       backlog = true;
       deferred++;

@@ -22,14 +22,14 @@ export interface DeliveryTiming {
 // graphile-worker's own cap on a local queue's TTL.
 const MAX_LOCAL_QUEUE_TTL_MS = 300_000;
 // A first attempt whose notification was lost waits at most this: one indexed query a second per worker.
-const PUMP_INTERVAL_MS = 1000;
+const DEFAULT_PUMP_INTERVAL_MS = 1000;
 
 // An attempt also claims, renders its payload and records its outcome around the POST: on a busy
 // machine that takes a while, and a lease that ran out mid-attempt lets another worker send it again.
 const MIN_LEASE_MARGIN_MS = 2_000;
 
-export function deliveryTiming(options: { longestTimeoutMs: number; staleLockGraceMs: number }): DeliveryTiming {
-  const { longestTimeoutMs, staleLockGraceMs } = options;
+export function deliveryTiming(options: { longestTimeoutMs: number; staleLockGraceMs: number; pumpIntervalMs?: number }): DeliveryTiming {
+  const { longestTimeoutMs, staleLockGraceMs, pumpIntervalMs = DEFAULT_PUMP_INTERVAL_MS } = options;
   const leaseMs = longestTimeoutMs + Math.max(staleLockGraceMs / 2, MIN_LEASE_MARGIN_MS);
   const staleLockMs = leaseMs + staleLockGraceMs / 2;
   return {
@@ -37,7 +37,7 @@ export function deliveryTiming(options: { longestTimeoutMs: number; staleLockGra
     staleLockMs,
     localQueueTtlMs: Math.min(MAX_LOCAL_QUEUE_TTL_MS, Math.floor(staleLockMs / 2)),
     sweepIntervalMs: Math.max(1000, Math.min(staleLockMs, 30_000)),
-    pumpIntervalMs: PUMP_INTERVAL_MS,
+    pumpIntervalMs,
   };
 }
 
