@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -24,10 +24,13 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 // BENCH_CPU_PROFILE=<dir>: every process of the stack writes a V8 CPU profile of its whole life there when it stops.
 const PROFILE_DIR = process.env.BENCH_CPU_PROFILE;
 const STACK_LOG = process.env.BENCH_E2E_STACK_LOG ?? path.join(tmpdir(), 'paygraph-bench-e2e-stack.log');
+// PostgreSQL's own messages: a deadlock report there names both statements of the cycle.
+const POSTGRES_LOG = process.env.BENCH_E2E_POSTGRES_LOG ?? path.join(tmpdir(), 'paygraph-bench-e2e-postgres.log');
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'paygraph-bench-e2e-'));
 chmodSync(dataDir, 0o755); // initdb runs as the postgres user and must reach the data folder inside
-const postgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres') });
+writeFileSync(POSTGRES_LOG, '');
+const postgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), onLog: (line) => appendFileSync(POSTGRES_LOG, `${line}\n`) });
 const port = await freePort();
 const api = `http://127.0.0.1:${port}`;
 const { STRIPE_SECRET_KEY: _realStripe, ...environment } = process.env; // the local Stripe emulator, never a real key
@@ -236,6 +239,8 @@ try {
     `latency p50 ${round(median(rounds.map((r) => r.p50)))} ms   p99 ${round(median(rounds.map((r) => r.p99)))} ms   ` +
     `API + worker peak RSS ${round(median(rounds.map((r) => r.apiAndWorkerMb)))} MB   (target >= 150/s, p99 < 500 ms, < 300 MB)`);
   console.log(`Peak resident memory per process: ${[...peaks].map(([name, mb]) => `${name} ${round(mb)} MB`).join(', ')}`);
+  const { rows: [stats] } = await reader.query<{ deadlocks: number }>('select deadlocks::int from pg_stat_database where datname = current_database()');
+  console.log(`Deadlocks PostgreSQL broke: ${stats!.deadlocks} (its log: ${POSTGRES_LOG})`);
 } finally {
   await listener.end();
   await reader.end();

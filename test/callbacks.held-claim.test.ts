@@ -1,5 +1,7 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryAfterLease } from '../src/callbacks/store/claims.js';
+import { queueJobFor } from '../src/callbacks/store/delivery-job.js';
 import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
 
 // A delivery's job that finds another run holding the delivery (a wake-up's job, say, while the
@@ -49,4 +51,39 @@ describe('callbacks: a job that finds its delivery held', () => {
     expect(delay).toBeGreaterThan(59_000);
     expect(delay).toBeLessThanOrEqual(60_000);
   });
+
+  it('waits for a record in progress before it touches the job, so the record queues its retry without waiting', async () => {
+    const created = await app.graphql('mutation($u: ID!) { createPurchase(amount: 700, description: "held", userId: $u) { id } }', { u: user.userId }, user.token);
+    const { rows } = await app.pool.query<{ id: string }>('select id from callback_delivery where node_id = $1', [created.data!.createPurchase.id]);
+    const deliveryId = rows[0]!.id;
+    // The holder's record, as store/attempts.ts writes it: the delivery row first, then its job.
+    const record = new pg.Client({ connectionString: app.databaseUrl });
+    await record.connect();
+    try {
+      await record.query('begin');
+      await record.query(`update callback_delivery set attempts = 1, leased_until = null, next_attempt_at = now() + interval '1 minute' where id = $1`, [deliveryId]);
+      const retried = retryAfterLease(app.pool, deliveryId);
+      await untilWaitingForLock(app.pool);
+      // Waiting here for the job row would be half a deadlock (PostgreSQL broke it after a second).
+      await record.query("set local lock_timeout = '500ms'");
+      await record.query(`select ${queueJobFor('d', `d.next_attempt_at`)} from callback_delivery d where id = $1`, [deliveryId]);
+      await record.query('commit');
+      await retried;
+    } finally {
+      await record.end();
+    }
+    const job = await app.pool.query<{ delay_ms: number }>('select extract(epoch from (run_at - now())) * 1000 as delay_ms from graphile_worker.jobs where key = $1', [deliveryId]);
+    expect(job.rows).toHaveLength(1);
+    // The retry the record asked for stands: the held-claim job read the row the record left.
+    expect(Number(job.rows[0]!.delay_ms)).toBeGreaterThan(59_000);
+  });
 });
+
+/** Until a backend of this database waits for a lock (asked outside the transaction, whose view of it would stay put). */
+async function untilWaitingForLock(pool: pg.Pool) {
+  for (;;) {
+    const { rowCount } = await pool.query("select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+    if (rowCount) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -101,12 +101,17 @@ export async function releaseClaims(pool: Pool, ids: readonly string[]): Promise
 export async function retryAfterLease(pool: Pool, id: string): Promise<void> {
   await queryRetryingDeadlocks(
     pool,
-    `select ${queueJobFor('d', `case when d.leased_until > now() then least(d.leased_until, now() + interval '1 second')
+    // Waits for a record of the holder's attempt in progress and reads the row it leaves, so the job
+    // is not put back a second after that record queued it for now. The row is locked before the job
+    // is touched (a CTE of its own): a select's function runs below its FOR UPDATE, so add_job used to
+    // take the job row first, and the record, which takes them the other way round, deadlocked with it.
+    `with d as materialized (
+       select id, callback, node_id, ordered, leased_until, next_attempt_at from callback_delivery
+        where id = $1::uuid and status = 'PENDING' for update
+     )
+     select ${queueJobFor('d', `case when d.leased_until > now() then least(d.leased_until, now() + interval '1 second')
                                      else coalesce(d.next_attempt_at, now()) end`)}
-       from callback_delivery d where d.id = $1::uuid and d.status = 'PENDING'
-        -- Waits for a record of the holder's attempt in progress and reads the row it leaves, so the
-        -- job is not put back a second after that record queued it for now.
-        for update of d`,
+       from d`,
     [id],
   );
 }
