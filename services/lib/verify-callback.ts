@@ -44,11 +44,21 @@ export async function verifyCallback<Node>(req: IncomingMessage, signingSecret: 
   } catch (error) {
     throw createError(400, 'Callback body is not JSON', error as Error);
   }
-  const parsed = z.object({ data: z.object({ [field]: node.nullable() }), event: eventSchema }).safeParse(json);
+  const parsed = envelopeSchema(node, field).safeParse(json);
   if (!parsed.success) {
     throw createError(400, `Callback payload is not what this service expects: ${z.prettifyError(parsed.error)}`, parsed.error);
   }
   return parsed.data as Callback<Node>;
+}
+
+// zod compiles a schema on its first parse: built once per node schema and field, not per request.
+const envelopes = new WeakMap<z.ZodType, Map<NodeField, z.ZodType>>();
+function envelopeSchema(node: z.ZodType, field: NodeField): z.ZodType {
+  const byField = envelopes.get(node) ?? new Map<NodeField, z.ZodType>();
+  envelopes.set(node, byField);
+  let envelope = byField.get(field);
+  if (!envelope) byField.set(field, (envelope = z.object({ data: z.object({ [field]: node.nullable() }), event: eventSchema })));
+  return envelope;
 }
 
 function signatureHeaders(req: IncomingMessage): Record<string, string> {
