@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { launcherArgs } from '../services/lib/launcher.js';
+import { rootDir } from '../src/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { freePort } from '../src/free-port.js';
 import { sampleCpu } from './cpu-time.js';
@@ -23,6 +24,14 @@ const SECONDS = Number(process.env.BENCH_E2E_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 // BENCH_CPU_PROFILE=<dir>: every process of the stack writes a V8 CPU profile of its whole life there when it stops.
 const PROFILE_DIR = process.env.BENCH_CPU_PROFILE;
+// BENCH_E2E_STACK=compiled: the stack from `npm run build`'s output (as `npm run start:prod` runs it)
+// instead of the TypeScript sources under tsx, whose loader costs every process memory of its own.
+const COMPILED = process.env.BENCH_E2E_STACK === 'compiled';
+const COMPILED_MAIN = path.join(rootDir, 'dist/src/main.js');
+if (COMPILED && !existsSync(COMPILED_MAIN)) {
+  console.error('BENCH_E2E_STACK=compiled needs dist/src/main.js: run `npm run build` first.');
+  process.exit(2);
+}
 const STACK_LOG = process.env.BENCH_E2E_STACK_LOG ?? path.join(tmpdir(), 'paygraph-bench-e2e-stack.log');
 // PostgreSQL's own messages: a deadlock report there names both statements of the cycle.
 const POSTGRES_LOG = process.env.BENCH_E2E_POSTGRES_LOG ?? path.join(tmpdir(), 'paygraph-bench-e2e-postgres.log');
@@ -34,7 +43,7 @@ const postgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'post
 const port = await freePort();
 const api = `http://127.0.0.1:${port}`;
 const { STRIPE_SECRET_KEY: _realStripe, ...environment } = process.env; // the local Stripe emulator, never a real key
-const stack = spawn(process.execPath, launcherArgs('../src/main', import.meta.url), {
+const stack = spawn(process.execPath, COMPILED ? [COMPILED_MAIN] : launcherArgs('../src/main', import.meta.url), {
   env: {
     ...environment,
     NODE_ENV: 'development',
@@ -186,7 +195,7 @@ async function peakMemory<T>(work: () => Promise<T>): Promise<{ result: T; peaks
 }
 
 try {
-  console.log(`The stack's log: ${STACK_LOG}`);
+  console.log(`The stack: ${COMPILED ? 'compiled (dist/, as npm run start:prod)' : 'TypeScript under tsx (as npm start)'}; its log: ${STACK_LOG}`);
   await Promise.race([
     waitFor(() => fetch(`${api}/readyz`).then((response) => response.ok, () => false), 120_000),
     stackExited.then(() => {
