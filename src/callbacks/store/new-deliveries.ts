@@ -69,10 +69,16 @@ export async function insertManualDelivery(
  */
 export async function wakeDeliveries(tx: Tx, trigger: string, nodeIds: string[]): Promise<void> {
   await tx.$queryRawUnsafe(
-    `with woken as (
-       update callback_delivery set woken_at = clock_timestamp(), next_attempt_at = now()
+    // Locked in id order, as an attempt record locks them: a user's several waiting charges, woken while
+    // a record moves some of them, would otherwise deadlock with it (and this mutation would fail).
+    `with waiting as (
+       select id from callback_delivery
         where trigger = $1 and node_id = any($2::text[]) and status::text = 'PENDING' -- by node, not by status: see claims.ts
-       returning id, callback, node_id, ordered
+        order by id for update
+     ), woken as (
+       update callback_delivery d set woken_at = clock_timestamp(), next_attempt_at = now()
+         from waiting where d.id = waiting.id
+       returning d.id, d.callback, d.node_id, d.ordered
      )
      select count(${queueJobFor('woken')})::int from woken`,
     trigger,
