@@ -38,7 +38,9 @@ interface Arm {
 /** A table of "purchases" and the queue's own job, written by one transaction. */
 async function purchasesTable(url: string) {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // graphile-worker warns about a pool whose connections have no error handlers.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   await pool.query('create table if not exists bench_purchase (id serial primary key, amount int not null)');
   return pool;
 }

@@ -27,6 +27,7 @@ export async function initDeployment(env: NodeJS.ProcessEnv, logger: Logger): Pr
   const database = await openDatabase(loadConfig(env), logger);
   const pool = new pg.Pool({ connectionString: database.url, max: 1 });
   pool.on('error', (err) => logger.warn({ err }, 'database connection lost'));
+  pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err }, 'database connection lost')));
   const db = createPrismaClient(database.url, 1);
   try {
     await prepareJobQueue(pool, logger);

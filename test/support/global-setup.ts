@@ -31,6 +31,9 @@ export default async function setup(project: TestProject) {
   const templateUrl = withDatabase(adminUrl, TEMPLATE_DATABASE);
   await applyMigrations(templateUrl);
   const templatePool = new pg.Pool({ connectionString: templateUrl });
+  // graphile-worker warns about a pool whose connections have no error handlers.
+  templatePool.on('error', () => undefined);
+  templatePool.on('connect', (client) => client.on('error', () => undefined));
   await runMigrations({ pgPool: templatePool });
   await templatePool.end();
   // The schema engine's own connections may linger; a template must have none to be copied.
