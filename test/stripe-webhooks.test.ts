@@ -143,6 +143,23 @@ describe('Stripe events, authentication, deleted cards and refunds', () => {
     }
   });
 
+  it('setup_intent.succeeded before create-customer\'s write-back: the card is ACTIVE and its owner has the customer too', async () => {
+    const user = await stack.app.signUp();
+    // A card create-customer has not got to yet (written directly: no callback is queued for it).
+    const pending = await stack.app.db.cardDetails.create({ data: { cardToken: 'tok_visa', userId: user.userId } });
+    const intent = { id: 'seti_early', object: 'setup_intent', customer: 'cus_early', payment_method: 'pm_early', metadata: { cardDetailsId: pending.id } };
+    expect(await sendEvent(eventFor('setup_intent.succeeded', intent))).toBe(200);
+    expect(await stack.app.db.cardDetails.findUniqueOrThrow({ where: { id: pending.id } })).toMatchObject({ status: 'ACTIVE', stripePaymentMethodId: 'pm_early' });
+    expect((await stack.app.db.user.findUniqueOrThrow({ where: { id: user.userId } })).stripeId).toBe('cus_early');
+
+    // A user who has a customer keeps it.
+    const second = await stack.app.db.cardDetails.create({ data: { cardToken: 'tok_visa', userId: user.userId } });
+    const other = { ...intent, id: 'seti_other', customer: 'cus_other', payment_method: 'pm_other', metadata: { cardDetailsId: second.id } };
+    expect(await sendEvent(eventFor('setup_intent.succeeded', other))).toBe(200);
+    expect((await stack.app.db.cardDetails.findUniqueOrThrow({ where: { id: second.id } })).status).toBe('ACTIVE');
+    expect((await stack.app.db.user.findUniqueOrThrow({ where: { id: user.userId } })).stripeId).toBe('cus_early');
+  });
+
   it('a deleted card is detached at Stripe and never charged: the purchase fails no_payment_method', async () => {
     const user = await stack.app.signUp();
     const saved = await card(await addCard(user, 'tok_visa'));

@@ -75,7 +75,9 @@ function purchaseFact(event: Stripe.Event): { fact: PaymentFact; find: Prisma.Pu
 }
 
 /** What a Stripe event says about a saved card, and how to find the card details. */
-function cardChange(event: Stripe.Event): { data: Prisma.CardDetailsUpdateInput; find: Prisma.CardDetailsWhereInput[]; from: string[] } | null {
+function cardChange(
+  event: Stripe.Event,
+): { data: Prisma.CardDetailsUpdateInput; find: Prisma.CardDetailsWhereInput[]; from: string[]; customerId?: string | null } | null {
   const WAITING = ['PENDING', 'REQUIRES_ACTION'];
   if (event.type === 'setup_intent.succeeded' || event.type === 'setup_intent.setup_failed') {
     const intent = event.data.object as Stripe.SetupIntent;
@@ -83,7 +85,8 @@ function cardChange(event: Stripe.Event): { data: Prisma.CardDetailsUpdateInput;
     const find = [{ stripeSetupIntentId: intent.id }, ...(cardDetailsId ? [{ id: cardDetailsId }] : [])];
     if (event.type === 'setup_intent.succeeded') {
       const paymentMethodId = idOf(intent.payment_method);
-      return { data: { status: 'ACTIVE', stripeSetupIntentId: intent.id, setupClientSecret: null, failureCode: null, failureMessage: null, ...(paymentMethodId && { stripePaymentMethodId: paymentMethodId }) }, find, from: WAITING };
+      const data = { status: 'ACTIVE', stripeSetupIntentId: intent.id, setupClientSecret: null, failureCode: null, failureMessage: null, ...(paymentMethodId && { stripePaymentMethodId: paymentMethodId }) } as const;
+      return { data, find, from: WAITING, customerId: idOf(intent.customer) };
     }
     const error = intent.last_setup_error;
     return { data: { status: 'REJECTED', stripeSetupIntentId: intent.id, setupClientSecret: null, failureCode: error?.code ?? 'setup_failed', failureMessage: error?.message ?? 'The card could not be saved' }, find, from: WAITING };
@@ -129,8 +132,21 @@ export async function applyStripeEvent(scope: Scope, event: Stripe.Event): Promi
     if (!previous) return 'ignored';
     if (previous.livemode !== event.livemode) return 'other mode';
     if (!card.from.includes(previous.status)) return 'unchanged';
+    if (card.customerId) await recordStripeCustomer(scope, previous.userId, card.customerId);
     await changeCard(scope, previous, card.data);
     return 'applied';
   }
   return 'ignored';
+}
+
+/**
+ * create-customer writes a user's `stripeId` before the card it saved, so an ACTIVE card's owner has
+ * a customer. Stripe's setup_intent.succeeded can arrive before both: it then records the customer
+ * too (the first one only, as the service does), before the card becomes ACTIVE.
+ */
+async function recordStripeCustomer(scope: Scope, userId: string, customerId: string): Promise<void> {
+  const previous = await scope.db.user.findUniqueOrThrow({ where: { id: userId } });
+  if (previous.stripeId) return;
+  const user = await scope.db.user.update({ where: { id: userId }, data: { stripeId: customerId } });
+  await scope.events.record(scope.db, { model: 'User', operation: 'updated', node: user, previous });
 }
