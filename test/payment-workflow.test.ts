@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paymentIntentsFor, startPaymentStack } from './support/payment-stack.js';
+import { savedByService } from './support/payment-steps.js';
 import { eventually } from './support/receiver.js';
 
 // The tutorial end to end: API + worker, the repository's callbacks.yml, both services and a
@@ -30,7 +31,7 @@ describe('the Stripe payment workflow', () => {
     return response.data!.createPurchase.id as string;
   };
   const cardStatus = (id: string) =>
-    eventually(() => stack.app.db.cardDetails.findUniqueOrThrow({ where: { id } }), (card) => card.status !== 'PENDING');
+    eventually(() => stack.app.db.cardDetails.findUniqueOrThrow({ where: { id } }), savedByService);
   const purchaseOutcome = (id: string) =>
     eventually(() => stack.app.db.purchase.findUniqueOrThrow({ where: { id } }), (purchase) => purchase.status !== 'PENDING', 20_000);
   const stripeIdOf = async (userId: string) => (await stack.app.db.user.findUniqueOrThrow({ where: { id: userId } })).stripeId;

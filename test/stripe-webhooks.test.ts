@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codesOf } from './support/paygraph.js';
 import { paymentIntentsFor, startPaymentStack } from './support/payment-stack.js';
+import { savedByService } from './support/payment-steps.js';
 import { eventually } from './support/receiver.js';
 
 type User = { userId: string; token: string };
@@ -25,8 +26,8 @@ describe('Stripe events, authentication, deleted cards and refunds', () => {
   const buy = async (user: User, amount: number) =>
     (await stack.app.graphql('mutation($u: ID!, $a: Int!) { createPurchase(amount: $a, description: "Shoes", userId: $u) { id } }', { u: user.userId, a: amount }, user.token)).data!
       .createPurchase.id as string;
-  const card = (id: string, done: (status: string) => boolean = (status) => status !== 'PENDING') =>
-    eventually(() => stack.app.db.cardDetails.findUniqueOrThrow({ where: { id } }), (row) => done(row.status));
+  const card = (id: string, done?: (status: string) => boolean) =>
+    eventually(() => stack.app.db.cardDetails.findUniqueOrThrow({ where: { id } }), (row) => (done ? done(row.status) : savedByService(row)));
   const purchase = (id: string, done: (status: string) => boolean = (status) => status !== 'PENDING') =>
     eventually(() => stack.app.db.purchase.findUniqueOrThrow({ where: { id } }), (row) => done(row.status), 20_000);
   const paidPurchase = async (amount = 5_000) => {

@@ -11,6 +11,13 @@ export type Shopper = { userId: string; token: string };
 // once, beside another test file on two cores, take seconds per attempt (a purchase waited 20 s once).
 const SETTLES_WITHIN_MS = 60_000;
 
+/**
+ * A card as create-customer leaves it: no longer PENDING and, if ACTIVE, written back (brand, last
+ * four, and the customer's default at Stripe set before that). Stripe's setup_intent.succeeded can
+ * make it ACTIVE a moment before the service's write-back.
+ */
+export const savedByService = (card: { status: string; last4: string | null }) => card.status !== 'PENDING' && (card.status !== 'ACTIVE' || card.last4 !== null);
+
 export function paymentSteps(stack: PaymentStack) {
   const { app } = stack;
   return {
@@ -24,9 +31,9 @@ export function paymentSteps(stack: PaymentStack) {
       if (!answer.data?.createPurchase) throw new Error(`createPurchase failed: ${JSON.stringify(answer.errors)}`);
       return answer.data.createPurchase.id as string;
     },
-    /** The card once `done` says so: by default, once it is no longer PENDING. */
-    card: (id: string, done: (status: string) => boolean = (status) => status !== 'PENDING') =>
-      eventually(() => app.db.cardDetails.findUniqueOrThrow({ where: { id } }), (row) => done(row.status), SETTLES_WITHIN_MS),
+    /** The card once `done` says so: by default, once create-customer has saved it (`savedByService`). */
+    card: (id: string, done?: (status: string) => boolean) =>
+      eventually(() => app.db.cardDetails.findUniqueOrThrow({ where: { id } }), (row) => (done ? done(row.status) : savedByService(row)), SETTLES_WITHIN_MS),
     /** The purchase once `done` says so: by default, once it is no longer PENDING. */
     purchase: (id: string, done: (status: string) => boolean = (status) => status !== 'PENDING') =>
       eventually(() => app.db.purchase.findUniqueOrThrow({ where: { id } }), (row) => done(row.status), SETTLES_WITHIN_MS),
