@@ -12,9 +12,12 @@ describe('a statement PostgreSQL aborts to break a deadlock', () => {
   let other: pg.Client;
   beforeAll(async () => {
     database = await createTestDatabase();
-    // Deadlocks are looked for after deadlock_timeout (1 s by default): sooner here.
-    pool = new pg.Pool({ connectionString: database.url, max: 1, options: '-c deadlock_timeout=100ms' });
-    other = new pg.Client({ connectionString: database.url, options: '-c deadlock_timeout=2s' });
+    // A waiting backend looks for a deadlock once, deadlock_timeout after it began to wait; the first
+    // to look once the cycle is closed is aborted. The statement's side looks after 1 s, by when the
+    // other side waits too (100 ms was too short on a loaded machine: nobody had closed the cycle yet,
+    // so the other side found it and was aborted); the other side would look only after 30 s.
+    pool = new pg.Pool({ connectionString: database.url, max: 1, options: '-c deadlock_timeout=1s' });
+    other = new pg.Client({ connectionString: database.url, options: '-c deadlock_timeout=30s' });
     await other.connect();
     await other.query('create table pair (id int primary key, touched int not null default 0)');
     await other.query('insert into pair (id) values (1), (2)');

@@ -1,6 +1,6 @@
 import { hashPassword } from '../auth/passwords.js';
 import { conflict, notFound } from '../errors.js';
-import { wakeWaitingCharges } from '../payments/wake-charges.js';
+import { changeStripeId } from '../payments/customer-state.js';
 import { builder, isUniqueViolation } from './builder.js';
 import type { Context } from './context.js';
 import * as input from './inputs.js';
@@ -81,7 +81,7 @@ builder.mutationFields((t) => ({
       id: t.arg.id({ required: true, validate: input.id }),
       stripeId: t.arg.string({ required: true, validate: input.stripeCustomerId }),
     },
-    resolve: (query, _root, args, ctx) => changeStripeId(ctx, query, String(args.id), () => args.stripeId),
+    resolve: (query, _root, args, ctx) => stripeIdChanged(ctx, query, String(args.id), () => args.stripeId),
   }),
   forgetStripeCustomer: t.prismaField({
     type: 'User',
@@ -95,19 +95,13 @@ builder.mutationFields((t) => ({
       stripeId: t.arg.string({ required: true, validate: input.stripeCustomerId }),
     },
     resolve: (query, _root, args, ctx) =>
-      changeStripeId(ctx, query, String(args.id), (current) => (current === args.stripeId ? null : current)),
+      stripeIdChanged(ctx, query, String(args.id), (current) => (current === args.stripeId ? null : current)),
   }),
 }));
 
-/** Sets a user's Stripe customer id from the one stored, firing User.updated when it changes. */
-async function changeStripeId(ctx: Context, query: { include?: object; select?: object }, id: string, next: (current: string | null) => string | null) {
-  const previous = await ctx.db.user.findUnique({ where: { id } });
-  if (!previous) throw notFound('User');
-  const stripeId = next(previous.stripeId);
-  if (stripeId === previous.stripeId) return ctx.db.user.findUniqueOrThrow({ ...query, where: { id } });
-  const user = await ctx.db.user.update({ ...query, where: { id }, data: { stripeId } });
-  await ctx.events.record(ctx.db, { model: 'User', operation: 'updated', node: user, previous });
-  // The customer may be the last thing a waiting charge needed (its card can be saved first).
-  if (stripeId) await wakeWaitingCharges(ctx.db, id);
+/** A user's Stripe customer id, changed by `next` (src/payments/customer-state.ts); the user as the query asks. */
+async function stripeIdChanged(ctx: Context, query: { include?: object; select?: object }, id: string, next: (current: string | null) => string | null) {
+  const user = await changeStripeId(ctx, id, next, query);
+  if (!user) throw notFound('User');
   return user;
 }

@@ -3,6 +3,7 @@ import type { EventRecorder } from '../callbacks/events.js';
 import type { Db } from '../db/client.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { changeCard } from '../payments/card-state.js';
+import { changeStripeId } from '../payments/customer-state.js';
 import { nextPurchaseState, type PaymentFact } from '../payments/purchase-state.js';
 import { applyHeldEvents, holdEvent, lockPaymentIntent } from './held-events.js';
 
@@ -132,21 +133,12 @@ export async function applyStripeEvent(scope: Scope, event: Stripe.Event): Promi
     if (!previous) return 'ignored';
     if (previous.livemode !== event.livemode) return 'other mode';
     if (!card.from.includes(previous.status)) return 'unchanged';
-    if (card.customerId) await recordStripeCustomer(scope, previous.userId, card.customerId);
+    // create-customer writes the owner's stripeId before the card, so an ACTIVE card's owner has a
+    // customer; this event can come before both, and then records the first customer too.
+    const { customerId } = card;
+    if (customerId) await changeStripeId(scope, previous.userId, (current) => current ?? customerId);
     await changeCard(scope, previous, card.data);
     return 'applied';
   }
   return 'ignored';
-}
-
-/**
- * create-customer writes a user's `stripeId` before the card it saved, so an ACTIVE card's owner has
- * a customer. Stripe's setup_intent.succeeded can arrive before both: it then records the customer
- * too (the first one only, as the service does), before the card becomes ACTIVE.
- */
-async function recordStripeCustomer(scope: Scope, userId: string, customerId: string): Promise<void> {
-  const previous = await scope.db.user.findUniqueOrThrow({ where: { id: userId } });
-  if (previous.stripeId) return;
-  const user = await scope.db.user.update({ where: { id: userId }, data: { stripeId: customerId } });
-  await scope.events.record(scope.db, { model: 'User', operation: 'updated', node: user, previous });
 }
