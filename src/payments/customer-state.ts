@@ -17,7 +17,8 @@ export async function changeStripeId(
   const previous = await ctx.db.user.findUnique({ where: { id } });
   if (!previous) return null;
   const stripeId = next(previous.stripeId);
-  if (stripeId === previous.stripeId) return ctx.db.user.findUniqueOrThrow({ ...query, where: { id } });
+  // Unchanged: read again only for the relations a GraphQL selection asks for.
+  if (stripeId === previous.stripeId) return query.include || query.select ? ctx.db.user.findUniqueOrThrow({ ...query, where: { id } }) : previous;
   const user = await ctx.db.user.update({ ...query, where: { id }, data: { stripeId } });
   await ctx.events.record(ctx.db, { model: 'User', operation: 'updated', node: user, previous });
   if (stripeId) await wakeWaitingCharges(ctx.db, id);
