@@ -101,7 +101,7 @@ builder.mutationFields((t) => ({
 
 /** A user's Stripe customer id, changed by `next` (src/payments/customer-state.ts); the user as the query asks. */
 async function stripeIdChanged(ctx: Context, query: { include?: object; select?: object }, id: string, next: (current: string | null) => string | null) {
-  const user = await changeStripeId(ctx, id, next, query);
+  const user = await changeStripeId(ctx, id, next, { query });
   if (!user) throw notFound('User');
   return user;
 }

@@ -134,9 +134,11 @@ export async function applyStripeEvent(scope: Scope, event: Stripe.Event): Promi
     if (previous.livemode !== event.livemode) return 'other mode';
     if (!card.from.includes(previous.status)) return 'unchanged';
     // create-customer writes the owner's stripeId before the card, so an ACTIVE card's owner has a
-    // customer; this event can come before both, and then records the first customer too.
+    // customer; this event can come before both, and then records the first customer too. The card
+    // wakes the waiting charges next: woken here, they would be locked before the card, the other
+    // way round from create-customer's card write-back, and the two deadlocked (bench:e2e).
     const { customerId } = card;
-    if (customerId) await changeStripeId(scope, previous.userId, (current) => current ?? customerId);
+    if (customerId) await changeStripeId(scope, previous.userId, (current) => current ?? customerId, { wakeCharges: false });
     await changeCard(scope, previous, card.data);
     return 'applied';
   }
