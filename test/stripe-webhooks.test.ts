@@ -1,3 +1,4 @@
+import pg from 'pg';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codesOf } from './support/paygraph.js';
@@ -159,6 +160,32 @@ describe('Stripe events, authentication, deleted cards and refunds', () => {
     expect(await sendEvent(eventFor('setup_intent.succeeded', other))).toBe(200);
     expect((await stack.app.db.cardDetails.findUniqueOrThrow({ where: { id: second.id } })).status).toBe('ACTIVE');
     expect((await stack.app.db.user.findUniqueOrThrow({ where: { id: user.userId } })).stripeId).toBe('cus_early');
+  });
+
+  it('setup_intent.succeeded takes the card before the charges it wakes, as create-customer\'s write-back does, so the two never deadlock', async () => {
+    const user = await stack.app.signUp();
+    const pending = await stack.app.db.cardDetails.create({ data: { cardToken: 'tok_visa', userId: user.userId } });
+    // A charge waiting for that card: charge-customer answered 409, its retry is pending.
+    const purchaseId = await buy(user, 700);
+    await eventually(() => stack.app.db.callbackDelivery.findFirstOrThrow({ where: { nodeId: purchaseId } }), (row) => row.attempts >= 1 && row.status === 'PENDING');
+    // create-customer's card write-back, half done: the card is written, the charges are next.
+    const writeBack = new pg.Client({ connectionString: stack.app.databaseUrl });
+    await writeBack.connect();
+    try {
+      await writeBack.query('begin');
+      await writeBack.query('update "CardDetails" set "updatedAt" = now() where id = $1', [pending.id]);
+      const intent = { id: 'seti_order', object: 'setup_intent', customer: 'cus_order', payment_method: 'pm_order', metadata: { cardDetailsId: pending.id } };
+      const event = sendEvent(eventFor('setup_intent.succeeded', intent));
+      await eventually(async () => (await stack.app.pool.query("select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")).rowCount, (rows) => rows! > 0);
+      // The event waits for the card holding nothing the write-back needs next.
+      await writeBack.query("set local lock_timeout = '2s'");
+      await writeBack.query('select id from callback_delivery where node_id = $1 for update', [purchaseId]);
+      await writeBack.query('commit');
+      expect(await event).toBe(200);
+    } finally {
+      await writeBack.end();
+    }
+    expect((await stack.app.db.cardDetails.findUniqueOrThrow({ where: { id: pending.id } })).status).toBe('ACTIVE');
   });
 
   it('a deleted card is detached at Stripe and never charged: the purchase fails no_payment_method', async () => {
