@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { retryAfterLease } from '../src/callbacks/store/claims.js';
 import { queueJobFor } from '../src/callbacks/store/delivery-job.js';
+import { untilSomeoneWaitsForALock } from './support/database.js';
 import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
 
 // A delivery's job that finds another run holding the delivery (a wake-up's job, say, while the
@@ -63,7 +64,7 @@ describe('callbacks: a job that finds its delivery held', () => {
       await record.query('begin');
       await record.query(`update callback_delivery set attempts = 1, leased_until = null, next_attempt_at = now() + interval '1 minute' where id = $1`, [deliveryId]);
       const retried = retryAfterLease(app.pool, deliveryId);
-      await untilWaitingForLock(app.pool);
+      await untilSomeoneWaitsForALock(app.databaseUrl);
       // Waiting here for the job row would be half a deadlock (PostgreSQL broke it after a second).
       await record.query("set local lock_timeout = '500ms'");
       await record.query(`select ${queueJobFor('d', `d.next_attempt_at`)} from callback_delivery d where id = $1`, [deliveryId]);
@@ -78,12 +79,3 @@ describe('callbacks: a job that finds its delivery held', () => {
     expect(Number(job.rows[0]!.delay_ms)).toBeGreaterThan(59_000);
   });
 });
-
-/** Until a backend of this database waits for a lock (asked outside the transaction, whose view of it would stay put). */
-async function untilWaitingForLock(pool: pg.Pool) {
-  for (;;) {
-    const { rowCount } = await pool.query("select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
-    if (rowCount) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

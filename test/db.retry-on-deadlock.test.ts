@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRetryingDeadlocks } from '../src/db/retry-on-deadlock.js';
-import { createTestDatabase } from './support/database.js';
+import { createTestDatabase, untilSomeoneWaitsForALock } from './support/database.js';
 
 // The worker's attempt records and held-claim jobs lock delivery rows, then graphile-worker job rows;
 // graphile-worker's own batches lock job rows too. When PostgreSQL breaks such a cycle by aborting
@@ -33,7 +33,7 @@ describe('a statement PostgreSQL aborts to break a deadlock', () => {
     await other.query('update pair set touched = touched + 10 where id = 2');
     // Locks row 1, then waits for row 2, which the other transaction holds.
     const statement = queryRetryingDeadlocks(pool, 'update pair set touched = touched + 1 where id = any($1::int[])', [[1, 2]]);
-    await waitUntilWaiting(database.url);
+    await untilSomeoneWaitsForALock(database.url);
     // The other transaction now waits for row 1: a cycle. This side's shorter deadlock_timeout makes the statement the one aborted.
     const otherUpdate = other.query('update pair set touched = touched + 10 where id = 1');
     await otherUpdate;
@@ -43,18 +43,3 @@ describe('a statement PostgreSQL aborts to break a deadlock', () => {
     expect(rows).toEqual([{ id: 1, touched: 11 }, { id: 2, touched: 11 }]);
   });
 });
-
-/** Until a backend of this database is waiting for a lock. */
-async function waitUntilWaiting(url: string) {
-  const probe = new pg.Client({ connectionString: url });
-  await probe.connect();
-  try {
-    for (;;) {
-      const { rowCount } = await probe.query("select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
-      if (rowCount) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  } finally {
-    await probe.end();
-  }
-}

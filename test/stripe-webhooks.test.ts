@@ -1,6 +1,7 @@
 import pg from 'pg';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { untilSomeoneWaitsForALock } from './support/database.js';
 import { codesOf } from './support/paygraph.js';
 import { paymentIntentsFor, startPaymentStack } from './support/payment-stack.js';
 import { savedByService } from './support/payment-steps.js';
@@ -176,7 +177,7 @@ describe('Stripe events, authentication, deleted cards and refunds', () => {
       await writeBack.query('update "CardDetails" set "updatedAt" = now() where id = $1', [pending.id]);
       const intent = { id: 'seti_order', object: 'setup_intent', customer: 'cus_order', payment_method: 'pm_order', metadata: { cardDetailsId: pending.id } };
       const event = sendEvent(eventFor('setup_intent.succeeded', intent));
-      await eventually(async () => (await stack.app.pool.query("select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")).rowCount, (rows) => rows! > 0);
+      await untilSomeoneWaitsForALock(stack.app.databaseUrl);
       // The event waits for the card holding nothing the write-back needs next.
       await writeBack.query("set local lock_timeout = '2s'");
       await writeBack.query('select id from callback_delivery where node_id = $1 for update', [purchaseId]);

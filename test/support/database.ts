@@ -25,3 +25,24 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
     },
   };
 }
+
+/**
+ * Resolves once some backend of the database at `url` waits for a row lock: the moment a test holding
+ * a lock can take its next step. Asked on a connection of its own, outside any transaction (whose
+ * view of pg_stat_activity would stay put) and beside a pool that may be busy.
+ */
+export async function untilSomeoneWaitsForALock(url: string, timeoutMs = 15_000): Promise<void> {
+  const probe = new pg.Client({ connectionString: url });
+  await probe.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rowCount } = await probe.query("select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+      if (rowCount) return;
+      if (Date.now() > deadline) throw new Error(`no backend waited for a lock in ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } finally {
+    await probe.end();
+  }
+}
