@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -18,6 +19,9 @@ function packageRoot(from: string): string {
   }
 }
 
+// Measured with npm run bench:e2e (README, benchmarks): on 2 cores a worker process of its own adds a
+// Node process's memory and no throughput, since all five processes and PostgreSQL share the same cores.
+const SEPARATE_WORKER_ABOVE_CORES = 2;
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z.string().url().optional();
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
@@ -66,6 +70,10 @@ const configSchema = z.object({
   CALLBACKS_FILE: z.string().default(path.join(rootDir, 'callbacks.yml')),
   CALLBACK_SIGNING_SECRET: z.string().startsWith('whsec_').optional(),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(24),
+  /** npm start: the callbacks worker in a process of its own beside the API, or in the API's process (default: chosen by core count). */
+  WORKER_PROCESS: flag.optional(),
+  /** V8 grows the heap to (100 + this)% of what the last full collection kept before the next one; 0 leaves it to V8 (up to 4x). */
+  HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(300).default(20),
   CALLBACK_RETRY_BASE_MS: z.coerce.number().int().positive().default(1000),
   STALE_LOCK_GRACE_MS: z.coerce.number().int().positive().default(60_000),
   CALLBACK_PUMP_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
@@ -79,9 +87,10 @@ const configSchema = z.object({
 });
 
 type ParsedConfig = z.infer<typeof configSchema>;
-export type Config = Omit<ParsedConfig, 'GRAPHQL_INTROSPECTION' | 'GRAPHIQL'> & {
+export type Config = Omit<ParsedConfig, 'GRAPHQL_INTROSPECTION' | 'GRAPHIQL' | 'WORKER_PROCESS'> & {
   GRAPHQL_INTROSPECTION: boolean;
   GRAPHIQL: boolean;
+  WORKER_PROCESS: boolean;
   /** A live key (sk_live_, rk_live_) means live mode; anything else, the local emulator included, is test mode. */
   stripeLivemode: boolean;
 };
@@ -98,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...parsed.data,
     GRAPHQL_INTROSPECTION: parsed.data.GRAPHQL_INTROSPECTION ?? developing,
     GRAPHIQL: parsed.data.GRAPHIQL ?? developing,
+    WORKER_PROCESS: parsed.data.WORKER_PROCESS ?? availableParallelism() > SEPARATE_WORKER_ABOVE_CORES,
     stripeLivemode: /^(sk|rk)_live_/.test(parsed.data.STRIPE_SECRET_KEY ?? ''),
   };
 }

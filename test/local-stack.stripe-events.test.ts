@@ -24,7 +24,12 @@ describe('npm start: Stripe events reach the API', () => {
     database = await createTestDatabase();
     let env: NodeJS.ProcessEnv;
     ({ env, apiUrl, dataDir } = await localStackEnv(database.url, 'paygraph-stack-events-'));
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'src/main.ts')], { cwd: rootDir, env, stdio: ['ignore', 'pipe', 'ignore'] });
+    // The worker in the API's own process, as npm start runs it on 2 cores (promises.local-stack runs it apart).
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'src/main.ts')], {
+      cwd: rootDir,
+      env: { ...env, WORKER_PROCESS: 'false' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await eventually(async () => output, (text) => text.includes('Paygraph is ready'), 60_000);
   });

@@ -101,29 +101,31 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
       readiness[service.name] = supervised.ready;
     }
     // The callbacks worker in a process of its own beside the API, so each has a core under load.
-    const workerPort = await freePort();
-    const worker = await startSupervised({
-      name: 'worker',
-      args: [...PAYGRAPH_RUNNER, 'worker'],
-      cwd: rootDir,
-      url: `http://127.0.0.1:${workerPort}/`,
-      logger,
-      onLaunch: (pid) => {
-        pids.worker = pid;
-        recordPids(config.DATA_DIR, Object.values(pids));
-      },
-      env: {
-        ...process.env,
-        ...stripeEnv,
-        ...env,
-        DATABASE_URL: databaseUrl,
-        CALLBACK_SIGNING_SECRET: signingSecret,
-        HOST: '127.0.0.1',
-        METRICS_PORT: String(workerPort),
-      },
-    });
-    stops.push(worker.stop);
-    readiness.worker = worker.ready;
+    if (config.WORKER_PROCESS) {
+      const workerPort = await freePort();
+      const worker = await startSupervised({
+        name: 'worker',
+        args: [...PAYGRAPH_RUNNER, 'worker'],
+        cwd: rootDir,
+        url: `http://127.0.0.1:${workerPort}/`,
+        logger,
+        onLaunch: (pid) => {
+          pids.worker = pid;
+          recordPids(config.DATA_DIR, Object.values(pids));
+        },
+        env: {
+          ...process.env,
+          ...stripeEnv,
+          ...env,
+          DATABASE_URL: databaseUrl,
+          CALLBACK_SIGNING_SECRET: signingSecret,
+          HOST: '127.0.0.1',
+          METRICS_PORT: String(workerPort),
+        },
+      });
+      stops.push(worker.stop);
+      readiness.worker = worker.ready;
+    }
     stops.push(async () => forgetPids(config.DATA_DIR));
 
     return {
