@@ -39,7 +39,13 @@ const POSTGRES_LOG = process.env.BENCH_E2E_POSTGRES_LOG ?? path.join(tmpdir(), '
 const dataDir = mkdtempSync(path.join(tmpdir(), 'paygraph-bench-e2e-'));
 chmodSync(dataDir, 0o755); // initdb runs as the postgres user and must reach the data folder inside
 writeFileSync(POSTGRES_LOG, '');
-const postgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), onLog: (line) => appendFileSync(POSTGRES_LOG, `${line}\n`) });
+// BENCH_E2E_PG_STATEMENTS=1: PostgreSQL's pg_stat_statements, and the statements that took it longest (waits included) at the end.
+const STATEMENTS = process.env.BENCH_E2E_PG_STATEMENTS === '1';
+const postgres = await startEmbeddedPostgres({
+  dataDir: path.join(dataDir, 'postgres'),
+  onLog: (line) => appendFileSync(POSTGRES_LOG, `${line}\n`),
+  ...(STATEMENTS && { settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } }),
+});
 const port = await freePort();
 const api = `http://127.0.0.1:${port}`;
 const { STRIPE_SECRET_KEY: _realStripe, ...environment } = process.env; // the local Stripe emulator, never a real key
@@ -65,6 +71,7 @@ const stack = spawn(process.execPath, COMPILED ? [COMPILED_MAIN] : launcherArgs(
 });
 const stackExited = new Promise<void>((resolve) => stack.once('exit', () => resolve()));
 const reader = new pg.Pool({ connectionString: postgres.url, max: 4 });
+if (STATEMENTS) await reader.query('create extension if not exists pg_stat_statements');
 
 const graphql = async (query: string, variables: Record<string, unknown>, token?: string) => {
   const response = await fetch(`${api}/graphql`, {
@@ -248,6 +255,14 @@ try {
     `latency p50 ${round(median(rounds.map((r) => r.p50)))} ms   p99 ${round(median(rounds.map((r) => r.p99)))} ms   ` +
     `API + worker peak RSS ${round(median(rounds.map((r) => r.apiAndWorkerMb)))} MB   (target >= 150/s, p99 < 500 ms, < 300 MB)`);
   console.log(`Peak resident memory per process: ${[...peaks].map(([name, mb]) => `${name} ${round(mb)} MB`).join(', ')}`);
+  if (STATEMENTS) {
+    const { rows } = await reader.query<{ calls: string; ms: number; each: number; query: string }>(
+      `select calls, round(total_exec_time)::int as ms, round((total_exec_time / calls)::numeric, 3)::float8 as each,
+              left(regexp_replace(query, '\\s+', ' ', 'g'), 140) as query
+         from pg_stat_statements order by total_exec_time desc limit 25`,
+    );
+    console.log(`Statements by PostgreSQL's time (ms in all, ms each, calls):\n${rows.map((r) => `  ${r.ms}\t${r.each}\t${r.calls}\t${r.query}`).join('\n')}`);
+  }
   const { rows: [stats] } = await reader.query<{ deadlocks: number }>('select deadlocks::int from pg_stat_database where datname = current_database()');
   console.log(`Deadlocks PostgreSQL broke: ${stats!.deadlocks} (its log: ${POSTGRES_LOG})`);
 } finally {

@@ -26,7 +26,13 @@ const PASSWORD = 'postgres';
 const DATABASE = 'paygraph';
 
 /** A real PostgreSQL server from npm, its data kept in `dataDir` across restarts. */
-export async function startEmbeddedPostgres(options: { dataDir: string; port?: number; onLog?: (line: string) => void }): Promise<RunningPostgres> {
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port?: number;
+  onLog?: (line: string) => void;
+  /** Server settings for this start (`-c name=value`), such as a benchmark's shared_preload_libraries. */
+  settings?: Record<string, string>;
+}): Promise<RunningPostgres> {
   const live = livePostmasterPort(options.dataDir);
   if (live) {
     const url = urlFor(live, DATABASE);
@@ -39,6 +45,7 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port?: n
     password: PASSWORD,
     port,
     persistent: true,
+    postgresFlags: Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     createPostgresUser: true,
     onLog: (message) => options.onLog?.(String(message)),
     onError: (message) => options.onLog?.(String(message)),
