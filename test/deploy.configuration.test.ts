@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadServiceEnv } from '../services/lib/service-env.js';
@@ -53,6 +53,21 @@ describe('production configuration', () => {
   it('resolves files from the repository root, which holds package.json', () => {
     expect(loadConfig({}).CALLBACKS_FILE).toBe(path.join(rootDir, 'callbacks.yml'));
     expect(path.basename(rootDir)).not.toBe('dist');
+  });
+});
+
+describe("npm start's process layout", () => {
+  it("puts the worker in a process of its own on more than 2 cores, in the API's on fewer, unless WORKER_PROCESS says", () => {
+    expect(loadConfig({}).WORKER_PROCESS).toBe(availableParallelism() > 2);
+    expect(loadConfig({ WORKER_PROCESS: 'true' }).WORKER_PROCESS).toBe(true);
+    expect(loadConfig({ WORKER_PROCESS: '0' }).WORKER_PROCESS).toBe(false);
+    expect(() => loadConfig({ WORKER_PROCESS: 'yes please' })).toThrow(/WORKER_PROCESS/);
+  });
+
+  it('bounds the heap growth at 20% unless told otherwise; 0 leaves it to V8', () => {
+    expect(loadConfig({}).HEAP_GROWING_PERCENT).toBe(20);
+    expect(loadConfig({ HEAP_GROWING_PERCENT: '0' }).HEAP_GROWING_PERCENT).toBe(0);
+    expect(() => loadConfig({ HEAP_GROWING_PERCENT: '-5' })).toThrow(/HEAP_GROWING_PERCENT/);
   });
 });
 
