@@ -34,8 +34,8 @@ export function localStackEnv(config: Config): Record<string, string> {
 
 /**
  * What `npm start` adds around the API so the whole payment workflow runs on one machine: a local
- * Stripe-compatible server when no key is set, the services' access tokens, the services and the
- * callbacks worker, each in its own process, owned and supervised by this one.
+ * Stripe-compatible server when no key is set, the services' access tokens, the services and (where
+ * WORKER_PROCESS says) the callbacks worker, each in its own process, owned and supervised by this one.
  */
 export async function startLocalStack(config: Config, databaseUrl: string, signingSecret: string, logger: Logger, callbacks: readonly CallbackDefinition[]) {
   const stops: (() => Promise<void>)[] = [];
@@ -100,7 +100,8 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
       stops.push(supervised.stop);
       readiness[service.name] = supervised.ready;
     }
-    // The callbacks worker in a process of its own beside the API, so each has a core under load.
+    // On more than 2 cores the callbacks worker runs in a process of its own, so the API and it each have a
+    // core under load; otherwise (WORKER_PROCESS) the API's own process runs it (main.ts).
     if (config.WORKER_PROCESS) {
       const workerPort = await freePort();
       const worker = await startSupervised({
