@@ -8,7 +8,12 @@ import { startPaygraph, type Paygraph } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { applyMigrations } from '../src/db/migrations.js';
+import { limitHeapGrowth } from '../src/heap-growth.js';
 import { createLogger } from '../src/logger.js';
+
+// Paygraph's processes start with this heap setting (main.ts); the benchmarks measure it as shipped,
+// and every arm of a benchmark's process, peers' included, runs under the same one.
+limitHeapGrowth(loadConfig().HEAP_GROWING_PERCENT);
 
 export const SIGNING_SECRET = `whsec_${Buffer.from('paygraph-bench-signing-secret-32').toString('base64')}`;
 

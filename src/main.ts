@@ -1,4 +1,3 @@
-import v8 from 'node:v8';
 import pg from 'pg';
 import { stopWithParent } from '../services/lib/parent-process.js';
 import { startPaygraph } from './app.js';
@@ -7,6 +6,7 @@ import { resolveSigningSecret } from './callbacks/signing-secret.js';
 import { ensureCallbackSecrets } from './callbacks/store/secrets.js';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
+import { limitHeapGrowth } from './heap-growth.js';
 import { localStackEnv } from './local-stack/index.js';
 import { logger } from './logger.js';
 import { schema } from './schema/index.js';
@@ -38,10 +38,7 @@ async function shutdown(signal: string, exitCode = 0): Promise<void> {
 async function main(): Promise<void> {
   const startedAt = performance.now();
   const config = loadConfig();
-  // Under load V8 lets garbage promoted by requests in flight pile up to several times the live heap
-  // before a full collection; a tighter limit kept the API with its worker under 300 MB at no CPU cost
-  // we could measure (npm run bench:e2e, README). Read at each collection, so setting it now takes effect.
-  if (config.HEAP_GROWING_PERCENT > 0) v8.setFlagsFromString(`--heap-growing-percent=${config.HEAP_GROWING_PERCENT}`);
+  limitHeapGrowth(config.HEAP_GROWING_PERCENT);
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   // Started by npm start (the worker): when that process dies, so does this one.
