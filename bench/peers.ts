@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Logger, run, runMigrations } from 'graphile-worker';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
+import { onConnectionErrors } from '../src/db/connection-errors.js';
 import { median, percentile, round, startBenchPostgres, startBenchReceiver, until, type BenchPostgres } from './harness.js';
 import { LATENCY_SAMPLES, measurePaygraphDrain, measurePaygraphLatency, RATE_DELIVERIES, timeDrain, type Drain } from './paygraph-arms.js';
 
@@ -38,9 +39,7 @@ interface Arm {
 /** A table of "purchases" and the queue's own job, written by one transaction. */
 async function purchasesTable(url: string) {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
-  // graphile-worker warns about a pool whose connections have no error handlers.
-  pool.on('error', () => undefined);
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  onConnectionErrors(pool, () => undefined);
   await pool.query('create table if not exists bench_purchase (id serial primary key, amount int not null)');
   return pool;
 }

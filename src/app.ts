@@ -16,6 +16,7 @@ import { startRetentionSweep } from './callbacks/retention.js';
 import { deliveryTiming } from './callbacks/timing.js';
 import type { Config } from './config.js';
 import { createPrismaClient, type Db } from './db/client.js';
+import { onConnectionErrors } from './db/connection-errors.js';
 import { loadHooks } from './hooks/load.js';
 import { createChangeFeed, listenForChanges } from './live/change-feed.js';
 import type { Logger } from './logger.js';
@@ -61,9 +62,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     env: options.env,
   });
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: config.WORKER_CONCURRENCY + 4 });
-  // An idle client losing its connection is reported here; queries on it fail and are retried by their callers.
-  pool.on('error', (err) => logger.warn({ err }, 'database connection lost'));
-  pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err }, 'database connection lost')));
+  onConnectionErrors(pool, (err) => logger.warn({ err }, 'database connection lost'));
   await prepareJobQueue(pool, logger);
   const ownSecrets = callbacks.filter((callback) => callback.secrets === null).map((callback) => callback.name);
   for (const made of await ensureCallbackSecrets(pool, ownSecrets)) options.onSecretGenerated?.(made.callback, made.secret);

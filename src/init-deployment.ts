@@ -5,6 +5,7 @@ import { createAccessToken, isActiveAccessToken, revokeAccessToken } from './aut
 import { writeNewSigningSecret } from './callbacks/signing-secret.js';
 import { loadConfig } from './config.js';
 import { createPrismaClient } from './db/client.js';
+import { onConnectionErrors } from './db/connection-errors.js';
 import { openDatabase } from './db/database.js';
 import type { Logger } from './logger.js';
 import { prepareJobQueue } from './worker.js';
@@ -26,8 +27,7 @@ export async function initDeployment(env: NodeJS.ProcessEnv, logger: Logger): Pr
 
   const database = await openDatabase(loadConfig(env), logger);
   const pool = new pg.Pool({ connectionString: database.url, max: 1 });
-  pool.on('error', (err) => logger.warn({ err }, 'database connection lost'));
-  pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err }, 'database connection lost')));
+  onConnectionErrors(pool, (err) => logger.warn({ err }, 'database connection lost'));
   const db = createPrismaClient(database.url, 1);
   try {
     await prepareJobQueue(pool, logger);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { runMigrations } from 'graphile-worker';
 import type { TestProject } from 'vitest/node';
+import { onConnectionErrors } from '../../src/db/connection-errors.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { applyMigrations } from '../../src/db/migrations.js';
 
@@ -31,9 +32,7 @@ export default async function setup(project: TestProject) {
   const templateUrl = withDatabase(adminUrl, TEMPLATE_DATABASE);
   await applyMigrations(templateUrl);
   const templatePool = new pg.Pool({ connectionString: templateUrl });
-  // graphile-worker warns about a pool whose connections have no error handlers.
-  templatePool.on('error', () => undefined);
-  templatePool.on('connect', (client) => client.on('error', () => undefined));
+  onConnectionErrors(templatePool, () => undefined);
   await runMigrations({ pgPool: templatePool });
   await templatePool.end();
   // The schema engine's own connections may linger; a template must have none to be copied.
