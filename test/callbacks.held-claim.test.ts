@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { retryAfterLease } from '../src/callbacks/store/claims.js';
+import { deliveryClaimer, retryAfterLease } from '../src/callbacks/store/claims.js';
 import { queueJobFor } from '../src/callbacks/store/delivery-job.js';
 import { wakeDeliveries } from '../src/callbacks/store/new-deliveries.js';
 import { untilSomeoneWaitsForALock } from './support/database.js';
@@ -28,6 +28,25 @@ const pendingCharge = async () => {
   const { rows } = await app.pool.query<{ id: string }>('select id from callback_delivery where node_id = $1', [purchaseId]);
   return { purchaseId, deliveryId: rows[0]!.id };
 };
+
+// A claim commits its lease without waiting for the disk (store/claims.ts). What that must not cost:
+// the lease still keeps a second worker off the delivery, and the connection it ran on keeps writing
+// durably for whatever comes next on it (an operator's secret rotation, say).
+describe('callbacks: a lease committed without waiting for the disk', () => {
+  it('keeps a second worker off the delivery, and leaves its connection committing durably', async () => {
+    const { deliveryId } = await pendingCharge();
+    const worker = new pg.Pool({ connectionString: app.databaseUrl, max: 1 });
+    try {
+      const claimed = await deliveryClaimer(worker, 30_000)(deliveryId);
+      expect(claimed?.id).toBe(deliveryId);
+      expect(await deliveryClaimer(app.pool, 30_000)(deliveryId)).toBeUndefined();
+      const { rows } = await worker.query<{ synchronous_commit: string }>('show synchronous_commit');
+      expect(rows[0]!.synchronous_commit).toBe('on');
+    } finally {
+      await worker.end();
+    }
+  });
+});
 
 // A delivery's job that finds another run holding the delivery (a wake-up's job, say, while the
 // attempt it woke is still in flight) comes back later. When it comes back decides how long a

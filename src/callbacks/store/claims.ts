@@ -31,6 +31,11 @@ const CLAIMED = `d.id, d.seq::text, d.callback, d.trigger, d.node_id, d.changed_
   (select st.paused_until from callback_state st where st.callback = d.callback and st.paused_until > now()) as paused_until,
   d.flow_start_at`;
 const LEASE = `leased_until = now() + make_interval(secs => $2::float8 / 1000)`;
+// A claim commits without waiting for its WAL to reach the disk (about a millisecond here, on the
+// path of every delivery). Others see the lease at once, so two workers still never hold one
+// delivery; only a crash of PostgreSQL itself can lose a lease taken in its last moments, and the
+// delivery is then sent again: at least once, with the same webhook-id, as after any lost lease.
+const LEASE_COMMIT = `(select set_config('synchronous_commit', 'off', true)) as lease_commit`;
 const FREE = `(d.leased_until is null or d.leased_until < now())`;
 // Statements that name their deliveries compare the status as text: the planner must find the rows by
 // id, never through the (status, attempts, seq) index, which would read every pending delivery (its
@@ -38,17 +43,17 @@ const FREE = `(d.leased_until is null or d.leased_until < now())`;
 export const PENDING_BY_ID = `d.status::text = 'PENDING'`;
 
 // A job's claim: any pending delivery.
-const CLAIM = `update callback_delivery d set ${LEASE}
+const CLAIM = `update callback_delivery d set ${LEASE} from ${LEASE_COMMIT}
    where d.id = any($1::uuid[]) and ${PENDING_BY_ID} and ${FREE} returning ${CLAIMED}`;
 
 // The dispatcher's: only first attempts of deliveries without a named queue (ordered ones go through their job).
-const CLAIM_NEW = `update callback_delivery d set ${LEASE}
+const CLAIM_NEW = `update callback_delivery d set ${LEASE} from ${LEASE_COMMIT}
    where d.id = any($1::uuid[]) and ${PENDING_BY_ID} and d.attempts + 0 = 0 and not d.ordered and ${FREE} returning ${CLAIMED}`;
 
 // The backlog pump's: the oldest due first attempts no one holds. SKIP LOCKED lets several workers
 // pump at once without waiting on each other; the (status, attempts, seq) index keeps each batch as
 // cheap at 100,000 pending deliveries as at 10, and skips retries waiting for their time.
-const CLAIM_DUE = `update callback_delivery d set ${LEASE}
+const CLAIM_DUE = `update callback_delivery d set ${LEASE} from ${LEASE_COMMIT}
    where d.id in (
      select c.id from callback_delivery c
       where c.status = 'PENDING' and c.attempts = 0 and not c.ordered
