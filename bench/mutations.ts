@@ -75,7 +75,9 @@ try {
       const profile = PROFILE_DIR && roundNo === ROUNDS ? `${PROFILE_DIR}/${arm.name.replace(/\W+/g, '-')}.cpuprofile` : undefined;
       const statementsBefore = statements;
       const cpuBefore = await sampleCpu(reader);
-      const { rate, done, p99Ms } = await profiled(profile, () => arm.run(SECONDS));
+      const { rate, done, p99Ms } = await profiled(profile, () => arm.run(SECONDS)).catch((error: Error) => {
+        throw new Error(`${arm.name}, round ${roundNo}: ${error.message}`);
+      });
       const cpu = cpuBetween(cpuBefore, await sampleCpu(reader));
       const result = results.get(arm.name)!;
       result.rate.push(rate);
