@@ -35,6 +35,8 @@ const LEASE = `leased_until = now() + make_interval(secs => $2::float8 / 1000)`;
 // path of every delivery). Others see the lease at once, so two workers still never hold one
 // delivery; only a crash of PostgreSQL itself can lose a lease taken in its last moments, and the
 // delivery is then sent again: at least once, with the same webhook-id, as after any lost lease.
+// The setting lasts until the end of the statement's transaction: a claim runs alone (pool.query),
+// never inside a transaction that writes anything that must last.
 const LEASE_COMMIT = `(select set_config('synchronous_commit', 'off', true)) as lease_commit`;
 const FREE = `(d.leased_until is null or d.leased_until < now())`;
 // Statements that name their deliveries compare the status as text: the planner must find the rows by
