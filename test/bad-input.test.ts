@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codesOf, startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
 
@@ -111,6 +112,28 @@ describe('bad input', () => {
     });
     expect(response.status).toBe(413);
     expect((await response.json()).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  // The limit is enforced before Yoga reads the body (src/server.ts): a body that declares no length
+  // could be endless, so it is refused before any of it is read, whatever it would have done.
+  it('a streamed body with no Content-Length is refused, and writes nothing', async () => {
+    const before = await rowCounts();
+    const mutation = JSON.stringify({
+      query: `mutation($u: ID!) { createPurchase(amount: 700, description: "streamed", userId: $u) { id } }`,
+      variables: { u: user.userId },
+    });
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}`, 'transfer-encoding': 'chunked' } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.write(mutation.slice(0, 40));
+      req.end(mutation.slice(40));
+    });
+    expect(answer.status).toBe(411);
+    expect(JSON.parse(answer.body).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(await rowCounts()).toEqual(before);
   });
 
   it('a query deeper than the limit is refused', async () => {
