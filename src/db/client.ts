@@ -17,5 +17,8 @@ export type Tx = Prisma.TransactionClient;
 export function createPrismaClient(databaseUrl: string, maxConnections = 10, { api = false, preparedStatements = true } = {}): PrismaClient {
   const pool = { connectionString: databaseUrl, max: maxConnections, ...(api ? { Client: WriteBehindClient } : {}) };
   const options = api && preparedStatements ? { statementNameGenerator: (query: { sql: string }) => statementName(query.sql) } : {};
-  return new PrismaClient({ adapter: new PrismaPg(pool, options) });
+  // Minimal, as Prisma already chooses under NODE_ENV=production, whatever the environment: its other
+  // formats capture a stack trace at every query to point at the calling line should it fail. Clients
+  // never see those messages, and our logs carry the error's own stack.
+  return new PrismaClient({ adapter: new PrismaPg(pool, options), errorFormat: 'minimal' });
 }
