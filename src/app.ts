@@ -20,6 +20,7 @@ import { onConnectionErrors } from './db/connection-errors.js';
 import { loadHooks } from './hooks/load.js';
 import { createChangeFeed, listenForChanges } from './live/change-feed.js';
 import type { Logger } from './logger.js';
+import type { Context } from './schema/context.js';
 import { schema } from './schema/index.js';
 import { closeServer, probeRoutes, startProbeServer, type Check } from './probes.js';
 import { createServer } from './server.js';
@@ -91,23 +92,25 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     });
     const controls = createCallbackControls({ pool, callbacks, leaseMs: timing.leaseMs, logger });
     await ensureFlowSlots(pool, callbacks.flatMap((c) => (c.maxInFlight === null ? [] : [{ name: c.name, maxInFlight: c.maxInFlight }])));
+    const systemContext: Context = {
+      db,
+      identity: { kind: 'system' },
+      events,
+      callbacks: admin,
+      sessionTtlHours: 0,
+      revokingIdentity: () => undefined,
+      stripeLivemode: config.stripeLivemode,
+      signinThrottle,
+      queryLimits: {},
+      clientAddress: 'system',
+      live,
+    };
     const deps: DeliveryDeps = {
       pool,
       schema,
-      systemContext: {
-        // Payloads rendered together share their node lookups.
-        db: batchNodeLookups(db),
-        identity: { kind: 'system' },
-        events,
-        callbacks: admin,
-        sessionTtlHours: 0,
-        revokingIdentity: () => undefined,
-        stripeLivemode: config.stripeLivemode,
-        signinThrottle,
-        queryLimits: {},
-        clientAddress: 'system',
-        live,
-      },
+      // Payloads rendered together share their node lookups.
+      systemContext: { ...systemContext, db: batchNodeLookups(db) },
+      loneSystemContext: systemContext,
       callbacks: new Map(callbacks.map((callback) => [callback.name, callback])),
       storedSecrets: storedSecretReader(pool),
       retryPolicy: { baseDelayMs: config.CALLBACK_RETRY_BASE_MS },

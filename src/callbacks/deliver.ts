@@ -17,6 +17,8 @@ export interface DeliveryDeps {
   schema: GraphQLSchema;
   /** Payloads are read with system rights: a callback sees what its definition asks for, whoever caused it. */
   systemContext: Context;
+  /** The same, its lookups unbatched: an idle worker's one render need not wait a turn for others. */
+  loneSystemContext: Context;
   callbacks: ReadonlyMap<string, CallbackDefinition>;
   /** The callback's own secrets, for a callback whose entry in callbacks.yml names none. */
   storedSecrets: (callback: string) => Promise<string[]>;
@@ -46,13 +48,13 @@ export function attemptClaimed(deps: DeliveryDeps): AttemptClaimed {
 /**
  * The payload data of a `.created` callback's first attempt, which needs nothing from the delivery's
  * row but its callback and node (no snapshot, no changed fields): an idle worker renders it while
- * its claim is on the way. Null for any other callback.
+ * its claim is on the way. A function that starts the render, or null for any other callback.
  */
-export function payloadRenderer(deps: DeliveryDeps): (callbackName: string, nodeId: string) => Promise<Record<string, unknown>> | null {
+export function payloadRenderer(deps: DeliveryDeps): (callbackName: string, nodeId: string) => (() => Promise<Record<string, unknown>>) | null {
   return (callbackName, nodeId) => {
     const callback = deps.callbacks.get(callbackName);
     if (!callback?.trigger.endsWith('.created')) return null;
-    return render(deps, callback, nodeId, null, []);
+    return () => render(deps, callback, nodeId, null, [], deps.loneSystemContext);
   };
 }
 
@@ -68,11 +70,11 @@ export function claimedPayloadRenderer(deps: DeliveryDeps): (delivery: DeliveryR
   };
 }
 
-const render = (deps: DeliveryDeps, callback: CallbackDefinition, nodeId: string, snapshot: NodeRow | null, changedFields: string[]) =>
+const render = (deps: DeliveryDeps, callback: CallbackDefinition, nodeId: string, snapshot: NodeRow | null, changedFields: string[], context = deps.systemContext) =>
   renderPayload(callback.payload, {
     schema: deps.schema,
     // Its own context object: Pothos caches per context, and renders run side by side.
-    context: { ...deps.systemContext },
+    context: { ...context },
     nodeId,
     snapshot,
     changedFields,

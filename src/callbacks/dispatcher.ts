@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { listenToChanges } from '../live/change-feed.js';
 import type { Logger } from '../logger.js';
 import type { AttemptClaimed, claimedPayloadRenderer, payloadRenderer } from './deliver.js';
-import { claimDueDeliveries, deliveryClaimer, releaseClaims, type DeliveryRow } from './store/claims.js';
+import { claimDueDeliveries, claimNewDelivery, deliveryClaimer, releaseClaims, type DeliveryRow } from './store/claims.js';
 
 export interface DispatcherOptions {
   pool: Pool;
@@ -123,10 +123,15 @@ export async function startDispatcher(options: DispatcherOptions): Promise<{ sto
     }
     // Idle, this worker renders the payload while it claims: the wait for a single delivery is one
     // round trip shorter. Busy, it does not guess: a delivery another worker claims costs it nothing.
-    const rendered = load() === 0 ? options.render(callback, nodeId) : null;
-    rendered?.catch(() => undefined); // a guess that loses the claim is dropped, its failure with it
+    // The claim goes out first, at once (the pool sends it on the next tick); the render starts a
+    // microtask later, so its GraphQL work does not hold the claim back.
+    const idle = load() === 0;
+    const startRender = idle ? options.render(callback, nodeId) : null;
     claiming++;
-    claimHeard(id)
+    const claim = idle ? claimNewDelivery(pool, options.leaseMs, id) : claimHeard(id);
+    const rendered = startRender && Promise.resolve().then(startRender);
+    rendered?.catch(() => undefined); // a guess that loses the claim is dropped, its failure with it
+    claim
       .then((row) => row && ready.push({ delivery: row, ...(rendered && row.callback === callback && row.node_id === nodeId ? { rendered } : {}) }), (err) => {
         backlog = true;
         logger.warn({ err }, 'claiming a new delivery failed; the pump takes it');

@@ -84,6 +84,15 @@ export function deliveryClaimer(pool: Pool, leaseMs: number, which: 'any' | 'new
 }
 
 /**
+ * The dispatcher's claim of one announced delivery, sent at once rather than batched with others
+ * in the next turn of the event loop: an idle worker has nothing to batch it with, and the claim is
+ * on the way to a first attempt's receiver.
+ */
+export async function claimNewDelivery(pool: Pool, leaseMs: number, id: string): Promise<DeliveryRow | undefined> {
+  return (await pool.query<DeliveryRow>(CLAIM_NEW, [[id], leaseMs])).rows[0];
+}
+
+/**
  * The backlog pump: claims up to `limit` due first attempts no one holds, oldest first, after
  * `afterSeq`: while a backlog drains, the pump goes on from where it stopped instead of walking again
  * over the index entries of the deliveries it already sent (dead until a vacuum removes them).
