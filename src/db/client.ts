@@ -10,13 +10,13 @@ export type Tx = Prisma.TransactionClient;
 
 /**
  * `api`: the API's client, whose mutation transactions send their unread statements with the next
- * (./write-behind.ts) and whose statements are prepared once per connection (./prepared-statements.ts)
- * unless `preparedStatements` is false: a PgBouncer in transaction mode before 1.21 hands a
- * connection's named statements to other clients' connections.
+ * (./write-behind.ts). `preparedStatements`: each connection parses and plans a statement once
+ * (./prepared-statements.ts), the API's and the worker's payload reads alike; off behind a PgBouncer
+ * in transaction mode before 1.21, which hands a connection's named statements to other clients.
  */
-export function createPrismaClient(databaseUrl: string, maxConnections = 10, { api = false, preparedStatements = true } = {}): PrismaClient {
+export function createPrismaClient(databaseUrl: string, maxConnections = 10, { api = false, preparedStatements = false } = {}): PrismaClient {
   const pool = { connectionString: databaseUrl, max: maxConnections, ...(api ? { Client: WriteBehindClient } : {}) };
-  const options = api && preparedStatements ? { statementNameGenerator: (query: { sql: string }) => statementName(query.sql) } : {};
+  const options = preparedStatements ? { statementNameGenerator: (query: { sql: string }) => statementName(query.sql) } : {};
   // Minimal, as Prisma already chooses under NODE_ENV=production, whatever the environment: its other
   // formats capture a stack trace at every query to point at the calling line should it fail. Clients
   // never see those messages, and our logs carry the error's own stack.
