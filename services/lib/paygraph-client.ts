@@ -1,5 +1,5 @@
 import { serviceBudget } from '../../src/callbacks/timing.js';
-import { httpPost, type PostAnswer } from './http-post.js';
+import { httpPost, type PostAnswer } from '../../src/http-post.js';
 import { DEFAULT_CALLBACK_TIMEOUT_MS } from './stripe-client.js';
 
 /** The API could not answer (unreachable, timed out, 5xx, 429, an internal error): worth retrying later. */
@@ -34,8 +34,7 @@ interface GraphQLResponse<T> {
 
 /**
  * A GraphQL client that acts as one service, with its own access token (`pgt_...`) and nothing more.
- * Over node:http with a keep-alive agent (./http-post.ts) rather than fetch: undici's fetch was
- * almost a third of charge-customer's CPU time under bench:e2e, for one request per purchase.
+ * Over node:http with a keep-alive agent (src/http-post.ts) rather than fetch.
  */
 export function paygraphClient(url: string, accessToken: string, timeoutMs = serviceBudget(DEFAULT_CALLBACK_TIMEOUT_MS).writeBackTimeoutMs): Paygraph {
   const target = new URL(url);
@@ -43,7 +42,7 @@ export function paygraphClient(url: string, accessToken: string, timeoutMs = ser
   return async <T>(query: string, variables: Record<string, unknown>) => {
     let answer: PostAnswer;
     try {
-      answer = await httpPost(target, JSON.stringify({ query, variables }), headers, timeoutMs);
+      answer = await httpPost(target, JSON.stringify({ query, variables }), headers, { timeoutMs });
     } catch (error) {
       throw new PaygraphUnavailableError(`Paygraph API unreachable: ${(error as Error).message}`);
     }

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { httpPost } from '../lib/http-post.js';
+import { httpPost } from '../../src/http-post.js';
 import type { Account } from './account.js';
 import type { EventRecord } from './events.js';
 import { wants } from './webhook-endpoints.js';
@@ -120,8 +120,7 @@ export class WebhookDelivery {
           // Signed at the real time of sending, so a receiver's tolerance check holds even after the emulator clock moved.
           'stripe-signature': signature(delivery.event.json, queue.secret),
         },
-        ATTEMPT_TIMEOUT_MS,
-        controller.signal,
+        { timeoutMs: ATTEMPT_TIMEOUT_MS, signal: controller.signal },
       );
       return response.status >= 200 && response.status < 300;
     } catch {

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { httpPost } from '../http-post.js';
 
 const RESPONSE_LIMIT_BYTES = 4096;
 
@@ -68,42 +69,15 @@ function sign(secret: string, messageId: string, timestamp: Date, body: string):
   return `v1,${createHmac('sha256', key).update(`${messageId}.${seconds}.${body}`).digest('base64')}`;
 }
 
-// node:http rather than fetch: no web-stream machinery per request, and keep-alive connections are
-// reused across deliveries by Node's global agents. The deadline is a plain timer rather than an
-// AbortSignal.timeout(): the signal's listeners and weak timer were a visible share of a worker's CPU.
+// Node's global agents keep connections to receivers alive between deliveries.
 function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number) {
   const target = parsedUrl(url);
-  const send = target.protocol === 'https:' ? https.request : http.request;
-  return new Promise<{ status: number; retryAfter: string | null; response: string }>((resolve, reject) => {
-    const fail = (error: Error) => {
-      clearTimeout(deadline);
-      reject(error);
-    };
-    const req = send(target, { method: 'POST', headers }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        if (size < RESPONSE_LIMIT_BYTES) chunks.push(chunk);
-        size += chunk.length;
-      });
-      res.on('end', () => {
-        clearTimeout(deadline);
-        resolve({
-          status: res.statusCode ?? 0,
-          retryAfter: (res.headers['retry-after'] as string | undefined) ?? null,
-          response: Buffer.concat(chunks).subarray(0, RESPONSE_LIMIT_BYTES).toString('utf8'),
-        });
-      });
-      res.on('error', fail);
-    });
-    // The whole exchange, answer included, within the callback's timeout.
-    const deadline = setTimeout(() => {
-      fail(Object.assign(new Error(`timed out after ${timeoutMs} ms`), { name: 'TimeoutError' }));
-      req.destroy();
-    }, timeoutMs);
-    req.on('error', fail);
-    req.end(body);
-  });
+  const agent = target.protocol === 'https:' ? https.globalAgent : http.globalAgent;
+  return httpPost(target, body, headers, { timeoutMs, agent, maxAnswerBytes: RESPONSE_LIMIT_BYTES }).then((answer) => ({
+    status: answer.status,
+    retryAfter: (answer.headers['retry-after'] as string | undefined) ?? null,
+    response: answer.body,
+  }));
 }
 
 // Each callback's URL, parsed once.
