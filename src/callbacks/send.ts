@@ -49,7 +49,7 @@ export async function sendSigned(request: {
     return { ...response, error: null, durationMs: Math.round(performance.now() - startedAt), requestHeaders };
   } catch (error) {
     const err = error as Error & { code?: string };
-    const reason = err.name === 'TimeoutError' || err.name === 'AbortError' ? `timed out after ${request.timeoutMs} ms` : (err.code ?? err.message);
+    const reason = err.name === 'TimeoutError' ? `timed out after ${request.timeoutMs} ms` : (err.code ?? err.message);
     return { retryAfter: null, response: null, error: reason, durationMs: Math.round(performance.now() - startedAt), requestHeaders };
   }
 }
