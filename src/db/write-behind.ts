@@ -112,3 +112,11 @@ export function writeBehind(tx: object, text: string, values: unknown[]): boolea
   scope.connection.defer({ text, values });
   return true;
 }
+
+/**
+ * A statement of `tx` whose answer nobody reads (a write, a lock): written behind when it can be,
+ * else run now. Either way it has run before `tx`'s next statement does.
+ */
+export async function sendBehind(tx: { $executeRawUnsafe(text: string, ...values: unknown[]): Promise<number> }, text: string, values: unknown[]): Promise<void> {
+  if (!writeBehind(tx, text, values)) await tx.$executeRawUnsafe(text, ...values);
+}

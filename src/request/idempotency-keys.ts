@@ -2,7 +2,7 @@ import type { ExecutionResult } from 'graphql';
 import type { Pool } from 'pg';
 import stringify from 'safe-stable-stringify';
 import type { Db, Tx } from '../db/client.js';
-import { writeBehind } from '../db/write-behind.js';
+import { sendBehind } from '../db/write-behind.js';
 
 /** The SQL of the idempotency_key table, one statement per purpose. */
 export interface Claim {
@@ -26,8 +26,7 @@ const SAVE_RESPONSE = 'update idempotency_key set response = $1::jsonb where sco
 
 /** Written with the transaction's COMMIT when it can be (src/db/write-behind.ts): nobody reads its answer. */
 export async function saveResponse(tx: Tx, claim: Claim, result: ExecutionResult): Promise<void> {
-  const values = [stringify(result), claim.scope, claim.key];
-  if (!writeBehind(tx, SAVE_RESPONSE, values)) await tx.$executeRawUnsafe(SAVE_RESPONSE, ...values);
+  await sendBehind(tx, SAVE_RESPONSE, [stringify(result), claim.scope, claim.key]);
 }
 
 export async function readClaim(db: Db, claim: Claim): Promise<{ request_hash: string; response: ExecutionResult | null } | undefined> {

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { badInput, conflict, notFound } from '../errors.js';
 import { nextPurchaseState, type PaymentFact } from '../payments/purchase-state.js';
 import { applyStripeEvent } from '../stripe-webhook/apply-event.js';
-import { applyHeldEvents, lockPaymentIntent } from '../stripe-webhook/held-events.js';
+import { lockedPurchase, lockPaymentIntent } from '../payments/locks.js';
+import { applyHeldEvents } from '../stripe-webhook/held-events.js';
 import { PurchaseStatus } from '../generated/prisma/enums.js';
 import type { Purchase } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
@@ -154,16 +155,14 @@ builder.mutationFields((t) => ({
       const id = String(args.id);
       // Taken before the purchase's lock, in the order Stripe's events take them.
       if (args.stripePaymentIntentId) await lockPaymentIntent(ctx.db, args.stripePaymentIntentId);
-      // Row lock: two concurrent settlements of one purchase are applied one after the other.
-      const [locked] = await ctx.db.$queryRaw<{ id: string }[]>`select id from "Purchase" where id = ${id} for update`;
-      const previous = locked ? await ctx.db.purchase.findUnique({ where: { id } }) : null;
+      const previous = await lockedPurchase(ctx.db, id);
       if (!previous) throw notFound('Purchase');
       const purchase = await ctx.db.purchase.update({ ...query, where: { id }, data: settle(previous, args) });
       await ctx.events.record(ctx.db, { model: 'Purchase', operation: 'updated', node: purchase, previous });
       if (!purchase.stripePaymentIntentId || previous.stripePaymentIntentId) return purchase;
       // Stripe's events about this PaymentIntent that came before this write-back apply now.
-      await applyHeldEvents(ctx, purchase.stripePaymentIntentId, applyStripeEvent);
-      return ctx.db.purchase.findUniqueOrThrow({ ...query, where: { id } });
+      const applied = await applyHeldEvents(ctx, purchase.stripePaymentIntentId, applyStripeEvent);
+      return applied === 0 ? purchase : ctx.db.purchase.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
 }));

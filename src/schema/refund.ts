@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { badInput, conflict, notFound } from '../errors.js';
 import { RefundStatus } from '../generated/prisma/enums.js';
+import { lockedPurchase } from '../payments/locks.js';
 import { nextPurchaseState } from '../payments/purchase-state.js';
 import { builder } from './builder.js';
-import type { Context } from './context.js';
 import * as input from './inputs.js';
 import { findsNodes, readableBy } from './readable-by.js';
 
@@ -40,13 +40,6 @@ builder.queryFields((t) => ({
   }),
 }));
 
-/** Locks the purchase, so concurrent refunds and settlements of it are applied one after the other. */
-async function lockedPurchase(ctx: Context, id: string) {
-  const [locked] = await ctx.db.$queryRaw<{ id: string }[]>`select id from "Purchase" where id = ${id} for update`;
-  const purchase = locked ? await ctx.db.purchase.findUnique({ where: { id } }) : null;
-  if (!purchase) throw notFound('Purchase');
-  return purchase;
-}
 
 builder.mutationFields((t) => ({
   refundPurchase: t.prismaField({
@@ -62,7 +55,8 @@ builder.mutationFields((t) => ({
       reason: t.arg.string({ required: false, validate: reason }),
     },
     resolve: async (query, _root, args, ctx) => {
-      const purchase = await lockedPurchase(ctx, String(args.id));
+      const purchase = await lockedPurchase(ctx.db, String(args.id));
+      if (!purchase) throw notFound('Purchase');
       if (!purchase.isPaid || !purchase.stripePaymentIntentId) throw conflict('Only a purchase paid with a PaymentIntent can be refunded');
       const requested = await ctx.db.refund.aggregate({ where: { purchaseId: purchase.id, status: { not: 'FAILED' } }, _sum: { amount: true } });
       const remaining = purchase.amount - Math.max(requested._sum.amount ?? 0, purchase.amountRefunded);
@@ -90,7 +84,8 @@ builder.mutationFields((t) => ({
       const id = String(args.id);
       const found = await ctx.db.refund.findUnique({ where: { id } });
       if (!found) throw notFound('Refund');
-      const purchase = await lockedPurchase(ctx, found.purchaseId);
+      const purchase = await lockedPurchase(ctx.db, found.purchaseId);
+      if (!purchase) throw notFound('Purchase');
       const previous = await ctx.db.refund.findUniqueOrThrow({ where: { id } });
       if (previous.stripeRefundId && args.stripeRefundId && previous.stripeRefundId !== args.stripeRefundId) throw conflict('The refund is already recorded with another Stripe refund');
       // Final answers stay final: a late or repeated write-back changes nothing.

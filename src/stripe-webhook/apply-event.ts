@@ -5,7 +5,8 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { changeCard } from '../payments/card-state.js';
 import { changeStripeId } from '../payments/customer-state.js';
 import { nextPurchaseState, type PaymentFact } from '../payments/purchase-state.js';
-import { applyHeldEvents, holdEvent, lockPaymentIntent } from './held-events.js';
+import { lockedPurchase, lockPaymentIntent } from '../payments/locks.js';
+import { applyHeldEvents, holdEvent } from './held-events.js';
 
 type Scope = { db: Db; events: EventRecorder };
 
@@ -116,9 +117,9 @@ export async function applyStripeEvent(scope: Scope, event: Stripe.Event): Promi
       await holdEvent(scope.db, event.id, paymentIntentId);
       return 'held';
     }
-    // Row lock: the event and charge-customer's write-back of the same purchase apply one after the other.
-    await scope.db.$queryRaw`select id from "Purchase" where id = ${found.id} for update`;
-    const previous = await scope.db.purchase.findUniqueOrThrow({ where: { id: found.id } });
+    // The event and charge-customer's write-back of the same purchase apply one after the other.
+    const previous = await lockedPurchase(scope.db, found.id);
+    if (!previous) return 'ignored';
     if (previous.livemode !== event.livemode) return 'other mode';
     const transition = nextPurchaseState(previous, payment.fact);
     if (transition.result !== 'changed') return 'unchanged';

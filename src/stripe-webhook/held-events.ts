@@ -4,14 +4,6 @@ import type { EventRecorder } from '../callbacks/events.js';
 
 type Scope = { db: Db; events: EventRecorder };
 
-/**
- * One lock per PaymentIntent for the transaction: an event about it that finds no purchase, and a
- * purchase recording it, take turns, so an event is either applied or held where the purchase sees it.
- */
-export async function lockPaymentIntent(db: Db, paymentIntentId: string): Promise<void> {
-  await db.$queryRaw`select 1 as locked from pg_advisory_xact_lock(hashtextextended(${`stripe-payment-intent:${paymentIntentId}`}, 0))`;
-}
-
 /** Keeps an event about a PaymentIntent no purchase has recorded yet, to apply once one does. */
 export async function holdEvent(db: Db, eventId: string, paymentIntentId: string): Promise<void> {
   await db.stripeEvent.update({ where: { id: eventId }, data: { heldForPaymentIntent: paymentIntentId } });
@@ -19,12 +11,13 @@ export async function holdEvent(db: Db, eventId: string, paymentIntentId: string
 
 /**
  * A purchase has just recorded its PaymentIntent: Stripe's events about it that came first (a dispute
- * opened at once, a refund, its outcome) are applied now, in the order they arrived.
+ * opened at once, a refund, its outcome) are applied now, in the order they arrived. Returns how many.
  */
-export async function applyHeldEvents(scope: Scope, paymentIntentId: string, apply: (scope: Scope, event: Stripe.Event) => Promise<unknown>): Promise<void> {
+export async function applyHeldEvents(scope: Scope, paymentIntentId: string, apply: (scope: Scope, event: Stripe.Event) => Promise<unknown>): Promise<number> {
   const held = await scope.db.stripeEvent.findMany({ where: { heldForPaymentIntent: paymentIntentId }, orderBy: { receivedAt: 'asc' } });
   for (const row of held) {
     await scope.db.stripeEvent.update({ where: { id: row.id }, data: { heldForPaymentIntent: null } });
     await apply(scope, row.payload as unknown as Stripe.Event);
   }
+  return held.length;
 }

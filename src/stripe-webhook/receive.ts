@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Stripe from 'stripe';
 import type { EventRecorder } from '../callbacks/events.js';
 import type { Db } from '../db/client.js';
+import { attachTransaction, withWriteBehind } from '../db/write-behind.js';
 import type { Logger } from '../logger.js';
 import { applyStripeEvent } from './apply-event.js';
 
@@ -33,12 +34,14 @@ export function stripeWebhookRoute(options: StripeWebhookOptions) {
       options.logger.warn({ reason: (error as Error).message }, 'Stripe webhook refused');
       return answer(res, 400, { error: 'Signature verification failed' });
     }
-    const outcome = await options.db.$transaction(async (tx) => {
+    // Its BEGIN and its locks ride with the statements after them (src/db/write-behind.ts).
+    const outcome = await withWriteBehind(() => options.db.$transaction(async (tx) => {
+      attachTransaction(tx);
       const recorded = await tx.$executeRaw`insert into stripe_event (id, type, livemode, payload)
         values (${event.id}, ${event.type}, ${event.livemode}, ${body.toString("utf8")}::jsonb) on conflict (id) do nothing`;
       if (recorded === 0) return 'duplicate';
       return applyStripeEvent({ db: tx as unknown as Db, events: options.events }, event);
-    });
+    }));
     options.logger.info({ event: event.id, type: event.type, outcome }, 'Stripe event');
     return answer(res, 200, { received: true, outcome });
   };

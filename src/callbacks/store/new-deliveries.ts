@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { Tx } from '../../db/client.js';
-import { writeBehind } from '../../db/write-behind.js';
+import { sendBehind } from '../../db/write-behind.js';
 import { queueJobFor } from './delivery-job.js';
 
 /** One delivery an event causes, as the outbox hands it over. */
@@ -38,8 +38,7 @@ const INSERT_DELIVERIES = `
  * (src/db/write-behind.ts): no round trip of its own, and still nothing commits without it.
  */
 export async function insertDeliveries(tx: Tx, deliveries: readonly NewDelivery[]): Promise<void> {
-  const json = JSON.stringify(deliveries);
-  if (!writeBehind(tx, INSERT_DELIVERIES, [json])) await tx.$executeRawUnsafe(INSERT_DELIVERIES, json);
+  await sendBehind(tx, INSERT_DELIVERIES, [JSON.stringify(deliveries)]);
 }
 
 /**
