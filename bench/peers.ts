@@ -1,5 +1,4 @@
 import http from 'node:http';
-import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { Logger, run, runMigrations } from 'graphile-worker';
@@ -175,7 +174,6 @@ const paygraphArm: Arm = {
 const allArms = { paygraph: paygraphArm, 'graphile-worker': graphileArm, 'pg-boss': pgBossArm } as const;
 type Name = keyof typeof allArms;
 const arms = Object.fromEntries(Object.entries(allArms).filter(([name]) => ARMS.includes(name))) as Partial<typeof allArms>;
-if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
 
 const postgres = await startBenchPostgres();
 const results = Object.fromEntries(Object.keys(arms).map((name) => [name, { p50: [] as number[], p99: [] as number[], rate: [] as number[], nodeMs: [] as number[], postgresMs: [] as number[] }])) as Record<

@@ -1,7 +1,7 @@
 // Loaded with --import through NODE_OPTIONS (which refuses --cpu-prof): profiles this process from start
 // to exit and writes <BENCH_CPU_PROFILE>/<pid>-<script>.cpuprofile. A same-thread inspector session answers
 // synchronously, so the profile can be written in the exit handler.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import path from 'node:path';
 
@@ -15,6 +15,7 @@ if (dir) {
   process.once('exit', () => {
     session.post('Profiler.stop', (error, result) => {
       if (error) return;
+      mkdirSync(dir, { recursive: true });
       const name = process.argv.slice(1).map((arg) => path.basename(arg).replace(/\W+/g, '_')).join('-').slice(0, 80);
       writeFileSync(path.join(dir, `${process.pid}-${name}.cpuprofile`), JSON.stringify(result.profile));
     });
