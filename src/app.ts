@@ -16,6 +16,7 @@ import { startRetentionSweep } from './callbacks/retention.js';
 import { deliveryTiming } from './callbacks/timing.js';
 import type { Config } from './config.js';
 import { createPrismaClient, type Db } from './db/client.js';
+import { NamedStatementsClient } from './db/prepared-statements.js';
 import { onConnectionErrors } from './db/connection-errors.js';
 import { loadHooks } from './hooks/load.js';
 import { createChangeFeed, listenForChanges } from './live/change-feed.js';
@@ -62,7 +63,11 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     sharedSecret: options.signingSecret,
     env: options.env,
   });
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: config.WORKER_CONCURRENCY + 4 });
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: config.WORKER_CONCURRENCY + 4,
+    ...(config.DATABASE_PREPARED_STATEMENTS ? { Client: NamedStatementsClient } : {}),
+  });
   onConnectionErrors(pool, (err) => logger.warn({ err }, 'database connection lost'));
   await prepareJobQueue(pool, logger);
   const ownSecrets = callbacks.filter((callback) => callback.secrets === null).map((callback) => callback.name);
