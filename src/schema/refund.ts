@@ -40,7 +40,6 @@ builder.queryFields((t) => ({
   }),
 }));
 
-
 builder.mutationFields((t) => ({
   refundPurchase: t.prismaField({
     type: 'Refund',
