@@ -1,6 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPrismaClient } from '../src/db/client.js';
 import { NamedStatementsClient } from '../src/db/prepared-statements.js';
+import { attachTransaction, sendBehind, withWriteBehind } from '../src/db/write-behind.js';
 import { createTestDatabase } from './support/database.js';
 
 // The worker's and the API's own SQL (claims, attempt records, the sign-in throttle) goes through a
@@ -37,5 +39,40 @@ describe('a pool of NamedStatementsClient', () => {
     const statements = await prepared();
     expect(statements.some((row) => row.statement === 'select 1 as plain')).toBe(false);
     expect(statements.find((row) => row.statement === 'select $1::text as said')?.name).toBe('callers_own');
+  });
+});
+
+// Behind a PgBouncer in transaction mode before 1.21 a named statement may reach another client's
+// connection: with DATABASE_PREPARED_STATEMENTS off, no statement of the API's client is named, the
+// ones written behind (the outbox, the locks of a settlement) included.
+describe("the API's client, with prepared statements on and off", () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  const behind = 'select $1::int as written_behind';
+  async function preparedAfterWriteBehind(preparedStatements: boolean): Promise<string[]> {
+    const db = createPrismaClient(database.url, 1, { api: true, preparedStatements });
+    try {
+      return await withWriteBehind(() =>
+        db.$transaction(async (tx) => {
+          attachTransaction(tx);
+          await sendBehind(tx, behind, [1]);
+          const rows = await tx.$queryRawUnsafe<{ statement: string }[]>('select statement from pg_prepared_statements');
+          return rows.map((row) => row.statement);
+        }),
+      );
+    } finally {
+      await db.$disconnect();
+    }
+  }
+
+  it('names a statement written behind when on, and nothing when off', async () => {
+    expect(await preparedAfterWriteBehind(true)).toContain(behind);
+    expect(await preparedAfterWriteBehind(false)).toEqual([]);
   });
 });

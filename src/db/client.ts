@@ -15,7 +15,8 @@ export type Tx = Prisma.TransactionClient;
  * in transaction mode before 1.21, which hands a connection's named statements to other clients.
  */
 export function createPrismaClient(databaseUrl: string, maxConnections = 10, { api = false, preparedStatements = false } = {}): PrismaClient {
-  const pool = { connectionString: databaseUrl, max: maxConnections, ...(api ? { Client: WriteBehindClient } : {}) };
+  // The pool hands its config to each client it makes: the statements written behind are named, or not, as Prisma's are.
+  const pool = { connectionString: databaseUrl, max: maxConnections, ...(api ? { Client: WriteBehindClient, nameStatements: preparedStatements } : {}) };
   const options = preparedStatements ? { statementNameGenerator: (query: { sql: string }) => statementName(query.sql) } : {};
   // Minimal, as Prisma already chooses under NODE_ENV=production, whatever the environment: its other
   // formats capture a stack trace at every query to point at the calling line should it fail. Clients

@@ -14,14 +14,19 @@ type Statement = { text: string; values?: unknown[] };
 
 const NO_ROWS = { command: '', rowCount: 0, oid: 0, rows: [], fields: [] };
 
+/** `nameStatements`: the statements behind are named as Prisma names its own (DATABASE_PREPARED_STATEMENTS). */
+export type WriteBehindConfig = pg.ClientConfig & { nameStatements?: boolean };
+
 export class WriteBehindClient extends pg.Client {
   #pending: Statement[] = [];
   #beginPending = false;
   #inTransaction = false;
+  readonly #nameStatements: boolean;
 
-  constructor(config: pg.ClientConfig = {}) {
+  constructor(config: WriteBehindConfig = {}) {
     // Pipelining lets the statements behind be sent before the one ahead is answered.
     super({ ...config, pipeline: true });
+    this.#nameStatements = config.nameStatements ?? false;
   }
 
   /** Whether `defer` may be used: inside a transaction this connection began. */
@@ -63,7 +68,9 @@ export class WriteBehindClient extends pg.Client {
     let sent: Promise<unknown>[];
     let main: Promise<unknown>;
     try {
-      sent = ahead.map(({ text, values }) => superQuery(values ? { name: statementName(text), text, values } : text) as Promise<unknown>);
+      sent = ahead.map(({ text, values }) =>
+        superQuery(values ? { ...(this.#nameStatements && { name: statementName(text) }), text, values } : text) as Promise<unknown>,
+      );
       main = superQuery(...args) as Promise<unknown>;
     } finally {
       stream.uncork();
