@@ -156,7 +156,9 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
   if (options.roles.api) {
     // A minute bounds what a missed notification could cost; revocations themselves arrive by NOTIFY.
     const identityCache = createIdentityCache({ ttlMs: 60_000, maxEntries: 10_000 });
-    const listener = await listenForChanges(options.databaseUrl, live, logger, [revocationListener(identityCache, logger)]);
+    const listener = await listenForChanges(options.databaseUrl, live, logger, [
+      revocationListener(identityCache, logger, (id) => live.publish('CredentialChanged', id, id)),
+    ]);
     stops.push(listener.stop);
     const hooks = loadHooks({ file: config.CALLBACKS_FILE, schema, defaultSecret: options.signingSecret, env: options.env });
     const server = createServer({ db, schema, events, callbacks: admin, signinThrottle, live, hooks, identityCache, logger, probes, config });

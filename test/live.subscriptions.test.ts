@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { revokeAccessToken } from '../src/auth/access-tokens.js';
+import { hashToken } from '../src/auth/tokens.js';
 import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
 import { startPaymentStack } from './support/payment-stack.js';
 import { subscribe } from './support/sse.js';
@@ -84,5 +86,32 @@ describe('live status: GraphQL subscriptions over SSE', () => {
     );
     const refused = await watch('subscription { callbackDeliveryUpdated { id } }', {}, user.token);
     expect((await refused.waitFor(() => true)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('signing out ends the open subscriptions of that session, with UNAUTHENTICATED', async () => {
+    const user = await stack.app.signUp();
+    const purchaseId = await buy(user);
+    const purchase = await watch('subscription($id: ID!) { purchaseUpdated(id: $id) { id } }', { id: purchaseId }, user.token);
+    await purchase.waitFor((event) => event.data?.purchaseUpdated?.id === purchaseId);
+    expect((await stack.app.graphql('mutation { signoutUser }', {}, user.token)).data?.signoutUser).toBe(true);
+    const refused = await purchase.waitFor((event) => event.errors !== undefined);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    await purchase.ended();
+  });
+
+  it("revoking an access token ends its subscriptions; the token's own use does not", async () => {
+    const token = await stack.app.accessToken('callbacks:admin');
+    const deliveries = await watch('subscription { callbackDeliveryUpdated { nodeId status } }', {}, token);
+    // Using the token writes its last use: a change to its row, which must not end the stream.
+    await stack.app.graphql('{ __typename }', {}, token);
+    const user = await stack.app.signUp();
+    await addCard(user);
+    const purchaseId = await buy(user);
+    await deliveries.waitFor((event) => event.data?.callbackDeliveryUpdated?.nodeId === purchaseId);
+    const row = await stack.app.db.accessToken.findUniqueOrThrow({ where: { tokenHash: hashToken(token) } });
+    expect(await revokeAccessToken(stack.app.db, row.id)).toBe(1);
+    const refused = await deliveries.waitFor((event) => event.errors !== undefined);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    await deliveries.ended();
   });
 });

@@ -102,14 +102,20 @@ export function createIdentityCache({ ttlMs, maxEntries }: { ttlMs: number; maxE
   };
 }
 
-/** Revocations for `cache`, heard on the API process's LISTEN connection (src/live/change-feed.ts). */
-export function revocationListener(cache: IdentityCache, logger: Logger): ChannelListener {
+/**
+ * Revocations for `cache`, heard on the API process's LISTEN connection (src/live/change-feed.ts);
+ * `onChanged` hears each changed credential's id too (open subscriptions check theirs).
+ */
+export function revocationListener(cache: IdentityCache, logger: Logger, onChanged: (id: string) => void = () => undefined): ChannelListener {
   return {
     channel: AUTH_CHANNEL,
     onPayload(payload) {
       try {
         const { id } = JSON.parse(payload ?? '') as { id?: unknown };
-        if (typeof id === 'string') return cache.drop(id);
+        if (typeof id === 'string') {
+          cache.drop(id);
+          return onChanged(id);
+        }
       } catch {
         // fall through: an unreadable notice may have been a revocation
       }

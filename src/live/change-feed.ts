@@ -8,8 +8,14 @@ export const CHANGE_CHANNEL = 'paygraph_change';
 const TYPES = ['Purchase', 'CardDetails', 'CallbackDelivery'] as const;
 export type ChangedType = (typeof TYPES)[number];
 
-/** Topics: `Purchase` with the purchase id, ...; `CallbackDelivery` also without one, for all deliveries. */
-export type ChangeTopics = { [T in ChangedType]: [id: string, changedId: string] } & { AnyCallbackDelivery: [changedId: string] };
+/**
+ * Topics: `Purchase` with the purchase id, ...; `CallbackDelivery` also without one, for all
+ * deliveries; `CredentialChanged` with a session's or access token's id (./while-signed-in.ts).
+ */
+export type ChangeTopics = { [T in ChangedType]: [id: string, changedId: string] } & {
+  AnyCallbackDelivery: [changedId: string];
+  CredentialChanged: [credentialId: string, credentialId: string];
+};
 export type ChangeFeed = ReturnType<typeof createPubSub<ChangeTopics>>;
 
 export const createChangeFeed = (): ChangeFeed => createPubSub<ChangeTopics>();

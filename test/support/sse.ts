@@ -53,6 +53,23 @@ export async function subscribe(graphqlUrl: string, query: string, variables: Re
         check();
       });
     },
+    /** Resolves when the server ends the stream. */
+    ended(timeoutMs = 15_000): Promise<void> {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (!ended) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`the stream is still open after ${timeoutMs} ms; got ${JSON.stringify(events)}`));
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      });
+    },
     close: () => controller.abort(),
   };
 }
