@@ -3,6 +3,8 @@ import { purgeExpiredKeys } from '../src/request/idempotency-keys.js';
 import { codesOf, startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
 import { startReceiver } from './support/receiver.js';
 
+const signin = 'mutation($e: String!, $p: String!) { signinUser(email: { email: $e, password: $p }) { token } }';
+
 // Each promise the README makes about the API, tried the way a hostile client or a careless one would.
 describe('the API keeps its promises', () => {
   let app: TestPaygraph;
@@ -181,6 +183,15 @@ describe('the API keeps its promises', () => {
     }
   });
 
+  it('concurrent wrong sign-ins to one account get no more guesses than its limit', async () => {
+    const user = await app.signUp();
+    const guesses = await Promise.all(Array.from({ length: 12 }, (_, i) => app.graphql(signin, { e: user.email, p: `wrong ${i}` })));
+    const codes = guesses.flatMap((guess) => codesOf(guess));
+    expect(codes.filter((code) => code === 'UNAUTHENTICATED')).toHaveLength(3);
+    expect(codes.filter((code) => code === 'RATE_LIMITED')).toHaveLength(9);
+    expect(codesOf(await app.graphql(signin, { e: user.email, p: 'correct horse' }))).toEqual(['RATE_LIMITED']);
+  });
+
   it('one request cannot hold many aliased sign-ins', async () => {
     const aliases = Array.from({ length: 50 }, (_, i) => `a${i}: signinUser(email: { email: "x${i}@example.com", password: "p" }) { token }`).join(' ');
     const response = await app.graphql(`mutation { ${aliases} }`);
@@ -193,6 +204,30 @@ describe('the API keeps its promises', () => {
       expect(response.status, accept).toBe(400);
       expect(codesOf((await response.json()) as any)).toEqual(['BAD_USER_INPUT']);
     }
+  });
+});
+
+describe('the sign-in throttle per client address', () => {
+  let app: TestPaygraph;
+  beforeAll(async () => {
+    app = await startTestPaygraph({ env: { SIGNIN_MAX_FAILURES_PER_ADDRESS: '2' } });
+  });
+  afterAll(() => app.stop());
+
+  it('counts only failures: an address signs in successfully more often than its limit', async () => {
+    const users = [await app.signUp(), await app.signUp(), await app.signUp()];
+    for (const user of users) {
+      const again = await app.graphql<{ signinUser: { token: string } }>(signin, { e: user.email, p: 'correct horse' });
+      expect(again.errors).toBeUndefined();
+      expect(again.data?.signinUser.token).toBeTruthy();
+    }
+  });
+
+  it('concurrent wrong sign-ins to many accounts from one address get no more guesses than its limit', async () => {
+    const guesses = await Promise.all(Array.from({ length: 12 }, (_, i) => app.graphql(signin, { e: `guess${i}-${Date.now()}@example.com`, p: 'wrong' })));
+    const codes = guesses.flatMap((guess) => codesOf(guess));
+    expect(codes.filter((code) => code === 'UNAUTHENTICATED')).toHaveLength(2);
+    expect(codes.filter((code) => code === 'RATE_LIMITED')).toHaveLength(10);
   });
 });
 

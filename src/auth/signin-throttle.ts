@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { RateLimiterPostgres, type RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { rateLimited } from '../errors.js';
 
 export interface SigninThrottleOptions {
@@ -10,10 +10,14 @@ export interface SigninThrottleOptions {
 }
 
 export interface SigninThrottle {
-  /** Throws RATE_LIMITED while the account or the address has failed too often. */
-  check(email: string, address: string): Promise<void>;
-  failed(email: string, address: string): Promise<void>;
-  succeeded(email: string): Promise<void>;
+  /**
+   * Counts a sign-in attempt against the account and the address before its password is checked, so
+   * concurrent guesses cannot all pass a check made before any of them failed. Throws RATE_LIMITED
+   * once either has failed too often.
+   */
+  attempt(email: string, address: string): Promise<void>;
+  /** The password was right: the attempt was no failure, and the account's failures are forgiven. */
+  succeeded(email: string, address: string): Promise<void>;
 }
 
 /**
@@ -36,22 +40,35 @@ export function createSigninThrottle(options: SigninThrottleOptions): SigninThro
   const byAddress = limiter('address', options.maxFailuresPerAddress);
 
   return {
-    async check(email, address) {
-      const [account, client] = await Promise.all([byAccount.get(email), byAddress.get(address)]);
-      const exhausted = [
-        account && account.consumedPoints >= options.maxFailuresPerAccount ? account : null,
-        client && client.consumedPoints >= options.maxFailuresPerAddress ? client : null,
-      ].filter((res): res is RateLimiterRes => res !== null);
-      if (exhausted.length === 0) return;
-      const waitMs = Math.max(...exhausted.map((res) => res.msBeforeNext));
-      throw rateLimited('Too many failed sign-ins; try again later', Math.max(1, Math.ceil(waitMs / 1000)));
+    async attempt(email, address) {
+      const counters = [
+        { limiter: byAccount, key: email },
+        { limiter: byAddress, key: address },
+      ];
+      // consume() is one atomic upsert: of N concurrent attempts, only those within the limit pass.
+      const taken = await Promise.allSettled(counters.map(({ limiter, key }) => limiter.consume(key)));
+      const refusals = taken.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+      if (refusals.length === 0) return;
+      // A refused attempt checks no password, so it is no failure: the points it took are given back
+      // (not those a store failure may never have taken).
+      const counted = counters.filter((_, i) => tookPoint(taken[i]!));
+      await Promise.allSettled(counted.map(({ limiter, key }) => limiter.reward(key)));
+      throw refusalOf(refusals);
     },
-    async failed(email, address) {
-      // consume() rejects with the limiter's state once over the limit; the count is kept either way.
-      await Promise.allSettled([byAccount.consume(email), byAddress.consume(address)]);
-    },
-    async succeeded(email) {
-      await byAccount.delete(email);
+    async succeeded(email, address) {
+      await Promise.all([byAccount.delete(email), byAddress.reward(address)]);
     },
   };
+}
+
+function tookPoint(result: PromiseSettledResult<RateLimiterRes>): boolean {
+  return result.status === 'fulfilled' || result.reason instanceof RateLimiterRes;
+}
+
+/** A limiter's refusal as RATE_LIMITED, waiting for the key that frees last; a store failure as itself. */
+function refusalOf(refusals: unknown[]): unknown {
+  const failure = refusals.find((reason) => !(reason instanceof RateLimiterRes));
+  if (failure !== undefined) return failure;
+  const waitMs = Math.max(...(refusals as RateLimiterRes[]).map((res) => res.msBeforeNext));
+  return rateLimited('Too many failed sign-ins; try again later', Math.max(1, Math.ceil(waitMs / 1000)));
 }

@@ -28,11 +28,8 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, ctx) => {
       const { email, password } = args.email;
       const { user, valid } = ctx.checkedCredentials?.get(credentialsKey(email, password)) ?? (await checkCredentials(ctx, email, password));
-      if (!user || !valid) {
-        await ctx.signinThrottle.failed(email, ctx.clientAddress);
-        throw unauthenticated('Wrong email or password');
-      }
-      await ctx.signinThrottle.succeeded(email);
+      // The throttle counted this attempt before its password was checked (checkCredentials).
+      if (!user || !valid) throw unauthenticated('Wrong email or password');
       return { token: await createSession(ctx.db, user.id, ctx.sessionTtlHours), user };
     },
   }),
