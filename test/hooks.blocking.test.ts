@@ -117,6 +117,48 @@ hooks:
     nextAnswer = null;
   });
 
+  it('a refusal cannot be stepped around: the field in an inline or a named fragment, or its amount a variable\'s default', async () => {
+    const user = await app.signUp();
+    nextAnswer = () => ({ body: { allow: false, message: 'no purchases today' } });
+    const disguised: [string, Record<string, unknown>][] = [
+      ['mutation($u: ID!) { ... on Mutation { createPurchase(amount: 50000, description: "x", userId: $u) { id } } }', { u: user.userId }],
+      ['mutation($u: ID!) { ...Buy } fragment Buy on Mutation { createPurchase(amount: 50000, description: "x", userId: $u) { id } }', { u: user.userId }],
+      ['mutation($u: ID!, $a: Int = 50000) { createPurchase(amount: $a, description: "x", userId: $u) { id } }', { u: user.userId }],
+      ['mutation($u: ID!, $go: Boolean = true) { createPurchase(amount: 50000, description: "x", userId: $u) @include(if: $go) { id } }', { u: user.userId }],
+    ];
+    for (const [query, variables] of disguised) {
+      const asked = hookServer.received.length;
+      const refused = await app.graphql(query, variables, user.token);
+      expect(codesOf(refused), query).toEqual(['FORBIDDEN']);
+      expect(refused.errors![0]!.message, query).toBe('no purchases today');
+      expect(hookServer.received.length, query).toBe(asked + 1);
+      expect(JSON.parse(hookServer.received.at(-1)!.rawBody).input, query).toMatchObject({ amount: 50_000, description: 'x' });
+    }
+    // Arguments no hook can be told (null for the required amount) refuse the request unasked.
+    const asked = hookServer.received.length;
+    const unreadable = await app.graphql('mutation($u: ID!, $a: Int = 5) { createPurchase(amount: $a, description: "x", userId: $u) { id } }', { u: user.userId, a: null }, user.token);
+    expect(codesOf(unreadable)).toEqual(['BAD_USER_INPUT']);
+    expect(hookServer.received.length).toBe(asked);
+    expect(await rowsOf(user.userId)).toEqual({ purchases: 0, deliveries: 0 });
+    nextAnswer = null;
+  });
+
+  it('a rewrite reaches the field wherever the request repeats it, fragments included, with the hook asked once', async () => {
+    const user = await app.signUp();
+    nextAnswer = () => ({ body: { allow: true, set: { description: 'desk (checked)' } } });
+    const asked = hookServer.received.length;
+    const bought = await app.graphql(
+      'mutation($u: ID!) { ...Buy createPurchase(amount: 500, description: "desk", userId: $u) { description } } fragment Buy on Mutation { createPurchase(amount: 500, description: "desk", userId: $u) { id } }',
+      { u: user.userId },
+      user.token,
+    );
+    expect(bought.data!.createPurchase).toEqual({ id: expect.any(String), description: 'desk (checked)' });
+    expect((await db.query('select description from "Purchase" where "userId" = $1', [user.userId])).rows).toEqual([{ description: 'desk (checked)' }]);
+    // Once for the response key, not once per copy of the field (the audit hook listens elsewhere).
+    expect(hookServer.received.length).toBe(asked + 1);
+    nextAnswer = null;
+  });
+
   it('refuses hooks.yml mistakes at start, naming the hook', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'paygraph-hooks-')), 'callbacks.yml');
     writeFileSync(file, `hooks:

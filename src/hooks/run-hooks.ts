@@ -3,6 +3,7 @@ import {
   astFromValue,
   getArgumentValues,
   getOperationAST,
+  GraphQLError,
   Kind,
   visit,
   type ArgumentNode,
@@ -13,8 +14,9 @@ import {
 import type { Plugin } from 'graphql-yoga';
 import type { Identity } from '../auth/identity.js';
 import { sendSigned } from '../callbacks/send.js';
-import { forbidden } from '../errors.js';
+import { badInput, forbidden } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { collectRootFields } from '../request/root-fields.js';
 import type { Context } from '../schema/context.js';
 import type { HookDefinition } from './load.js';
 
@@ -36,33 +38,44 @@ export function useBlockingHooks(hooks: readonly HookDefinition[], logger: Logge
       const operation = getOperationAST(args.document, args.operationName);
       const mutationType = args.schema.getMutationType();
       if (operation?.operation !== 'mutation' || !mutationType) return;
-      const rewrites = new Map<FieldNode, { field: GraphQLField<unknown, unknown>; set: Record<string, unknown> }>();
-      for (const selection of operation.selectionSet.selections) {
-        const guards = selection.kind === Kind.FIELD ? byMutation.get(selection.name.value) : undefined;
-        if (!guards || selection.kind !== Kind.FIELD) continue;
-        const field = mutationType.getFields()[selection.name.value]!;
-        let input: Record<string, unknown>;
-        try {
-          input = getArgumentValues(field, selection, args.variableValues ?? {});
-        } catch {
-          continue; // malformed arguments: execution reports them, nothing will be written
-        }
+      const root = collectRootFields(args);
+      if ('errors' in root) return setResultAndStopExecution({ data: null, errors: root.errors });
+      const rewrites: Rewrite[] = [];
+      for (const [responseKey, nodes] of root.fields) {
+        const guards = byMutation.get(nodes[0]!.name.value);
+        if (!guards) continue;
+        const field = mutationType.getFields()[nodes[0]!.name.value]!;
+        // Execution reads the arguments of the first node; the others are validated to be the same.
+        let input = argumentsOf(field, nodes[0]!, root.variables);
+        // Fail closed: a guarded field whose hooks cannot be told its input does not run.
+        if (input instanceof GraphQLError) return setResultAndStopExecution({ data: null, errors: [badInput(`${responseKey}: ${input.message}`)] });
+        let set: Record<string, unknown> = {};
         for (const hook of guards) {
           const decision = await ask(hook, input, (args.contextValue as Context).identity, logger);
           if (!decision.allow) {
             setResultAndStopExecution({ data: null, errors: [forbidden(decision.message)] });
             return;
           }
-          if (Object.keys(decision.set).length === 0) continue;
           input = { ...input, ...decision.set };
-          rewrites.set(selection, { field, set: { ...rewrites.get(selection)?.set, ...decision.set } });
+          set = { ...set, ...decision.set };
         }
+        if (Object.keys(set).length > 0) rewrites.push({ field, nodes, set });
       }
-      if (rewrites.size === 0) return;
+      if (rewrites.length === 0) return;
       const document = withArguments(args.document, rewrites);
       setExecuteFn((executionArgs) => executeFn({ ...executionArgs, document }));
     },
   };
+}
+
+type Rewrite = { field: GraphQLField<unknown, unknown>; nodes: readonly FieldNode[]; set: Record<string, unknown> };
+
+function argumentsOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): Record<string, unknown> | GraphQLError {
+  try {
+    return getArgumentValues(field, node, variables);
+  } catch (error) {
+    return error instanceof GraphQLError ? error : new GraphQLError('its arguments cannot be read');
+  }
 }
 
 async function ask(hook: HookDefinition, input: Record<string, unknown>, identity: Identity, logger: Logger): Promise<Decision> {
@@ -97,11 +110,15 @@ async function ask(hook: HookDefinition, input: Record<string, unknown>, identit
   return { allow: true, set: set as Record<string, unknown> };
 }
 
-/** The document with the hooks' values written into the guarded fields' arguments, as literals. */
-function withArguments(document: DocumentNode, rewrites: Map<FieldNode, { field: GraphQLField<unknown, unknown>; set: Record<string, unknown> }>): DocumentNode {
+/**
+ * The document with the hooks' values written into the guarded fields' arguments, as literals: into
+ * every node of a response key (fragments included), since execution may read any of them.
+ */
+function withArguments(document: DocumentNode, rewrites: readonly Rewrite[]): DocumentNode {
+  const byNode = new Map(rewrites.flatMap((rewrite) => rewrite.nodes.map((node) => [node, rewrite] as const)));
   return visit(document, {
     Field(node) {
-      const rewrite = rewrites.get(node);
+      const rewrite = byNode.get(node);
       if (!rewrite) return undefined;
       const replaced = new Map<string, ArgumentNode>();
       for (const [name, value] of Object.entries(rewrite.set)) {
