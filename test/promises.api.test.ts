@@ -192,6 +192,28 @@ describe('the API keeps its promises', () => {
     expect(codesOf(await app.graphql(signin, { e: user.email, p: 'correct horse' }))).toEqual(['RATE_LIMITED']);
   });
 
+  it('signinUser takes no Idempotency-Key, also inside a fragment: no session token is stored or replayed', async () => {
+    const user = await app.signUp();
+    const credentials = `email: { email: "${user.email}", password: "correct horse" }`;
+    const queries = [
+      `mutation { signinUser(${credentials}) { token } }`,
+      `mutation { ... on Mutation { signinUser(${credentials}) { token } } }`,
+      `mutation { ...SignIn } fragment SignIn on Mutation { signinUser(${credentials}) { token } }`,
+    ];
+    for (const [index, query] of queries.entries()) {
+      const key = `signin-${Date.now()}-${index}`;
+      const send = () =>
+        fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify({ query }) });
+      for (const response of [await send(), await send()]) {
+        expect(response.headers.get('idempotent-replayed'), query).toBeNull();
+        const body = (await response.json()) as any;
+        expect(codesOf(body), query).toEqual(['BAD_USER_INPUT']);
+        expect(body.data?.signinUser?.token, query).toBeUndefined();
+      }
+      expect((await app.pool.query('select 1 from idempotency_key where key = $1', [key])).rows, query).toEqual([]);
+    }
+  });
+
   it('one request cannot hold many aliased sign-ins', async () => {
     const aliases = Array.from({ length: 50 }, (_, i) => `a${i}: signinUser(email: { email: "x${i}@example.com", password: "p" }) { token }`).join(' ');
     const response = await app.graphql(`mutation { ${aliases} }`);

@@ -8,6 +8,7 @@ import { attachTransaction, withWriteBehind } from '../db/write-behind.js';
 import { badInput, conflict } from '../errors.js';
 import type { Context } from '../schema/context.js';
 import { claimKey, readClaim, saveResponse, type Claim } from './idempotency-keys.js';
+import { collectRootFields } from './root-fields.js';
 
 export interface MutationTransactionOptions {
   db: Db;
@@ -65,8 +66,9 @@ export function useMutationTransaction({ db, timeoutMs, hooksFollow }: MutationT
         const key = context.request.headers.get('idempotency-key');
         if (key !== null) {
           if (!KEY_PATTERN.test(key)) return errorResult(badInput('Idempotency-Key must be 1 to 255 printable ASCII characters'));
-          const rootFields = operation.selectionSet.selections.map((selection) => (selection.kind === 'Field' ? selection.name.value : ''));
-          const secretField = rootFields.find((field) => NOT_REPLAYABLE.has(field));
+          const root = collectRootFields(executionArgs);
+          if ('errors' in root) return { data: null, errors: root.errors };
+          const secretField = [...root.fields.values()].map((nodes) => nodes[0]!.name.value).find((field) => NOT_REPLAYABLE.has(field));
           if (secretField) return errorResult(badInput(`${secretField} takes no Idempotency-Key: its answer holds a secret, and it is safe to retry`));
         }
         const claim = key === null ? null : { scope: scopeOf(context.identity), key, requestHash: sentHash };
