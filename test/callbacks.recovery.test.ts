@@ -29,7 +29,7 @@ describe('callbacks: seeing and recovering failures', () => {
     maxAttempts: 2${extra}`;
     app = await startTestPaygraph({
       env: { RECEIVER_URL: receiver.url },
-      callbacksYaml: `callbacks:${callback('stats')}${callback('listing')}${callback('bulk')}${callback('cli')}${callback('dying')}${callback('gone')}${callback('manual')}\n`,
+      callbacksYaml: `callbacks:${callback('stats')}${callback('listing')}${callback('bulk')}${callback('cli')}${callback('dying')}${callback('gone')}${callback('manual')}${callback('undone')}\n`,
     });
     admin = await app.accessToken('callbacks:admin');
     user = await app.signUp();
@@ -141,6 +141,37 @@ describe('callbacks: seeing and recovering failures', () => {
     expect(codesOf(unknownNode)).toEqual(['NOT_FOUND']);
     expect(codesOf(await app.graphql(`mutation { triggerCallback(name: "nope", nodeId: "${id}") { id } }`, {}, admin))).toEqual(['NOT_FOUND']);
     expect(codesOf(await app.graphql(`mutation { triggerCallback(name: "manual", nodeId: "${id}") { id } }`, {}, user.token))).toEqual(['FORBIDDEN']);
+  });
+
+  it('admin mutations refused by a later root field leave no delivery, no redelivery and no switch behind', async () => {
+    refused.set('undone-1', 400);
+    await purchase('undone-1');
+    const [failed] = await settled('undone', 1);
+    const node = await purchase('not-matched-by-when');
+    const mutation = (refusedLast: boolean) => `mutation($n: ID!, $d: ID!) {
+      triggerCallback(name: "undone", nodeId: $n) { id }
+      redeliverCallbacks(callback: "undone")
+      redeliverCallback(id: $d) { status }
+      off: setCallbackEnabled(name: "undone", enabled: false) { enabled }
+      ${refusedLast ? 'missing: redeliverCallback(id: "00000000-0000-0000-0000-000000000000") { id }' : 'on: setCallbackEnabled(name: "undone", enabled: true) { enabled }'}
+    }`;
+    const deliveries = async () =>
+      (await app.graphql('{ callbackDeliveries(callback: "undone") { id nodeId status attempts } }', {}, admin)).data!.callbackDeliveries;
+    const enabled = async () =>
+      (await app.graphql('{ callbacks { name enabled } }', {}, admin)).data!.callbacks.find((c: { name: string }) => c.name === 'undone').enabled;
+
+    const rolledBack = await app.graphql(mutation(true), { n: node, d: failed!.id }, admin);
+    expect(rolledBack.data ?? null).toBeNull();
+    expect(codesOf(rolledBack)).toEqual(['NOT_FOUND']);
+    expect(await deliveries()).toEqual([{ id: failed!.id, nodeId: failed!.nodeId, status: 'FAILED', attempts: 1 }]);
+    expect(await enabled()).toBe(true);
+
+    // Committed, the same changes take effect, each field seeing the ones before it, and the worker sends them.
+    refused.clear();
+    const committed = await app.graphql(mutation(false), { n: node, d: failed!.id }, admin);
+    expect(committed.data).toMatchObject({ redeliverCallbacks: 1, redeliverCallback: { status: 'PENDING' }, off: { enabled: false }, on: { enabled: true } });
+    const sent = await settled('undone', 2);
+    expect(sent.map((d) => [d.nodeId, d.status]).sort()).toEqual([[failed!.nodeId, 'DELIVERED'], [node, 'DELIVERED']].sort());
   });
 
   // Three CLI processes, each a tsx start: seconds apiece on a busy 2-core machine.

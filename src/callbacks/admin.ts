@@ -1,4 +1,6 @@
 import type { Pool } from 'pg';
+import type { Tx } from '../db/client.js';
+import { onTransaction, type Queryable } from '../db/queryable.js';
 import { badInput, notFound } from '../errors.js';
 import { retireOlderSecrets, rotateCallbackSecret } from './store/secrets.js';
 import { isBuiltinTrigger } from './events.js';
@@ -25,8 +27,8 @@ export interface CallbackSummary {
   secretSource: 'own' | 'callbacks.yml';
 }
 
-/** What operators may do to callbacks, shared by the GraphQL admin fields and `npm run callbacks`. */
-export interface CallbackAdmin {
+/** What operators may do to callbacks on one connection or transaction: the pool's, or a mutation's. */
+export interface CallbackOperations {
   list(): Promise<CallbackSummary[]>;
   redeliver(deliveryId: string): Promise<void>;
   setEnabled(name: string, enabled: boolean): Promise<CallbackSummary>;
@@ -36,6 +38,19 @@ export interface CallbackAdmin {
   redeliverMatching(filter: RedeliveryFilter): Promise<number>;
   /** Sends a callback now for an existing node, as a fresh event; returns the new delivery's id. */
   trigger(name: string, nodeId: string): Promise<string>;
+}
+
+/**
+ * What operators may do to callbacks, shared by the GraphQL admin fields and `npm run callbacks`. Its
+ * own operations run on the pool, each committed at once: for the CLI and for queries. A mutation
+ * uses `within(ctx.db)`, or a request refused later would still have changed something.
+ */
+export interface CallbackAdmin extends CallbackOperations {
+  /**
+   * The same operations in a GraphQL mutation's transaction (`ctx.db`): what they write commits or
+   * rolls back with the request, and the jobs they queue wake the worker (NOTIFY) only on commit.
+   */
+  within(tx: Pick<Tx, '$queryRawUnsafe'>): CallbackOperations;
   /** A new own secret signs first; the current ones sign beside it for `graceMs`. */
   rotateSecret(name: string, graceMs: number): Promise<{ secret: string; previousUntil: Date }>;
   /** Ends a rotation's grace now; returns how many older secrets stopped signing. */
@@ -44,8 +59,8 @@ export interface CallbackAdmin {
 
 export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefinition[]): CallbackAdmin {
   const byName = new Map(callbacks.map((callback) => [callback.name, callback]));
-  const list = async () => {
-    const [overrides, stats, conditions] = await Promise.all([enabledOverrides(pool), callbackStats(pool), callbackConditions(pool)]);
+  const list = async (db: Queryable) => {
+    const [overrides, stats, conditions] = await Promise.all([enabledOverrides(db), callbackStats(db), callbackConditions(db)]);
     return callbacks.map((callback) => ({
       name: callback.name,
       trigger: callback.trigger,
@@ -73,8 +88,42 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
     if (callback.secrets !== null) throw badInput(`Callback "${name}" signs with the secret callbacks.yml gives it; rotate it there with secrets: [new, old]`);
     return callback;
   };
+  const operationsOn = (db: Queryable): CallbackOperations => ({
+    list: () => list(db),
+    async countRedeliverable(filter) {
+      definition(filter.callback);
+      return countRedeliverable(db, filter);
+    },
+    async trigger(name, nodeId) {
+      const callback = definition(name);
+      const [model, operation] = callback.trigger.split('.') as [string, string];
+      if (isBuiltinTrigger(callback.trigger)) throw badInput(`Callback "${name}" announces ${callback.trigger} events; they cannot be sent by hand`);
+      if (operation === 'deleted') throw badInput(`Callback "${name}" fires on deletion; a deleted node cannot be sent again`);
+      const id = await insertManualDelivery(db, { callback: name, trigger: callback.trigger, model, nodeId, maxAttempts: callback.maxAttempts, ordered: callback.ordered });
+      if (!id) throw notFound(`${model} ${nodeId}`);
+      return id;
+    },
+    async redeliverMatching(filter) {
+      return redeliverMatching(db, filter, definition(filter.callback).maxAttempts);
+    },
+    async redeliver(deliveryId) {
+      const name = await deliveryCallback(db, deliveryId);
+      if (name === null) throw notFound('Callback delivery');
+      // A callback since removed from callbacks.yml gets the default allowance.
+      await redeliver(db, deliveryId, byName.get(name)?.maxAttempts ?? 25);
+    },
+    async setEnabled(name, enabled) {
+      definition(name);
+      await setCallbackEnabled(db, name, enabled);
+      // Switched on again: a callback disabled for failing starts a fresh failing clock.
+      if (enabled) await forgetFailing(db, name);
+      return (await list(db)).find((callback) => callback.name === name)!;
+    },
+  });
   return {
-    list,
+    ...operationsOn(pool),
+    within: (tx) => operationsOn(onTransaction(tx)),
+    // Only the CLI rotates secrets, each rotation committed on its own.
     async rotateSecret(name, graceMs) {
       ownSecretOf(name);
       return rotateCallbackSecret(pool, name, graceMs);
@@ -82,35 +131,6 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
     async retireOlderSecrets(name) {
       ownSecretOf(name);
       return retireOlderSecrets(pool, name);
-    },
-    async countRedeliverable(filter) {
-      definition(filter.callback);
-      return countRedeliverable(pool, filter);
-    },
-    async trigger(name, nodeId) {
-      const callback = definition(name);
-      const [model, operation] = callback.trigger.split('.') as [string, string];
-      if (isBuiltinTrigger(callback.trigger)) throw badInput(`Callback "${name}" announces ${callback.trigger} events; they cannot be sent by hand`);
-      if (operation === 'deleted') throw badInput(`Callback "${name}" fires on deletion; a deleted node cannot be sent again`);
-      const id = await insertManualDelivery(pool, { callback: name, trigger: callback.trigger, model, nodeId, maxAttempts: callback.maxAttempts, ordered: callback.ordered });
-      if (!id) throw notFound(`${model} ${nodeId}`);
-      return id;
-    },
-    async redeliverMatching(filter) {
-      return redeliverMatching(pool, filter, definition(filter.callback).maxAttempts);
-    },
-    async redeliver(deliveryId) {
-      const name = await deliveryCallback(pool, deliveryId);
-      if (name === null) throw notFound('Callback delivery');
-      // A callback since removed from callbacks.yml gets the default allowance.
-      await redeliver(pool, deliveryId, byName.get(name)?.maxAttempts ?? 25);
-    },
-    async setEnabled(name, enabled) {
-      definition(name);
-      await setCallbackEnabled(pool, name, enabled);
-      // Switched on again: a callback disabled for failing starts a fresh failing clock.
-      if (enabled) await forgetFailing(pool, name);
-      return (await list()).find((callback) => callback.name === name)!;
     },
   };
 }

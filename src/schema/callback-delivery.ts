@@ -161,7 +161,7 @@ builder.mutationFields((t) => ({
     authScopes: admin,
     args: { id: t.arg.id({ required: true, validate: z.uuid('Not a delivery id') }) },
     resolve: async (query, _root, args, ctx) => {
-      await ctx.callbacks.redeliver(String(args.id));
+      await ctx.callbacks.within(ctx.db).redeliver(String(args.id));
       return ctx.db.callbackDelivery.findUniqueOrThrow({ ...query, where: { id: String(args.id) } });
     },
   }),
@@ -170,6 +170,6 @@ builder.mutationFields((t) => ({
     description: 'A disabled callback records no new events and holds its pending deliveries until enabled.',
     authScopes: admin,
     args: { name: t.arg.string({ required: true }), enabled: t.arg.boolean({ required: true }) },
-    resolve: (_root, args, ctx) => ctx.callbacks.setEnabled(args.name, args.enabled),
+    resolve: (_root, args, ctx) => ctx.callbacks.within(ctx.db).setEnabled(args.name, args.enabled),
   }),
 }));

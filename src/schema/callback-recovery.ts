@@ -43,7 +43,7 @@ builder.mutationFields((t) => ({
     description: 'Sends a callback now for an existing node: a fresh event, signed and recorded like any other (its `when` is not checked).',
     args: { name: t.arg.string({ required: true }), nodeId: t.arg.id({ required: true, validate: input.id }) },
     resolve: async (query, _root, args, ctx) => {
-      const id = await ctx.callbacks.trigger(args.name, String(args.nodeId));
+      const id = await ctx.callbacks.within(ctx.db).trigger(args.name, String(args.nodeId));
       return ctx.db.callbackDelivery.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
@@ -51,6 +51,6 @@ builder.mutationFields((t) => ({
     authScopes: admin,
     description: 'Sends the failed or dead deliveries of one callback in a time range again; returns how many.',
     args: recoveryArgs,
-    resolve: (_root, args, ctx) => ctx.callbacks.redeliverMatching(recoveryFilter(args)),
+    resolve: (_root, args, ctx) => ctx.callbacks.within(ctx.db).redeliverMatching(recoveryFilter(args)),
   }),
 }));

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { Queryable } from '../../db/queryable.js';
 import { createBatcher } from '../batcher.js';
 
 // What every worker shares about one callback's endpoint (table callback_state): since when it has
@@ -43,8 +44,8 @@ export function failingTracker(pool: Pool, knownStateMs = KNOWN_STATE_MS): (call
 }
 
 /** An operator switched the callback on again: its failing time starts over. */
-export async function forgetFailing(pool: Pool, name: string): Promise<void> {
-  await pool.query('update callback_state set failing_since = null where callback = $1', [name]);
+export async function forgetFailing(db: Queryable, name: string): Promise<void> {
+  await db.query('update callback_state set failing_since = null where callback = $1', [name]);
 }
 
 /**
@@ -68,8 +69,8 @@ export interface CallbackCondition {
 }
 
 /** Per callback: why it is off, since when it fails, until when it is paused; for the console and the CLI. */
-export async function callbackConditions(pool: Pool): Promise<Map<string, CallbackCondition>> {
-  const { rows } = await pool.query<{ name: string; reason: string | null; failing_since: Date | null; paused_until: Date | null }>(
+export async function callbackConditions(db: Queryable): Promise<Map<string, CallbackCondition>> {
+  const { rows } = await db.query<{ name: string; reason: string | null; failing_since: Date | null; paused_until: Date | null }>(
     `select coalesce(s.name, st.callback) as name, case when not s.enabled then s.reason end as reason, st.failing_since,
             case when st.paused_until > now() then st.paused_until end as paused_until
        from callback_setting s full join callback_state st on st.callback = s.name`,

@@ -1,5 +1,5 @@
-import type { Pool } from 'pg';
 import type { Tx } from '../../db/client.js';
+import type { Queryable } from '../../db/queryable.js';
 import { sendBehind } from '../../db/write-behind.js';
 import { queueJobFor } from './delivery-job.js';
 
@@ -46,11 +46,11 @@ export async function insertDeliveries(tx: Tx, deliveries: readonly NewDelivery[
  * fields, no previous values. Returns its id, or null when the node does not exist.
  */
 export async function insertManualDelivery(
-  pool: Pool,
+  db: Queryable,
   delivery: { callback: string; trigger: string; model: string; nodeId: string; maxAttempts: number; ordered: boolean },
 ): Promise<string | null> {
   // The model comes from a validated trigger (MODELS), never from the caller, so it may name the table.
-  const { rows } = await pool.query<{ id: string }>(
+  const { rows } = await db.query<{ id: string }>(
     `with new_delivery as (
        insert into callback_delivery (callback, trigger, node_id, changed_fields, max_attempts, ordered)
        select $1, $2, id, '{}', $4, $5 from "${delivery.model}" where id = $3

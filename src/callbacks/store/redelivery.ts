@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Queryable } from '../../db/queryable.js';
 import { queueJobFor } from './delivery-job.js';
 
 // Puts the deliveries `where` picks back in line with a fresh allowance of attempts ($1), jobs queued by the same statement.
@@ -11,14 +11,14 @@ const redeliverWhere = (where: string) => `
   select ${queueJobFor('reset')} from reset`;
 
 /** The callback a delivery belongs to, or null when there is no such delivery. */
-export async function deliveryCallback(pool: Pool, id: string): Promise<string | null> {
-  const { rows } = await pool.query<{ callback: string }>('select callback from callback_delivery where id::text = $1', [id]);
+export async function deliveryCallback(db: Queryable, id: string): Promise<string | null> {
+  const { rows } = await db.query<{ callback: string }>('select callback from callback_delivery where id::text = $1', [id]);
   return rows[0]?.callback ?? null;
 }
 
 /** Puts a finished delivery back in line with a fresh allowance of attempts. */
-export async function redeliver(pool: Pool, id: string, extraAttempts: number): Promise<boolean> {
-  const { rowCount } = await pool.query(redeliverWhere('id = $2::uuid'), [extraAttempts, id]);
+export async function redeliver(db: Queryable, id: string, extraAttempts: number): Promise<boolean> {
+  const { rowCount } = await db.query(redeliverWhere('id = $2::uuid'), [extraAttempts, id]);
   return (rowCount ?? 0) > 0;
 }
 
@@ -37,8 +37,8 @@ const matching = (first: number) => `callback = $${first} and status::text = any
 const filterParams = (filter: RedeliveryFilter) => [filter.callback, filter.statuses, filter.createdAfter, filter.createdBefore];
 
 /** How many deliveries a bulk redelivery with this filter would send again: shown before it runs. */
-export async function countRedeliverable(pool: Pool, filter: RedeliveryFilter): Promise<number> {
-  const { rows } = await pool.query<{ count: number }>(
+export async function countRedeliverable(db: Queryable, filter: RedeliveryFilter): Promise<number> {
+  const { rows } = await db.query<{ count: number }>(
     `select count(*)::int as count from callback_delivery where ${matching(1)}`,
     filterParams(filter),
   );
@@ -46,7 +46,7 @@ export async function countRedeliverable(pool: Pool, filter: RedeliveryFilter): 
 }
 
 /** Redelivers every delivery the filter matches, in one statement; returns how many. */
-export async function redeliverMatching(pool: Pool, filter: RedeliveryFilter, extraAttempts: number): Promise<number> {
-  const { rowCount } = await pool.query(redeliverWhere(matching(2)), [extraAttempts, ...filterParams(filter)]);
+export async function redeliverMatching(db: Queryable, filter: RedeliveryFilter, extraAttempts: number): Promise<number> {
+  const { rowCount } = await db.query(redeliverWhere(matching(2)), [extraAttempts, ...filterParams(filter)]);
   return rowCount ?? 0;
 }

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { Queryable } from '../../db/queryable.js';
 
 export interface CallbackStats {
   counts: { pending: number; delivered: number; failed: number; dead: number };
@@ -8,9 +9,9 @@ export interface CallbackStats {
 }
 
 /** Per callback, over the deliveries still kept: counts by status, failure rate, the newest failed attempt. */
-export async function callbackStats(pool: Pool): Promise<Map<string, CallbackStats>> {
+export async function callbackStats(db: Queryable): Promise<Map<string, CallbackStats>> {
   const [counts, errors] = await Promise.all([
-    pool.query<{ callback: string; pending: number; delivered: number; failed: number; dead: number }>(
+    db.query<{ callback: string; pending: number; delivered: number; failed: number; dead: number }>(
       `select callback,
               count(*) filter (where status = 'PENDING')::int as pending,
               count(*) filter (where status = 'DELIVERED')::int as delivered,
@@ -18,7 +19,7 @@ export async function callbackStats(pool: Pool): Promise<Map<string, CallbackSta
               count(*) filter (where status = 'DEAD')::int as dead
          from callback_delivery group by callback`,
     ),
-    pool.query<{ callback: string; message: string; at: Date }>(
+    db.query<{ callback: string; message: string; at: Date }>(
       `select distinct on (d.callback) d.callback, a.started_at as at,
               coalesce(a.error, 'HTTP ' || a.http_status || coalesce(': ' || left(a.response, 200), '')) as message
          from callback_attempt a join callback_delivery d on d.id = a.delivery_id
