@@ -1,23 +1,44 @@
+import { createError } from 'micro';
 import { keysMayBeForgotten } from '../lib/stripe-idempotency.js';
 import { Stripe } from '../lib/stripe-client.js';
 
 // Listing is the fallback for servers without search; bounded, so a huge account cannot stall a callback.
-const LIST_LIMIT = 1_000;
+const LIST_LIMIT = 10_000;
 // Stripe's clock and ours may disagree a little; an intent is never older than its purchase by more.
 const CLOCK_MARGIN_S = 3_600;
+// Search lags behind writes (under a minute, longer while Stripe is troubled): a younger purchase's
+// PaymentIntent may not show in it yet.
+const SEARCH_LAG_MS = 3_600_000;
+
+export interface LookupOptions {
+  /**
+   * The caller creates nothing if this finds nothing (it is about to record a failure), so no
+   * idempotency key covers search's lag or a server without search: listing does.
+   */
+  exact?: boolean;
+}
 
 /**
  * The PaymentIntent already made for this purchase (found by `metadata.purchaseId`), if any. Asked
- * only when the idempotency key cannot answer: after Stripe may have forgotten it (a redelivery a
- * day later), or when it was used with other parameters (the user's newest card changed between
- * attempts). Search's own lag is covered by the key within its 24 hours.
+ * when the idempotency key cannot answer: after Stripe may have forgotten it (a redelivery a day
+ * later), when it was used with other parameters (the user's newest card changed between attempts),
+ * and before a failure is recorded (`exact`). Without `exact`, search's own lag is covered by the key
+ * within its 24 hours.
  */
-export async function findPaymentIntentForPurchase(stripe: Stripe, purchaseId: string, purchasedAt: Date): Promise<Stripe.PaymentIntent | null> {
-  let intents = await searchPaymentIntents(stripe, purchaseId);
-  // Without search, listing is O(intents): worth it only once the key may have been forgotten.
-  if (!intents && keysMayBeForgotten(purchasedAt)) intents = await listPaymentIntents(stripe, purchaseId, purchasedAt);
-  return intents?.sort((a, b) => a.created - b.created)[0] ?? null;
+export async function findPaymentIntentForPurchase(stripe: Stripe, purchaseId: string, purchasedAt: Date, options: LookupOptions = {}): Promise<Stripe.PaymentIntent | null> {
+  const searched = await searchPaymentIntents(stripe, purchaseId);
+  if (searched?.length) return oldest(searched);
+  if (!listingNeeded(searched !== null, purchasedAt, options)) return null;
+  return oldest(await listPaymentIntents(stripe, purchaseId, purchasedAt));
 }
+
+// Without search, listing is O(intents): worth it only once the key may have been forgotten, or when no key stands behind the answer.
+function listingNeeded(searchable: boolean, purchasedAt: Date, { exact = false }: LookupOptions): boolean {
+  if (!searchable) return exact || keysMayBeForgotten(purchasedAt);
+  return exact && Date.now() - purchasedAt.getTime() < SEARCH_LAG_MS;
+}
+
+const oldest = (intents: Stripe.PaymentIntent[]) => intents.sort((a, b) => a.created - b.created)[0] ?? null;
 
 /** Servers found to have no search are not asked again. */
 const withoutSearch = new WeakSet<Stripe>();
@@ -34,13 +55,20 @@ async function searchPaymentIntents(stripe: Stripe, purchaseId: string): Promise
   }
 }
 
+/**
+ * Every PaymentIntent since the purchase, newest first. No upper bound on `created`: a manual trigger
+ * or a redelivery can make the purchase's PaymentIntent any time after it, past any retry schedule.
+ * Stopping early without a match is not "none": that would charge a second time, so it is retried.
+ */
 async function listPaymentIntents(stripe: Stripe, purchaseId: string, purchasedAt: Date): Promise<Stripe.PaymentIntent[]> {
   const since = Math.floor(purchasedAt.getTime() / 1000) - CLOCK_MARGIN_S;
   const matches: Stripe.PaymentIntent[] = [];
   let seen = 0;
   for await (const intent of stripe.paymentIntents.list({ limit: 100, created: { gte: since } })) {
     if (intent.metadata?.purchaseId === purchaseId) matches.push(intent);
-    if (++seen >= LIST_LIMIT) break;
+    if (++seen < LIST_LIMIT) continue;
+    if (matches.length) break;
+    throw createError(503, `Over ${LIST_LIMIT} PaymentIntents since the purchase and no search to find its own: retried rather than charged again`, new Error('listing limit'));
   }
   return matches;
 }

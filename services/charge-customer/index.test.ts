@@ -31,10 +31,20 @@ describe('charge-customer', () => {
   /** The payload of chargePurchase in callbacks.yml. */
   const newPurchase = (saved: { stripeId: string; pm: string } | null, amount = 50_000, cards: { status: string; stripePaymentMethodId: string | null }[] = saved ? [{ status: 'ACTIVE', stripePaymentMethodId: saved.pm }] : []) => {
     const n = randomUUID().slice(0, 8);
-    return { id: `pur_${n}`, amount, currency: 'usd', description: 'A new laptop', isPaid: false, status: 'PENDING', user: { id: `u_${n}`, stripeId: saved?.stripeId ?? null, cardDetails: cards } };
+    return { id: `pur_${n}`, amount, currency: 'usd', description: 'A new laptop', isPaid: false, status: 'PENDING', createdAt: new Date().toISOString(), user: { id: `u_${n}`, stripeId: saved?.stripeId ?? null, cardDetails: cards } };
   };
   const intentsFor = async (purchaseId: string) => (await stripe.paymentIntents.search({ query: `metadata['purchaseId']:'${purchaseId}'` })).data;
   const settlements = (purchaseId: string) => api.writes('updatePurchase', purchaseId);
+  /** Moves the Stripe stand-in's clock on (ours stays): past 24 hours, it has forgotten idempotency keys. */
+  const advanceStripeClock = async (seconds: number) => {
+    const response = await fetch(`${harness.gateway.url}/v1/test_helpers/stripe_local/clock/advance`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk_test_services', 'content-type': 'application/x-www-form-urlencoded' },
+      body: `seconds=${seconds}`,
+    });
+    expect(response.status).toBe(200);
+  };
+  const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
 
   it('the tutorial purchase: one off-session PaymentIntent on the customer and card, and the purchase settled with it', async () => {
     const saved = await customerWith('pm_card_visa');
@@ -97,9 +107,9 @@ describe('charge-customer', () => {
 
   it('redelivered after Stripe forgot the idempotency key: the PaymentIntent carrying the purchase id is reused', async () => {
     const saved = await customerWith('pm_card_visa');
-    const purchase = newPurchase(saved);
+    const purchase = { ...newPurchase(saved), createdAt: new Date(Date.now() - 3 * 86_400_000).toISOString() };
     const earlier = await stripe.paymentIntents.create({ amount: 50_000, currency: 'usd', customer: saved.stripeId, payment_method: saved.pm, confirm: true, off_session: true, metadata: { purchaseId: purchase.id } });
-    const threeDaysLater = { createdAt: new Date(Date.now() - 3 * 86_400_000) };
+    const threeDaysLater = { createdAt: new Date(purchase.createdAt) };
     expect((await sendCallback(serviceUrl, purchase, threeDaysLater)).status).toBe(200);
     expect(await intentsFor(purchase.id)).toHaveLength(1);
     expect(settlements(purchase.id)).toEqual([expect.objectContaining({ pi: earlier.id })]);
@@ -144,4 +154,45 @@ describe('charge-customer', () => {
     expect((await sendCallback(serviceUrl, next, { attempt: 2 })).status).toBe(200);
     expect(await intentsFor(next.id)).toHaveLength(1);
   });
+
+  it('paid, write-back lost, card deleted before the retry or a manual trigger: PAID with the PaymentIntent made, never FAILED', async () => {
+    const purchase = newPurchase(await customerWith('pm_card_visa'));
+    api.failNext('updatePurchase', 503);
+    expect((await sendCallback(serviceUrl, purchase)).status).toBe(503);
+    const [first] = await intentsFor(purchase.id);
+    // The payload is read at delivery time: the user removed the card meanwhile.
+    const cardless = { ...purchase, user: { ...purchase.user, cardDetails: [] } };
+    expect(await sendCallback(serviceUrl, cardless, { attempt: 2 })).toMatchObject({ status: 200, body: { paid: purchase.id, paymentIntent: first!.id } });
+    // triggerCallback: a new delivery, its first attempt.
+    expect(await sendCallback(serviceUrl, cardless)).toMatchObject({ status: 200, body: { paid: purchase.id, paymentIntent: first!.id } });
+    expect(settlements(purchase.id)).toEqual([expect.objectContaining({ status: 'PAID', pi: first!.id }), expect.objectContaining({ status: 'PAID', pi: first!.id })]);
+    expect(await intentsFor(purchase.id)).toHaveLength(1);
+  });
+
+  // The last three move Stripe's clock on by a day or more, for the rest of the file.
+  it('a manual trigger over 24 h after a charge whose write-back was lost: the first PaymentIntent, not a second charge', async () => {
+    const purchase = { ...newPurchase(await customerWith('pm_card_visa')), createdAt: hoursAgo(25) };
+    api.failNext('updatePurchase', 503);
+    expect((await sendCallback(serviceUrl, purchase, { createdAt: new Date(purchase.createdAt) })).status).toBe(503);
+    const [first] = await intentsFor(purchase.id);
+    await advanceStripeClock(25 * 3600);
+    // triggerCallback makes a new delivery: its event is from now, the purchase from a day ago.
+    expect(await sendCallback(serviceUrl, purchase, { createdAt: new Date() })).toMatchObject({ status: 200, body: { paid: purchase.id, paymentIntent: first!.id } });
+    expect(await intentsFor(purchase.id)).toHaveLength(1);
+  });
+
+  // Last: marks the service's Stripe client as "without search" for the rest of the file.
+  it('no search, over 1,000 PaymentIntents of the account since, a redelivery after 24 h: the first PaymentIntent is found, none made twice', async () => {
+    const purchase = { ...newPurchase(await customerWith('pm_card_visa')), createdAt: hoursAgo(25) };
+    api.failNext('updatePurchase', 503);
+    expect((await sendCallback(serviceUrl, purchase, { createdAt: new Date(purchase.createdAt) })).status).toBe(503);
+    const [first] = await intentsFor(purchase.id);
+    for (let batch = 0; batch < 21; batch++) {
+      await Promise.all(Array.from({ length: 50 }, () => stripe.paymentIntents.create({ amount: 100, currency: 'usd' })));
+    }
+    await advanceStripeClock(25 * 3600);
+    harness.gateway.answerNext('GET', '/v1/payment_intents/search', 5, 404, { type: 'invalid_request_error', message: 'Unrecognized request URL (GET: /v1/payment_intents/search).' });
+    expect(await sendCallback(serviceUrl, purchase, { createdAt: new Date(purchase.createdAt), attempt: 20 })).toMatchObject({ status: 200, body: { paid: purchase.id, paymentIntent: first!.id } });
+    expect(await intentsFor(purchase.id)).toHaveLength(1);
+  }, 120_000);
 });

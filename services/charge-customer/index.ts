@@ -18,6 +18,8 @@ const newPurchase = z.object({
   description: z.string(),
   isPaid: z.boolean(),
   status: z.string(),
+  // Where every delivery's work began, a manual trigger's days later too: Stripe's 24 hours count from it.
+  createdAt: z.iso.datetime(),
   user: z.object({
     id: z.string().min(1),
     stripeId: z.string().nullable(),
@@ -29,6 +31,7 @@ type NewPurchase = z.infer<typeof newPurchase>;
 const SETTLE = `mutation($id: ID!, $status: PurchaseStatus!, $pi: String, $charge: String, $secret: String, $code: String, $message: String) {
   updatePurchase(id: $id, status: $status, stripePaymentIntentId: $pi, stripeChargeId: $charge, clientSecret: $secret,
     failureCode: $code, failureMessage: $message) { id } }`;
+const NO_PAYMENT_METHOD: CardProblem = { code: 'no_payment_method', message: 'The user has no usable card: add one, then buy again' };
 // Being saved: the purchase waits for it (409), and the card's write-back wakes it at once.
 const CARD_ON_ITS_WAY = new Set(['PENDING', 'REQUIRES_ACTION']);
 
@@ -36,7 +39,8 @@ const CARD_ON_ITS_WAY = new Set(['PENDING', 'REQUIRES_ACTION']);
  * On Purchase.created: one off-session PaymentIntent per purchase on the user's newest active card,
  * never two, and the purchase settled with Stripe's answer: PAID, FAILED with Stripe's reason,
  * REQUIRES_ACTION (the owner finishes 3-D Secure; the outcome arrives by webhook) or PROCESSING.
- * With no usable card and none on its way, FAILED `no_payment_method` at once. At /refund, refunds.
+ * With no usable card and none on its way, FAILED `no_payment_method` at once (unless an earlier
+ * attempt's PaymentIntent turns up: then settled with it). At /refund, refunds.
  */
 export function chargeCustomerHandler(deps: ServiceDeps) {
   const { stripe } = deps;
@@ -55,30 +59,27 @@ export function chargeCustomerHandler(deps: ServiceDeps) {
     signingSecret: deps.signingSecret,
     logger: deps.logger,
     node: newPurchase,
-    async handle(purchase, event): Promise<Outcome> {
+    async handle(purchase): Promise<Outcome> {
       if (purchase.isPaid || purchase.status !== 'PENDING') return { status: 200, body: { skipped: purchase.isPaid ? 'already paid' : `already ${purchase.status}` } };
       const cards = purchase.user.cardDetails;
       const card = cards.filter((entry) => entry.status === 'ACTIVE' && entry.stripePaymentMethodId).at(-1);
       const waiting = cards.some((entry) => CARD_ON_ITS_WAY.has(entry.status));
-      if (!card && !waiting) {
-        await paygraph(SETTLE, { id: purchase.id, status: 'FAILED', code: 'no_payment_method', message: 'The user has no usable card: add one, then buy again' });
-        return { status: 200, body: { failed: purchase.id, reason: 'no_payment_method' } };
-      }
+      const purchasedAt = new Date(purchase.createdAt);
+      if (!card && !waiting) return failUnlessCharged(stripe, paygraph, purchase.id, purchasedAt, NO_PAYMENT_METHOD);
       const customerId = purchase.user.stripeId;
       if (!card || !customerId) throw createError(409, 'The user\'s card is still being saved; retried as soon as it is', new Error('card pending'));
       // A refused token charges nothing: its write-back would be refused too.
       await token.ensure();
       let intent: Stripe.PaymentIntent;
       try {
-        intent = await paymentIntentFor(stripe, purchase, customerId, card.stripePaymentMethodId!, new Date(event.createdAt));
+        intent = await paymentIntentFor(stripe, purchase, customerId, card.stripePaymentMethodId!, purchasedAt);
       } catch (error) {
         const declined = error instanceof Stripe.errors.StripeError ? (error.payment_intent as Stripe.PaymentIntent | undefined) : undefined;
         if (declined?.id) intent = declined;
         else {
           const problem = refusal(error);
           if (!problem) throw error;
-          await paygraph(SETTLE, { id: purchase.id, status: 'FAILED', code: problem.code, message: problem.message });
-          return { status: 200, body: { failed: purchase.id, reason: problem.code } };
+          return failUnlessCharged(stripe, paygraph, purchase.id, purchasedAt, problem);
         }
       }
       return settleWith(paygraph, purchase.id, intent);
@@ -88,7 +89,8 @@ export function chargeCustomerHandler(deps: ServiceDeps) {
 }
 
 /**
- * The purchase's one PaymentIntent. Within Stripe's 24 hours the idempotency key alone makes a
+ * The purchase's one PaymentIntent. Within Stripe's 24 hours (counted from the purchase, since a
+ * manually triggered delivery is newer than what it repeats) the idempotency key alone makes a
  * repeated or concurrent attempt the same request, so no lookup is needed first (a search per charge
  * cost a Stripe request); the lookup runs once the key may be forgotten, and when the key was used
  * with other parameters (the newest card changed since an earlier attempt made one).
@@ -147,6 +149,18 @@ async function settleWith(paygraph: Paygraph, purchaseId: string, intent: Stripe
   const code = error?.code ?? intent.status;
   await paygraph(SETTLE, { ...ids, status: 'FAILED', code, message: error?.message ?? `The PaymentIntent is ${intent.status}` });
   return { status: 200, body: { failed: purchaseId, reason: code } };
+}
+
+/**
+ * A failure no PaymentIntent gave. An earlier attempt (or delivery) may have charged and lost its
+ * write-back before the card went away: that PaymentIntent settles the purchase instead, so money
+ * taken is never recorded as a failure.
+ */
+async function failUnlessCharged(stripe: Stripe, paygraph: Paygraph, purchaseId: string, purchasedAt: Date, problem: CardProblem): Promise<Outcome> {
+  const earlier = await findPaymentIntentForPurchase(stripe, purchaseId, purchasedAt, { exact: true });
+  if (earlier) return settleWith(paygraph, purchaseId, earlier);
+  await paygraph(SETTLE, { id: purchaseId, status: 'FAILED', code: problem.code, message: problem.message });
+  return { status: 200, body: { failed: purchaseId, reason: problem.code } };
 }
 
 /** Stripe refused the card, or the purchase itself (an amount under its minimum, an unknown currency): final either way. */
