@@ -19,7 +19,8 @@ const newPurchase = z.object({
   isPaid: z.boolean(),
   status: z.string(),
   // Where every delivery's work began, a manual trigger's days later too: Stripe's 24 hours count from it.
-  createdAt: z.iso.datetime(),
+  // Optional for a callbacks.yml written before it was asked for: the event's time stands in, as it did.
+  createdAt: z.iso.datetime().optional(),
   user: z.object({
     id: z.string().min(1),
     stripeId: z.string().nullable(),
@@ -59,12 +60,12 @@ export function chargeCustomerHandler(deps: ServiceDeps) {
     signingSecret: deps.signingSecret,
     logger: deps.logger,
     node: newPurchase,
-    async handle(purchase): Promise<Outcome> {
+    async handle(purchase, event): Promise<Outcome> {
       if (purchase.isPaid || purchase.status !== 'PENDING') return { status: 200, body: { skipped: purchase.isPaid ? 'already paid' : `already ${purchase.status}` } };
       const cards = purchase.user.cardDetails;
       const card = cards.filter((entry) => entry.status === 'ACTIVE' && entry.stripePaymentMethodId).at(-1);
       const waiting = cards.some((entry) => CARD_ON_ITS_WAY.has(entry.status));
-      const purchasedAt = new Date(purchase.createdAt);
+      const purchasedAt = new Date(purchase.createdAt ?? event.createdAt);
       if (!card && !waiting) return failUnlessCharged(stripe, paygraph, purchase.id, purchasedAt, NO_PAYMENT_METHOD);
       const customerId = purchase.user.stripeId;
       if (!card || !customerId) throw createError(409, 'The user\'s card is still being saved; retried as soon as it is', new Error('card pending'));

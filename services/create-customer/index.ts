@@ -16,6 +16,9 @@ const cardDetails = z.object({
   status: z.string(),
   stripePaymentMethodId: z.string().nullable(),
   stripeSetupIntentId: z.string().nullable(),
+  // Stripe's 24 hours of idempotency count from the card's creation, not from a manual trigger's
+  // newer delivery. Optional for a callbacks.yml written before it was asked for: the event's time stands in.
+  createdAt: z.iso.datetime().optional(),
   user: z.object({
     id: z.string().min(1),
     email: z.string(),
@@ -60,7 +63,7 @@ async function saveCard({ stripe, paygraph }: ServiceDeps, card: CardDetailsNode
   if (FINAL.has(card.status)) return { status: 200, body: { skipped: `already ${card.status}` } };
   try {
     const customerId = card.user.stripeId ?? (await customerForUser(stripe, card.user));
-    const setup = await setupIntentForCard(stripe, customerId, card, new Date(event.createdAt));
+    const setup = await setupIntentForCard(stripe, customerId, card, new Date(card.createdAt ?? event.createdAt));
     const method = setup.payment_method as Stripe.PaymentMethod | null;
     if ((setup.status !== 'succeeded' && setup.status !== 'requires_action') || !method) {
       const error = setup.last_setup_error;
