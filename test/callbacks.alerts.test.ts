@@ -145,9 +145,14 @@ ${shop('dying', '    timeout: 1s\n    maxAttempts: 2\n')}${shop('goner', '    ti
 
     const held = await heldPastItsRetry('failing', first);
     expect(held!.attempts).toBeLessThan(5);
+    // A mutation committed while it is off is not forgotten: its delivery is recorded, and held untried.
+    const during = await purchase('failing');
+    expect((await heldPastItsRetry('failing', during))!.attempts).toBe(0);
+    expect(receiver.received.filter((request) => request.body.event.nodeId === during)).toEqual([]);
     answers.delete('failing');
     await app.graphql('mutation { setCallbackEnabled(name: "failing", enabled: true) { enabled } }', {}, admin);
     await eventually(() => deliveryOf('failing', first), (row) => row?.status === 'DELIVERED');
+    await eventually(() => deliveryOf('failing', during), (row) => row?.status === 'DELIVERED');
     const state = await app.pool.query('select failing_since from callback_state where callback = $1', ['failing']);
     expect(state.rows[0].failing_since).toBeNull();
   });

@@ -12,7 +12,12 @@ export interface NewDelivery {
   previous_values: Record<string, unknown> | null;
   max_attempts: number;
   ordered: boolean;
-  /** The callback's `enabled` in callbacks.yml; a runtime setting (callback_setting) overrides it. */
+  /**
+   * The callback's `enabled` in callbacks.yml. One switched off at runtime (callback_setting: by an
+   * operator, or by Paygraph after a 410 or disableAfterFailingFor) still records its events, held
+   * untried until it is switched on: a committed purchase is never forgotten. One off in
+   * callbacks.yml records none, unless switched on at runtime.
+   */
   enabled: boolean;
 }
 
@@ -23,7 +28,7 @@ const INSERT_DELIVERIES = `
       from jsonb_to_recordset($1::jsonb) as d(
         callback text, trigger text, node_id text, changed_fields text[], previous_values jsonb,
         max_attempts int, ordered boolean, enabled boolean)
-     where coalesce((select s.enabled from callback_setting s where s.name = d.callback), d.enabled)
+     where d.enabled or coalesce((select s.enabled from callback_setting s where s.name = d.callback), false)
     returning id, callback, node_id, ordered
   )
   select ${queueJobFor('new_delivery')} from new_delivery where ordered`;
