@@ -76,7 +76,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     api: options.roles.api,
     preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
   });
-  const events = createOutbox(callbacks);
+  const events = createOutbox(callbacks, schema);
   const admin = createCallbackAdmin(pool, callbacks);
   registerQueueGauges(pool);
   const signinThrottle = createSigninThrottle({

@@ -57,6 +57,7 @@ describe('callbacks.yml validation at start', () => {
     ['an unknown payload field', 'trigger: Purchase.created\nurl: http://x.test/\npayload: "{ createdNode { id price } }"', /charge: payload: .*price/],
     ['a payload part the trigger does not offer', 'trigger: Purchase.created\nurl: http://x.test/\npayload: "{ deletedNode { id } }"', /charge: payload: .*deletedNode/],
     ['a relation in a snapshot', 'trigger: Purchase.updated\nurl: http://x.test/\npayload: "{ previousValues { user { id } } }"', /charge: payload: .*relation/],
+    ['an owner-only field in a snapshot', 'trigger: Purchase.updated\nurl: http://x.test/\npayload: "{ previousValues { id clientSecret } }"', /charge: payload: previousValues\.clientSecret has its own access rule/],
     ['a payload that is not GraphQL', 'trigger: Purchase.created\nurl: http://x.test/\npayload: "{ createdNode { id "', /charge: payload: .*not a GraphQL selection/],
     ['an unset environment variable', 'trigger: Purchase.created\nurl: ${NOT_SET_ANYWHERE}\npayload: "{ createdNode { id } }"', /charge: .*NOT_SET_ANYWHERE is not set/],
     ['a malformed condition', 'trigger: Purchase.updated\nurl: http://x.test/\npayload: "{ updatedNode { id } }"\nwhen: { node: { isPaid: { equals: true } } }', /charge: when/],

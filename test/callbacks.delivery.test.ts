@@ -234,6 +234,22 @@ describe('mutation callbacks: delivery', () => {
     expect(await app.db.callbackDelivery.count({ where: { nodeId: id, callback: 'paid' } })).toBe(1);
   });
 
+  it('the commit-time snapshot keeps no owner-only field: a paid purchase\'s client secret is neither stored nor sent', async () => {
+    const id = await createPurchase('owner-only');
+    const settle = await app.accessToken('purchases:settle');
+    const waiting = await app.graphql(
+      `mutation { updatePurchase(id: "${id}", status: REQUIRES_ACTION, stripePaymentIntentId: "pi_OwnerOnly", clientSecret: "pi_OwnerOnly_secret_abc") { id } }`,
+      {},
+      settle,
+    );
+    expect(waiting.errors).toBeUndefined();
+    await app.graphql(`mutation { updatePurchase(id: "${id}", isPaid: true, status: PAID, stripeChargeId: "ch_OwnerOnly") { id } }`, {}, settle);
+    const delivery = await eventually(() => deliveryOf(id, 'paid'), (paid) => paid.status !== 'PENDING');
+    expect(delivery.previousValues).toMatchObject({ id, status: 'REQUIRES_ACTION', stripePaymentIntentId: 'pi_OwnerOnly' });
+    expect(delivery.previousValues).not.toHaveProperty('clientSecret');
+    expect(JSON.stringify(receiver.received.filter((r) => r.body.event.nodeId === id).map((r) => r.body))).not.toContain('_secret_');
+  });
+
   it('`ordered` delivers one node\'s events in commit order, even when the first needs a retry', async () => {
     const id = await createPurchase('ordering');
     let first = true;

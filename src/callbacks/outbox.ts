@@ -1,10 +1,13 @@
+import type { GraphQLSchema } from 'graphql';
 import type { Tx } from '../db/client.js';
 import { conditionHolds } from './condition.js';
 import type { EventRecorder, NodeEvent, NodeRow } from './events.js';
 import type { CallbackDefinition } from './load.js';
+import { fieldsHiddenFromCallbacks } from './payload.js';
 import { insertDeliveries } from './store/new-deliveries.js';
 
-// Never copied into an event: a snapshot is shown to callback admins and sent to receivers.
+// Never copied into an event: a snapshot is shown to callback admins and sent to receivers. Fields
+// only their owner may read are left out of the stored snapshot too (fieldsHiddenFromCallbacks).
 const SECRET_COLUMNS = new Set(['passwordHash']);
 // Touched by every write, so it says nothing about what changed.
 const BOOKKEEPING_COLUMNS = new Set(['updatedAt']);
@@ -14,9 +17,14 @@ const BOOKKEEPING_COLUMNS = new Set(['updatedAt']);
  * written by the mutation's own transaction, with their jobs (store/new-deliveries.ts). A commit
  * always has its deliveries; a rollback never does.
  */
-export function createOutbox(callbacks: readonly CallbackDefinition[]): EventRecorder {
+export function createOutbox(callbacks: readonly CallbackDefinition[], schema: GraphQLSchema): EventRecorder {
   const byTrigger = new Map<string, CallbackDefinition[]>();
   for (const callback of callbacks) byTrigger.set(callback.trigger, [...(byTrigger.get(callback.trigger) ?? []), callback]);
+  const hiddenByModel = new Map<string, Set<string>>();
+  for (const callback of callbacks) {
+    const model = callback.trigger.split('.')[0]!;
+    hiddenByModel.set(model, new Set(fieldsHiddenFromCallbacks(schema, model)));
+  }
 
   return {
     async record(tx: Tx, event: NodeEvent): Promise<void> {
@@ -26,6 +34,8 @@ export function createOutbox(callbacks: readonly CallbackDefinition[]): EventRec
       const previous = event.previous ? columnsOf(event.previous) : event.operation === 'deleted' ? columnsOf(event.node) : null;
       const changedFields = changedBetween(previous, node, event.operation);
       if (event.operation === 'updated' && changedFields.length === 0) return;
+      // Conditions still see every column at commit; only the stored snapshot goes without the hidden ones.
+      const previousValues = previous && without(previous, hiddenByModel.get(event.model));
       const deliveries = candidates
         .filter((callback) => !callback.when || conditionHolds(callback.when, { node, previous, changedFields }))
         .map((callback) => ({
@@ -33,7 +43,7 @@ export function createOutbox(callbacks: readonly CallbackDefinition[]): EventRec
           trigger: callback.trigger,
           node_id: event.node.id,
           changed_fields: changedFields,
-          previous_values: previous,
+          previous_values: previousValues,
           max_attempts: callback.maxAttempts,
           ordered: callback.ordered,
           enabled: callback.enabled,
@@ -50,6 +60,10 @@ function columnsOf(row: NodeRow): NodeRow {
     if (value === null || value instanceof Date || typeof value !== 'object') columns[key] = value;
   }
   return columns as NodeRow;
+}
+
+function without(row: NodeRow, hidden: ReadonlySet<string> | undefined): NodeRow {
+  return Object.fromEntries(Object.entries(row).filter(([key]) => !hidden?.has(key))) as NodeRow;
 }
 
 function changedBetween(previous: NodeRow | null, node: NodeRow | null, operation: NodeEvent['operation']): string[] {

@@ -29,6 +29,17 @@ describe('compilePayload: a callback\'s payload selection, checked once at start
     expect(refused('Purchase', 'created', '{ createdNode { price } }')).toThrow(/price/);
     expect(refused('Purchase', 'created', '{ createdNode }')).toThrow(/needs a selection/);
   });
+  it('refuses a snapshot field only its owner may read, as the live query would; fields for services stay', () => {
+    expect(() => compilePayload(schema, 'Purchase', 'updated', '{ previousValues { id clientSecret } }')).toThrow(
+      /previousValues\.clientSecret has its own access rule/,
+    );
+    expect(() => compilePayload(schema, 'CardDetails', 'deleted', '{ deletedNode { id setupClientSecret } }')).toThrow(
+      /deletedNode\.setupClientSecret has its own access rule/,
+    );
+    expect(compilePayload(schema, 'CardDetails', 'deleted', '{ deletedNode { id cardToken } }').snapshotParts).toEqual([
+      { alias: 'deletedNode', fields: [{ alias: 'id', name: 'id' }, { alias: 'cardToken', name: 'cardToken' }] },
+    ]);
+  });
 });
 
 describe('renderPayload without a live query', () => {

@@ -8,6 +8,7 @@ import {
   validate,
   type DocumentNode,
   type FieldNode,
+  type GraphQLField,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -196,6 +197,46 @@ function snapshotFields(
     if (!isLeafType(getNamedType(field.type))) {
       throw new PayloadError(`${partName}.${field.name} is a relation; snapshots hold scalar fields only`);
     }
+    if (!systemMayRead(field)) {
+      throw new PayloadError(`${partName}.${field.name} has its own access rule that callbacks do not pass (the owner only, say); a snapshot cannot ask for it`);
+    }
     return { alias: selection.alias?.value ?? field.name, name: field.name };
   });
 }
+
+/**
+ * The scalar fields of a model that a callback may not read (see systemMayRead), by name. The
+ * outbox leaves them out of the snapshot it stores, as compilePayload leaves them out of payloads.
+ */
+export function fieldsHiddenFromCallbacks(schema: GraphQLSchema, model: string): string[] {
+  const modelType = schema.getType(model);
+  if (!isObjectType(modelType)) return [];
+  return Object.values(modelType.getFields())
+    .filter((field) => isLeafType(getNamedType(field.type)) && !systemMayRead(field))
+    .map((field) => field.name);
+}
+
+/**
+ * Whether the system identity (callbacks) passes a field's own scope-auth rule, which Pothos keeps in
+ * the field's extensions. A snapshot is answered without resolvers, so the rule never runs there:
+ * it has to be decided here. The system holds every service token scope and is no user (the scope
+ * loaders in src/schema/builder.ts); a rule computed from the node (`self: node.userId`) cannot be
+ * checked against a snapshot, so it counts as refused.
+ */
+function systemMayRead(field: GraphQLField<unknown, unknown>): boolean {
+  const rule = (field.extensions?.pothosOptions as { authScopes?: unknown } | undefined)?.authScopes;
+  if (rule === undefined) return true;
+  if (typeof rule === 'boolean') return rule;
+  return isScopeMap(rule) && scopesAdmitSystem(rule);
+}
+
+// Pothos scope maps: the top level and `$any` need one scope to hold, `$all` every one.
+function scopesAdmitSystem(scopes: Record<string, unknown>, every = false): boolean {
+  const held = Object.entries(scopes).map(([scope, value]) => {
+    if (scope === '$any' || scope === '$all') return isScopeMap(value) && scopesAdmitSystem(value, scope === '$all');
+    return scope === 'token';
+  });
+  return every ? held.every(Boolean) : held.some(Boolean);
+}
+
+const isScopeMap = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
