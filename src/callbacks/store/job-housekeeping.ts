@@ -32,6 +32,11 @@ export async function releaseJobsOfDeadWorkers(pool: Pool, utils: WorkerUtils, s
  * inside graphile-worker while the database was away, say) gets a job again. Every delivery job is
  * keyed by its delivery's id, so the public view finds it. First attempts of unordered deliveries
  * have no job: the dispatcher's backlog pump finds them (claimDueDeliveries).
+ *
+ * An ordered delivery's job whose queue is gone counts as lost too: collectUnusedQueues cannot see a
+ * job its mutation has not committed yet, so it can drop the node's queue under it, and
+ * graphile-worker never runs a job whose queue does not exist. add_job with the same key recreates
+ * the queue and points the waiting job at it (graphile-worker 0.17's add_jobs).
  */
 export async function requeueForgottenDeliveries(pool: Pool, overdueMs: number): Promise<number> {
   const { rows } = await pool.query<{ requeued: number }>(
@@ -41,13 +46,17 @@ export async function requeueForgottenDeliveries(pool: Pool, overdueMs: number):
         and coalesce(d.next_attempt_at, d.created_at) < now() - make_interval(secs => $2::float8 / 1000)
         and (d.leased_until is null or d.leased_until < now())
         and not exists (select 1 from graphile_worker.jobs j
-                         where j.task_identifier = $1 and j.key = d.id::text and j.attempts < j.max_attempts)`,
+                         where j.task_identifier = $1 and j.key = d.id::text and j.attempts < j.max_attempts
+                           and (j.queue_name is not null or not d.ordered))`,
     [DELIVER_TASK, overdueMs],
   );
   return rows[0]?.requeued ?? 0;
 }
 
-/** Drops the named queues no job uses any more (each node of an `ordered` callback has its own). */
+/**
+ * Drops the named queues no job uses any more (each node of an `ordered` callback has its own). It
+ * races with a mutation still open on a job for such a queue: requeueForgottenDeliveries repairs that.
+ */
 export async function collectUnusedQueues(utils: WorkerUtils): Promise<void> {
   await utils.cleanup({ tasks: ['GC_JOB_QUEUES'] });
 }
