@@ -3,7 +3,9 @@ import { runInNewContext } from 'node:vm';
 import { z } from 'zod';
 import type { Account } from './account.js';
 import { integer, oneOf, parse } from './params.js';
+import { resourceMissing } from './errors.js';
 import { paymentIntentOf, settleProcessingPayment } from './payment-intents.js';
+import { settleRefund } from './refunds.js';
 import type { Route } from './router.js';
 
 /**
@@ -25,6 +27,9 @@ const faultParams = z.strictObject({
   delay_ms: integer.refine((value) => value >= 0 && value <= 60_000, { message: 'Invalid delay_ms: between 0 and 60000', params: { stripeCode: 'parameter_invalid_integer' } }).optional(),
   path: z.string().optional(),
 });
+
+// Stripe's documented Refund.failure_reason values.
+const REFUND_FAILURE_REASONS = ['charge_for_pending_refund_disputed', 'declined', 'expired_or_canceled_card', 'insufficient_funds', 'lost_or_stolen_card', 'merchant_request', 'unknown'];
 
 const renderFaults = (account: Account) => ({ object: 'stripe_local.faults', data: account.faults.map(({ remaining, status, delayMs, path }) => ({ remaining, status: status ?? null, delay_ms: delayMs, path: path ?? null })) });
 const renderClock = (account: Account) => ({ object: 'stripe_local.clock', now: account.seconds(), now_ms: account.now() });
@@ -74,6 +79,17 @@ export function controlRoutes(target: ControlTarget): Route[] {
       handler({ account, path, params }) {
         const { outcome } = parse(z.strictObject({ outcome: oneOf(['succeeded', 'failed']) }), params);
         return settleProcessingPayment(account, paymentIntentOf(account, path.id!), outcome);
+      },
+    },
+    {
+      // A refund of `pm_card_pendingRefund` or `pm_card_refundFail` ends: its status and events.
+      method: 'POST',
+      path: `${CONTROL_PATH}/refunds/:id/settle`,
+      handler({ account, path, params }) {
+        const input = parse(z.strictObject({ outcome: oneOf(['succeeded', 'failed']), failure_reason: oneOf(REFUND_FAILURE_REASONS).optional() }), params);
+        const refund = account.refunds.get(path.id!);
+        if (!refund) throw resourceMissing('refund', path.id!);
+        return settleRefund(account, refund, input.outcome, input.failure_reason);
       },
     },
     {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Account } from './account.js';
 import { chargeOf, renderCharge, type ChargeRecord } from './charges.js';
 import type { Stored } from './collection.js';
-import { invalidRequest, resourceMissing } from './errors.js';
+import { invalidRequest, resourceMissing, unexpectedState } from './errors.js';
 import { emit } from './events.js';
 import { registerExpandable } from './expand.js';
 import { newId } from './ids.js';
@@ -15,6 +15,8 @@ export interface RefundRecord extends Stored {
   charge: ChargeRecord;
   reason: string | null;
   metadata: Record<string, string>;
+  status: 'pending' | 'succeeded' | 'failed';
+  failureReason: string | null;
 }
 
 export function renderRefund(refund: RefundRecord): object {
@@ -35,8 +37,9 @@ export function renderRefund(refund: RefundRecord): object {
     reason: refund.reason,
     receipt_number: null,
     source_transfer_reversal: null,
-    status: 'succeeded',
+    status: refund.status,
     transfer_reversal: null,
+    ...(refund.failureReason && { failure_reason: refund.failureReason }),
   };
 }
 
@@ -70,6 +73,27 @@ function refundedCharge(account: Account, input: z.output<typeof createParams>):
   return charge;
 }
 
+/**
+ * A refund of a refund test card ends "some time later", as Stripe's do: a pending one succeeds or
+ * fails, a succeeded one fails (the bank could not return the money, which goes back to the charge).
+ * Stripe announces it with refund.updated (and refund.failed) and charge.refund.updated.
+ */
+export function settleRefund(account: Account, refund: RefundRecord, outcome: 'succeeded' | 'failed', failureReason = 'expired_or_canceled_card'): object {
+  const allowed = refund.status === 'pending' || (refund.status === 'succeeded' && outcome === 'failed');
+  if (!allowed) throw unexpectedState(`This refund's status is ${refund.status}; it cannot become ${outcome}.`, 'refund_unexpected_state');
+  const previous = renderRefund(refund) as { status: string };
+  refund.status = outcome;
+  if (outcome === 'failed') {
+    refund.failureReason = failureReason;
+    refund.charge.amountRefunded -= refund.amount;
+  }
+  const rendered = renderRefund(refund);
+  emit(account, 'refund.updated', rendered, { status: previous.status });
+  if (outcome === 'failed') emit(account, 'refund.failed', rendered, { status: previous.status });
+  emit(account, 'charge.refund.updated', rendered, { status: previous.status });
+  return rendered;
+}
+
 export const refundRoutes: Route[] = [
   {
     method: 'POST',
@@ -87,7 +111,8 @@ export const refundRoutes: Route[] = [
       }
       const before = charge.amountRefunded;
       charge.amountRefunded += amount;
-      const refund = account.refunds.add({ id: newId('re'), created: account.seconds(), amount, charge, reason: input.reason ?? null, metadata: mergeMetadata({}, input.metadata) });
+      const status = charge.saved.card.refund === 'pending' ? 'pending' : 'succeeded';
+      const refund = account.refunds.add({ id: newId('re'), created: account.seconds(), amount, charge, reason: input.reason ?? null, metadata: mergeMetadata({}, input.metadata), status, failureReason: null });
       emit(account, 'refund.created', renderRefund(refund));
       emit(account, 'charge.refunded', renderCharge(account, charge), { amount_refunded: before, refunded: false });
       return renderRefund(refund);

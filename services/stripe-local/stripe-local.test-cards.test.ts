@@ -17,7 +17,7 @@ const LEGACY_AUTH = declined('card_declined', 'authentication_required');
  */
 const EXPECTED: Record<string, { attach: string; onSession: string; offSession?: string; legacy: string }> = {
   ...Object.fromEntries(
-    ['visa', 'visa_debit', 'mastercard', 'mastercard_debit', 'mastercard_prepaid', 'amex', 'discover', 'diners', 'jcb', 'unionpay', 'riskLevelElevated', 'createDispute'].map((name) => [
+    ['visa', 'visa_debit', 'mastercard', 'mastercard_debit', 'mastercard_prepaid', 'amex', 'discover', 'diners', 'jcb', 'unionpay', 'riskLevelElevated', 'createDispute', 'pendingRefund', 'refundFail'].map((name) => [
       name,
       { attach: OK, onSession: SUCCEEDED, offSession: SUCCEEDED, legacy: SUCCEEDED },
     ]),

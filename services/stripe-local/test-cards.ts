@@ -20,6 +20,8 @@ export interface TestCard {
   /** `delayed`: a payment stays `processing` until the test-helper `settle` control says how it ended. */
   settlement?: 'delayed';
   dispute?: boolean;
+  /** What a refund of a payment with it does: stays `pending`, or `succeeded` and later `failed` (the `settle` control says when). */
+  refund?: 'pending' | 'fails';
 }
 
 const declined = (decline_code: string, message = 'Your card was declined.', when: DeclineTiming = 'attach', code = 'card_declined') => ({ code, decline_code, message, when });
@@ -73,6 +75,9 @@ const CARDS: TestCard[] = [
   // The emulator's own, not one of Stripe's cards: a payment that settles later, as Stripe's delayed
   // payment methods do, so `processing` can be tested (settled with POST .../payment_intents/:id/settle).
   card('delayedSettlement', '4000000000001000', { settlement: 'delayed' }),
+  // Stripe's refund test cards: "some time later" is when POST .../refunds/:id/settle says.
+  card('pendingRefund', '4000000000007726', { refund: 'pending' }),
+  card('refundFail', '4000000000005126', { refund: 'fails' }),
 ];
 
 const byName = new Map(CARDS.map((entry) => [entry.name, entry]));
