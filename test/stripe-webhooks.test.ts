@@ -241,6 +241,56 @@ describe('Stripe events, authentication, deleted cards and refunds', () => {
     expect(codesOf(await stack.app.graphql('mutation($id: ID!) { refundPurchase(id: $id) { id } }', { id: paid.id }, user.token))).toEqual(['FORBIDDEN']);
   });
 
+  it('a refund Stripe answers pending is settled by its events: one that succeeds counts, one that fails no longer counts and can be refunded again', async () => {
+    const user = await stack.app.signUp();
+    await card(await addCard(user, 'pm_card_pendingRefund'));
+    const paid = await purchase(await buy(user, 5_000));
+    const refund = async (amount?: number) =>
+      (await stack.app.graphql(`mutation($id: ID!${amount ? ', $a: Int' : ''}) { refundPurchase(id: $id${amount ? ', amount: $a' : ''}) { id amount } }`, { id: paid.id, a: amount }, refunder)).data!.refundPurchase as { id: string; amount: number };
+    const refundRow = (id: string, done: (row: { status: string; stripeRefundId: string | null }) => boolean) =>
+      eventually(() => stack.app.db.refund.findUniqueOrThrow({ where: { id } }), done, 20_000);
+    /** Stripe's "some time later", at the local Stripe: the refund ends and its events reach the API. */
+    const settle = (stripeRefundId: string, outcome: string) => stack.stripe.rawRequest('POST', `/v1/test_helpers/stripe_local/refunds/${stripeRefundId}/settle`, { outcome });
+
+    const good = await refundRow((await refund(1_000)).id, (row) => row.stripeRefundId !== null);
+    expect(good.status).toBe('PENDING');
+    await settle(good.stripeRefundId!, 'succeeded');
+    expect(await refundRow(good.id, (row) => row.status !== 'PENDING')).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await purchase(paid.id, (status) => status === 'PARTIALLY_REFUNDED')).toMatchObject({ amountRefunded: 1_000 });
+
+    const bad = await refundRow((await refund()).id, (row) => row.stripeRefundId !== null);
+    expect(bad).toMatchObject({ status: 'PENDING', amount: 4_000 });
+    await settle(bad.stripeRefundId!, 'failed');
+    expect(await refundRow(bad.id, (row) => row.status !== 'PENDING')).toMatchObject({ status: 'FAILED', failureCode: 'expired_or_canceled_card' });
+    // Its refund.updated, refund.failed and charge.refund.updated all arrived; it moved once.
+    const types = await eventually(
+      () => stack.app.db.stripeEvent.findMany({ where: { payload: { path: ['data', 'object', 'id'], equals: bad.stripeRefundId! } } }),
+      (events) => events.length >= 4,
+    );
+    expect(types.map((event) => event.type).sort()).toEqual(['charge.refund.updated', 'refund.created', 'refund.failed', 'refund.updated']);
+    expect(await stack.app.db.purchase.findUniqueOrThrow({ where: { id: paid.id } })).toMatchObject({ amountRefunded: 1_000, status: 'PARTIALLY_REFUNDED' });
+    // A late "succeeded" never revives a failed refund.
+    const late = eventFor('refund.updated', { id: bad.stripeRefundId, object: 'refund', status: 'succeeded', amount: 4_000, payment_intent: paid.stripePaymentIntentId, metadata: { refundId: bad.id } });
+    expect(await sendEvent(late)).toBe(200);
+    expect(await stack.app.db.refund.findUniqueOrThrow({ where: { id: bad.id } })).toMatchObject({ status: 'FAILED' });
+    // What failed is refundable again.
+    expect((await refund()).amount).toBe(4_000);
+  });
+
+  it('a refund that succeeded and later fails (pm_card_refundFail): FAILED, the purchase paid again, and refundable again', async () => {
+    const user = await stack.app.signUp();
+    await card(await addCard(user, 'pm_card_refundFail'));
+    const paid = await purchase(await buy(user, 2_000));
+    const refund = async () => (await stack.app.graphql('mutation($id: ID!) { refundPurchase(id: $id) { id } }', { id: paid.id }, refunder)).data!.refundPurchase.id as string;
+    const row = (id: string, status: string) => eventually(() => stack.app.db.refund.findUniqueOrThrow({ where: { id } }), (found) => found.status === status, 20_000);
+    const made = await row(await refund(), 'SUCCEEDED');
+    expect(await purchase(paid.id, (status) => status === 'REFUNDED')).toMatchObject({ amountRefunded: 2_000 });
+    await stack.stripe.rawRequest('POST', `/v1/test_helpers/stripe_local/refunds/${made.stripeRefundId}/settle`, { outcome: 'failed', failure_reason: 'lost_or_stolen_card' });
+    expect(await row(made.id, 'FAILED')).toMatchObject({ failureCode: 'lost_or_stolen_card' });
+    expect(await purchase(paid.id, (status) => status === 'PAID')).toMatchObject({ amountRefunded: 0, isPaid: true });
+    await row(await refund(), 'SUCCEEDED');
+  });
+
   it('a disputed payment shows the dispute', async () => {
     const user = await stack.app.signUp();
     await card(await addCard(user, 'pm_card_createDispute'));

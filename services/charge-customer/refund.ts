@@ -14,7 +14,9 @@ const newRefund = z.object({
 
 const SETTLE_REFUND = `mutation($id: ID!, $status: RefundStatus!, $re: String, $code: String, $message: String) {
   settleRefund(id: $id, status: $status, stripeRefundId: $re, failureCode: $code, failureMessage: $message) { id } }`;
-const STATUS: Record<string, string> = { succeeded: 'SUCCEEDED', failed: 'FAILED', canceled: 'FAILED' };
+// A refund still `pending` (or `requires_action`) is recorded PENDING with its Stripe id and this delivery is
+// done: Stripe's refund.updated / refund.failed event at POST /stripe/webhook moves it on when it ends.
+const STATUS: Record<string, string> = { succeeded: 'SUCCEEDED', failed: 'FAILED', canceled: 'FAILED', pending: 'PENDING', requires_action: 'PENDING' };
 // Codes Stripe sends with a 4xx that says "not now" rather than "no": asked again later, they may pass.
 const TRANSIENT_CODES = new Set(['rate_limit', 'lock_timeout', 'token_in_use']);
 

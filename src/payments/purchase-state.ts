@@ -11,6 +11,8 @@ export type PaymentFact =
   | { kind: 'succeeded'; paymentIntentId?: string | null; chargeId?: string | null }
   | { kind: 'failed'; paymentIntentId?: string | null; code?: string | null; message?: string | null }
   | { kind: 'refunded'; paymentIntentId?: string | null; chargeId?: string | null; amountRefunded: number }
+  /** A refund made at Stripe failed: its `amount` is no longer refunded; `stillRefunded` is what surely still is. */
+  | { kind: 'refund_failed'; paymentIntentId?: string | null; amount: number; stillRefunded: number }
   | { kind: 'disputed'; paymentIntentId?: string | null; chargeId?: string | null; disputeStatus: string };
 
 export type PurchaseChange = Pick<
@@ -39,7 +41,8 @@ function paidStatus(amount: number, amountRefunded: number, disputeStatus: strin
 /**
  * The next state of a purchase given one fact, whatever order the facts arrive in. State only moves
  * forward: a paid purchase stays paid (a refund or dispute implies the payment succeeded), a failure
- * never unpays, a refunded amount never shrinks, a closed dispute never reopens.
+ * never unpays, a refunded amount shrinks only by a refund Stripe reports failed, a closed dispute
+ * never reopens.
  */
 export function nextPurchaseState(previous: Purchase, fact: PaymentFact): Transition {
   const intentId = fact.paymentIntentId ?? null;
@@ -59,7 +62,13 @@ export function nextPurchaseState(previous: Purchase, fact: PaymentFact): Transi
     paidAt: previous.paidAt,
   };
   const chargeId = 'chargeId' in fact ? (fact.chargeId ?? null) : null;
-  if (fact.kind === 'succeeded' || fact.kind === 'refunded' || fact.kind === 'disputed') {
+  if (fact.kind === 'refund_failed') {
+    if (!previous.isPaid) return { result: 'unchanged' };
+    // The money went back to the charge, so it can be refunded again; never below what surely was refunded.
+    const floor = Math.min(previous.amountRefunded, fact.stillRefunded);
+    next.amountRefunded = Math.max(floor, previous.amountRefunded - fact.amount);
+    next.status = paidStatus(previous.amount, next.amountRefunded, next.disputeStatus);
+  } else if (fact.kind === 'succeeded' || fact.kind === 'refunded' || fact.kind === 'disputed') {
     if (chargeId && previous.stripeChargeId && chargeId !== previous.stripeChargeId) {
       return { result: 'conflict', reason: 'The purchase is already settled with another charge' };
     }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { badInput, conflict, notFound } from '../errors.js';
 import { RefundStatus } from '../generated/prisma/enums.js';
 import { lockedPurchase } from '../payments/locks.js';
-import { nextPurchaseState } from '../payments/purchase-state.js';
+import { changeRefund } from '../payments/refund-state.js';
 import { builder } from './builder.js';
 import * as input from './inputs.js';
 import { findsNodes, readableBy } from './readable-by.js';
@@ -89,22 +89,7 @@ builder.mutationFields((t) => ({
       if (previous.stripeRefundId && args.stripeRefundId && previous.stripeRefundId !== args.stripeRefundId) throw conflict('The refund is already recorded with another Stripe refund');
       // Final answers stay final: a late or repeated write-back changes nothing.
       if (previous.status !== 'PENDING') return ctx.db.refund.findUniqueOrThrow({ ...query, where: { id } });
-      const refund = await ctx.db.refund.update({
-        ...query,
-        where: { id },
-        data: { status: args.status, stripeRefundId: args.stripeRefundId ?? previous.stripeRefundId, failureCode: args.failureCode ?? null, failureMessage: args.failureMessage ?? null },
-      });
-      await ctx.events.record(ctx.db, { model: 'Refund', operation: 'updated', node: refund, previous });
-      if (args.status === 'SUCCEEDED') {
-        // Also without webhooks (real test mode without `stripe listen`), the purchase shows what was refunded.
-        const succeeded = await ctx.db.refund.aggregate({ where: { purchaseId: purchase.id, status: 'SUCCEEDED' }, _sum: { amount: true } });
-        const transition = nextPurchaseState(purchase, { kind: 'refunded', amountRefunded: succeeded._sum.amount ?? 0 });
-        if (transition.result === 'changed') {
-          const updated = await ctx.db.purchase.update({ where: { id: purchase.id }, data: transition.data });
-          await ctx.events.record(ctx.db, { model: 'Purchase', operation: 'updated', node: updated, previous: purchase });
-        }
-      }
-      return refund;
+      return changeRefund(ctx, purchase, previous, { status: args.status, stripeRefundId: args.stripeRefundId, failureCode: args.failureCode, failureMessage: args.failureMessage }, query);
     },
   }),
 }));

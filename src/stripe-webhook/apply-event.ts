@@ -6,6 +6,7 @@ import { changeCard } from '../payments/card-state.js';
 import { changeStripeId } from '../payments/customer-state.js';
 import { nextPurchaseState, type PaymentFact } from '../payments/purchase-state.js';
 import { lockedPurchase, lockPaymentIntent } from '../payments/locks.js';
+import { changeRefund, refundMovesTo, type RefundChange } from '../payments/refund-state.js';
 import { applyHeldEvents, holdEvent } from './held-events.js';
 
 type Scope = { db: Db; events: EventRecorder };
@@ -20,6 +21,9 @@ export const APPLIED_STRIPE_EVENTS = [
   'payment_intent.requires_action',
   'payment_intent.payment_failed',
   'charge.refunded',
+  'refund.updated',
+  'refund.failed',
+  'charge.refund.updated',
   'charge.dispute.created',
   'charge.dispute.updated',
   'charge.dispute.closed',
@@ -76,6 +80,44 @@ function purchaseFact(event: Stripe.Event): { fact: PaymentFact; find: Prisma.Pu
   return null;
 }
 
+// Stripe's refund events, each carrying the Refund: charge.refund.updated is the older one, still
+// the one its test cards document, sent for some payment methods only.
+const REFUND_EVENTS = new Set(['refund.updated', 'refund.failed', 'charge.refund.updated']);
+// A pending or requires_action refund is still on its way: nothing to move.
+const REFUND_STATUS: Record<string, RefundChange['status']> = { succeeded: 'SUCCEEDED', failed: 'FAILED', canceled: 'FAILED' };
+
+/** What a Stripe event says about a refund Paygraph asked for, and how to find it. */
+function refundChange(event: Stripe.Event): { change: RefundChange | null; find: Prisma.RefundWhereInput[]; paymentIntentId: string | null } | null {
+  if (!REFUND_EVENTS.has(event.type)) return null;
+  const refund = event.data.object as Stripe.Refund;
+  const refundId = refund.metadata?.refundId;
+  const find = [{ stripeRefundId: refund.id }, ...(refundId ? [{ id: refundId }] : [])];
+  const status = REFUND_STATUS[refund.status ?? ''];
+  const failed = status === 'FAILED' && { failureCode: refund.failure_reason ?? 'refund_failed', failureMessage: `Stripe reports the refund ${refund.status}` };
+  const change = status ? { status, stripeRefundId: refund.id, ...failed } : null;
+  return { change, find, paymentIntentId: idOf(refund.payment_intent) };
+}
+
+/**
+ * Moves a refund on as Stripe reports it, only forward and once however many of its events arrive,
+ * under the locks a payment event takes: the PaymentIntent's, then the purchase's.
+ */
+async function applyRefundChange(scope: Scope, event: Stripe.Event, { change, find, paymentIntentId }: NonNullable<ReturnType<typeof refundChange>>): Promise<Applied> {
+  if (!change) return 'unchanged';
+  if (paymentIntentId) await lockPaymentIntent(scope.db, paymentIntentId);
+  const [found] = await scope.db.refund.findMany({ where: { OR: find }, select: { purchaseId: true }, take: 1 });
+  // A refund made outside Paygraph (the Dashboard): charge.refunded counts its money.
+  if (!found) return 'ignored';
+  const purchase = await lockedPurchase(scope.db, found.purchaseId);
+  if (!purchase) return 'ignored';
+  if (purchase.livemode !== event.livemode) return 'other mode';
+  const [previous] = await scope.db.refund.findMany({ where: { OR: find }, take: 1 });
+  if (!previous || (previous.stripeRefundId && previous.stripeRefundId !== change.stripeRefundId)) return 'unchanged';
+  if (!refundMovesTo(previous.status, change.status)) return 'unchanged';
+  await changeRefund(scope, purchase, previous, change);
+  return 'applied';
+}
+
 /** What a Stripe event says about a saved card, and how to find the card details. */
 function cardChange(
   event: Stripe.Event,
@@ -101,7 +143,7 @@ function cardChange(
 }
 
 /**
- * Applies one verified Stripe event inside the transaction that records it. Purchases and cards
+ * Applies one verified Stripe event inside the transaction that records it. Purchases, refunds and cards
  * change only forward and only from an event of their own mode; the changes fire callbacks like any
  * other write. Event types Paygraph does not act on are recorded and ignored.
  */
@@ -128,6 +170,8 @@ export async function applyStripeEvent(scope: Scope, event: Stripe.Event): Promi
     if (purchase.stripePaymentIntentId && !previous.stripePaymentIntentId) await applyHeldEvents(scope, purchase.stripePaymentIntentId, applyStripeEvent);
     return 'applied';
   }
+  const refund = refundChange(event);
+  if (refund) return applyRefundChange(scope, event, refund);
   const card = cardChange(event);
   if (card) {
     const [previous] = await scope.db.cardDetails.findMany({ where: { OR: card.find }, take: 1 });
