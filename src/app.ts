@@ -157,7 +157,10 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     // A minute bounds what a missed notification could cost; revocations themselves arrive by NOTIFY.
     const identityCache = createIdentityCache({ ttlMs: 60_000, maxEntries: 10_000 });
     const listener = await listenForChanges(options.databaseUrl, live, logger, [
-      revocationListener(identityCache, logger, (id) => live.publish('CredentialChanged', id, id)),
+      revocationListener(identityCache, logger, {
+        changed: (id) => live.publish('CredentialChanged', id, id),
+        mayHaveMissed: () => live.publish('AnyCredentialChanged', true),
+      }),
     ]);
     stops.push(listener.stop);
     const hooks = loadHooks({ file: config.CALLBACKS_FILE, schema, defaultSecret: options.signingSecret, env: options.env });

@@ -99,6 +99,26 @@ describe('live status: GraphQL subscriptions over SSE', () => {
     await purchase.ended();
   });
 
+  it('a revocation made while the API was not listening ends the stream once it listens again', async () => {
+    const token = await stack.app.accessToken('callbacks:admin');
+    const deliveries = await watch('subscription { callbackDeliveryUpdated { id } }', {}, token);
+    const row = await stack.app.db.accessToken.findUniqueOrThrow({ where: { tokenHash: hashToken(token) } });
+    const client = await stack.app.pool.connect();
+    try {
+      // Revoked with the row's trigger silenced, as if its NOTIFY was sent while the connection was down.
+      await client.query(`set session_replication_role = replica`);
+      await client.query('update "AccessToken" set "revokedAt" = now() where id = $1', [row.id]);
+      await client.query(`reset session_replication_role`);
+      // The API processes' LISTEN connections drop, and come back.
+      await client.query(`select pg_terminate_backend(pid) from pg_stat_activity where query ilike 'LISTEN%' and pid <> pg_backend_pid()`);
+    } finally {
+      client.release();
+    }
+    const refused = await deliveries.waitFor((event) => event.errors !== undefined);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    await deliveries.ended();
+  });
+
   it("revoking an access token ends its subscriptions; the token's own use does not", async () => {
     const token = await stack.app.accessToken('callbacks:admin');
     const deliveries = await watch('subscription { callbackDeliveryUpdated { nodeId status } }', {}, token);

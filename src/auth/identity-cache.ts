@@ -102,11 +102,16 @@ export function createIdentityCache({ ttlMs, maxEntries }: { ttlMs: number; maxE
   };
 }
 
-/**
- * Revocations for `cache`, heard on the API process's LISTEN connection (src/live/change-feed.ts);
- * `onChanged` hears each changed credential's id too (open subscriptions check theirs).
- */
-export function revocationListener(cache: IdentityCache, logger: Logger, onChanged: (id: string) => void = () => undefined): ChannelListener {
+/** Who else hears of credentials: open subscriptions, which check their own (src/live/while-signed-in.ts). */
+export interface CredentialAnnouncer {
+  /** A session's or access token's row changed. */
+  changed(id: string): void;
+  /** LISTEN holds again after a loss: any credential may have changed unheard. */
+  mayHaveMissed(): void;
+}
+
+/** Revocations for `cache`, heard on the API process's LISTEN connection (src/live/change-feed.ts). */
+export function revocationListener(cache: IdentityCache, logger: Logger, announce?: CredentialAnnouncer): ChannelListener {
   return {
     channel: AUTH_CHANNEL,
     onPayload(payload) {
@@ -114,7 +119,7 @@ export function revocationListener(cache: IdentityCache, logger: Logger, onChang
         const { id } = JSON.parse(payload ?? '') as { id?: unknown };
         if (typeof id === 'string') {
           cache.drop(id);
-          return onChanged(id);
+          return announce?.changed(id);
         }
       } catch {
         // fall through: an unreadable notice may have been a revocation
@@ -123,6 +128,9 @@ export function revocationListener(cache: IdentityCache, logger: Logger, onChang
       cache.setListening(true);
     },
     onDown: () => cache.setListening(false),
-    onUp: () => cache.setListening(true),
+    onUp: () => {
+      cache.setListening(true);
+      announce?.mayHaveMissed();
+    },
   };
 }

@@ -10,11 +10,14 @@ export type ChangedType = (typeof TYPES)[number];
 
 /**
  * Topics: `Purchase` with the purchase id, ...; `CallbackDelivery` also without one, for all
- * deliveries; `CredentialChanged` with a session's or access token's id (./while-signed-in.ts).
+ * deliveries; `CredentialChanged` with a session's or access token's id, `AnyCredentialChanged`
+ * without (./while-signed-in.ts).
  */
 export type ChangeTopics = { [T in ChangedType]: [id: string, changedId: string] } & {
   AnyCallbackDelivery: [changedId: string];
   CredentialChanged: [credentialId: string, credentialId: string];
+  /** After a lost LISTEN connection: a revocation may have gone unheard, so every stream checks. */
+  AnyCredentialChanged: [changed: true];
 };
 export type ChangeFeed = ReturnType<typeof createPubSub<ChangeTopics>>;
 

@@ -30,7 +30,8 @@ async function validUntil(db: Db, credential: { kind: 'session' | 'token'; id: s
  * request would be refused. Every change to a session or token row is announced (migration
  * `auth_revocation_notify`, relayed to the feed as `CredentialChanged`); most are not revocations (a
  * token's last use), so each notice is checked against the row. The check also runs once listening
- * has begun, so a sign-out between the request's authentication and the subscription is not missed.
+ * has begun, so a sign-out between the request's authentication and the subscription is not missed,
+ * and again for every stream when the LISTEN connection holds again after a loss.
  * A Repeater, not an async generator: a client that leaves ends it at once, not at its next event.
  */
 export function whileSignedIn<T>(ctx: { db: Db; identity: Identity; live: ChangeFeed }, source: AsyncIterable<T>): AsyncIterable<T> {
@@ -38,7 +39,7 @@ export function whileSignedIn<T>(ctx: { db: Db; identity: Identity; live: Change
   if (!credential) return source;
   return new Repeater<T>(async (push, stop) => {
     // A pubsub stream starts listening at its first next(): asked before the first check.
-    const notices = ctx.live.subscribe('CredentialChanged', credential.id)[Symbol.asyncIterator]();
+    const notices = Repeater.merge([ctx.live.subscribe('CredentialChanged', credential.id), ctx.live.subscribe('AnyCredentialChanged')])[Symbol.asyncIterator]();
     let nextNotice = notices.next();
     const events = source[Symbol.asyncIterator]();
     const stopped = stop.then(() => 'stopped' as const);
