@@ -25,6 +25,9 @@ const EXPECTED: Record<string, Expected> = {
     ['visa', 'visa_debit', 'mastercard', 'mastercard_debit', 'mastercard_prepaid', 'amex', 'discover', 'diners', 'jcb', 'unionpay', 'riskLevelElevated'].map((name) => [name, { card: ACTIVE, purchase: PAID }]),
   ),
   createDispute: { card: ACTIVE, purchase: { ...PAID, status: 'DISPUTED' }, pastPaid: true },
+  // Paid as any card; only their refunds differ (stripe-webhooks.test.ts follows those).
+  pendingRefund: { card: ACTIVE, purchase: PAID },
+  refundFail: { card: ACTIVE, purchase: PAID },
   // Declined when saved: the user has no usable card, so the purchase fails at once.
   chargeDeclined: { card: { status: 'REJECTED', failureCode: 'card_declined' }, purchase: NO_CARD },
   chargeDeclinedInsufficientFunds: { card: { status: 'REJECTED', failureCode: 'card_declined' }, purchase: NO_CARD },
