@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { SERVICES, type ServiceName } from '../services/lib/service-env.js';
 import { createAccessToken, isActiveAccessToken, revokeAccessToken } from './auth/access-tokens.js';
@@ -8,6 +8,7 @@ import { createPrismaClient } from './db/client.js';
 import { onConnectionErrors } from './db/connection-errors.js';
 import { openDatabase } from './db/database.js';
 import type { Logger } from './logger.js';
+import { writeSecretFile } from './secret-files.js';
 import { prepareJobQueue } from './worker.js';
 
 /**
@@ -40,7 +41,7 @@ export async function initDeployment(env: NodeJS.ProcessEnv, logger: Logger): Pr
       const name = `${service} (deployment)`;
       await revokeAccessToken(db, name);
       const { token } = await createAccessToken(db, name, [...scopes]);
-      writeFileSync(file, `${token}\n`, { mode: 0o600 });
+      writeSecretFile(file, token);
       logger.info({ service, file }, 'minted the service access token');
     }
     logger.info('deployment is initialised: migrations applied, secrets in place');

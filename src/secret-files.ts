@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 
 /**
  * Docker's convention for secrets: `NAME_FILE` names a file holding NAME's value, so a generated secret
@@ -19,4 +19,13 @@ export function withSecretFiles(env: NodeJS.ProcessEnv, names: readonly string[]
     resolved[name] = value;
   }
   return resolved;
+}
+
+/**
+ * Writes a secret readable by its owner only. `writeFileSync`'s mode applies only to a file it
+ * creates: a file that was there, with a wider mode, is narrowed too.
+ */
+export function writeSecretFile(file: string, value: string): void {
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,7 +89,10 @@ describe('the init step writes what a deployment needs, once', () => {
     expect(contents(env)).toEqual(before);
 
     await revokeAccessToken(db, 'charge-customer (deployment)');
+    // The file a revoked token leaves may have been widened since: its new token is still owner-only.
+    chmodSync(files(env)['charge-customer'], 0o644);
     await initDeployment(env, logger);
+    expect(statSync(files(env)['charge-customer']).mode & 0o777).toBe(0o600);
     const after = contents(env);
     expect(after.secret).toBe(before.secret);
     expect(after.webhook).toBe(before.webhook);

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
+import { writeSecretFile } from '../secret-files.js';
 
 /**
  * CALLBACK_SIGNING_SECRET, or outside production one generated on first start and kept in DATA_DIR,
@@ -21,6 +22,6 @@ export function resolveSigningSecret(config: Config): { secret: string; generate
 export function writeNewSigningSecret(file: string): string {
   const secret = `whsec_${randomBytes(32).toString('base64')}`;
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  writeSecretFile(file, secret);
   return secret;
 }
