@@ -135,6 +135,32 @@ describe('delivery console in a browser', { timeout: 60_000 }, () => {
     expect(kinds).toEqual(['CREATED', 'DELIVERY', 'STRIPE_EVENT', 'PAID']);
   });
 
+  it('keeps redrawing the live list while deliveries keep coming', async () => {
+    await page.goto(`${app.url}/console#token=${adminToken}`);
+    await page.locator('#nav a', { hasText: 'Deliveries' }).click();
+    await page.locator('#deliveries').waitFor();
+    await expect.poll(() => page.locator('#live').textContent()).toBe('live: on');
+    const rows = page.locator('#deliveries tr[data-delivery]');
+    const newest = async () => ((await rows.count()) > 0 ? rows.first().getAttribute('data-delivery') : null);
+    const shown = new Set([await newest()]);
+    // Four buyers at once, each purchase with its delivery: never the quiet moment a debounced redraw waits for.
+    let buying = true;
+    const load = Promise.all(
+      Array.from({ length: 4 }, async (_, buyer) => {
+        for (let i = 0; buying; i++) {
+          await app.graphql('mutation($u: ID!, $d: String!) { createPurchase(amount: 1500, description: $d, userId: $u) { id } }', { u: user.userId, d: `load-${buyer}-${i}` }, user.token);
+        }
+      }),
+    );
+    try {
+      // The newest row changes at least twice while the load goes on.
+      await expect.poll(async () => shown.add(await newest()).size, { timeout: 10_000, interval: 100 }).toBeGreaterThanOrEqual(3);
+    } finally {
+      buying = false;
+      await load;
+    }
+  });
+
   it('filters deliveries by node id, and by callback and time range, newest first', async () => {
     const before = await failedPurchase('console-filter-old');
     const from = new Date();

@@ -218,7 +218,8 @@ async function watchDeliveries() {
   const controller = (stream = new AbortController());
   const indicator = document.getElementById('live');
   let pending = null;
-  const refresh = () => { clearTimeout(pending); pending = setTimeout(renderLive, 200); };
+  // At most one redraw per 200 ms: a debounce would wait for a quiet moment that never comes under load.
+  const refresh = () => { pending ??= setTimeout(() => { pending = null; renderLive(); }, 200); };
   for (let delay = 500; !controller.signal.aborted; delay = Math.min(delay * 2, 10_000)) {
     try {
       const response = await fetch('/graphql', {
