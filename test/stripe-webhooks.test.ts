@@ -277,6 +277,34 @@ describe('Stripe events, authentication, deleted cards and refunds', () => {
     expect((await refund()).amount).toBe(4_000);
   });
 
+  it('a charge.refunded Stripe retries after its refund failed never counts the failed refund; a later one still counts', async () => {
+    const user = await stack.app.signUp();
+    await card(await addCard(user, 'pm_card_pendingRefund'));
+    const paid = await purchase(await buy(user, 5_000));
+    const refundId = (await stack.app.graphql('mutation($id: ID!) { refundPurchase(id: $id) { id } }', { id: paid.id }, refunder)).data!.refundPurchase.id as string;
+    const made = await eventually(() => stack.app.db.refund.findUniqueOrThrow({ where: { id: refundId } }), (row) => row.stripeRefundId !== null, 20_000);
+    const [refunded] = await eventually(
+      () => stack.app.db.stripeEvent.findMany({ where: { type: 'charge.refunded', payload: { path: ['data', 'object', 'payment_intent'], equals: paid.stripePaymentIntentId! } } }),
+      (rows) => rows.length >= 1,
+    );
+    expect(await purchase(paid.id, (status) => status === 'REFUNDED')).toMatchObject({ amountRefunded: 5_000 });
+    await stack.stripe.rawRequest('POST', `/v1/test_helpers/stripe_local/refunds/${made.stripeRefundId}/settle`, { outcome: 'failed' });
+    await eventually(() => stack.app.db.refund.findUniqueOrThrow({ where: { id: refundId } }), (row) => row.status === 'FAILED', 20_000);
+    expect(await purchase(paid.id, (status) => status === 'PAID')).toMatchObject({ amountRefunded: 0 });
+    // Its first delivery failed (the API was down), so it was never recorded; Stripe's retry arrives now.
+    const retried = refunded!.payload as { id: string; created: number; data: { object: object } };
+    await stack.app.db.stripeEvent.delete({ where: { id: retried.id } });
+    expect(await sendEvent(retried)).toBe(200);
+    expect(await stack.app.db.stripeEvent.count({ where: { id: retried.id } })).toBe(1);
+    expect(await stack.app.db.purchase.findUniqueOrThrow({ where: { id: paid.id } })).toMatchObject({ status: 'PAID', amountRefunded: 0 });
+    // A refund made in the Dashboard after the failure is reported by a later charge.refunded only.
+    const failedAt = (await stack.app.db.stripeEvent.findFirstOrThrow({ where: { type: 'refund.failed', payload: { path: ['data', 'object', 'id'], equals: made.stripeRefundId! } } })).payload as { created: number };
+    const dashboard = { ...eventFor('charge.refunded', { ...retried.data.object, amount_refunded: 2_000 }), created: failedAt.created + 1 };
+    expect(await sendEvent(dashboard)).toBe(200);
+    expect(await stack.app.db.purchase.findUniqueOrThrow({ where: { id: paid.id } })).toMatchObject({ status: 'PARTIALLY_REFUNDED', amountRefunded: 2_000 });
+    expect((await stack.app.graphql('mutation($id: ID!) { refundPurchase(id: $id) { amount } }', { id: paid.id }, refunder)).data!.refundPurchase.amount).toBe(3_000);
+  });
+
   it('a refund that succeeded and later fails (pm_card_refundFail): FAILED, the purchase paid again, and refundable again', async () => {
     const user = await stack.app.signUp();
     await card(await addCard(user, 'pm_card_refundFail'));

@@ -10,14 +10,15 @@ export type PaymentFact =
   | { kind: 'processing'; paymentIntentId?: string | null }
   | { kind: 'succeeded'; paymentIntentId?: string | null; chargeId?: string | null }
   | { kind: 'failed'; paymentIntentId?: string | null; code?: string | null; message?: string | null }
-  | { kind: 'refunded'; paymentIntentId?: string | null; chargeId?: string | null; amountRefunded: number }
+  /** `reportedAt`: the time of the Stripe event that reported it; none when Paygraph counted its own refunds. */
+  | { kind: 'refunded'; paymentIntentId?: string | null; chargeId?: string | null; amountRefunded: number; reportedAt?: Date }
   /** A refund made at Stripe failed: its `amount` is no longer refunded; `stillRefunded` is what surely still is. */
-  | { kind: 'refund_failed'; paymentIntentId?: string | null; amount: number; stillRefunded: number }
+  | { kind: 'refund_failed'; paymentIntentId?: string | null; amount: number; stillRefunded: number; reportedAt?: Date }
   | { kind: 'disputed'; paymentIntentId?: string | null; chargeId?: string | null; disputeStatus: string };
 
 export type PurchaseChange = Pick<
   Purchase,
-  'isPaid' | 'status' | 'stripeChargeId' | 'stripePaymentIntentId' | 'clientSecret' | 'amountRefunded' | 'disputeStatus' | 'failureCode' | 'failureMessage' | 'paidAt'
+  'isPaid' | 'status' | 'stripeChargeId' | 'stripePaymentIntentId' | 'clientSecret' | 'amountRefunded' | 'refundFailureReportedAt' | 'disputeStatus' | 'failureCode' | 'failureMessage' | 'paidAt'
 >;
 
 export type Transition =
@@ -56,6 +57,7 @@ export function nextPurchaseState(previous: Purchase, fact: PaymentFact): Transi
     stripePaymentIntentId: previous.stripePaymentIntentId ?? intentId,
     clientSecret: previous.clientSecret,
     amountRefunded: previous.amountRefunded,
+    refundFailureReportedAt: previous.refundFailureReportedAt,
     disputeStatus: previous.disputeStatus,
     failureCode: previous.failureCode,
     failureMessage: previous.failureMessage,
@@ -67,6 +69,7 @@ export function nextPurchaseState(previous: Purchase, fact: PaymentFact): Transi
     // The money went back to the charge, so it can be refunded again; never below what surely was refunded.
     const floor = Math.min(previous.amountRefunded, fact.stillRefunded);
     next.amountRefunded = Math.max(floor, previous.amountRefunded - fact.amount);
+    next.refundFailureReportedAt = latest(previous.refundFailureReportedAt, fact.reportedAt);
     next.status = paidStatus(previous.amount, next.amountRefunded, next.disputeStatus);
   } else if (fact.kind === 'succeeded' || fact.kind === 'refunded' || fact.kind === 'disputed') {
     if (chargeId && previous.stripeChargeId && chargeId !== previous.stripeChargeId) {
@@ -74,7 +77,7 @@ export function nextPurchaseState(previous: Purchase, fact: PaymentFact): Transi
     }
     Object.assign(next, { isPaid: true, stripeChargeId: previous.stripeChargeId ?? chargeId, clientSecret: null, failureCode: null, failureMessage: null });
     next.paidAt = previous.paidAt ?? new Date();
-    if (fact.kind === 'refunded') next.amountRefunded = Math.min(previous.amount, Math.max(previous.amountRefunded, fact.amountRefunded));
+    if (fact.kind === 'refunded' && !reportedBeforeFailure(previous, fact)) next.amountRefunded = Math.min(previous.amount, Math.max(previous.amountRefunded, fact.amountRefunded));
     if (fact.kind === 'disputed' && !(previous.disputeStatus && CLOSED_DISPUTE.has(previous.disputeStatus))) next.disputeStatus = fact.disputeStatus;
     next.status = paidStatus(previous.amount, next.amountRefunded, next.disputeStatus);
   } else if (!previous.isPaid) {
@@ -90,5 +93,18 @@ export function nextPurchaseState(previous: Purchase, fact: PaymentFact): Transi
   const changed = (Object.keys(next) as (keyof PurchaseChange)[]).some((key) => !same(next[key], previous[key]));
   return changed ? { result: 'changed', data: next } : { result: 'unchanged' };
 }
+
+/**
+ * Whether Stripe reported this refunded amount no later than a refund failure already applied: Stripe
+ * delivers events in any order, and such a charge.refunded may still count the failed refund. Stripe's
+ * times are whole seconds, so the same second counts as before: a refund made in that second outside
+ * Paygraph is counted by the next charge.refunded, while counting a failed one would block refunding it again.
+ */
+function reportedBeforeFailure(previous: Purchase, fact: { reportedAt?: Date }): boolean {
+  const failure = previous.refundFailureReportedAt;
+  return !!(failure && fact.reportedAt && fact.reportedAt.getTime() <= failure.getTime());
+}
+
+const latest = (a: Date | null, b: Date | undefined): Date | null => (b && (!a || b > a) ? b : a);
 
 const same = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b);

@@ -10,6 +10,8 @@ export interface RefundChange {
   stripeRefundId?: string | null;
   failureCode?: string | null;
   failureMessage?: string | null;
+  /** The time of the Stripe event that reported the change, if one did. */
+  reportedAt?: Date;
 }
 
 // Stripe's refund lifecycle: pending, then succeeded or failed; a succeeded refund can still fail
@@ -55,5 +57,5 @@ async function purchaseFactOf(scope: Scope, purchaseId: string, previous: Refund
   if (change.status === 'SUCCEEDED') return { kind: 'refunded', amountRefunded: stillRefunded };
   // Only a refund made at Stripe was counted in its charge's amount_refunded; one Stripe refused never was.
   const madeAtStripe = change.stripeRefundId ?? previous.stripeRefundId;
-  return madeAtStripe ? { kind: 'refund_failed', amount: previous.amount, stillRefunded } : null;
+  return madeAtStripe ? { kind: 'refund_failed', amount: previous.amount, stillRefunded, reportedAt: change.reportedAt } : null;
 }

@@ -35,6 +35,7 @@ export const APPLIED_STRIPE_EVENTS = [
 ] as const;
 export type Applied = 'applied' | 'unchanged' | 'ignored' | 'held' | 'other mode';
 
+const createdAt = (event: Stripe.Event) => new Date(event.created * 1000);
 const idOf = (value: string | { id: string } | null | undefined) => (typeof value === 'string' ? value : (value?.id ?? null));
 
 /** What a Stripe event says about a purchase's payment, and how to find the purchase. */
@@ -68,7 +69,7 @@ function purchaseFact(event: Stripe.Event): { fact: PaymentFact; find: Prisma.Pu
     const charge = event.data.object as Stripe.Charge;
     const paymentIntentId = idOf(charge.payment_intent);
     const find = [...(paymentIntentId ? [{ stripePaymentIntentId: paymentIntentId }] : []), { stripeChargeId: charge.id }, ...byMetadata];
-    return { fact: { kind: 'refunded', paymentIntentId, chargeId: charge.id, amountRefunded: charge.amount_refunded }, find };
+    return { fact: { kind: 'refunded', paymentIntentId, chargeId: charge.id, amountRefunded: charge.amount_refunded, reportedAt: createdAt(event) }, find };
   }
   if (event.type.startsWith('charge.dispute.')) {
     const dispute = event.data.object as Stripe.Dispute;
@@ -94,7 +95,7 @@ function refundChange(event: Stripe.Event): { change: RefundChange | null; find:
   const find = [{ stripeRefundId: refund.id }, ...(refundId ? [{ id: refundId }] : [])];
   const status = REFUND_STATUS[refund.status ?? ''];
   const failed = status === 'FAILED' && { failureCode: refund.failure_reason ?? 'refund_failed', failureMessage: `Stripe reports the refund ${refund.status}` };
-  const change = status ? { status, stripeRefundId: refund.id, ...failed } : null;
+  const change = status ? { status, stripeRefundId: refund.id, ...failed, reportedAt: createdAt(event) } : null;
   return { change, find, paymentIntentId: idOf(refund.payment_intent) };
 }
 

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Purchase" ADD COLUMN     "refundFailureReportedAt" TIMESTAMP(3);
