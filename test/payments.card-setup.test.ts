@@ -51,6 +51,19 @@ describe('cards saved later, and saved again', () => {
     expect(await paymentIntentsFor(stack.stripe, purchaseId)).toEqual([]);
   });
 
+  it('a card deleted while it waits for 3-D Secure: its SetupIntent is canceled, so the bank page still open cannot save it at Stripe', async () => {
+    const user = await stack.app.signUp();
+    const card = await steps.card(await steps.addCard(user, 'pm_card_authenticationRequiredOnSetup'));
+    expect(card.status).toBe('REQUIRES_ACTION');
+    const page = await steps.setupPage(card.stripeSetupIntentId!);
+    await stack.app.graphql('mutation($id: ID!) { deleteCardDetails(id: $id) { id } }', { id: card.id }, user.token);
+    await eventually(() => stack.app.db.callbackDelivery.findFirst({ where: { nodeId: card.id, callback: 'detachCard' } }), (row) => row?.status === 'DELIVERED');
+    expect(await stack.stripe.setupIntents.retrieve(card.stripeSetupIntentId!)).toMatchObject({ status: 'canceled' });
+    const answer = await fetch(page, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'outcome=complete' });
+    expect(answer.status).toBe(404);
+    expect(await stack.stripe.paymentMethods.retrieve(card.stripePaymentMethodId!)).toMatchObject({ customer: null });
+  });
+
   it('a one-time token, its card saved, redelivered by an operator after Stripe forgot the keys: the card stays ACTIVE and is saved once', async () => {
     const user = await stack.app.signUp();
     const token = await stack.stripe.tokens.create({ card: { number: '5555555555554444', exp_month: '12', exp_year: '2040', cvc: '123' } });

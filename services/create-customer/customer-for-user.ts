@@ -7,13 +7,18 @@ import { expectStripeObject, Stripe } from '../lib/stripe-client.js';
  * key's 24 hours).
  */
 export async function customerForUser(stripe: Stripe, user: { id: string; email: string; name: string }): Promise<string> {
-  const quoted = user.id.replace(/[\\']/g, (character) => `\\${character}`);
-  const found = await stripe.customers.search({ query: `metadata['userId']:'${quoted}'`, limit: 10 });
-  const oldest = found.data.sort((a, b) => a.created - b.created)[0];
-  if (oldest) return oldest.id;
+  const found = await existingCustomerOf(stripe, user.id);
+  if (found) return found;
   const customer = await stripe.customers.create(
     { email: user.email, name: user.name, metadata: { userId: user.id } },
     { idempotencyKey: `customer:${user.id}` },
   );
   return expectStripeObject(customer, 'customer').id;
+}
+
+/** The user's customer when Stripe's search already shows one (the oldest, should there be several). */
+export async function existingCustomerOf(stripe: Stripe, userId: string): Promise<string | null> {
+  const quoted = userId.replace(/[\\']/g, (character) => `\\${character}`);
+  const found = await stripe.customers.search({ query: `metadata['userId']:'${quoted}'`, limit: 10 });
+  return found.data.sort((a, b) => a.created - b.created)[0]?.id ?? null;
 }

@@ -98,6 +98,45 @@ describe('create-customer', () => {
     expect(cardWrite(card.id)).toMatchObject({ status: 'ACTIVE', pm: written.pm, seti: written.seti });
   });
 
+  const detach = (card: { id: string }, ids: Record<string, string | null>) => sendCallback(new URL('detach', serviceUrl).toString(), { id: card.id, ...ids }, { field: 'deletedNode' });
+  const ownerOf = (pm: string) => stripe.paymentMethods.retrieve(pm).then((method) => method.customer);
+
+  it('/detach of a card deleted before its ids were written back: found at Stripe by the owner, detached and no longer the default', async () => {
+    const card = newCard('tok_visa');
+    api.failNext('updateCardDetails', 503);
+    expect((await sendCallback(serviceUrl, card)).status).toBe(503);
+    const [customer] = await customersOf(card.user.id);
+    const pm = (await defaultOf(customer!.id)) as string;
+    expect(pm).toMatch(/^pm_/);
+    expect(await detach(card, { userId: card.user.id, stripePaymentMethodId: null, stripeSetupIntentId: null })).toMatchObject({ status: 200, body: { detached: pm } });
+    expect(await ownerOf(pm)).toBeNull();
+    expect(await defaultOf(customer!.id)).toBeNull();
+  });
+
+  it('/detach of a card waiting for 3-D Secure: its SetupIntent is canceled, so authenticating later cannot save it', async () => {
+    const card = newCard('pm_card_authenticationRequiredOnSetup');
+    await sendCallback(serviceUrl, card);
+    const { pm, seti } = cardWrite(card.id) as { pm: string; seti: string };
+    const page = (await stripe.setupIntents.retrieve(seti)).next_action!.redirect_to_url!.url!;
+    // As a callbacks.yml written before the payload carried the SetupIntent and the owner sends it.
+    expect(await detach(card, { stripePaymentMethodId: pm })).toMatchObject({ status: 200, body: { canceled: seti } });
+    expect((await fetch(page, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'outcome=complete' })).status).toBe(404);
+    expect(await ownerOf(pm)).toBeNull();
+  });
+
+  it('a card deleted while it was being saved: the write-back finds it gone, and what was made at Stripe is detached or canceled', async () => {
+    const card = newCard('tok_visa');
+    api.refuseNext('updateCardDetails', 'NOT_FOUND');
+    expect((await sendCallback(serviceUrl, card)).status).toBe(200);
+    const [customer] = await customersOf(card.user.id);
+    expect((await stripe.paymentMethods.list({ customer: customer!.id, type: 'card' })).data).toEqual([]);
+    expect(await defaultOf(customer!.id)).toBeNull();
+
+    const waiting = newCard('pm_card_authenticationRequiredOnSetup');
+    api.refuseNext('updateCardDetails', 'NOT_FOUND');
+    expect(await sendCallback(serviceUrl, waiting)).toMatchObject({ status: 200, body: { canceled: expect.stringMatching(/^seti_/) } });
+  });
+
   it('3-D Secure finished later (/setup-finished): the card becomes the default when it is the newest, not when a newer card is active', async () => {
     const first = newCard('pm_card_authenticationRequiredOnSetup');
     await sendCallback(serviceUrl, first);

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { cardProblem } from '../lib/card-errors.js';
 import { byPath, callbackService, type Outcome } from '../lib/callback-service.js';
+import { PaygraphRefusedError } from '../lib/paygraph-client.js';
 import type { CallbackEvent, NodeField } from '../lib/verify-callback.js';
 import type { ServiceDeps } from '../lib/service-env.js';
 import type { Stripe } from '../lib/stripe-client.js';
 import { customerForUser } from './customer-for-user.js';
 import { makeDefaultIfNewest } from './default-card.js';
-import { detachCardHandler } from './detach-card.js';
+import { detachCardHandler, forgetCardAtStripe } from './detach-card.js';
 import { setupIntentForCard } from './setup-intent-for-card.js';
 
 /** `createStripeCustomer` and `finishCardSetup` in callbacks.yml: the card, what it holds of Stripe's, and its user's cards. */
@@ -59,31 +60,42 @@ export function createCustomerHandler(deps: ServiceDeps) {
   return byPath({ '/': saveCardAt('createdNode'), '/setup-finished': saveCardAt('updatedNode'), '/detach': detachCardHandler(deps) });
 }
 
-async function saveCard({ stripe, paygraph }: ServiceDeps, card: CardDetailsNode, event: CallbackEvent): Promise<Outcome> {
+async function saveCard(deps: ServiceDeps, card: CardDetailsNode, event: CallbackEvent): Promise<Outcome> {
+  const { stripe, paygraph } = deps;
   if (FINAL.has(card.status)) return { status: 200, body: { skipped: `already ${card.status}` } };
   try {
     const customerId = card.user.stripeId ?? (await customerForUser(stripe, card.user));
     const setup = await setupIntentForCard(stripe, customerId, card, new Date(card.createdAt ?? event.createdAt));
-    const method = setup.payment_method as Stripe.PaymentMethod | null;
-    if ((setup.status !== 'succeeded' && setup.status !== 'requires_action') || !method) {
-      const error = setup.last_setup_error;
-      await paygraph(SET_CARD, { id: card.id, status: 'REJECTED', code: error?.code ?? setup.status, message: error?.message ?? `The SetupIntent is ${setup.status}` });
-      return { status: 200, body: { rejected: card.id, reason: error?.code ?? setup.status } };
-    }
-    const shown = { pm: method.id, seti: setup.id, brand: method.card?.brand, last4: method.card?.last4, expMonth: method.card?.exp_month, expYear: method.card?.exp_year };
-    const madeDefault = setup.status === 'succeeded' && (await makeDefaultIfNewest(stripe, customerId, card, method.id));
-    // stripeId before the card: a charge needs both, and each write wakes the purchases waiting for them.
-    if (customerId !== card.user.stripeId) await paygraph(SET_STRIPE_ID, { id: card.user.id, stripeId: customerId });
-    if (setup.status === 'requires_action') {
-      await paygraph(SET_CARD, { id: card.id, status: 'REQUIRES_ACTION', secret: setup.client_secret, ...shown });
-      return { status: 200, body: { requiresAction: card.id, setupIntent: setup.id } };
-    }
-    await paygraph(SET_CARD, { id: card.id, status: 'ACTIVE', ...shown });
-    return { status: 200, body: { active: card.id, customer: customerId, default: madeDefault } };
+    return await recordSetup(deps, card, customerId, setup).catch(async (error: unknown) => {
+      // Deleted while it was being saved: its detachCard may have run before this SetupIntent existed.
+      if (!(error instanceof PaygraphRefusedError && error.code === 'NOT_FOUND')) throw error;
+      const { body } = await forgetCardAtStripe(stripe, setup, null);
+      return { status: 200, body: { ...body, deleted: card.id } };
+    });
   } catch (error) {
     const problem = cardProblem(error);
     if (!problem) throw error;
     await paygraph(SET_CARD, { id: card.id, status: 'REJECTED', code: problem.code, message: problem.message });
     return { status: 200, body: { rejected: card.id, reason: problem.code } };
   }
+}
+
+/** The SetupIntent's outcome written back: stripeId, then the card ACTIVE (and the default when newest), REQUIRES_ACTION or REJECTED. */
+async function recordSetup({ stripe, paygraph }: ServiceDeps, card: CardDetailsNode, customerId: string, setup: Stripe.SetupIntent): Promise<Outcome> {
+  const method = setup.payment_method as Stripe.PaymentMethod | null;
+  if ((setup.status !== 'succeeded' && setup.status !== 'requires_action') || !method) {
+    const error = setup.last_setup_error;
+    await paygraph(SET_CARD, { id: card.id, status: 'REJECTED', code: error?.code ?? setup.status, message: error?.message ?? `The SetupIntent is ${setup.status}` });
+    return { status: 200, body: { rejected: card.id, reason: error?.code ?? setup.status } };
+  }
+  const shown = { pm: method.id, seti: setup.id, brand: method.card?.brand, last4: method.card?.last4, expMonth: method.card?.exp_month, expYear: method.card?.exp_year };
+  const madeDefault = setup.status === 'succeeded' && (await makeDefaultIfNewest(stripe, customerId, card, method.id));
+  // stripeId before the card: a charge needs both, and each write wakes the purchases waiting for them.
+  if (customerId !== card.user.stripeId) await paygraph(SET_STRIPE_ID, { id: card.user.id, stripeId: customerId });
+  if (setup.status === 'requires_action') {
+    await paygraph(SET_CARD, { id: card.id, status: 'REQUIRES_ACTION', secret: setup.client_secret, ...shown });
+    return { status: 200, body: { requiresAction: card.id, setupIntent: setup.id } };
+  }
+  await paygraph(SET_CARD, { id: card.id, status: 'ACTIVE', ...shown });
+  return { status: 200, body: { active: card.id, customer: customerId, default: madeDefault } };
 }

@@ -44,9 +44,18 @@ export async function setupIntentForCard(stripe: Stripe, customerId: string, car
 async function madeBefore(stripe: Stripe, customerId: string, card: CardToSave, since: Date): Promise<Stripe.SetupIntent | null> {
   if (card.stripeSetupIntentId) return expectStripeObject(await stripe.setupIntents.retrieve(card.stripeSetupIntentId, { expand: EXPANDED }), 'setup_intent');
   if (!keysMayBeForgotten(since)) return null;
+  return findSetupIntentOfCard(stripe, { customer: customerId }, card.id);
+}
+
+/** The SetupIntent that saves card `cardDetailsId`, among a customer's or a PaymentMethod's, by its `metadata.cardDetailsId`. */
+export async function findSetupIntentOfCard(
+  stripe: Stripe,
+  among: { customer: string } | { payment_method: string },
+  cardDetailsId: string,
+): Promise<Stripe.SetupIntent | null> {
   let seen = 0;
-  for await (const setup of stripe.setupIntents.list({ customer: customerId, limit: 100, expand: EXPANDED.map((field) => `data.${field}`) })) {
-    if (setup.metadata?.cardDetailsId === card.id) return setup;
+  for await (const setup of stripe.setupIntents.list({ ...among, limit: 100, expand: EXPANDED.map((field) => `data.${field}`) })) {
+    if (setup.metadata?.cardDetailsId === cardDetailsId) return setup;
     if (++seen >= LIST_LIMIT) break;
   }
   return null;

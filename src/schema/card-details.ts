@@ -35,6 +35,7 @@ builder.prismaObject('CardDetails', {
       description: "The SetupIntent's client secret while the bank waits for the owner (REQUIRES_ACTION): finish with Stripe.js confirmCardSetup. The owner only.",
       authScopes: (card) => ({ self: card.userId }),
     }),
+    userId: t.exposeID('userId', { description: "The owner's id: kept in a deleted card's snapshot, so its detachCard callback finds the owner's customer at Stripe." }),
     user: t.relation('user'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
