@@ -309,6 +309,28 @@ describe('mutation callbacks: delivery', () => {
     expect(receiver.received.filter((r) => r.body.event.nodeId === purchase.id)).toHaveLength(1);
   });
 
+  // A rolling deploy: a newer release's API commits a delivery of a callback this worker does not know yet.
+  const unknownDelivery = async (nodeId: string, age = '0 seconds') =>
+    (await app.pool.query<{ id: string }>(
+      `insert into callback_delivery (callback, trigger, node_id, max_attempts, created_at)
+       values ('chargePurchaseV2', 'Purchase.created', $1, 10, now() - $2::interval) returning id`,
+      [nodeId, age],
+    )).rows[0]!.id;
+  const deliveryById = (id: string) => app.db.callbackDelivery.findUniqueOrThrow({ where: { id }, include: { attemptLog: true } });
+
+  it('a delivery of a callback this worker does not know is held untried for a worker that knows it', async () => {
+    const id = await unknownDelivery('unknown-new');
+    const held = await eventually(() => deliveryById(id), (delivery) => delivery.status !== 'PENDING' || (delivery.nextAttemptAt?.getTime() ?? 0) > Date.now());
+    expect(held).toMatchObject({ status: 'PENDING', attempts: 0, maxAttempts: 10, attemptLog: [] });
+  });
+
+  it('a delivery of a callback removed for longer than its whole retry span fails', async () => {
+    const id = await unknownDelivery('unknown-old', '2 days');
+    const failed = await eventually(() => deliveryById(id), (delivery) => delivery.status !== 'PENDING');
+    expect(failed.status).toBe('FAILED');
+    expect(failed.attemptLog.map((attempt) => attempt.error)).toEqual(['callback "chargePurchaseV2" is no longer defined in the callbacks file']);
+  });
+
   it('exposes Prometheus metrics for deliveries, attempts and the queue', async () => {
     const text = await (await fetch(`${app.url}/metrics`)).text();
     expect(text).toMatch(/paygraph_callback_attempts_total\{callback="flaky",outcome="retry"\} 1/);

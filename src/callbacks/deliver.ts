@@ -9,7 +9,7 @@ import type { CallbackDefinition } from './load.js';
 import type { CallbackControls } from './controls.js';
 import { attemptDuration, deadDeliveries, deliveryOutcomes } from './metrics.js';
 import { renderPayload } from './payload.js';
-import { classify, parseRetryAfter, retryDelayMs, type RetryPolicy } from './retry-policy.js';
+import { classify, parseRetryAfter, retryDelayMs, retrySpanMs, type RetryPolicy } from './retry-policy.js';
 import { sendSigned, type SendResult } from './send.js';
 
 export interface DeliveryDeps {
@@ -32,6 +32,11 @@ export interface DeliveryDeps {
 
 const DISABLED_RECHECK_MS = 60_000;
 const PREDECESSOR_RECHECK_MS = 1_000;
+// A delivery whose callback this worker does not know is held at least this long: a rolling deploy that
+// adds or renames a callback takes minutes, and a worker of the new release must get to send it.
+const UNKNOWN_CALLBACK_MIN_HOLD_MS = 24 * 3_600_000;
+const UNKNOWN_RECHECK_MIN_MS = 5_000;
+const UNKNOWN_RECHECK_MAX_MS = 10 * 60_000;
 
 /**
  * One attempt at a delivery already claimed: render the payload as the node is now, sign, POST,
@@ -103,11 +108,7 @@ async function deliverCallback(
   const attempt = delivery.attempts + 1;
   const startedAt = new Date();
 
-  if (!callback) {
-    const error = `callback "${delivery.callback}" is no longer defined in the callbacks file`;
-    await finish(deps, store, delivery, { attempt, startedAt, outcome: 'failed', result: failure(error), payload: null });
-    return;
-  }
+  if (!callback) return holdOrFailUnknown(deps, store, delivery, attempt, startedAt);
   if (!(delivery.enabled_override ?? callback.enabled)) {
     await scheduleDelivery(deps.pool, delivery, new Date(Date.now() + DISABLED_RECHECK_MS));
     return;
@@ -162,6 +163,29 @@ async function deliverCallback(
   await deps.controls.afterAttempt(callback, delivery, { delivered: outcome === 'delivered', dead: outcome === 'dead', result });
   if (outcome === 'delivered' && callback.ordered) await wakeSuccessor(deps.pool, delivery);
 }
+
+/**
+ * A callback this worker does not know is usually one a newer release added or renamed while this
+ * worker still runs: its delivery is put back untried, its attempts unspent, for a worker that knows
+ * it. Only once it has waited its whole retry span (at least a day) is it taken for removed on purpose
+ * and failed, so deliveries of a deleted callback do not stay pending for ever.
+ */
+async function holdOrFailUnknown(deps: DeliveryDeps, store: Store, delivery: DeliveryRow, attempt: number, startedAt: Date): Promise<void> {
+  const waitedMs = Date.now() - delivery.created_at.getTime();
+  if (waitedMs >= unknownCallbackHoldMs(deps.retryPolicy, delivery)) {
+    const error = `callback "${delivery.callback}" is no longer defined in the callbacks file`;
+    await finish(deps, store, delivery, { attempt, startedAt, outcome: 'failed', result: failure(error), payload: null });
+    return;
+  }
+  deps.logger.warn({ delivery: delivery.id, callback: delivery.callback }, 'callback not defined in this worker\'s callbacks file: delivery held for a worker that defines it');
+  await scheduleDelivery(deps.pool, delivery, new Date(Date.now() + unknownRecheckMs(waitedMs)));
+}
+
+const unknownCallbackHoldMs = (policy: RetryPolicy, delivery: DeliveryRow) =>
+  Math.max(UNKNOWN_CALLBACK_MIN_HOLD_MS, retrySpanMs(policy, delivery.max_attempts - delivery.attempts));
+
+// Soon while a deploy may still be rolling, then seldom: a deleted callback's backlog costs little.
+const unknownRecheckMs = (waitedMs: number) => Math.min(Math.max(waitedMs / 10, UNKNOWN_RECHECK_MIN_MS), UNKNOWN_RECHECK_MAX_MS);
 
 async function finish(
   deps: DeliveryDeps,

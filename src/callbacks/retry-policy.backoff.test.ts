@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter, retryDelayMs } from './retry-policy.js';
+import { parseRetryAfter, retryDelayMs, retrySpanMs } from './retry-policy.js';
 
 const policy = (random: number) => ({ baseDelayMs: 1000, random: () => random });
 const SIX_HOURS = 6 * 3_600_000;
@@ -16,6 +16,13 @@ describe('retryDelayMs: exponential backoff with jitter', () => {
     const total = Array.from({ length: 24 }, (_, i) => retryDelayMs(policy(0.5), i + 1)).reduce((a, b) => a + b, 0);
     expect(total / 86_400_000).toBeGreaterThan(2.5);
     expect(total / 86_400_000).toBeLessThan(3.5);
+  });
+
+  it('retrySpanMs is the backoff between the first and the last of a delivery\'s attempts, without jitter', () => {
+    expect(retrySpanMs(policy(0.5), 4)).toBe(1000 + 2000 + 4000);
+    expect(retrySpanMs(policy(0.5), 1)).toBe(0);
+    const total = Array.from({ length: 24 }, (_, i) => retryDelayMs(policy(0.5), i + 1)).reduce((a, b) => a + b, 0);
+    expect(retrySpanMs(policy(0.5), 25)).toBe(total);
   });
 
   it('waits at least what Retry-After asks, never past the cap', () => {

@@ -25,6 +25,13 @@ export function retryDelayMs(policy: RetryPolicy, attempt: number, retryAfterMs?
   return Math.round(retryAfterMs === undefined ? jittered : Math.min(Math.max(retryAfterMs, jittered), MAX_DELAY_MS));
 }
 
+/** How long `attempts` attempts take to run out at the backoff's midpoint, with no `Retry-After`: a delivery's retry span. */
+export function retrySpanMs(policy: RetryPolicy, attempts: number): number {
+  let span = 0;
+  for (let attempt = 1; attempt < attempts; attempt++) span += Math.min(policy.baseDelayMs * 2 ** (attempt - 1), MAX_DELAY_MS);
+  return span;
+}
+
 /** `Retry-After` is either seconds or an HTTP date. */
 export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
   if (!header) return undefined;
