@@ -4,10 +4,9 @@ import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 
-// Prisma's own schema engine, built to WebAssembly and shipped on npm: the same migrations as
-// `prisma migrate deploy`, without downloading the native engine binary.
+// Prisma's own schema engine, built to WebAssembly and shipped on npm: the migration SQL `prisma migrate`
+// would write, without downloading the native engine binary.
 type Engine = {
-  applyMigrations(input: unknown): Promise<{ appliedMigrationNames: string[] }>;
   diff(input: unknown): Promise<{ exitCode: number; stdout: string | null }>;
   free(): void;
 };
