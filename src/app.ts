@@ -51,6 +51,8 @@ export interface Paygraph {
   callbacks: CallbackDefinition[];
   /** The outbox, for code that writes outside GraphQL and still wants its callbacks. */
   events: EventRecorder;
+  /** Stops the worker alone, once its deliveries in flight are done; stop() begins with it. */
+  stopWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     windowMinutes: config.SIGNIN_THROTTLE_MINUTES,
   });
   const stops: (() => Promise<void>)[] = [];
+  const workerStops: (() => Promise<void>)[] = [];
   const live = createChangeFeed();
   const health: Record<string, Check> = {};
 
@@ -129,16 +132,16 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
       concurrency: config.WORKER_CONCURRENCY,
       timing,
     });
-    stops.push(() => worker.stop());
+    workerStops.push(() => worker.stop());
     const retention = startRetentionSweep({
       pool,
       policy: { deliveredDays: config.CALLBACK_RETENTION_DAYS, deadDays: config.CALLBACK_DEAD_RETENTION_DAYS, batchSize: 500 },
       intervalMs: config.CALLBACK_RETENTION_SWEEP_MS,
       logger,
     });
-    stops.unshift(async () => retention.stop());
+    workerStops.unshift(async () => retention.stop());
     const controlsSweep = startControlsSweep(controls, timing.sweepIntervalMs, logger);
-    stops.unshift(async () => controlsSweep.stop());
+    workerStops.unshift(async () => controlsSweep.stop());
     health.worker = worker.health;
   }
   const probes = probeRoutes({
@@ -162,7 +165,6 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
         mayHaveMissed: () => live.publish('AnyCredentialChanged', true),
       }),
     ]);
-    stops.push(listener.stop);
     const hooks = loadHooks({ file: config.CALLBACKS_FILE, schema, defaultSecret: options.signingSecret, env: options.env });
     const server = createServer({ db, schema, events, callbacks: admin, signinThrottle, live, hooks, identityCache, logger, probes, config });
     await new Promise<void>((resolve, reject) => {
@@ -171,7 +173,8 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     });
     const { port } = server.address() as AddressInfo;
     url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
-    stops.unshift(() => closeServer(server));
+    // Requests in flight get as long as a mutation may take; the listener they may wait on stops after them.
+    stops.push(() => closeServer(server, config.MUTATION_TIMEOUT_MS), listener.stop);
   } else if (config.METRICS_PORT !== undefined) {
     // A worker-only process counts its own deliveries; it shows them, and its health, on its own port.
     const probeServer = await startProbeServer(config.METRICS_PORT, config.HOST, probes, logger);
@@ -179,13 +182,20 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     stops.unshift(probeServer.stop);
   }
 
+  let workerStopped: Promise<void> | null = null;
+  const stopWorker = () => (workerStopped ??= (async () => {
+    for (const stop of workerStops) await stop();
+  })());
   return {
     url,
     db,
     pool,
     callbacks,
     events,
+    stopWorker,
     async stop() {
+      // The worker's deliveries in flight may be answered by writes back to this API: it stops first.
+      await stopWorker();
       for (const stop of stops) await stop();
       await db.$disconnect();
       await pool.end();

@@ -92,7 +92,10 @@ async function main(): Promise<void> {
     onSecretGenerated: printSecret,
     readiness: stack?.readiness,
   });
-  stops.push(app.stop);
+  // Stops run last first: the in-process worker, then the local stack (its worker process, the services
+  // answering callbacks in flight), then the API those write back to, and the database.
+  if (stack) stops.splice(stops.indexOf(stack.stop), 1);
+  stops.push(app.stop, ...(stack ? [stack.stop] : []), app.stopWorker);
   const readyMs = Math.round(performance.now() - startedAt);
   logger.info({ role, url: app.url, callbacks: app.callbacks.map((c) => c.name), readyMs }, 'Paygraph is ready');
   if (stack && app.url) stack.printWelcome(app.url, readyMs);

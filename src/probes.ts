@@ -44,11 +44,11 @@ export function probeRoutes(options: ProbeOptions): Record<string, Route> {
 
 /** Serves routes alone, for a process without the API (npm run worker with METRICS_PORT). */
 export async function startProbeServer(port: number, host: string, routes: Record<string, Route>, logger: Logger) {
-  const server = createServer((req, res) => {
+  const server = trackResponses(createServer((req, res) => {
     const route = routeFor(routes, req);
     if (route) runRoute(route, req, res, logger);
     else send(res, 404, 'text/plain', 'not found\n');
-  });
+  }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
@@ -68,10 +68,49 @@ export function runRoute(route: Route, req: IncomingMessage, res: ServerResponse
   });
 }
 
-export function closeServer(server: Server): Promise<void> {
+const responsesInFlight = new WeakMap<Server, Set<ServerResponse>>();
+
+/** Counts the server's responses not yet sent, so that closeServer lets them finish. */
+export function trackResponses(server: Server): Server {
+  const responses = new Set<ServerResponse>();
+  responsesInFlight.set(server, responses);
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    responses.add(res);
+    res.once('close', () => responses.delete(res));
+  });
+  return server;
+}
+
+/**
+ * Stops accepting connections and lets the requests in flight finish, up to graceMs, before it closes
+ * what is left: a mutation cut off mid-request may still commit, and its client, seeing no answer,
+ * would send it again.
+ */
+export async function closeServer(server: Server, graceMs = 0): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const responses = responsesInFlight.get(server) ?? new Set<ServerResponse>();
+  // A subscription has no end to wait for: its client reconnects, to another process or after the restart.
+  for (const res of responses) if (isEventStream(res)) res.destroy();
+  await untilEmpty(responses, graceMs);
+  // Keep-alive connections outlive their last response, and whatever still runs after the grace is cut off.
+  server.closeAllConnections();
+  await closed;
+}
+
+const isEventStream = (res: ServerResponse) => res.headersSent && /text\/event-stream/i.test(res.req.headers.accept ?? '');
+
+function untilEmpty(responses: Set<ServerResponse>, timeoutMs: number): Promise<void> {
+  if (responses.size === 0 || timeoutMs <= 0) return Promise.resolve();
   return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
+    const timer = setTimeout(resolve, timeoutMs);
+    for (const res of responses) {
+      res.once('close', () => {
+        if (responses.size > 0) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    }
   });
 }
 

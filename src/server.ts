@@ -16,7 +16,7 @@ import { useBlockingHooks } from './hooks/run-hooks.js';
 import type { ChangeFeed } from './live/change-feed.js';
 import type { Logger } from './logger.js';
 import { consoleRoutes } from './console/route.js';
-import { routeFor, runRoute, type Route } from './probes.js';
+import { routeFor, runRoute, trackResponses, type Route } from './probes.js';
 import { useMutationTransaction } from './request/mutation-transaction.js';
 import { usePasswordsBeforeTransaction } from './request/passwords-before-transaction.js';
 import { useRejectNulBytes } from './request/reject-nul-bytes.js';
@@ -118,13 +118,13 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, li
     ...consoleRoutes(),
     '/stripe/webhook': stripeWebhookRoute({ db, events, logger, secret: config.STRIPE_WEBHOOK_SECRET, maxBodyBytes: config.MAX_BODY_BYTES }),
   };
-  return createHttpServer((req, res) => {
+  return trackResponses(createHttpServer((req, res) => {
     const probe = routeFor(routes, req);
     if (probe) return runRoute(probe, req, res, logger);
     const sizeProblem = bodySizeProblem(req, config.MAX_BODY_BYTES);
     if (sizeProblem) return sendJson(res, sizeProblem.status, graphqlError(sizeProblem.message, sizeProblem.code));
     return void yoga(req, res);
-  });
+  }));
 }
 
 /** The peer's address; behind a trusted proxy, the address the proxy appended last to X-Forwarded-For. */

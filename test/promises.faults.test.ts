@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -7,6 +9,7 @@ import { runMigrations } from 'graphile-worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres, type RunningPostgres } from '../src/db/embedded-postgres.js';
 import { applyMigrations } from '../src/db/migrations.js';
+import { createTestDatabase } from './support/database.js';
 import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
 import { eventually, startReceiver } from './support/receiver.js';
 
@@ -139,3 +142,54 @@ describe('PostgreSQL killed, and its pid taken by another process after a restar
     }
   }, 120_000);
 });
+
+// What main.ts does on SIGTERM, while a blocking hook holds a mutation open.
+describe('the API stops while a mutation is in flight', () => {
+  it('answers the mutation it already accepted, once, and refuses new connections meanwhile', async () => {
+    let holdHook: (res: ServerResponse) => void = () => undefined;
+    const hookHeld = new Promise<ServerResponse>((resolve) => (holdHook = resolve));
+    const hookServer = await startReceiver((_request, _index, res) => {
+      holdHook(res);
+      return 'hang';
+    });
+    // A database of the test's own, so that it outlives the stop and shows what was committed.
+    const database = await createTestDatabase();
+    const app = await startTestPaygraph({
+      databaseUrl: database.url,
+      roles: { api: true, worker: false },
+      env: { HOOK_URL: hookServer.url },
+      callbacksYaml: 'callbacks: {}\nhooks:\n  slow:\n    before: User.create\n    url: ${HOOK_URL}\n    timeout: 5s\n',
+    });
+    const db = new pg.Client({ connectionString: database.url });
+    await db.connect();
+    let stopped: Promise<void> | undefined;
+    try {
+      const email = `in-flight-${Date.now()}@example.com`;
+      const signUp = app.graphql('mutation($e: String!) { createUser(name: "X", authProvider: { email: { email: $e, password: "correct horse" } }) { id } }', { e: email });
+      const hook = await hookHeld;
+      stopped = app.stop();
+      await eventually(() => refusesConnections(app.url), Boolean);
+      hook.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ allow: true }));
+      const answer = await signUp;
+      await stopped;
+      expect(answer.errors).toBeUndefined();
+      const rows = await db.query('select id from "User" where email = $1', [email]);
+      expect(rows.rows).toEqual([{ id: answer.data!.createUser.id }]);
+    } finally {
+      await db.end();
+      await (stopped ?? app.stop()).catch(() => undefined);
+      await hookServer.close();
+      await database.drop();
+    }
+  }, 30_000);
+});
+
+const refusesConnections = (url: string) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(Number(new URL(url).port), new URL(url).hostname);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
