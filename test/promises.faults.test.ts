@@ -11,6 +11,7 @@ import { startEmbeddedPostgres, type RunningPostgres } from '../src/db/embedded-
 import { applyMigrations } from '../src/db/migrations.js';
 import { createTestDatabase } from './support/database.js';
 import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
+import { alive } from './support/processes.js';
 import { eventually, startReceiver } from './support/receiver.js';
 
 // A PostgreSQL of this file's own, so stopping it under load touches no other test.
@@ -91,14 +92,6 @@ describe('PostgreSQL goes away under load and comes back', () => {
 });
 
 describe('PostgreSQL killed, and its pid taken by another process after a restart', () => {
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   const childrenOf = (pid: number) =>
     readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
 

@@ -6,16 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rootDir } from '../src/config.js';
 import { createTestDatabase } from './support/database.js';
 import { localStackEnv } from './support/local-stack.js';
+import { alive } from './support/processes.js';
 import { eventually } from './support/receiver.js';
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 // `npm start` as a user runs it: the API, the worker and both services, owned by one process.
 describe('npm start owns its services', () => {
