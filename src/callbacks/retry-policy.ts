@@ -18,9 +18,12 @@ export function classify(result: { status?: number }, attempt: number, maxAttemp
   return attempt >= maxAttempts ? 'dead' : 'retry';
 }
 
+/** The wait after an attempt before jitter: doubling from the base, capped. */
+const backoffMs = (policy: RetryPolicy, attempt: number) => Math.min(policy.baseDelayMs * 2 ** (attempt - 1), MAX_DELAY_MS);
+
 /** Exponential backoff with ±20% jitter, so a receiver that comes back is not hit by every retry at once. */
 export function retryDelayMs(policy: RetryPolicy, attempt: number, retryAfterMs?: number): number {
-  const exponential = Math.min(policy.baseDelayMs * 2 ** (attempt - 1), MAX_DELAY_MS);
+  const exponential = backoffMs(policy, attempt);
   const jittered = exponential * (0.8 + 0.4 * (policy.random ?? Math.random)());
   return Math.round(retryAfterMs === undefined ? jittered : Math.min(Math.max(retryAfterMs, jittered), MAX_DELAY_MS));
 }
@@ -28,7 +31,7 @@ export function retryDelayMs(policy: RetryPolicy, attempt: number, retryAfterMs?
 /** How long `attempts` attempts take to run out at the backoff's midpoint, with no `Retry-After`: a delivery's retry span. */
 export function retrySpanMs(policy: RetryPolicy, attempts: number): number {
   let span = 0;
-  for (let attempt = 1; attempt < attempts; attempt++) span += Math.min(policy.baseDelayMs * 2 ** (attempt - 1), MAX_DELAY_MS);
+  for (let attempt = 1; attempt < attempts; attempt++) span += backoffMs(policy, attempt);
   return span;
 }
 
