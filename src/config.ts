@@ -63,6 +63,8 @@ const configSchema = z.object({
   STRIPE_API_URL: optionalUrl,
   /** Verifies POST /stripe/webhook (Stripe-Signature); without it, the endpoint answers 400 to everything. */
   STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_').optional(),
+  /** A Connect deployment: the connected account (acct_...) whose events /stripe/webhook applies; unset, events naming an account are not applied. */
+  STRIPE_ACCOUNT_ID: z.string().regex(/^acct_\w+$/, 'a Stripe account id, acct_...').optional(),
   CREATE_CUSTOMER_PORT: port.default(4001),
   CHARGE_CUSTOMER_PORT: port.default(4002),
   CREATE_CUSTOMER_URL: optionalUrl,

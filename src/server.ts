@@ -49,6 +49,7 @@ export interface ServerDeps {
     | 'GRAPHIQL'
     | 'TRUST_PROXY'
     | 'STRIPE_WEBHOOK_SECRET'
+    | 'STRIPE_ACCOUNT_ID'
     | 'stripeLivemode'
   >;
 }
@@ -116,7 +117,7 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, li
   const routes = {
     ...probes,
     ...consoleRoutes(),
-    '/stripe/webhook': stripeWebhookRoute({ db, events, logger, secret: config.STRIPE_WEBHOOK_SECRET, maxBodyBytes: config.MAX_BODY_BYTES }),
+    '/stripe/webhook': stripeWebhookRoute({ db, events, logger, secret: config.STRIPE_WEBHOOK_SECRET, account: config.STRIPE_ACCOUNT_ID, maxBodyBytes: config.MAX_BODY_BYTES }),
   };
   return trackResponses(createHttpServer((req, res) => {
     const probe = routeFor(routes, req);

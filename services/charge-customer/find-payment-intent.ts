@@ -25,12 +25,27 @@ export interface LookupOptions {
  * and before a failure is recorded (`exact`). Without `exact`, search's own lag is covered by the key
  * within its 24 hours.
  */
-export async function findPaymentIntentForPurchase(stripe: Stripe, purchaseId: string, purchasedAt: Date, options: LookupOptions = {}): Promise<Stripe.PaymentIntent | null> {
-  const searched = await searchPaymentIntents(stripe, purchaseId);
-  if (searched?.length) return oldest(searched);
+export async function findPaymentIntentForPurchase(stripe: Stripe, purchase: PurchaseAsked, purchasedAt: Date, options: LookupOptions = {}): Promise<Stripe.PaymentIntent | null> {
+  const searched = await searchPaymentIntents(stripe, purchase.id);
+  const own = searched?.filter((intent) => isOwnPaymentIntent(intent, purchase));
+  if (own?.length) return oldest(own);
   if (!listingNeeded(searched !== null, purchasedAt, options)) return null;
-  return oldest(await listPaymentIntents(stripe, purchaseId, purchasedAt));
+  return oldest((await listPaymentIntents(stripe, purchase.id, purchasedAt)).filter((intent) => isOwnPaymentIntent(intent, purchase)));
 }
+
+/** What charge-customer asks Stripe for: a PaymentIntent found by its metadata must also be of this money. */
+export interface PurchaseAsked {
+  id: string;
+  amount: number;
+  currency: string;
+}
+
+/**
+ * Anyone with the account's keys can write `metadata.purchaseId` (a Dashboard payment copied from
+ * another): only a PaymentIntent of the purchase's amount and currency settles it.
+ */
+export const isOwnPaymentIntent = (intent: Stripe.PaymentIntent, purchase: PurchaseAsked): boolean =>
+  intent.amount === purchase.amount && intent.currency === purchase.currency.toLowerCase();
 
 // Without search, listing is O(intents): worth it only once the key may have been forgotten, or when no key stands behind the answer.
 function listingNeeded(searchable: boolean, purchasedAt: Date, { exact = false }: LookupOptions): boolean {

@@ -115,6 +115,17 @@ describe('charge-customer', () => {
     expect(settlements(purchase.id)).toEqual([expect.objectContaining({ pi: earlier.id })]);
   });
 
+  it('a PaymentIntent of another amount that copies the purchase id in its metadata settles nothing: the purchase is charged its own amount', async () => {
+    const saved = await customerWith('pm_card_visa');
+    const purchase = { ...newPurchase(saved), createdAt: new Date(Date.now() - 3 * 86_400_000).toISOString() };
+    // A Dashboard payment whose metadata was copied from the purchase's: found by search, not the purchase's own.
+    const copied = await stripe.paymentIntents.create({ amount: 50, currency: 'usd', customer: saved.stripeId, payment_method: saved.pm, confirm: true, off_session: true, metadata: { purchaseId: purchase.id } });
+    expect((await sendCallback(serviceUrl, purchase, { createdAt: new Date(purchase.createdAt) })).status).toBe(200);
+    const own = (await intentsFor(purchase.id)).filter((intent) => intent.id !== copied.id);
+    expect(own).toEqual([expect.objectContaining({ amount: 50_000, status: 'succeeded' })]);
+    expect(settlements(purchase.id)).toEqual([expect.objectContaining({ status: 'PAID', pi: own[0]!.id })]);
+  });
+
   it("paid, write-back lost, and the user's newest card changed before the redelivery: the first PaymentIntent is found, none made twice", async () => {
     const saved = await customerWith('pm_card_visa');
     const purchase = newPurchase(saved);

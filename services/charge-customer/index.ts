@@ -66,7 +66,7 @@ export function chargeCustomerHandler(deps: ServiceDeps) {
       const card = cards.filter((entry) => entry.status === 'ACTIVE' && entry.stripePaymentMethodId).at(-1);
       const waiting = cards.some((entry) => CARD_ON_ITS_WAY.has(entry.status));
       const purchasedAt = new Date(purchase.createdAt ?? event.createdAt);
-      if (!card && !waiting) return failUnlessCharged(stripe, paygraph, purchase.id, purchasedAt, NO_PAYMENT_METHOD);
+      if (!card && !waiting) return failUnlessCharged(stripe, paygraph, purchase, purchasedAt, NO_PAYMENT_METHOD);
       const customerId = purchase.user.stripeId;
       if (!card || !customerId) throw createError(409, 'The user\'s card is still being saved; retried as soon as it is', new Error('card pending'));
       // A refused token charges nothing: its write-back would be refused too.
@@ -80,7 +80,7 @@ export function chargeCustomerHandler(deps: ServiceDeps) {
         else {
           const problem = refusal(error);
           if (!problem) throw error;
-          return failUnlessCharged(stripe, paygraph, purchase.id, purchasedAt, problem);
+          return failUnlessCharged(stripe, paygraph, purchase, purchasedAt, problem);
         }
       }
       return settleWith(paygraph, purchase.id, intent);
@@ -98,14 +98,14 @@ export function chargeCustomerHandler(deps: ServiceDeps) {
  */
 async function paymentIntentFor(stripe: Stripe, purchase: NewPurchase, customerId: string, paymentMethodId: string, purchasedAt: Date): Promise<Stripe.PaymentIntent> {
   if (keysMayBeForgotten(purchasedAt)) {
-    const earlier = await findPaymentIntentForPurchase(stripe, purchase.id, purchasedAt);
+    const earlier = await findPaymentIntentForPurchase(stripe, purchase, purchasedAt);
     if (earlier) return earlier;
   }
   try {
     return await createPaymentIntent(stripe, purchase, customerId, paymentMethodId);
   } catch (error) {
     if (!(error instanceof Stripe.errors.StripeIdempotencyError)) throw error;
-    const earlier = await findPaymentIntentForPurchase(stripe, purchase.id, purchasedAt);
+    const earlier = await findPaymentIntentForPurchase(stripe, purchase, purchasedAt);
     // Not found yet (search lags behind writes at Stripe): answered 5xx by the thrown error, and retried.
     if (!earlier) throw error;
     return earlier;
@@ -157,8 +157,9 @@ async function settleWith(paygraph: Paygraph, purchaseId: string, intent: Stripe
  * write-back before the card went away: that PaymentIntent settles the purchase instead, so money
  * taken is never recorded as a failure.
  */
-async function failUnlessCharged(stripe: Stripe, paygraph: Paygraph, purchaseId: string, purchasedAt: Date, problem: CardProblem): Promise<Outcome> {
-  const earlier = await findPaymentIntentForPurchase(stripe, purchaseId, purchasedAt, { exact: true });
+async function failUnlessCharged(stripe: Stripe, paygraph: Paygraph, purchase: NewPurchase, purchasedAt: Date, problem: CardProblem): Promise<Outcome> {
+  const purchaseId = purchase.id;
+  const earlier = await findPaymentIntentForPurchase(stripe, purchase, purchasedAt, { exact: true });
   if (earlier) return settleWith(paygraph, purchaseId, earlier);
   await paygraph(SETTLE, { id: purchaseId, status: 'FAILED', code: problem.code, message: problem.message });
   return { status: 200, body: { failed: purchaseId, reason: problem.code } };

@@ -36,7 +36,7 @@ export function createCallbackControls(options: { pool: Pool; callbacks: readonl
     .filter((callback) => isBuiltinTrigger(callback.trigger))
     .map((callback) => ({ name: callback.name, maxAttempts: callback.maxAttempts, enabled: callback.enabled }));
   const deadAlerts = alerts.filter((alert) => options.callbacks.find((c) => c.name === alert.name)?.trigger === 'CallbackDelivery.dead');
-  const disabledAlerts = alerts.filter((alert) => !deadAlerts.includes(alert));
+  const disabledAlerts = alerts.filter((alert) => options.callbacks.find((c) => c.name === alert.name)?.trigger === 'CallbackDelivery.disabled');
   const trackFailing = failingTracker(pool);
   // A callback callbacks.yml keeps off is never switched off again (nor announced) for an old failure.
   const failingLimits = options.callbacks

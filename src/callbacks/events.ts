@@ -7,10 +7,11 @@ export type Operation = (typeof OPERATIONS)[number];
 export type Trigger = `${ModelName}.${Operation}`;
 
 /**
- * Paygraph's own events about its callbacks, which a callback can subscribe to like any trigger (to
- * page someone): a delivery used up its attempts; a callback was switched off automatically.
+ * Paygraph's own events, which a callback can subscribe to like any trigger (to page someone): a
+ * delivery used up its attempts; a callback was switched off automatically; a verified Stripe event
+ * named something of ours but was not its own payment, so it changed nothing.
  */
-export const BUILTIN_TRIGGERS = ['CallbackDelivery.dead', 'CallbackDelivery.disabled'] as const;
+export const BUILTIN_TRIGGERS = ['CallbackDelivery.dead', 'CallbackDelivery.disabled', 'StripeEvent.notApplied'] as const;
 export type BuiltinTrigger = (typeof BUILTIN_TRIGGERS)[number];
 export const isBuiltinTrigger = (trigger: string): trigger is BuiltinTrigger => (BUILTIN_TRIGGERS as readonly string[]).includes(trigger);
 
@@ -25,6 +26,14 @@ export interface NodeEvent {
   previous?: NodeRow;
 }
 
+/** One of Paygraph's own events, announced in the transaction that causes it; `facts` are taken then. */
+export interface Announcement {
+  trigger: BuiltinTrigger;
+  nodeId: string;
+  facts: Record<string, unknown>;
+}
+
 export interface EventRecorder {
   record(tx: Tx, event: NodeEvent): Promise<void>;
+  announce(tx: Tx, announcement: Announcement): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import type { GraphQLSchema } from 'graphql';
 import type { Tx } from '../db/client.js';
 import { conditionHolds } from './condition.js';
-import type { EventRecorder, NodeEvent, NodeRow } from './events.js';
+import type { Announcement, EventRecorder, NodeEvent, NodeRow } from './events.js';
 import type { CallbackDefinition } from './load.js';
 import { fieldsHiddenFromCallbacks } from './payload.js';
 import { insertDeliveries } from './store/new-deliveries.js';
@@ -49,6 +49,21 @@ export function createOutbox(callbacks: readonly CallbackDefinition[], schema: G
           enabled: callback.enabled,
         }));
       if (deliveries.length > 0) await insertDeliveries(tx, deliveries);
+    },
+    // As the worker announces a dead delivery: the facts stand where a payload's snapshot is read from.
+    async announce(tx: Tx, { trigger, nodeId, facts }: Announcement): Promise<void> {
+      const subscribed = byTrigger.get(trigger);
+      if (!subscribed) return;
+      await insertDeliveries(tx, subscribed.map((callback) => ({
+        callback: callback.name,
+        trigger,
+        node_id: nodeId,
+        changed_fields: [],
+        previous_values: facts,
+        max_attempts: callback.maxAttempts,
+        ordered: false,
+        enabled: callback.enabled,
+      })));
     },
   };
 }

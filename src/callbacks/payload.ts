@@ -42,6 +42,7 @@ export interface CompiledPayload {
 const BUILTIN_PAYLOADS: Record<BuiltinTrigger, { live: string; rootField: string; argument: string; argumentType: string; facts: string[] }> = {
   'CallbackDelivery.dead': { live: 'deadDelivery', rootField: 'callbackDelivery', argument: 'id', argumentType: 'ID', facts: [] },
   'CallbackDelivery.disabled': { live: 'disabledCallback', rootField: 'callback', argument: 'name', argumentType: 'String', facts: ['reason', 'failingSince', 'lastError'] },
+  'StripeEvent.notApplied': { live: 'stripeEvent', rootField: 'stripeEvent', argument: 'id', argumentType: 'ID', facts: ['type', 'reason', 'purchaseId'] },
 };
 
 /** A built-in trigger's payload, e.g. `{ deadDelivery { id callback nodeId attemptLog { httpStatus error } } }`. */

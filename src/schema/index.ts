@@ -9,6 +9,7 @@ import './refund.js';
 import './callback-delivery.js';
 import './callback-recovery.js';
 import './purchase-timeline.js';
+import './stripe-event.js';
 import './live.js';
 
 export const schema = builder.toSchema();

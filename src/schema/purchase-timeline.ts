@@ -53,7 +53,7 @@ builder.queryFields((t) => ({
         ...deliveries.map((delivery) =>
           entry({ at: delivery.createdAt, kind: 'DELIVERY', title: `${delivery.callback} (${delivery.trigger}), ${delivery.attempts} attempt(s)`, deliveryId: delivery.id, status: delivery.status }),
         ),
-        ...stripeEvents.map((event) => entry({ at: event.receivedAt, kind: 'STRIPE_EVENT', title: `Stripe: ${event.type} (${event.id})`, stripeEventId: event.id })),
+        ...stripeEvents.map((event) => entry({ at: event.receivedAt, kind: 'STRIPE_EVENT', title: `Stripe: ${event.type} (${event.id})${event.reason ? `, not applied: ${event.reason}` : ''}`, stripeEventId: event.id, status: event.outcome })),
         ...purchase.refunds.map((refund) =>
           entry({ at: refund.createdAt, kind: 'REFUND', title: `refund of ${refund.amount}${refund.reason ? `, ${refund.reason}` : ''}`, status: refund.status }),
         ),

@@ -4,6 +4,8 @@ export interface StripeEventSummary {
   id: string;
   type: string;
   receivedAt: Date;
+  outcome: string | null;
+  reason: string | null;
 }
 
 /**
@@ -21,7 +23,7 @@ export async function stripeEventsOfPurchase(
   if (purchase.stripePaymentIntentId) patterns.push(object({ id: purchase.stripePaymentIntentId }), object({ payment_intent: purchase.stripePaymentIntentId }));
   if (purchase.stripeChargeId) patterns.push(object({ id: purchase.stripeChargeId }), object({ charge: purchase.stripeChargeId }));
   return db.$queryRaw<StripeEventSummary[]>`
-    select id, type, received_at as "receivedAt" from stripe_event
+    select id, type, received_at as "receivedAt", outcome, reason from stripe_event
      where payload @> any(${patterns}::jsonb[])
      order by received_at limit ${limit}`;
 }

@@ -10,8 +10,11 @@ import { paygraphClient } from '../../services/lib/paygraph-client.js';
 import { createStripe, type Stripe } from '../../services/lib/stripe-client.js';
 import { TEST_SIGNING_SECRET, startTestPaygraph, type TestPaygraph } from './paygraph.js';
 
-/** The repository's own callbacks.yml, the services and a local Stripe: the whole workflow on loopback. */
-export async function startPaymentStack() {
+/**
+ * The repository's own callbacks.yml, the services and a local Stripe: the whole workflow on loopback.
+ * `extraCallbacks` are entries added under `callbacks:` (indented two spaces); `env` adds to the API's.
+ */
+export async function startPaymentStack(options: { extraCallbacks?: string; env?: Record<string, string> } = {}) {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   // The API must exist to mint the services' tokens, and the services to be named in callbacks.yml:
   // so the API starts first with a placeholder for their URLs, filled once they listen.
@@ -23,8 +26,8 @@ export async function startPaymentStack() {
   urls.CREATE_CUSTOMER_URL = createCustomer.url;
   urls.CHARGE_CUSTOMER_URL = chargeCustomer.url;
   const app: TestPaygraph = await startTestPaygraph({
-    callbacksYaml: (await import('node:fs')).readFileSync(new URL('../../callbacks.yml', import.meta.url), 'utf8'),
-    env: { ...urls, STRIPE_WEBHOOK_SECRET: TEST_STRIPE_WEBHOOK_SECRET },
+    callbacksYaml: (await import('node:fs')).readFileSync(new URL('../../callbacks.yml', import.meta.url), 'utf8') + (options.extraCallbacks ?? ''),
+    env: { ...urls, STRIPE_WEBHOOK_SECRET: TEST_STRIPE_WEBHOOK_SECRET, ...options.env },
   });
   // Stripe's events go to the API's /stripe/webhook, signed as Stripe signs them.
   const stripeServer = await startLocalStripe({ webhook: { url: `${app.url}/stripe/webhook`, secret: TEST_STRIPE_WEBHOOK_SECRET } });

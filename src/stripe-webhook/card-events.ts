@@ -1,0 +1,63 @@
+import type { CardDetails, Prisma } from '../generated/prisma/client.js';
+import { changeCard } from '../payments/card-state.js';
+import { changeStripeId } from '../payments/customer-state.js';
+import { paymentMethodShape, setupIntentShape, type StripeEventEnvelope } from './event-shape.js';
+import { done, notApplied, type Outcome, type Scope } from './outcome.js';
+import { modeMismatch } from './own-payment.js';
+
+const WAITING = ['PENDING', 'REQUIRES_ACTION'];
+
+interface CardEvent {
+  data: Prisma.CardDetailsUpdateInput;
+  find: Prisma.CardDetailsWhereInput[];
+  from: string[];
+  setupIntentId?: string;
+  customerId?: string | null;
+}
+
+/** What a Stripe event says about a saved card, and how to find the card details. */
+export function cardEvent(event: StripeEventEnvelope): CardEvent | null {
+  if (event.type === 'setup_intent.succeeded' || event.type === 'setup_intent.setup_failed') {
+    const intent = setupIntentShape.parse(event.data.object);
+    const cardDetailsId = intent.metadata.cardDetailsId;
+    const find = [{ stripeSetupIntentId: intent.id }, ...(cardDetailsId ? [{ id: cardDetailsId }] : [])];
+    const about = { find, from: WAITING, setupIntentId: intent.id, customerId: intent.customer };
+    if (event.type === 'setup_intent.succeeded') {
+      const paymentMethodId = intent.payment_method;
+      const data = { status: 'ACTIVE', stripeSetupIntentId: intent.id, setupClientSecret: null, failureCode: null, failureMessage: null, ...(paymentMethodId && { stripePaymentMethodId: paymentMethodId }) } as const;
+      return { ...about, data };
+    }
+    const error = intent.last_setup_error;
+    return { ...about, data: { status: 'REJECTED', stripeSetupIntentId: intent.id, setupClientSecret: null, failureCode: error?.code ?? 'setup_failed', failureMessage: error?.message ?? 'The card could not be saved' } };
+  }
+  if (event.type === 'payment_method.detached') {
+    const method = paymentMethodShape.parse(event.data.object);
+    return { data: { status: 'DETACHED', setupClientSecret: null }, find: [{ stripePaymentMethodId: method.id }], from: ['PENDING', 'REQUIRES_ACTION', 'ACTIVE', 'REJECTED'] };
+  }
+  return null;
+}
+
+/** Why a SetupIntent is not the card's own: another SetupIntent recorded, or another customer than its owner's. */
+function setupMismatch(card: CardDetails, ownerCustomerId: string | null, change: CardEvent): string | null {
+  if (!change.setupIntentId) return null;
+  if (card.stripeSetupIntentId && card.stripeSetupIntentId !== change.setupIntentId) return `SetupIntent ${change.setupIntentId} is not the card's own (${card.stripeSetupIntentId})`;
+  if (ownerCustomerId && change.customerId !== ownerCustomerId) return `SetupIntent ${change.setupIntentId} is for customer ${change.customerId ?? '(none)'}, not the card owner's (${ownerCustomerId})`;
+  return null;
+}
+
+export async function applyCardEvent(scope: Scope, event: StripeEventEnvelope, change: CardEvent): Promise<Outcome> {
+  const [previous] = await scope.db.cardDetails.findMany({ where: { OR: change.find }, take: 1 });
+  if (!previous) return done('ignored');
+  const owner = await scope.db.user.findUnique({ where: { id: previous.userId }, select: { stripeId: true } });
+  const mismatch = modeMismatch(previous, event.livemode) ?? setupMismatch(previous, owner?.stripeId ?? null, change);
+  if (mismatch) return notApplied(mismatch);
+  if (!change.from.includes(previous.status)) return done('unchanged');
+  // create-customer writes the owner's stripeId before the card, so an ACTIVE card's owner has a
+  // customer; this event can come before both, and then records the first customer too. The card
+  // wakes the waiting charges next: woken here, they would be locked before the card, the other
+  // way round from create-customer's card write-back, and the two deadlocked (bench:e2e).
+  const { customerId } = change;
+  if (customerId) await changeStripeId(scope, previous.userId, (current) => current ?? customerId, { wakeCharges: false });
+  await changeCard(scope, previous, change.data);
+  return done('applied');
+}
