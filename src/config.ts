@@ -50,6 +50,8 @@ const configSchema = z.object({
   GRAPHIQL: flag.optional(),
   SIGNIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
   SIGNIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().positive().default(50),
+  /** Sign-ups per client address in the same window; each costs a password hash, and a CONFLICT tells an email is registered. */
+  SIGNUP_MAX_PER_ADDRESS: z.coerce.number().int().positive().default(20),
   SIGNIN_THROTTLE_MINUTES: z.coerce.number().int().positive().default(15),
   /** Behind a reverse proxy, the client's address is the last one X-Forwarded-For names. */
   TRUST_PROXY: flag.default(false),
