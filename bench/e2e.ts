@@ -60,6 +60,8 @@ const stack = spawn(process.execPath, COMPILED ? [COMPILED_MAIN] : launcherArgs(
     CREATE_CUSTOMER_PORT: String(await freePort()),
     CHARGE_CUSTOMER_PORT: String(await freePort()),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
+    // Every bench user signs up from loopback: the per-address limit would stop the run, not measure it.
+    SIGNUP_MAX_PER_ADDRESS: '1000000',
     // NODE_OPTIONS refuses --cpu-prof; a preloaded module does the same, in every node process of the stack.
     ...(PROFILE_DIR && {
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${new URL('./profile-on-exit.mjs', import.meta.url).href}`,

@@ -85,6 +85,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     pool,
     maxFailuresPerAccount: config.SIGNIN_MAX_FAILURES_PER_ACCOUNT,
     maxFailuresPerAddress: config.SIGNIN_MAX_FAILURES_PER_ADDRESS,
+    maxSignupsPerAddress: config.SIGNUP_MAX_PER_ADDRESS,
     windowMinutes: config.SIGNIN_THROTTLE_MINUTES,
   });
   const stops: (() => Promise<void>)[] = [];

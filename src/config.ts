@@ -40,6 +40,9 @@ const configSchema = z.object({
   MAX_QUERY_COST: z.coerce.number().int().positive().default(5000),
   MAX_ALIASES: z.coerce.number().int().nonnegative().default(15),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(100_000),
+  /** Subscriptions (SSE streams) one API process holds open per session or access token, and per client address. */
+  MAX_STREAMS_PER_SESSION: z.coerce.number().int().positive().default(20),
+  MAX_STREAMS_PER_ADDRESS: z.coerce.number().int().positive().default(100),
   MUTATION_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /** Connections of the API's Prisma client; each mutation request holds one for its transaction. */
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(20),
@@ -50,6 +53,8 @@ const configSchema = z.object({
   GRAPHIQL: flag.optional(),
   SIGNIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().positive().default(10),
   SIGNIN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().positive().default(50),
+  /** Sign-ups per client address in the same window; each costs a password hash, and a CONFLICT tells an email is registered. */
+  SIGNUP_MAX_PER_ADDRESS: z.coerce.number().int().positive().default(20),
   SIGNIN_THROTTLE_MINUTES: z.coerce.number().int().positive().default(15),
   /** Behind a reverse proxy, the client's address is the last one X-Forwarded-For names. */
   TRUST_PROXY: flag.default(false),

@@ -14,6 +14,7 @@ import type { Db } from './db/client.js';
 import type { HookDefinition } from './hooks/load.js';
 import { useBlockingHooks } from './hooks/run-hooks.js';
 import type { ChangeFeed } from './live/change-feed.js';
+import { useStreamLimits } from './live/stream-limits.js';
 import type { Logger } from './logger.js';
 import { consoleRoutes } from './console/route.js';
 import { routeFor, runRoute, trackResponses, type Route } from './probes.js';
@@ -44,6 +45,8 @@ export interface ServerDeps {
     | 'MAX_QUERY_COST'
     | 'MAX_ALIASES'
     | 'MAX_BODY_BYTES'
+    | 'MAX_STREAMS_PER_SESSION'
+    | 'MAX_STREAMS_PER_ADDRESS'
     | 'MUTATION_TIMEOUT_MS'
     | 'GRAPHQL_INTROSPECTION'
     | 'GRAPHIQL'
@@ -111,6 +114,7 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, li
       usePasswordsBeforeTransaction(),
       // After the transaction plugin: hooks are asked before its transaction opens, and rewritten arguments reach it.
       useBlockingHooks(hooks, logger),
+      useStreamLimits({ perSession: config.MAX_STREAMS_PER_SESSION, perAddress: config.MAX_STREAMS_PER_ADDRESS }),
     ],
   });
 

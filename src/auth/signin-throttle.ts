@@ -6,6 +6,7 @@ export interface SigninThrottleOptions {
   pool: Pool;
   maxFailuresPerAccount: number;
   maxFailuresPerAddress: number;
+  maxSignupsPerAddress: number;
   windowMinutes: number;
 }
 
@@ -18,12 +19,18 @@ export interface SigninThrottle {
   attempt(email: string, address: string): Promise<void>;
   /** The password was right: the attempt was no failure, and the account's failures are forgiven. */
   succeeded(email: string, address: string): Promise<void>;
+  /**
+   * Counts a sign-up from the address before its password is hashed, whatever its outcome: a CONFLICT
+   * tells that an email is registered, so the address gets as many answers as the limit. Throws
+   * RATE_LIMITED past it.
+   */
+  signingUp(address: string): Promise<void>;
 }
 
 /**
- * Failed sign-ins counted per account and per client address in PostgreSQL (rate-limiter-flexible's
- * table, created by a migration), so every API process shares the counts. Unknown emails are counted
- * like known ones: the throttle tells nothing about which accounts exist.
+ * Failed sign-ins counted per account and per client address, and sign-ups per client address, in
+ * PostgreSQL (rate-limiter-flexible's table, created by a migration), so every API process shares the
+ * counts. Unknown emails are counted like known ones: the throttle tells nothing about which accounts exist.
  */
 export function createSigninThrottle(options: SigninThrottleOptions): SigninThrottle {
   const limiter = (keyPrefix: string, points: number) =>
@@ -38,6 +45,7 @@ export function createSigninThrottle(options: SigninThrottleOptions): SigninThro
     });
   const byAccount = limiter('account', options.maxFailuresPerAccount);
   const byAddress = limiter('address', options.maxFailuresPerAddress);
+  const signupsByAddress = limiter('signup', options.maxSignupsPerAddress);
 
   return {
     async attempt(email, address) {
@@ -53,10 +61,15 @@ export function createSigninThrottle(options: SigninThrottleOptions): SigninThro
       // (not those a store failure may never have taken).
       const counted = counters.filter((_, i) => tookPoint(taken[i]!));
       await Promise.allSettled(counted.map(({ limiter, key }) => limiter.reward(key)));
-      throw refusalOf(refusals);
+      throw refusalOf(refusals, 'Too many failed sign-ins; try again later');
     },
     async succeeded(email, address) {
       await Promise.all([byAccount.delete(email), byAddress.reward(address)]);
+    },
+    async signingUp(address) {
+      await signupsByAddress.consume(address).catch((reason: unknown) => {
+        throw refusalOf([reason], 'Too many sign-ups from this address; try again later');
+      });
     },
   };
 }
@@ -66,9 +79,9 @@ function tookPoint(result: PromiseSettledResult<RateLimiterRes>): boolean {
 }
 
 /** A limiter's refusal as RATE_LIMITED, waiting for the key that frees last; a store failure as itself. */
-function refusalOf(refusals: unknown[]): unknown {
+function refusalOf(refusals: unknown[], message: string): unknown {
   const failure = refusals.find((reason) => !(reason instanceof RateLimiterRes));
   if (failure !== undefined) return failure;
   const waitMs = Math.max(...(refusals as RateLimiterRes[]).map((res) => res.msBeforeNext));
-  return rateLimited('Too many failed sign-ins; try again later', Math.max(1, Math.ceil(waitMs / 1000)));
+  return rateLimited(message, Math.max(1, Math.ceil(waitMs / 1000)));
 }

@@ -8,7 +8,7 @@ import type { ChangeFeed } from './change-feed.js';
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The session or access token a request came with; anonymous and system requests have none. */
-function credentialOf(identity: Identity): { kind: 'session' | 'token'; id: string } | null {
+export function credentialOf(identity: Identity): { kind: 'session' | 'token'; id: string } | null {
   if (identity.kind === 'user') return { kind: 'session', id: identity.sessionId };
   if (identity.kind === 'token') return { kind: 'token', id: identity.tokenId };
   return null;

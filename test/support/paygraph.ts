@@ -47,6 +47,8 @@ export async function startTestPaygraph(options: {
     CALLBACKS_FILE: callbacksFile,
     CALLBACK_RETRY_BASE_MS: '50',
     WORKER_CONCURRENCY: '8',
+    // Every test's users sign up from the one loopback address; test/auth.signup-limits.test.ts sets its own limit.
+    SIGNUP_MAX_PER_ADDRESS: '10000',
     ...options.env,
   };
   const generatedSecrets = new Map<string, string>();
