@@ -15,7 +15,10 @@ export function localStripeKey(dataDir: string): { key: string; file: string } {
   const file = localStripeKeyFile(dataDir);
   const kept = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
   if (/^sk_test_[A-Za-z0-9_]+$/.test(kept)) return { key: kept, file };
-  const key = `sk_test_${randomBytes(32).toString('hex')}`;
+  const key = newLocalStripeKey();
   writeSecretFile(file, key);
   return { key, file };
 }
+
+/** A key no one else knows, so it names an account at the local Stripe no one else can act as. */
+export const newLocalStripeKey = () => `sk_test_${randomBytes(32).toString('hex')}`;
