@@ -104,7 +104,7 @@ export type Config = Omit<ParsedConfig, 'GRAPHQL_INTROSPECTION' | 'GRAPHIQL' | '
 
 /** Every environment variable Paygraph reads, parsed and defaulted in one place. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse(withSecretFiles(env, ['CALLBACK_SIGNING_SECRET', 'STRIPE_WEBHOOK_SECRET']));
+  const parsed = configSchema.safeParse(withSecretFiles(env, ['CALLBACK_SIGNING_SECRET', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_SECRET_KEY']));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);

@@ -1,9 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import { SERVICES, type ServiceName } from '../services/lib/service-env.js';
 import { createAccessToken, isActiveAccessToken, revokeAccessToken } from './auth/access-tokens.js';
-import { writeNewSigningSecret } from './callbacks/signing-secret.js';
+import { newSigningSecret } from './callbacks/signing-secret.js';
 import { loadConfig } from './config.js';
+import { newLocalStripeKey } from './local-stack/stripe-key.js';
 import { createPrismaClient } from './db/client.js';
 import { onConnectionErrors } from './db/connection-errors.js';
 import { openDatabase } from './db/database.js';
@@ -14,15 +16,18 @@ import { prepareJobQueue } from './worker.js';
 /**
  * Everything a deployment needs before its processes start, safe to run on every start: the migrations,
  * and whatever is missing or no longer valid of the callback signing secret (CALLBACK_SIGNING_SECRET_FILE),
- * the Stripe webhook secret (STRIPE_WEBHOOK_SECRET_FILE) and each service's access token (CREATE_CUSTOMER_TOKEN_FILE, CHARGE_CUSTOMER_TOKEN_FILE). A valid
+ * the Stripe webhook secret (STRIPE_WEBHOOK_SECRET_FILE), the local Stripe's account key (STRIPE_SECRET_KEY_FILE) and each service's access token (CREATE_CUSTOMER_TOKEN_FILE, CHARGE_CUSTOMER_TOKEN_FILE). A valid
  * file is kept, so services already running with it keep working.
  */
 export async function initDeployment(env: NodeJS.ProcessEnv, logger: Logger): Promise<void> {
-  // The Stripe webhook secret too: the API and the local Stripe share it, and no published default can sign events.
-  for (const name of ['CALLBACK_SIGNING_SECRET', 'STRIPE_WEBHOOK_SECRET']) {
+  // The Stripe webhook secret too: the API and the local Stripe share it, and no published default can sign
+  // events. And the key the services pay with at the local Stripe, whose endpoint to the API is that account's alone.
+  const generated = { CALLBACK_SIGNING_SECRET: newSigningSecret, STRIPE_WEBHOOK_SECRET: newSigningSecret, STRIPE_SECRET_KEY: newLocalStripeKey };
+  for (const [name, generate] of Object.entries(generated)) {
     const secretFile = env[`${name}_FILE`];
     if (env[name] || !secretFile || existsSync(secretFile)) continue;
-    writeNewSigningSecret(secretFile);
+    mkdirSync(path.dirname(secretFile), { recursive: true });
+    writeSecretFile(secretFile, generate());
     logger.info({ file: secretFile }, `generated ${name}`);
   }
 

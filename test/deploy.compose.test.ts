@@ -67,6 +67,12 @@ describe('docker compose up needs no manual step', () => {
     expect(stripe.depends_on?.init?.condition).toBe('service_completed_successfully');
     // No secret anyone can read in this file: with a live key and no STRIPE_WEBHOOK_SECRET, forged events would pass.
     expect(read('docker-compose.yml')).not.toMatch(/whsec_/);
+    // The endpoint is the services' account's alone, and that account's key is init's, not one written here.
+    const keyFile = services.api!.environment?.STRIPE_SECRET_KEY_FILE;
+    expect(keyFile).toBe(`${SECRETS_MOUNT}/stripe-local-secret-key`);
+    expect(stripe.environment?.STRIPE_LOCAL_ACCOUNT_KEY_FILE).toBe(keyFile);
+    for (const name of paygraphServices) expect(services[name]!.environment?.STRIPE_SECRET_KEY_FILE, name).toBe(keyFile);
+    expect(read('docker-compose.yml')).not.toMatch(/sk_test_/);
   });
 
   it('has an init step that the Paygraph processes wait for, writing the secrets they read from files', () => {

@@ -35,7 +35,7 @@ describe('the init step writes what a deployment needs, once', () => {
     const folder = mkdtempSync(path.join(tmpdir(), 'paygraph-init-'));
     folders.push(folder);
     const secrets = path.join(folder, 'secrets');
-    const { CALLBACK_SIGNING_SECRET: _secret, STRIPE_WEBHOOK_SECRET: _webhook, CREATE_CUSTOMER_TOKEN: _create, CHARGE_CUSTOMER_TOKEN: _charge, ...inherited } = process.env;
+    const { CALLBACK_SIGNING_SECRET: _secret, STRIPE_WEBHOOK_SECRET: _webhook, STRIPE_SECRET_KEY: _key, CREATE_CUSTOMER_TOKEN: _create, CHARGE_CUSTOMER_TOKEN: _charge, ...inherited } = process.env;
     return {
       ...inherited,
       NODE_ENV: 'production',
@@ -43,6 +43,7 @@ describe('the init step writes what a deployment needs, once', () => {
       DATABASE_URL: database.url,
       CALLBACK_SIGNING_SECRET_FILE: path.join(secrets, 'callback-signing-secret'),
       STRIPE_WEBHOOK_SECRET_FILE: path.join(secrets, 'stripe-webhook-secret'),
+      STRIPE_SECRET_KEY_FILE: path.join(secrets, 'stripe-local-secret-key'),
       CREATE_CUSTOMER_TOKEN_FILE: path.join(secrets, 'create-customer-token'),
       CHARGE_CUSTOMER_TOKEN_FILE: path.join(secrets, 'charge-customer-token'),
     };
@@ -50,6 +51,7 @@ describe('the init step writes what a deployment needs, once', () => {
   const files = (env: NodeJS.ProcessEnv) => ({
     secret: env.CALLBACK_SIGNING_SECRET_FILE!,
     webhook: env.STRIPE_WEBHOOK_SECRET_FILE!,
+    stripeKey: env.STRIPE_SECRET_KEY_FILE!,
     'create-customer': env.CREATE_CUSTOMER_TOKEN_FILE!,
     'charge-customer': env.CHARGE_CUSTOMER_TOKEN_FILE!,
   });
@@ -67,7 +69,7 @@ describe('the init step writes what a deployment needs, once', () => {
     for (const folder of folders) rmSync(folder, { recursive: true, force: true });
   });
 
-  it('npm run deploy:init generates the signing secret and mints each service a token with its scopes, owner-readable only', async () => {
+  it('npm run deploy:init generates the signing secret, the local Stripe\'s account key and mints each service a token with its scopes, owner-readable only', async () => {
     const env = deploymentEnv();
     const run = await runInitStep(env);
     expect(run.code, run.output).toBe(0);
@@ -75,6 +77,7 @@ describe('the init step writes what a deployment needs, once', () => {
     expect(written.secret).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
     expect(written.webhook).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
     expect(written.webhook).not.toBe(written.secret);
+    expect(written.stripeKey).toMatch(/^sk_test_[0-9a-f]{64}$/);
     for (const [service, { scopes }] of Object.entries(SERVICES)) {
       expect(await isActiveAccessToken(db, written[service]!, scopes), service).toBe(true);
     }
@@ -96,6 +99,7 @@ describe('the init step writes what a deployment needs, once', () => {
     const after = contents(env);
     expect(after.secret).toBe(before.secret);
     expect(after.webhook).toBe(before.webhook);
+    expect(after.stripeKey).toBe(before.stripeKey);
     expect(after['create-customer']).toBe(before['create-customer']);
     expect(after['charge-customer']).not.toBe(before['charge-customer']);
     expect(await isActiveAccessToken(db, after['charge-customer']!, SERVICES['charge-customer'].scopes)).toBe(true);

@@ -14,8 +14,11 @@ export interface LocalStripe {
 }
 
 export interface LocalStripeOptions {
-  /** Every event of every account is POSTed here, signed as Stripe signs (`Stripe-Signature`). */
-  webhook?: { url: string; secret?: string; /** Only these event types (Stripe's enabled_events); all when left out. */ events?: readonly string[] };
+  /**
+   * A webhook endpoint of the account whose key is `accountKey`: that account's events, and no other's,
+   * are POSTed here, signed as Stripe signs (`Stripe-Signature`).
+   */
+  webhook?: { accountKey: string; url: string; secret?: string; /** Only these event types (Stripe's enabled_events); all when left out. */ events?: readonly string[] };
 }
 
 /**
@@ -31,9 +34,13 @@ export async function startLocalStripe(options: LocalStripeOptions = {}): Promis
       STRIPE_LOCAL_PORT: '0',
       STRIPE_LOCAL_HOST: '127.0.0.1',
       LOG_LEVEL: process.env.STRIPE_LOCAL_LOG_LEVEL ?? 'error',
+      STRIPE_LOCAL_ACCOUNT_KEY: options.webhook?.accountKey ?? '',
       STRIPE_LOCAL_WEBHOOK_URL: options.webhook?.url ?? '',
       STRIPE_LOCAL_WEBHOOK_SECRET: options.webhook?.secret ?? '',
       STRIPE_LOCAL_WEBHOOK_EVENTS: options.webhook?.events?.join(',') ?? '',
+      // The caller's own files would otherwise fill in what it left empty.
+      STRIPE_LOCAL_ACCOUNT_KEY_FILE: '',
+      STRIPE_LOCAL_WEBHOOK_SECRET_FILE: '',
       NODE_ENV: 'development',
     },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

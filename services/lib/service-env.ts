@@ -47,7 +47,7 @@ export function loadServiceEnv(service: ServiceName, env: NodeJS.ProcessEnv = pr
     /** Set by `npm start`'s supervisor, which checks that its own child answers on the port. */
     SERVICE_INSTANCE: z.string().optional(),
   });
-  const resolved = withSecretFiles(env, ['CALLBACK_SIGNING_SECRET', tokenVariable]);
+  const resolved = withSecretFiles(env, ['CALLBACK_SIGNING_SECRET', 'STRIPE_SECRET_KEY', tokenVariable]);
   const parsed = schema.safeParse({ ...resolved, accessToken: resolved[tokenVariable] });
   if (!parsed.success) {
     const name = (path: PropertyKey[]) => (path[0] === 'accessToken' ? tokenVariable : String(path[0]));
@@ -82,8 +82,8 @@ export function depsFromEnv(config: ServiceEnv): Required<ServiceDeps> {
   };
 }
 
-// A Stripe-compatible stand-in ignores the key, so in development STRIPE_API_URL alone is enough;
-// production never runs without a real key.
+// In development STRIPE_API_URL alone is enough: a Stripe-compatible stand-in takes any test key (the local
+// Stripe makes it an account of its own, whose events reach only the endpoints it creates); production never runs without a real key.
 function stripeKeyForDevelopment(nodeEnv: string, stripeApiUrl: string | undefined): string {
   if (nodeEnv === 'production') {
     throw new Error('STRIPE_SECRET_KEY is required in production: refusing to start without a Stripe key');

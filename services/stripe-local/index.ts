@@ -9,14 +9,13 @@ export interface StripeLocalOptions {
   /** 0 (the default here) picks a free port. */
   port?: number;
   host?: string;
-  /** An endpoint that receives every account's events (the stack's receiver), signed with `webhookSecret`. */
-  webhookUrl?: string;
-  /** Generated when `webhookUrl` is given without one; read it from the result. */
-  webhookSecret?: string;
-  /** The event types that endpoint receives, as a Stripe endpoint's `enabled_events`; all of them when left out. */
-  webhookEvents?: string[];
-  /** Deliver that endpoint's pending events newest first, to test receivers against Stripe's lack of ordering. */
-  webhookOutOfOrder?: boolean;
+  /**
+   * A webhook endpoint of the account whose secret key is `accountKey` (the stack's receiver), made at
+   * start as if that account had created it: it receives that account's events only, signed with
+   * `secret` (generated when left out; read it from the result), of the types in `events` (all when
+   * left out). Other accounts' events go to the endpoints they create themselves.
+   */
+  webhook?: { accountKey: string; url: string; secret?: string; events?: string[] };
   /** The test-only control path; on unless turned off (run.ts turns it off in production). */
   controls?: boolean;
   logger?: Logger;
@@ -34,11 +33,12 @@ const silent: Logger = { info() {}, warn() {}, error() {} };
 
 /** A stateful local Stripe on loopback (by default), in this process. State is in memory only. */
 export async function startStripeLocal(options: StripeLocalOptions = {}): Promise<StripeLocal> {
-  const webhookSecret = options.webhookUrl ? (options.webhookSecret ?? newWebhookSecret()) : undefined;
+  const { webhook } = options;
+  const webhookSecret = webhook ? (webhook.secret ?? newWebhookSecret()) : undefined;
   const stripeLocal = createStripeLocalServer({
     logger: options.logger ?? silent,
     controls: options.controls ?? true,
-    ...(options.webhookUrl && { stackEndpoint: { url: options.webhookUrl, secret: webhookSecret!, outOfOrder: options.webhookOutOfOrder ?? false, enabledEvents: options.webhookEvents } }),
+    ...(webhook && { webhook: { accountKey: webhook.accountKey, url: webhook.url, secret: webhookSecret!, enabledEvents: webhook.events ?? ['*'] } }),
   });
   const { server } = stripeLocal;
   const host = options.host ?? '127.0.0.1';

@@ -5,16 +5,22 @@ import { startStripeLocal } from './index.js';
 
 /**
  * `npm run service:stripe-local`: the emulator alone, on STRIPE_LOCAL_HOST:STRIPE_LOCAL_PORT
- * (127.0.0.1:12111), sending every event to STRIPE_LOCAL_WEBHOOK_URL when set. Started by a parent
+ * (127.0.0.1:12111). STRIPE_LOCAL_WEBHOOK_URL, when set, is a webhook endpoint of the account whose key is
+ * STRIPE_LOCAL_ACCOUNT_KEY: it receives that account's events, no other's. Started by a parent
  * over IPC (local-stripe.ts), it reports its URL there and exits when the parent goes.
  */
 const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
-// STRIPE_LOCAL_WEBHOOK_SECRET_FILE: the secret the API verifies with, from the deployment's secrets volume.
-const env = withSecretFiles(process.env, ['STRIPE_LOCAL_WEBHOOK_SECRET']);
+// The *_FILE forms: the secret the API verifies with and the key it pays with, from the deployment's secrets volume.
+const env = withSecretFiles(process.env, ['STRIPE_LOCAL_WEBHOOK_SECRET', 'STRIPE_LOCAL_ACCOUNT_KEY']);
 const production = process.env.NODE_ENV === 'production';
 const port = Number(process.env.STRIPE_LOCAL_PORT ?? 12111);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   console.error(`stripe-local cannot start: STRIPE_LOCAL_PORT must be a port number, not '${process.env.STRIPE_LOCAL_PORT}'`);
+  process.exit(2);
+}
+// An endpoint belongs to one account, as at Stripe: without one named, any key could reach the receiver.
+if (env.STRIPE_LOCAL_WEBHOOK_URL && !env.STRIPE_LOCAL_ACCOUNT_KEY) {
+  console.error('stripe-local cannot start: STRIPE_LOCAL_WEBHOOK_URL needs STRIPE_LOCAL_ACCOUNT_KEY, the secret key (sk_test_...) of the account whose events it receives');
   process.exit(2);
 }
 
@@ -22,10 +28,15 @@ try {
   const stripeLocal = await startStripeLocal({
     port,
     host: process.env.STRIPE_LOCAL_HOST ?? '127.0.0.1',
-    ...(process.env.STRIPE_LOCAL_WEBHOOK_URL && { webhookUrl: process.env.STRIPE_LOCAL_WEBHOOK_URL }),
-    ...(env.STRIPE_LOCAL_WEBHOOK_SECRET && { webhookSecret: env.STRIPE_LOCAL_WEBHOOK_SECRET }),
-    // Comma-separated event types, as a Stripe endpoint's enabled_events; every type when unset.
-    ...(env.STRIPE_LOCAL_WEBHOOK_EVENTS && { webhookEvents: env.STRIPE_LOCAL_WEBHOOK_EVENTS.split(',') }),
+    ...(env.STRIPE_LOCAL_WEBHOOK_URL && {
+      webhook: {
+        accountKey: env.STRIPE_LOCAL_ACCOUNT_KEY!,
+        url: env.STRIPE_LOCAL_WEBHOOK_URL,
+        ...(env.STRIPE_LOCAL_WEBHOOK_SECRET && { secret: env.STRIPE_LOCAL_WEBHOOK_SECRET }),
+        // Comma-separated event types, as a Stripe endpoint's enabled_events; every type when unset.
+        ...(env.STRIPE_LOCAL_WEBHOOK_EVENTS && { events: env.STRIPE_LOCAL_WEBHOOK_EVENTS.split(',') }),
+      },
+    }),
     // The fault and clock controls are for test suites; a production-mode process never offers them.
     controls: !production,
     logger,
@@ -44,6 +55,6 @@ try {
   // The parent that started this process owns it: when the parent goes, so does the emulator.
   stopWithParent(shutdown);
 } catch (error) {
-  console.error(`stripe-local cannot listen on port ${port}: ${(error as Error).message}`);
+  console.error(`stripe-local cannot start on port ${port}: ${(error as Error).message}`);
   process.exit(1);
 }

@@ -20,8 +20,8 @@ import { refundRoutes } from './refunds.js';
 import { Router } from './router.js';
 import { setupIntentRoutes } from './setup-intents.js';
 import { tokenRoutes } from './tokens.js';
-import { WebhookDelivery, type DeliveryLogger, type StackEndpoint } from './webhook-delivery.js';
-import { webhookEndpointRoutes } from './webhook-endpoints.js';
+import { WebhookDelivery, type DeliveryLogger } from './webhook-delivery.js';
+import { addWebhookEndpoint, webhookEndpointRoutes } from './webhook-endpoints.js';
 
 const MAX_BODY_BYTES = 1_000_000;
 const TEST_KEY = /^sk_test_[A-Za-z0-9_]{1,247}$/;
@@ -35,9 +35,19 @@ export interface Logger extends DeliveryLogger {
 
 export interface ServerOptions {
   logger: Logger;
-  stackEndpoint?: StackEndpoint;
+  /** An endpoint of one account, made at start (STRIPE_LOCAL_WEBHOOK_URL): the stack's receiver, for its own account only. */
+  webhook?: AccountWebhook;
   /** The test-only control path (faults, clock, webhook order). */
   controls: boolean;
+}
+
+export interface AccountWebhook {
+  /** The secret key (sk_test_) of the account the endpoint belongs to. */
+  accountKey: string;
+  url: string;
+  secret: string;
+  /** Stripe's enabled_events; `*` for all. */
+  enabledEvents: string[];
 }
 
 interface Reply {
@@ -50,7 +60,7 @@ interface Reply {
 export function createStripeLocalServer(options: ServerOptions) {
   const accounts = new Map<string, Account>();
   const pages = new AuthenticationPages();
-  const delivery = new WebhookDelivery(options.logger, options.stackEndpoint);
+  const delivery = new WebhookDelivery(options.logger);
   let baseUrl = 'http://127.0.0.1';
   const hooks = {
     onEvent: delivery.onEvent.bind(delivery),
@@ -74,6 +84,10 @@ export function createStripeLocalServer(options: ServerOptions) {
   function accountFor(authorization: string | undefined): Account {
     const key = apiKey(authorization);
     if (!key) throw authenticationError(NO_KEY);
+    return accountOf(key);
+  }
+
+  function accountOf(key: string): Account {
     const shown = `${key.slice(0, 8)}****${key.slice(-4)}`;
     if (!TEST_KEY.test(key)) {
       const why = key.startsWith('sk_live_') || key.startsWith('rk_live_') ? ' stripe-local accepts test-mode keys (sk_test_...) only: it never moves real money.' : '';
@@ -82,6 +96,12 @@ export function createStripeLocalServer(options: ServerOptions) {
     let account = accounts.get(key);
     if (!account) accounts.set(key, (account = new Account(key, hooks)));
     return account;
+  }
+
+  if (options.webhook) {
+    const { accountKey, ...endpoint } = options.webhook;
+    if (!TEST_KEY.test(accountKey)) throw new Error('the webhook endpoint\'s account key must be a test-mode secret key (sk_test_ and letters, digits or _)');
+    addWebhookEndpoint(accountOf(accountKey), { ...endpoint, description: 'STRIPE_LOCAL_WEBHOOK_URL, made at start' });
   }
 
   async function api(req: IncomingMessage, url: URL, body: string, requestId: string): Promise<Reply> {

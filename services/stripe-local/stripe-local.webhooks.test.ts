@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, startReceiver, until, type Emulator } from './test-support/harness.js';
+import { newKey, startEmulator, startReceiver, until, type Emulator } from './test-support/harness.js';
 
 /** The SDK's own verification, as a Paygraph receiver will do it. */
 const verify = (body: string, header: string | string[] | undefined, secret: string) => Stripe.webhooks.constructEvent(body, String(header), secret);
@@ -91,19 +91,37 @@ describe('stripe-local: events and webhooks', () => {
     expect((await stripe.events.list({ types: ['customer.*'] } as Stripe.EventListParams)).data).toHaveLength(2);
   });
 
-  it('STRIPE_LOCAL_WEBHOOK_URL: the stack endpoint receives every account\'s events, signed with its secret', async () => {
-    const inbox = await withReceiver();
-    const stack = await startEmulator({ webhookUrl: inbox.url });
+  it('accounts are separate: A\'s events reach only A\'s endpoints (the one made at start included), never B\'s', async () => {
+    const [stackInbox, bInbox] = [await startReceiver(), await startReceiver()];
+    const accountA = newKey();
+    const stack = await startEmulator({ webhook: { accountKey: accountA, url: stackInbox.url } });
     try {
-      const [first, second] = [stack.stripe(), stack.stripe()];
-      await first.customers.create({ email: 'one@example.com' });
-      await second.customers.create({ email: 'two@example.com' });
-      await until(() => inbox.received.length === 2, 'both accounts\' events');
-      const emails = inbox.received.map((request) => (verify(request.body, request.headers['stripe-signature'], stack.webhookSecret!).data.object as Stripe.Customer).email);
-      expect(emails.sort()).toEqual(['one@example.com', 'two@example.com']);
+      const [a, b, other] = [stack.stripe(accountA), stack.stripe(), stack.stripe()];
+      const bEndpoint = await b.webhookEndpoints.create({ url: bInbox.url, enabled_events: ['*'] });
+      // The endpoint made at start is A's, as if A had created it; B sees only its own.
+      expect((await a.webhookEndpoints.list()).data.map((endpoint) => endpoint.url)).toEqual([stackInbox.url]);
+      expect((await b.webhookEndpoints.list()).data.map((endpoint) => endpoint.id)).toEqual([bEndpoint.id]);
+
+      const emailsIn = (inbox: typeof stackInbox, secret: string) =>
+        inbox.received.map((request) => (verify(request.body, request.headers['stripe-signature'], secret).data.object as Stripe.Customer).email);
+      await a.customers.create({ email: 'a@example.com' });
+      await b.customers.create({ email: 'b@example.com' });
+      await other.paymentIntents.create({ amount: 50, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, metadata: { purchaseId: 'not-yours' } });
+      await other.customers.create({ email: 'other@example.com' });
+      // Each endpoint's deliveries are in order: once its account's last event is in, any other would have been too.
+      await a.customers.create({ email: 'a-last@example.com' });
+      await b.customers.create({ email: 'b-last@example.com' });
+      await until(() => emailsIn(stackInbox, stack.webhookSecret!).includes('a-last@example.com'), 'A\'s last event');
+      await until(() => emailsIn(bInbox, bEndpoint.secret!).includes('b-last@example.com'), 'B\'s last event');
+      expect(emailsIn(stackInbox, stack.webhookSecret!)).toEqual(['a@example.com', 'a-last@example.com']);
+      expect(emailsIn(bInbox, bEndpoint.secret!)).toEqual(['b@example.com', 'b-last@example.com']);
     } finally {
       await stack.stop();
-      await inbox.close();
+      await Promise.all([stackInbox.close(), bInbox.close()]);
     }
+  });
+
+  it('an endpoint made at start needs a test-mode key for its account', async () => {
+    await expect(startEmulator({ webhook: { accountKey: 'sk_live_abcdefghijklmnop', url: 'http://127.0.0.1:9/webhook' } })).rejects.toThrow(/account key must be a test-mode secret key/);
   });
 });

@@ -8,14 +8,6 @@ import { wants } from './webhook-endpoints.js';
 export const RETRY_DELAYS_MS = [60_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000, 36_000_000, 36_000_000, 43_200_000, 43_200_000];
 const ATTEMPT_TIMEOUT_MS = 10_000;
 
-/** An endpoint outside any account (STRIPE_LOCAL_WEBHOOK_URL): it receives every account's events. */
-export interface StackEndpoint {
-  url: string;
-  secret: string;
-  enabledEvents?: string[];
-  outOfOrder?: boolean;
-}
-
 interface Delivery {
   account: Account;
   event: EventRecord;
@@ -50,20 +42,14 @@ export class WebhookDelivery {
   private readonly inFlight = new Set<AbortController>();
   private stopped = false;
 
-  constructor(
-    private readonly logger: DeliveryLogger,
-    private readonly stackEndpoint?: StackEndpoint,
-  ) {}
+  constructor(private readonly logger: DeliveryLogger) {}
 
+  /** Only the endpoints of the account the event happened in: another account's endpoint never hears of it. */
   onEvent(account: Account, event: EventRecord): void {
     if (this.stopped) return;
     const dueAt = account.now();
     for (const endpoint of account.webhookEndpoints.newestFirst((candidate) => candidate.status === 'enabled' && wants(candidate.enabledEvents, event.type))) {
       this.queue(`${account.key}:${endpoint.id}`, endpoint.url, endpoint.secret, () => account.webhookOrder === 'reversed').pending.push({ account, event, attempts: 0, dueAt });
-    }
-    const stack = this.stackEndpoint;
-    if (stack && wants(stack.enabledEvents ?? ['*'], event.type)) {
-      this.queue('stack', stack.url, stack.secret, () => stack.outOfOrder === true).pending.push({ account, event, attempts: 0, dueAt });
     }
     // Sent after the request that caused the event has answered, as Stripe does.
     setImmediate(() => this.poke());

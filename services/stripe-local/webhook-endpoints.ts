@@ -22,6 +22,23 @@ export const newWebhookSecret = () => `whsec_${randomBytes(24).toString('base64u
 /** Whether an endpoint wants an event type: `*` for all, or the exact type. */
 export const wants = (enabledEvents: readonly string[], type: string) => enabledEvents.includes('*') || enabledEvents.includes(type);
 
+/** A new enabled endpoint of `account`: it receives that account's events only, as at Stripe. */
+export function addWebhookEndpoint(
+  account: Account,
+  fields: Pick<WebhookEndpointRecord, 'url' | 'enabledEvents'> & Partial<Pick<WebhookEndpointRecord, 'secret' | 'description' | 'metadata'>>,
+): WebhookEndpointRecord {
+  return account.webhookEndpoints.add({
+    id: newId('we'),
+    created: account.seconds(),
+    secret: fields.secret ?? newWebhookSecret(),
+    description: fields.description ?? null,
+    metadata: fields.metadata ?? {},
+    status: 'enabled',
+    url: fields.url,
+    enabledEvents: fields.enabledEvents,
+  });
+}
+
 /** The secret is answered once, on creation, as Stripe does. */
 function renderEndpoint(endpoint: WebhookEndpointRecord, withSecret = false): object {
   return {
@@ -61,16 +78,7 @@ export const webhookEndpointRoutes: Route[] = [
         z.strictObject({ url, enabled_events: stringArray, description: text().optional(), metadata: metadata.optional(), api_version: z.string().optional(), connect: boolean.optional() }),
         params,
       );
-      const endpoint = account.webhookEndpoints.add({
-        id: newId('we'),
-        created: account.seconds(),
-        url: input.url,
-        enabledEvents: input.enabled_events,
-        secret: newWebhookSecret(),
-        description: input.description ?? null,
-        metadata: mergeMetadata({}, input.metadata),
-        status: 'enabled',
-      });
+      const endpoint = addWebhookEndpoint(account, { url: input.url, enabledEvents: input.enabled_events, description: input.description ?? null, metadata: mergeMetadata({}, input.metadata) });
       return renderEndpoint(endpoint, true);
     },
   },

@@ -20,8 +20,10 @@ export function resolveSigningSecret(config: Config): { secret: string; generate
 
 /** A fresh secret in `file`, readable by its owner only; deployments hand it over as CALLBACK_SIGNING_SECRET_FILE. */
 export function writeNewSigningSecret(file: string): string {
-  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  const secret = newSigningSecret();
   mkdirSync(path.dirname(file), { recursive: true });
   writeSecretFile(file, secret);
   return secret;
 }
+
+export const newSigningSecret = () => `whsec_${randomBytes(32).toString('base64')}`;

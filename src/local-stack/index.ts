@@ -13,6 +13,7 @@ import type { Logger } from '../logger.js';
 import type { Check } from '../probes.js';
 import { assertPortFree, forgetPids, recordPids, stopLeftovers } from './leftovers.js';
 import { serviceTimeoutMs } from './service-timeouts.js';
+import { localStripeKey } from './stripe-key.js';
 import { startSupervised } from './supervisor.js';
 import { welcome } from './welcome.js';
 
@@ -23,8 +24,6 @@ const SERVICES = [
 ] as const satisfies readonly { name: keyof typeof SERVICE_SCOPES; port: keyof Config; url: keyof Config; token: string }[];
 
 const SERVICE_RUNNER = launcherArgs('../../services/run', import.meta.url);
-/** The services' key for the local Stripe: each key is its own account there, so this names npm start's. */
-export const LOCAL_STRIPE_KEY = 'sk_test_paygraph_local';
 const PAYGRAPH_RUNNER = launcherArgs('../main', import.meta.url);
 
 /** Where callbacks.yml finds the services `npm start` runs; known before anything starts, so the file can be checked first. */
@@ -57,15 +56,18 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
     } else {
       // The emulator's events go to the API's /stripe/webhook, signed with a secret made for this start.
       webhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
+      // Each key is its own account at the emulator, with its own webhook endpoints: only this one's events reach the API.
+      const account = localStripeKey(config.DATA_DIR);
       // Subscribed, as a Stripe endpoint would be, to the event types the API acts on: a payment's
       // payment_intent.created and charge.succeeded would each cost the API a request and a transaction.
       const stripe = await startLocalStripe({
-        webhook: { url: `http://127.0.0.1:${config.PORT}/stripe/webhook`, secret: webhookSecret, events: APPLIED_STRIPE_EVENTS },
+        webhook: { accountKey: account.key, url: `http://127.0.0.1:${config.PORT}/stripe/webhook`, secret: webhookSecret, events: APPLIED_STRIPE_EVENTS },
       });
       stops.push(stripe.stop);
-      Object.assign(stripeEnv, { STRIPE_SECRET_KEY: LOCAL_STRIPE_KEY, STRIPE_API_URL: stripe.url });
+      Object.assign(stripeEnv, { STRIPE_SECRET_KEY: account.key, STRIPE_API_URL: stripe.url });
       stripeNote = `LOCAL Stripe emulator (services/stripe-local, in memory) at ${stripe.url}: no real money, no Stripe account\n` +
-        `  stripe events       POST /stripe/webhook, STRIPE_WEBHOOK_SECRET=${webhookSecret}`;
+        `  stripe events       POST /stripe/webhook, STRIPE_WEBHOOK_SECRET=${webhookSecret}\n` +
+        `  stripe key          ${account.file} (its account's events alone reach the API)`;
       logger.warn({ url: stripe.url }, 'STRIPE_SECRET_KEY is not set: using a local Stripe-compatible server');
     }
 

@@ -29,11 +29,11 @@ export async function startPaymentStack(options: { extraCallbacks?: string; env?
     callbacksYaml: (await import('node:fs')).readFileSync(new URL('../../callbacks.yml', import.meta.url), 'utf8') + (options.extraCallbacks ?? ''),
     env: { ...urls, STRIPE_WEBHOOK_SECRET: TEST_STRIPE_WEBHOOK_SECRET, ...options.env },
   });
-  // Stripe's events go to the API's /stripe/webhook, signed as Stripe signs them.
-  const stripeServer = await startLocalStripe({ webhook: { url: `${app.url}/stripe/webhook`, secret: TEST_STRIPE_WEBHOOK_SECRET } });
+  // The stack account's events go to the API's /stripe/webhook, signed as Stripe signs them.
+  const stripeServer = await startLocalStripe({ webhook: { accountKey: TEST_STRIPE_KEY, url: `${app.url}/stripe/webhook`, secret: TEST_STRIPE_WEBHOOK_SECRET } });
   // The services reach Stripe through a switch, so a test can take Stripe away and bring it back.
   const stripeSwitch = await startSwitch(stripeServer.url);
-  const stripe = createStripe('sk_test_paygraph', stripeSwitch.url);
+  const stripe = createStripe(TEST_STRIPE_KEY, stripeSwitch.url);
   const graphqlUrl = `${app.url}/graphql`;
   handlers.create = createCustomerHandler({
     stripe,
@@ -49,7 +49,7 @@ export async function startPaymentStack(options: { extraCallbacks?: string; env?
   });
   return {
     app,
-    stripe: createStripe('sk_test_paygraph', stripeServer.url),
+    stripe: createStripe(TEST_STRIPE_KEY, stripeServer.url),
     stripeUrl: stripeServer.url,
     webhookSecret: TEST_STRIPE_WEBHOOK_SECRET,
     stripeSwitch,
@@ -67,6 +67,8 @@ export async function startPaymentStack(options: { extraCallbacks?: string; env?
 export type PaymentStack = Awaited<ReturnType<typeof startPaymentStack>>;
 
 export const TEST_STRIPE_WEBHOOK_SECRET = 'whsec_paygraph_test_stripe_events';
+/** The stack's account at the local Stripe: the one whose webhook endpoint is the API. */
+export const TEST_STRIPE_KEY = 'sk_test_paygraph';
 
 /** The PaymentIntents the Stripe side holds for a purchase, found by the purchase id each carries in its metadata. */
 export async function paymentIntentsFor(stripe: Stripe, purchaseId: string): Promise<Stripe.PaymentIntent[]> {
