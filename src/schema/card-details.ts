@@ -6,6 +6,7 @@ import { builder } from './builder.js';
 import * as input from './inputs.js';
 import { pageArgs, toPage } from './pagination.js';
 import { findsNodes, ownedByCaller, readableBy } from './readable-by.js';
+import { secretValue } from './secret-arguments.js';
 
 const CardStatusEnum = builder.enumType(CardStatus, { name: 'CardStatus' });
 
@@ -108,7 +109,7 @@ builder.mutationFields((t) => ({
       failureMessage: t.arg.string({ required: false, validate: input.failureMessage }),
       stripePaymentMethodId: t.arg.string({ required: false, validate: input.stripePaymentMethodId }),
       stripeSetupIntentId: t.arg.string({ required: false, validate: input.stripeSetupIntentId }),
-      setupClientSecret: t.arg.string({ required: false, validate: input.clientSecret }),
+      setupClientSecret: t.arg.string({ required: false, validate: input.clientSecret, extensions: secretValue }),
       brand: t.arg.string({ required: false, validate: z.string().max(32) }),
       last4: t.arg.string({ required: false, validate: z.string().regex(/^\d{4}$/, 'last4 is four digits') }),
       expMonth: t.arg.int({ required: false, validate: z.number().int().min(1).max(12) }),
