@@ -1,24 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { paymentIntentsFor, startPaymentStack, type PaymentStack } from './support/payment-stack.js';
-import { paymentSteps } from './support/payment-steps.js';
+import { describe, expect, it } from 'vitest';
+import { paymentIntentsFor } from './support/payment-stack.js';
+import { paymentStackForSuite } from './support/payment-steps.js';
 import { eventually } from './support/receiver.js';
 
 // The rule: deleting a card stops every charge not yet started; one already started (its PaymentIntent
 // on the way) may still complete on it, and the delete's answer says which.
 describe('deleting a card while a charge on it is in flight', () => {
-  let stack: PaymentStack;
-  let steps: ReturnType<typeof paymentSteps>;
-
-  beforeAll(async () => {
-    stack = await startPaymentStack();
-    steps = paymentSteps(stack);
-  });
-  afterAll(() => stack?.stop());
+  const suite = paymentStackForSuite();
 
   const IN_FLIGHT = 'query($id: ID!) { CardDetails(id: $id) { chargesInFlight { id } } }';
   const DELETE = 'mutation($id: ID!) { deleteCardDetails(id: $id) { id chargesInFlight { id status } } }';
 
   it('answers with the purchase whose charge had started, and charges nothing started after the delete to that card', async () => {
+    const { stack, steps } = suite;
     const user = await stack.app.signUp();
     const cardId = await steps.addCard(user, 'tok_visa');
     expect((await steps.card(cardId)).status).toBe('ACTIVE');
@@ -43,6 +37,7 @@ describe('deleting a card while a charge on it is in flight', () => {
   });
 
   it('a purchase already paid is not in flight: deleting the card answers with none', async () => {
+    const { stack, steps } = suite;
     const user = await stack.app.signUp();
     const cardId = await steps.addCard(user, 'tok_visa');
     expect((await steps.card(cardId)).status).toBe('ACTIVE');
