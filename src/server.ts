@@ -105,7 +105,7 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, li
     },
     plugins: [
       useStableErrorCodes,
-      graphiql.plugin,
+      ...(config.GRAPHIQL ? [graphiql.plugin] : []),
       useRejectNulBytes(),
       maxAliasesPlugin({ n: config.MAX_ALIASES, exposeLimits: true }),
       ...(config.GRAPHQL_INTROSPECTION ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
