@@ -17,6 +17,7 @@ import type { ChangeFeed } from './live/change-feed.js';
 import { useStreamLimits } from './live/stream-limits.js';
 import type { Logger } from './logger.js';
 import { consoleRoutes } from './console/route.js';
+import { offlineGraphiQL } from './graphiql/page.js';
 import { routeFor, runRoute, trackResponses, type Route } from './probes.js';
 import { useMutationTransaction } from './request/mutation-transaction.js';
 import { usePasswordsBeforeTransaction } from './request/passwords-before-transaction.js';
@@ -65,6 +66,7 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, li
   const yogaDebug = (...args: unknown[]) => {
     if (logger.isLevelEnabled('debug')) logger.debug(args.map(String).join(' '));
   };
+  const graphiql = offlineGraphiQL();
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -74,6 +76,7 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, li
     // TransformStream: 0.5 to 1 ms of the API's CPU per createPurchase (bench:mutations).
     maxRequestBodySize: false,
     graphiql: config.GRAPHIQL ? { title: 'Paygraph' } : false,
+    renderGraphiQL: graphiql.render,
     // Yoga reports every client error it answers; ours are logged where they are unexpected (maskError).
     // Yoga logs at debug several times per request: the message is only built when debug is on.
     logging: { debug: yogaDebug, info: yogaDebug, warn: yogaDebug, error: yogaDebug },
@@ -106,6 +109,7 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, li
     },
     plugins: [
       useStableErrorCodes,
+      ...(config.GRAPHIQL ? [graphiql.plugin] : []),
       useRejectNulBytes(),
       maxAliasesPlugin({ n: config.MAX_ALIASES, exposeLimits: true }),
       ...(config.GRAPHQL_INTROSPECTION ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),

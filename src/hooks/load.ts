@@ -2,6 +2,7 @@ import type { GraphQLSchema } from 'graphql';
 import { z } from 'zod';
 import { CallbacksConfigError, interpolate, readHooksSection } from '../callbacks/load.js';
 import { MODELS } from '../callbacks/events.js';
+import { secretPaths } from '../schema/secret-arguments.js';
 
 /** A blocking hook, ready to run before the mutation it guards. */
 export interface HookDefinition {
@@ -49,6 +50,8 @@ export function loadHooks(options: { file: string; schema: GraphQLSchema; defaul
       if (!field) throw new Error(`before: there is no ${mutation} mutation`);
       const unknown = parsed.data.mayChange.filter((argument) => !field.args.some((arg) => arg.name === argument));
       if (unknown.length > 0) throw new Error(`mayChange: ${mutation} has no argument ${unknown.map((a) => `"${a}"`).join(', ')}`);
+      const secrets = parsed.data.mayChange.flatMap((argument) => secretPaths(field.args.find((arg) => arg.name === argument)!));
+      if (secrets.length > 0) throw new Error(`mayChange: ${secrets.join(', ')} of ${mutation} is a secret: a hook never sees it, so it may not change it`);
       hooks.push({ name, mutation, before: parsed.data.before, url: parsed.data.url, timeoutMs: toMs(parsed.data.timeout), onError: parsed.data.onError, mayChange: parsed.data.mayChange, secret: parsed.data.secret ?? options.defaultSecret });
     } catch (error) {
       problems.push(`hooks.${name}: ${(error as Error).message}`);

@@ -18,6 +18,7 @@ import { badInput, forbidden } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { collectRootFields } from '../request/root-fields.js';
 import type { Context } from '../schema/context.js';
+import { maskSecrets } from '../schema/secret-arguments.js';
 import type { HookDefinition } from './load.js';
 
 type Decision = { allow: true; set: Record<string, unknown> } | { allow: false; message: string };
@@ -51,7 +52,8 @@ export function useBlockingHooks(hooks: readonly HookDefinition[], logger: Logge
         if (input instanceof GraphQLError) return setResultAndStopExecution({ data: null, errors: [badInput(`${responseKey}: ${input.message}`)] });
         let set: Record<string, unknown> = {};
         for (const hook of guards) {
-          const decision = await ask(hook, input, (args.contextValue as Context).identity, logger);
+          // Secrets (a password, a client secret) never leave the API: the hook is told one was given.
+          const decision = await ask(hook, maskSecrets(field.args, input), (args.contextValue as Context).identity, logger);
           if (!decision.allow) {
             setResultAndStopExecution({ data: null, errors: [forbidden(decision.message)] });
             return;

@@ -2,10 +2,12 @@ import { z } from 'zod';
 import { notFound } from '../errors.js';
 import { CardStatus } from '../generated/prisma/enums.js';
 import { changeCard } from '../payments/card-state.js';
+import { chargesInFlight } from '../payments/charges-in-flight.js';
 import { builder } from './builder.js';
 import * as input from './inputs.js';
 import { pageArgs, toPage } from './pagination.js';
 import { findsNodes, ownedByCaller, readableBy } from './readable-by.js';
+import { secretValue } from './secret-arguments.js';
 
 const CardStatusEnum = builder.enumType(CardStatus, { name: 'CardStatus' });
 
@@ -38,6 +40,15 @@ builder.prismaObject('CardDetails', {
     userId: t.exposeID('userId', { description: "The owner's id: kept in a deleted card's snapshot, so its detachCard callback finds the owner's customer at Stripe." }),
     user: t.relation('user'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    chargesInFlight: t.prismaField({
+      type: ['Purchase'],
+      description:
+        "Unsettled purchases (PENDING or PROCESSING) whose charge has already started on this card: a PaymentIntent exists or the charge callback is being sent. deleteCardDetails' answer lists them as of the delete: they may still be charged to it; no charge started later is.",
+      resolve: async (query, card, _args, ctx) => {
+        const ids = await chargesInFlight(ctx.db, card);
+        return ids.length === 0 ? [] : ctx.db.purchase.findMany({ ...query, where: { id: { in: ids } }, orderBy: { id: 'asc' } });
+      },
+    }),
   }),
 });
 
@@ -83,7 +94,8 @@ builder.mutationFields((t) => ({
   }),
   deleteCardDetails: t.prismaField({
     type: 'CardDetails',
-    description: 'Removes one of your own cards. Fires CardDetails.deleted, which detaches it at Stripe: it is never charged again.',
+    description:
+      'Removes one of your own cards. Fires CardDetails.deleted, which detaches it at Stripe: no charge that has not started uses it. Charges already started may still complete on it: see chargesInFlight.',
     authScopes: async (_root, args, ctx) => {
       const card = await ctx.db.cardDetails.findUnique({ where: { id: String(args.id) }, select: { userId: true } });
       return card ? { self: card.userId } : false;
@@ -108,7 +120,7 @@ builder.mutationFields((t) => ({
       failureMessage: t.arg.string({ required: false, validate: input.failureMessage }),
       stripePaymentMethodId: t.arg.string({ required: false, validate: input.stripePaymentMethodId }),
       stripeSetupIntentId: t.arg.string({ required: false, validate: input.stripeSetupIntentId }),
-      setupClientSecret: t.arg.string({ required: false, validate: input.clientSecret }),
+      setupClientSecret: t.arg.string({ required: false, validate: input.clientSecret, extensions: secretValue }),
       brand: t.arg.string({ required: false, validate: z.string().max(32) }),
       last4: t.arg.string({ required: false, validate: z.string().regex(/^\d{4}$/, 'last4 is four digits') }),
       expMonth: t.arg.int({ required: false, validate: z.number().int().min(1).max(12) }),

@@ -10,6 +10,7 @@ import { currency } from './currencies.js';
 import * as input from './inputs.js';
 import { pageArgs, toPage } from './pagination.js';
 import { findsNodes, ownedByCaller, readableBy } from './readable-by.js';
+import { secretValue } from './secret-arguments.js';
 
 const PurchaseStatusEnum = builder.enumType(PurchaseStatus, { name: 'PurchaseStatus' });
 
@@ -102,7 +103,7 @@ builder.mutationFields((t) => ({
       status: t.arg({ type: PurchaseStatusEnum, required: false }),
       stripeChargeId: t.arg.string({ required: false, validate: input.stripeChargeId }),
       stripePaymentIntentId: t.arg.string({ required: false, validate: input.stripePaymentIntentId }),
-      clientSecret: t.arg.string({ required: false, validate: input.clientSecret }),
+      clientSecret: t.arg.string({ required: false, validate: input.clientSecret, extensions: secretValue }),
       failureCode: t.arg.string({ required: false, validate: input.failureCode }),
       failureMessage: t.arg.string({ required: false, validate: input.failureMessage }),
     },

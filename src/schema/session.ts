@@ -4,6 +4,7 @@ import { unauthenticated } from '../errors.js';
 import type { User } from '../generated/prisma/client.js';
 import { builder } from './builder.js';
 import * as input from './inputs.js';
+import { secretValue } from './secret-arguments.js';
 
 const SigninPayload = builder.objectRef<{ token: string; user: User }>('SigninPayload').implement({
   fields: (t) => ({
@@ -17,7 +18,7 @@ const SigninCredentials = builder.inputType('SigninEmailCredentials', {
   fields: (t) => ({
     email: t.string({ required: true, validate: input.email }),
     // No minimum length here: a wrong password must get the same answer as an unknown email.
-    password: t.string({ required: true, validate: input.signinPassword }),
+    password: t.string({ required: true, validate: input.signinPassword, extensions: secretValue }),
   }),
 });
 

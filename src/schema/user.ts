@@ -5,6 +5,7 @@ import { builder, isUniqueViolation } from './builder.js';
 import type { Context } from './context.js';
 import * as input from './inputs.js';
 import { pageArgs, toPage } from './pagination.js';
+import { secretValue } from './secret-arguments.js';
 import { findsNodes, ownedByCaller, readableBy } from './readable-by.js';
 
 
@@ -24,7 +25,7 @@ builder.prismaObject('User', {
 const EmailCredentials = builder.inputType('AuthProviderEmail', {
   fields: (t) => ({
     email: t.string({ required: true, validate: input.email }),
-    password: t.string({ required: true, validate: input.password }),
+    password: t.string({ required: true, validate: input.password, extensions: secretValue }),
   }),
 });
 

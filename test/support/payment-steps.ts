@@ -1,4 +1,5 @@
-import type { PaymentStack } from './payment-stack.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startPaymentStack, type PaymentStack } from './payment-stack.js';
 import { eventually } from './receiver.js';
 
 export type Shopper = { userId: string; token: string };
@@ -47,4 +48,15 @@ export function paymentSteps(stack: PaymentStack) {
       return (await stack.stripe.setupIntents.retrieve(setupIntentId)).next_action!.redirect_to_url!.url!;
     },
   };
+}
+
+/** A payment stack and its steps for one describe block: started before its tests, stopped after them. */
+export function paymentStackForSuite(): { stack: PaymentStack; steps: ReturnType<typeof paymentSteps> } {
+  const suite = {} as { stack: PaymentStack; steps: ReturnType<typeof paymentSteps> };
+  beforeAll(async () => {
+    suite.stack = await startPaymentStack();
+    suite.steps = paymentSteps(suite.stack);
+  });
+  afterAll(() => suite.stack?.stop());
+  return suite;
 }
