@@ -23,7 +23,7 @@ describe('deeply nested variables', () => {
   };
 
   it('20,000 levels are refused with a clear 400 before anything recurses into them, and the server still serves', async () => {
-    for (const headers of [{}, { 'idempotency-key': 'deep-variables' }]) {
+    for (const headers of [{}, { 'idempotency-key': 'deep-variables' }] as Record<string, string>[]) {
       const refused = await post(nested(20_000).replace('{', '{"n":"Deep",'), { headers });
       expect(refused.status).toBe(400);
       expect(codesOf(refused.body)).toEqual(['BAD_USER_INPUT']);
