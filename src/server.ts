@@ -1,5 +1,4 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
@@ -19,6 +18,7 @@ import type { Logger } from './logger.js';
 import { consoleRoutes } from './console/route.js';
 import { offlineGraphiQL } from './graphiql/page.js';
 import { routeFor, runRoute, trackResponses, type Route } from './probes.js';
+import { useHiddenSuggestions } from './request/hide-suggestions.js';
 import { useMutationTransaction } from './request/mutation-transaction.js';
 import { usePasswordsBeforeTransaction } from './request/passwords-before-transaction.js';
 import { useRejectNulBytes } from './request/reject-nul-bytes.js';
@@ -112,7 +112,7 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, li
       ...(config.GRAPHIQL ? [graphiql.plugin] : []),
       useRejectNulBytes(),
       maxAliasesPlugin({ n: config.MAX_ALIASES, exposeLimits: true }),
-      ...(config.GRAPHQL_INTROSPECTION ? [] : [useDisableIntrospection(), blockFieldSuggestionsPlugin()]),
+      ...(config.GRAPHQL_INTROSPECTION ? [] : [useDisableIntrospection(), useHiddenSuggestions()]),
       useMutationTransaction({ db, timeoutMs: config.MUTATION_TIMEOUT_MS, hooksFollow: hooks.length > 0 }),
       // Its work is done in onExecute, before the transaction plugin's execution opens the transaction.
       usePasswordsBeforeTransaction(),

@@ -6,7 +6,7 @@ import { sendBehind } from '../db/write-behind.js';
 
 /** The SQL of the idempotency_key table, one statement per purpose. */
 export interface Claim {
-  /** Whose key: user:<id>, token:<id> or anonymous. */
+  /** Whose key: user:<id>, token:<id> or anonymous:<client address>. */
   scope: string;
   key: string;
   requestHash: string;

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import stringify from 'safe-stable-stringify';
-import type { Identity } from '../auth/identity.js';
 import type { Db } from '../db/client.js';
 import { attachTransaction, withWriteBehind } from '../db/write-behind.js';
 import { badInput, conflict } from '../errors.js';
@@ -58,7 +57,7 @@ export function useMutationTransaction({ db, timeoutMs, hooksFollow }: MutationT
       if (hooksFollow && sentKey !== null && KEY_PATTERN.test(sentKey)) {
         // A retry of a mutation already answered gets that answer before anything else runs, so blocking
         // hooks (registered after this plugin) are not asked again and cannot refuse what already happened.
-        const claim = { scope: scopeOf(early.identity), key: sentKey, requestHash: sentHash };
+        const claim = { scope: scopeOf(early), key: sentKey, requestHash: sentHash };
         if ((await readClaim(db, claim))?.response) return setResultAndStopExecution(await replay(db, claim, early.request));
       }
       setExecuteFn(async (executionArgs: ExecutionArgs) => {
@@ -71,7 +70,7 @@ export function useMutationTransaction({ db, timeoutMs, hooksFollow }: MutationT
           const secretField = [...root.fields.values()].map((nodes) => nodes[0]!.name.value).find((field) => NOT_REPLAYABLE.has(field));
           if (secretField) return errorResult(badInput(`${secretField} takes no Idempotency-Key: its answer holds a secret, and it is safe to retry`));
         }
-        const claim = key === null ? null : { scope: scopeOf(context.identity), key, requestHash: sentHash };
+        const claim = key === null ? null : { scope: scopeOf(context), key, requestHash: sentHash };
         try {
           return await withWriteBehind(() => db.$transaction(
             async (tx) => {
@@ -110,12 +109,16 @@ async function replay(db: Db, claim: Claim, request: Request): Promise<Execution
   return { ...row.response, extensions: { ...row.response.extensions, idempotentReplayed: true } };
 }
 
-function scopeOf(identity: Identity): string {
+function scopeOf({ identity, clientAddress }: Pick<Context, 'identity' | 'clientAddress'>): string {
   switch (identity.kind) {
     case 'user':
       return `user:${identity.userId}`;
     case 'token':
       return `token:${identity.tokenId}`;
+    // Nobody to share a key with but the client's own address: one anonymous client's answer
+    // (a new user's id) is never replayed to another that sends the same key and request.
+    case 'anonymous':
+      return `anonymous:${clientAddress}`;
     default:
       return identity.kind;
   }

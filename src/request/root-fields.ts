@@ -21,7 +21,7 @@ export function collectRootFields(args: ExecutionArgs): RootFields | { errors: P
   const operation = getOperationAST(args.document, args.operationName);
   const rootType = operation && args.schema.getRootType(operation.operation);
   if (!operation || !rootType) return { fields: new Map(), variables: {} };
-  const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 50 });
+  const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 50, hideSuggestions: args.hideSuggestions ?? false });
   if (coerced.errors) return { errors: coerced.errors.map((error) => badInput(error.message)) };
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const definition of args.document.definitions) {

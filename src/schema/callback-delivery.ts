@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CallbackSummary } from '../callbacks/admin.js';
 import { CallbackDeliveryStatus } from '../generated/prisma/enums.js';
 import { builder } from './builder.js';
-import { pageArgs, toPage } from './pagination.js';
+import { invalidCursor, pageArgs, pageSize } from './pagination.js';
 
 // Every field here is for operators holding a token with callbacks:admin.
 const admin = { token: 'callbacks:admin' } as const;
@@ -136,8 +136,13 @@ builder.queryFields((t) => ({
       ...deliveryFilterArgs,
     },
     description: 'Newest first.',
-    resolve: (query, _root, args, ctx) =>
-      ctx.db.callbackDelivery.findMany({ ...query, ...toPage(args), orderBy: { seq: 'desc' }, where: deliveryWhere(args) }),
+    resolve: async (query, _root, args, ctx) => {
+      // The page continues below the cursor's place in the order, whether or not that delivery matches the filter.
+      const cursor = args.after ? await ctx.db.callbackDelivery.findUnique({ where: { id: String(args.after) }, select: { seq: true } }) : null;
+      if (args.after && !cursor) throw invalidCursor('delivery');
+      const where = { ...deliveryWhere(args), ...(cursor ? { seq: { lt: cursor.seq } } : {}) };
+      return ctx.db.callbackDelivery.findMany({ ...query, ...pageSize(args), orderBy: { seq: 'desc' }, where });
+    },
   }),
   callbackDeliveryCount: t.int({
     authScopes: admin,

@@ -68,8 +68,7 @@ builder.queryFields((t) => ({
     resolve: (query, _root, args, ctx) =>
       ctx.db.cardDetails.findMany({
         ...query,
-        ...toPage(args),
-        where: ownedByCaller(ctx, 'userId'),
+        ...toPage(args, ownedByCaller(ctx, 'userId')),
       }),
   }),
 }));

@@ -58,8 +58,7 @@ builder.queryFields((t) => ({
     resolve: (query, _root, args, ctx) =>
       ctx.db.purchase.findMany({
         ...query,
-        ...toPage(args),
-        where: ownedByCaller(ctx, 'userId'),
+        ...toPage(args, ownedByCaller(ctx, 'userId')),
       }),
   }),
 }));
