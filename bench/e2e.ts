@@ -3,10 +3,10 @@ import { appendFileSync, chmodSync, existsSync, mkdtempSync, openSync, rmSync, w
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { launcherArgs } from '../services/lib/launcher.js';
+import { launcherArgs } from '../packages/base/launcher.js';
 import { rootDir } from '../src/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
-import { freePort } from '../src/free-port.js';
+import { freePort } from '../packages/base/free-port.js';
 import { sampleCpu } from './cpu-time.js';
 import { median, percentile, round, SIGNING_SECRET } from './harness.js';
 import { processTreeMemory, type ProcessMemory } from './process-memory.js';

@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { applyMigrations } from '../src/db/migrations.js';
 import { limitHeapGrowth } from '../src/heap-growth.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../packages/base/logger.js';
 
 // Paygraph's processes start with this heap setting (main.ts); the benchmarks measure it as shipped,
 // and every arm of a benchmark's process, peers' included, runs under the same one.

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
-import { launcherArgs } from '../services/lib/launcher.js';
+import { launcherArgs } from '../packages/base/launcher.js';
 
 /**
  * HTTP load from autocannon in its own process, as a real client would be: the API's event loop and

@@ -3,7 +3,7 @@ import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { freePort } from '../src/free-port.js';
+import { freePort } from '../packages/base/free-port.js';
 import { cpuBetween, sampleCpu } from './cpu-time.js';
 import { SIGNING_SECRET, median, round, startBenchPostgres} from './harness.js';
 import { runLoad } from './load-client.js';

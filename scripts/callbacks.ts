@@ -7,7 +7,7 @@ import { resolveSigningSecret } from '../src/callbacks/signing-secret.js';
 import { deliveryWithAttempts, listDeliveries } from '../src/callbacks/store/reports.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../packages/base/logger.js';
 import { schema } from '../src/schema/index.js';
 
 const usage = `Mutation callbacks from the shell.

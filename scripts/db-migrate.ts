@@ -1,6 +1,6 @@
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../packages/base/logger.js';
 
 // openDatabase applies what is pending; this script only reports it.
 const database = await openDatabase(loadConfig(), createLogger('info'));

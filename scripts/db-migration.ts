@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { pendingSchemaChange, migrationsDir, schemaPath, SNAPSHOT_FILE } from '../src/db/migrations.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../packages/base/logger.js';
 
 /** `npm run db:migration -- <name>`: writes the SQL from the migrations to schema.prisma as a new migration. */
 const name = process.argv[2];

@@ -1,5 +1,5 @@
 import { initDeployment } from '../src/init-deployment.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../packages/base/logger.js';
 
 /** `npm run deploy:init`, compose's `init` service: see src/init-deployment.ts. */
 await initDeployment(process.env, createLogger());

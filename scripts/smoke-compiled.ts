@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { startLocalStripe } from '../services/lib/local-stripe.js';
 import { rootDir } from '../src/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
-import { freePort } from '../src/free-port.js';
+import { freePort } from '../packages/base/free-port.js';
 
 /**
  * `npm run smoke:compiled` (CI runs it after `npm run build`): docker-compose.yml's deployment without

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { createAccessToken, listAccessTokens, revokeAccessToken } from '../src/auth/access-tokens.js';
-import { SCOPES, isScope } from '../src/auth/scopes.js';
+import { SCOPES, isScope } from '../packages/base/scopes.js';
 import { loadConfig } from '../src/config.js';
 import { createPrismaClient } from '../src/db/client.js';
 import { openDatabase } from '../src/db/database.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../packages/base/logger.js';
 
 const usage = `Access tokens for services (stored hashed; the token is printed once).
   npm run token -- create --name <name> --scope <scope> [--scope <scope> ...]

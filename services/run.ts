@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { serve } from 'micro';
 import { chargeCustomerHandler } from './charge-customer/index.js';
 import { createCustomerHandler } from './create-customer/index.js';
-import { stopWithParent } from './lib/parent-process.js';
+import { stopWithParent } from '../packages/base/parent-process.js';
 import { depsFromEnv, loadServiceEnv, SERVICES, type ServiceName } from './lib/service-env.js';
 
 /** `npm run service:<name>`: one service alone on PORT, configured from its environment (see service-env.ts). */

@@ -20,7 +20,7 @@ import { NamedStatementsClient } from './db/prepared-statements.js';
 import { onConnectionErrors } from './db/connection-errors.js';
 import { loadHooks } from './hooks/load.js';
 import { createChangeFeed, listenForChanges } from './live/change-feed.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../packages/base/logger.js';
 import type { Context } from './schema/context.js';
 import { schema } from './schema/index.js';
 import { closeServer, probeRoutes, startProbeServer, type Check } from './probes.js';

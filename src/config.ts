@@ -3,7 +3,8 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { withSecretFiles } from './secret-files.js';
+import { LOG_LEVELS } from '../packages/base/logger.js';
+import { withSecretFiles } from '../packages/base/secret-files.js';
 
 /**
  * The repository (or image) root, so relative defaults do not depend on the working directory. Found
@@ -24,7 +25,7 @@ function packageRoot(from: string): string {
 const SEPARATE_WORKER_ABOVE_CORES = 2;
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z.string().url().optional();
-const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+const logLevel = z.enum(LOG_LEVELS).default('info');
 // Environment switches are words, and "false" must mean false (z.coerce.boolean would read it as true).
 const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
@@ -117,9 +118,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     WORKER_PROCESS: parsed.data.WORKER_PROCESS ?? availableParallelism() > SEPARATE_WORKER_ABOVE_CORES,
     stripeLivemode: /^(sk|rk)_live_/.test(parsed.data.STRIPE_SECRET_KEY ?? ''),
   };
-}
-
-/** The log level alone, for the logger, which exists before the rest of the configuration is read. */
-export function logLevelFromEnv(env: NodeJS.ProcessEnv = process.env): z.infer<typeof logLevel> {
-  return logLevel.catch('info').parse(env.LOG_LEVEL);
 }

@@ -9,8 +9,8 @@ import { newLocalStripeKey } from './local-stack/stripe-key.js';
 import { createPrismaClient } from './db/client.js';
 import { onConnectionErrors } from './db/connection-errors.js';
 import { openDatabase } from './db/database.js';
-import type { Logger } from './logger.js';
-import { writeSecretFile } from './secret-files.js';
+import type { Logger } from '../packages/base/logger.js';
+import { writeSecretFile } from '../packages/base/secret-files.js';
 import { prepareJobQueue } from './worker.js';
 
 /**

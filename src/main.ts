@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { stopWithParent } from '../services/lib/parent-process.js';
+import { stopWithParent } from '../packages/base/parent-process.js';
 import { startPaygraph } from './app.js';
 import { loadCallbacks } from './callbacks/load.js';
 import { resolveSigningSecret } from './callbacks/signing-secret.js';
@@ -8,7 +8,7 @@ import { loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { limitHeapGrowth } from './heap-growth.js';
 import { localStackEnv } from './local-stack/index.js';
-import { logger } from './logger.js';
+import { logger } from '../packages/base/logger.js';
 import { schema } from './schema/index.js';
 
 /**

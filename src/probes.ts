@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from './logger.js';
+import type { Logger } from '../packages/base/logger.js';
 import { metricsRegistry } from './metrics.js';
 
 /** One part of the process and whether it works now; a health check answers 503 when any part does not. */

@@ -14,7 +14,7 @@ import type { HookDefinition } from './hooks/load.js';
 import { useBlockingHooks } from './hooks/run-hooks.js';
 import type { ChangeFeed } from './live/change-feed.js';
 import { useStreamLimits } from './live/stream-limits.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../packages/base/logger.js';
 import { consoleRoutes } from './console/route.js';
 import { offlineGraphiQL } from './graphiql/page.js';
 import { routeFor, runRoute, trackResponses, type Route } from './probes.js';

@@ -6,7 +6,7 @@ import { startDispatcher } from './callbacks/dispatcher.js';
 import { DELIVER_TASK, type DeliveryJobPayload } from './callbacks/store/delivery-job.js';
 import { forceUnlock, releaseJobsOfDeadWorkers, requeueForgottenDeliveries } from './callbacks/store/job-housekeeping.js';
 import type { DeliveryTiming } from './callbacks/timing.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../packages/base/logger.js';
 import type { Check } from './probes.js';
 import { purgeExpiredKeys } from './request/idempotency-keys.js';
 

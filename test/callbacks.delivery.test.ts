@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
-import { freePort } from '../src/free-port.js';
+import { freePort } from '../packages/base/free-port.js';
 import { TEST_SIGNING_SECRET, startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
 import { eventually, startReceiver, verifySignature, type ReceivedCallback } from './support/receiver.js';
 

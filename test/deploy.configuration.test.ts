@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadServiceEnv } from '../services/lib/service-env.js';
 import { loadConfig, rootDir } from '../src/config.js';
-import { withSecretFiles } from '../src/secret-files.js';
+import { withSecretFiles } from '../packages/base/secret-files.js';
 import prismaConfig from '../prisma.config.js';
 
 const SECRET = `whsec_${Buffer.from('a-secret-of-thirty-two-bytes-...').toString('base64')}`;

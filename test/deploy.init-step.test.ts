@@ -8,7 +8,7 @@ import { isActiveAccessToken, revokeAccessToken } from '../src/auth/access-token
 import { rootDir } from '../src/config.js';
 import { createPrismaClient, type Db } from '../src/db/client.js';
 import { initDeployment } from '../src/init-deployment.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger } from '../packages/base/logger.js';
 import { createTestDatabase } from './support/database.js';
 
 /** The init step as compose runs it (production, secrets in files), on this file's own database. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../src/free-port.js';
+import { freePort } from '../packages/base/free-port.js';
 import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
 
 describe('a worker-only process answers health checks on METRICS_PORT', () => {

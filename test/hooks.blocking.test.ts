@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../src/free-port.js';
+import { freePort } from '../packages/base/free-port.js';
 import { loadHooks } from '../src/hooks/load.js';
 import { schema } from '../src/schema/index.js';
 import { codesOf, startTestPaygraph, type TestPaygraph } from './support/paygraph.js';

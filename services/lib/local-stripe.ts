@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { launcherArgs } from './launcher.js';
+import { launcherArgs } from '../../packages/base/launcher.js';
 
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;

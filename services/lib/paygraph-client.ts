@@ -1,5 +1,5 @@
 import { serviceBudget } from '../../src/callbacks/timing.js';
-import { httpPost, type PostAnswer } from '../../src/http-post.js';
+import { httpPost, type PostAnswer } from '../../packages/base/http-post.js';
 import { DEFAULT_CALLBACK_TIMEOUT_MS } from './stripe-client.js';
 
 /** The API could not answer (unreachable, timed out, 5xx, 429, an internal error): worth retrying later. */

@@ -1,8 +1,8 @@
 import { pino, type Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
-import type { Scope } from '../../src/auth/scopes.js';
-import { withSecretFiles } from '../../src/secret-files.js';
+import type { Scope } from '../../packages/base/scopes.js';
+import { withSecretFiles } from '../../packages/base/secret-files.js';
 import { paygraphClient, type Paygraph } from './paygraph-client.js';
 import { createStripe, DEFAULT_CALLBACK_TIMEOUT_MS, type Stripe } from './stripe-client.js';
 import { serviceBudget } from '../../src/callbacks/timing.js';

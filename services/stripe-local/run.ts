@@ -1,6 +1,6 @@
-import { createLogger } from '../../src/logger.js';
-import { withSecretFiles } from '../../src/secret-files.js';
-import { stopWithParent } from '../lib/parent-process.js';
+import { createLogger } from '../../packages/base/logger.js';
+import { withSecretFiles } from '../../packages/base/secret-files.js';
+import { stopWithParent } from '../../packages/base/parent-process.js';
 import { startStripeLocal } from './index.js';
 
 /**

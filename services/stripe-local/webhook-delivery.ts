@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { httpPost } from '../../src/http-post.js';
+import { httpPost } from '../../packages/base/http-post.js';
 import type { Account } from './account.js';
 import type { EventRecord } from './events.js';
 import { wants } from './webhook-endpoints.js';

@@ -1,5 +1,5 @@
 import type { Db } from '../db/client.js';
-import type { Scope } from './scopes.js';
+import type { Scope } from '../../packages/base/scopes.js';
 import { generateToken, hashToken } from './tokens.js';
 
 /** Returns the token itself, which is shown once and never stored. */

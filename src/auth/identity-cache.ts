@@ -1,5 +1,5 @@
 import type { ChannelListener } from '../live/change-feed.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../packages/base/logger.js';
 import type { Identity } from './identity.js';
 
 /** The channel migration `auth_revocation_notify` announces every changed or deleted session and access token on. */

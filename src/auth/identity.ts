@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.js';
 import { unauthenticated } from '../errors.js';
 import type { IdentityCache } from './identity-cache.js';
-import { isScope, type Scope } from './scopes.js';
+import { isScope, type Scope } from '../../packages/base/scopes.js';
 import { hashToken } from './tokens.js';
 
 /** Who is asking. `system` is the callbacks engine rendering payloads; it never comes from a request. */

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../packages/base/logger.js';
 import { isBuiltinTrigger } from './events.js';
 import type { CallbackDefinition } from './load.js';
 import { callbacksDisabled } from './metrics.js';

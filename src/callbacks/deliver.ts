@@ -1,6 +1,6 @@
 import type { GraphQLSchema } from 'graphql';
 import type { Pool } from 'pg';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../packages/base/logger.js';
 import type { Context } from '../schema/context.js';
 import { attemptRecorder, type AttemptRecord } from './store/attempts.js';
 import { deliveryClaimer, pendingPredecessor, retryAfterLease, scheduleDelivery, wakeSuccessor, type DeliveryRow } from './store/claims.js';

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { listenToChanges } from '../live/change-feed.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../packages/base/logger.js';
 import type { AttemptClaimed, claimedPayloadRenderer, payloadRenderer } from './deliver.js';
 import { claimDueDeliveries, claimNewDelivery, deliveryClaimer, releaseClaims, type DeliveryRow } from './store/claims.js';
 

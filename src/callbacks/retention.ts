@@ -1,6 +1,6 @@
 import { makeWorkerUtils } from 'graphile-worker';
 import type { Pool } from 'pg';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../packages/base/logger.js';
 import { deleteExpiredBatch } from './store/expired.js';
 import { collectUnusedQueues } from './store/job-housekeeping.js';
 

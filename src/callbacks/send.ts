@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { httpPost } from '../http-post.js';
+import { httpPost } from '../../packages/base/http-post.js';
 
 const RESPONSE_LIMIT_BYTES = 4096;
 

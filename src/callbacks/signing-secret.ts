@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { writeSecretFile } from '../secret-files.js';
+import { writeSecretFile } from '../../packages/base/secret-files.js';
 
 /**
  * CALLBACK_SIGNING_SECRET, or outside production one generated on first start and kept in DATA_DIR,

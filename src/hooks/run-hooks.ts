@@ -15,7 +15,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { Identity } from '../auth/identity.js';
 import { sendSigned } from '../callbacks/send.js';
 import { badInput, forbidden } from '../errors.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../packages/base/logger.js';
 import { collectRootFields } from '../request/root-fields.js';
 import type { Context } from '../schema/context.js';
 import { maskSecrets } from '../schema/secret-arguments.js';

@@ -1,6 +1,6 @@
 import { createPubSub } from 'graphql-yoga';
 import pg from 'pg';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../packages/base/logger.js';
 
 /** The channel the triggers of migration `console_live` announce committed changes on. */
 export const CHANGE_CHANNEL = 'paygraph_change';

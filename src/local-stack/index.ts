@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { startLocalStripe } from '../../services/lib/local-stripe.js';
-import { launcherArgs } from '../../services/lib/launcher.js';
+import { launcherArgs } from '../../packages/base/launcher.js';
 import { SERVICES as SERVICE_SCOPES } from '../../services/lib/service-env.js';
 import { createAccessToken, revokeAccessToken } from '../auth/access-tokens.js';
 import type { CallbackDefinition } from '../callbacks/load.js';
 import { rootDir, type Config } from '../config.js';
 import { createPrismaClient } from '../db/client.js';
 import { APPLIED_STRIPE_EVENTS } from '../stripe-webhook/apply-event.js';
-import { freePort } from '../free-port.js';
-import type { Logger } from '../logger.js';
+import { freePort } from '../../packages/base/free-port.js';
+import type { Logger } from '../../packages/base/logger.js';
 import type { Check } from '../probes.js';
 import { assertPortFree, forgetPids, recordPids, stopLeftovers } from './leftovers.js';
 import { serviceTimeoutMs } from './service-timeouts.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeSecretFile } from '../secret-files.js';
+import { writeSecretFile } from '../../packages/base/secret-files.js';
 
 /** Where `npm start` keeps the secret key of its account at the local Stripe. */
 export const localStripeKeyFile = (dataDir: string) => path.join(dataDir, 'stripe-local-secret-key');

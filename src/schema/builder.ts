@@ -3,7 +3,7 @@ import ComplexityPlugin from '@pothos/plugin-complexity';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
-import type { Scope } from '../auth/scopes.js';
+import type { Scope } from '../../packages/base/scopes.js';
 import { getNullableType, isListType } from 'graphql';
 import { badInput, forbidden, unauthenticated } from '../errors.js';
 import { Prisma } from '../generated/prisma/client.js';

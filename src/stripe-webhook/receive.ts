@@ -3,7 +3,7 @@ import Stripe from 'stripe';
 import type { EventRecorder } from '../callbacks/events.js';
 import type { Db } from '../db/client.js';
 import { attachTransaction, withWriteBehind } from '../db/write-behind.js';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../packages/base/logger.js';
 import { applyStripeEvent } from './apply-event.js';
 import { parseEvent } from './event-shape.js';
 import { notApplied, recordOutcome, type Outcome } from './outcome.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../src/free-port.js';
+import { freePort } from '../../packages/base/free-port.js';
 import { TEST_SIGNING_SECRET } from './paygraph.js';
 
 /**

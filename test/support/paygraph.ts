@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startPaygraph, type Paygraph } from '../../src/app.js';
 import { createAccessToken } from '../../src/auth/access-tokens.js';
-import type { Scope } from '../../src/auth/scopes.js';
+import type { Scope } from '../../packages/base/scopes.js';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger } from '../../packages/base/logger.js';
 import { createTestDatabase } from './database.js';
 
 export const TEST_SIGNING_SECRET = `whsec_${Buffer.from('paygraph-test-signing-secret-32b').toString('base64')}`;

@@ -1,7 +1,14 @@
 import { pino, type Logger } from 'pino';
-import { logLevelFromEnv } from './config.js';
 
 export type { Logger };
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** LOG_LEVEL, read alone: the logger exists before the rest of any configuration is read. */
+export function logLevelFromEnv(env: NodeJS.ProcessEnv = process.env): (typeof LOG_LEVELS)[number] {
+  const level = env.LOG_LEVEL as (typeof LOG_LEVELS)[number] | undefined;
+  return level && LOG_LEVELS.includes(level) ? level : 'info';
+}
 
 /**
  * The one logger: JSON lines, secrets redacted wherever they appear, and errors reduced to what a
