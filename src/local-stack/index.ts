@@ -9,6 +9,7 @@ import { rootDir, type Config } from '../config.js';
 import { createPrismaClient } from '../db/client.js';
 import { APPLIED_STRIPE_EVENTS } from '../stripe-webhook/apply-event.js';
 import { freePort } from '../free-port.js';
+import { connectHost } from '../listen-host.js';
 import type { Logger } from '../logger.js';
 import type { Check } from '../probes.js';
 import { assertPortFree, forgetPids, recordPids, stopLeftovers } from './leftovers.js';
@@ -29,7 +30,7 @@ const PAYGRAPH_RUNNER = launcherArgs('../main', import.meta.url);
 
 /** Where callbacks.yml finds the services `npm start` runs; known before anything starts, so the file can be checked first. */
 export function localStackEnv(config: Config): Record<string, string> {
-  return Object.fromEntries(SERVICES.map((service) => [service.url, config[service.url] ?? `http://127.0.0.1:${config[service.port]}/`]));
+  return Object.fromEntries(SERVICES.map((service) => [service.url, config[service.url] ?? `http://${connectHost(config.HOST)}:${config[service.port]}/`]));
 }
 
 /**
@@ -60,7 +61,7 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
       // Subscribed, as a Stripe endpoint would be, to the event types the API acts on: a payment's
       // payment_intent.created and charge.succeeded would each cost the API a request and a transaction.
       const stripe = await startLocalStripe({
-        webhook: { url: `http://127.0.0.1:${config.PORT}/stripe/webhook`, secret: webhookSecret, events: APPLIED_STRIPE_EVENTS },
+        webhook: { url: `http://${connectHost(config.HOST)}:${config.PORT}/stripe/webhook`, secret: webhookSecret, events: APPLIED_STRIPE_EVENTS },
       });
       stops.push(stripe.stop);
       Object.assign(stripeEnv, { STRIPE_SECRET_KEY: LOCAL_STRIPE_KEY, STRIPE_API_URL: stripe.url });
@@ -81,7 +82,7 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
         name: service.name,
         args: [...SERVICE_RUNNER, service.name],
         cwd: rootDir,
-        url: `http://127.0.0.1:${port}/`,
+        url: `http://${connectHost(config.HOST)}:${port}/`,
         logger,
         onLaunch: (pid) => {
           pids[service.name] = pid;
@@ -91,8 +92,10 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
           ...process.env,
           ...stripeEnv,
           PORT: String(port),
+          // The API's own rule: loopback unless HOST opens both on purpose.
+          HOST: config.HOST,
           CALLBACK_SIGNING_SECRET: signingSecret,
-          PAYGRAPH_API_URL: `http://127.0.0.1:${config.PORT}/graphql`,
+          PAYGRAPH_API_URL: `http://${connectHost(config.HOST)}:${config.PORT}/graphql`,
           [service.token]: tokens[service.name],
           ...(timeoutMs !== null && { CALLBACK_TIMEOUT_MS: String(timeoutMs) }),
         },
@@ -136,7 +139,7 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
       readiness,
       stop,
       printWelcome(apiUrl: string, readyMs: number) {
-        console.log(welcome({ apiUrl, readyMs, stripeNote, env, operatorToken: operator }));
+        console.log(welcome({ apiUrl, readyMs, stripeNote, env, operatorToken: operator, host: config.HOST }));
       },
     };
   } catch (error) {
