@@ -1,13 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { runMigrations } from 'graphile-worker';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres, type RunningPostgres } from '../src/db/embedded-postgres.js';
-import { applyMigrations } from '../src/db/migrations.js';
 import { freePort } from '../src/free-port.js';
+import { startOwnPostgres } from './support/database.js';
 import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
+import { processTree } from './support/processes.js';
 import { eventually } from './support/receiver.js';
 
 const PROBE_TIMEOUT_MS = 1_500;
@@ -27,12 +25,7 @@ describe('probes while PostgreSQL is frozen, then down', () => {
   let workerBase: string;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'paygraph-probes-pg-'));
-    postgres = await startEmbeddedPostgres({ dataDir });
-    await applyMigrations(postgres.url);
-    const pool = new pg.Pool({ connectionString: postgres.url });
-    await runMigrations({ pgPool: pool });
-    await pool.end();
+    ({ dataDir, postgres } = await startOwnPostgres('paygraph-probes-pg-'));
     const env = { PROBE_TIMEOUT_MS: String(PROBE_TIMEOUT_MS) };
     api = await startTestPaygraph({ databaseUrl: postgres.url, env });
     const metricsPort = await freePort();
@@ -47,12 +40,11 @@ describe('probes while PostgreSQL is frozen, then down', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const childrenOf = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
   // The postmaster first, so that it forks no backend the list below would miss.
   const freeze = () => {
     const postmaster = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
     process.kill(postmaster, 'SIGSTOP');
-    frozen = [postmaster, ...childrenOf(postmaster)];
+    frozen = processTree(postmaster);
     for (const pid of frozen) process.kill(pid, 'SIGSTOP');
   };
   function thaw() {
