@@ -7,6 +7,7 @@ import { launcherArgs } from '../services/lib/launcher.js';
 import { loadServiceEnv } from '../services/lib/service-env.js';
 import { loadConfig, rootDir } from '../src/config.js';
 import { freePort } from '../src/free-port.js';
+import { connectHost } from '../src/listen-host.js';
 import { createTestDatabase } from './support/database.js';
 import { localStackEnv } from './support/local-stack.js';
 import { TEST_SIGNING_SECRET } from './support/paygraph.js';
@@ -77,6 +78,10 @@ describe('HOST opens a server on purpose; loopback otherwise, in production too'
       expect(loadServiceEnv('create-customer', env).host, NODE_ENV).toBe('127.0.0.1');
     }
     expect(loadServiceEnv('create-customer', { ...SERVICE_ENV, HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+  });
+
+  it('reaches a server listening on every interface through loopback, and an IPv6 one in brackets', () => {
+    expect(['0.0.0.0', '::', '127.0.0.1', '10.1.2.3', '::1'].map(connectHost)).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1', '10.1.2.3', '[::1]']);
   });
 
   it('a service started alone listens where HOST says, and on loopback without it', async () => {
