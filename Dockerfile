@@ -19,6 +19,9 @@ RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && n
 
 FROM node:20.20-bookworm-slim
 ENV NODE_ENV=production
+# Paygraph listens on loopback unless HOST says otherwise; in a container, reached only through its own
+# network and the ports compose publishes, every interface is what makes it reachable at all.
+ENV HOST=0.0.0.0
 WORKDIR /app
 COPY --from=production-dependencies /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -33,10 +33,12 @@ const server = createServer((req, res) => {
   return void handle(req, res);
 });
 server.once('error', (error) => {
-  console.error(`${service} cannot listen on port ${config.port}: ${error.message}`);
+  console.error(`${service} cannot listen on ${config.host}:${config.port}: ${error.message}`);
   process.exit(1);
 });
-server.listen(config.port, () => deps.logger.info({ port: config.port, stripe: config.stripeApiUrl ?? 'api.stripe.com' }, 'listening'));
+server.listen(config.port, config.host, () =>
+  deps.logger.info({ host: config.host, port: config.port, stripe: config.stripeApiUrl ?? 'api.stripe.com' }, 'listening'),
+);
 const stop = () => {
   server.close(() => process.exit(0));
   server.closeIdleConnections();

@@ -13,13 +13,15 @@ import { ensureFlowSlots } from './callbacks/store/flow-control.js';
 import { createOutbox } from './callbacks/outbox.js';
 import { batchNodeLookups } from './callbacks/batched-lookups.js';
 import { startRetentionSweep } from './callbacks/retention.js';
-import { deliveryTiming } from './callbacks/timing.js';
+import { deliveryTiming, probeTiming } from './callbacks/timing.js';
 import type { Config } from './config.js';
 import { createPrismaClient, type Db } from './db/client.js';
 import { NamedStatementsClient } from './db/prepared-statements.js';
 import { onConnectionErrors } from './db/connection-errors.js';
+import { createProbePool } from './db/probe-pool.js';
 import { loadHooks } from './hooks/load.js';
 import { createChangeFeed, listenForChanges } from './live/change-feed.js';
+import { connectHost } from '../packages/base/listen-host.js';
 import type { Logger } from '../packages/base/logger.js';
 import type { Context } from './schema/context.js';
 import { schema } from './schema/index.js';
@@ -80,7 +82,9 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
   });
   const events = createOutbox(callbacks, schema);
   const admin = createCallbackAdmin(pool, callbacks);
-  registerQueueGauges(pool);
+  const probeTimes = probeTiming(config.PROBE_TIMEOUT_MS);
+  const probePool = createProbePool(options.databaseUrl, probeTimes, logger);
+  registerQueueGauges(probePool.pool, probeTimes.checkMs);
   const signinThrottle = createSigninThrottle({
     pool,
     maxFailuresPerAccount: config.SIGNIN_MAX_FAILURES_PER_ACCOUNT,
@@ -91,7 +95,9 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
   const stops: (() => Promise<void>)[] = [];
   const workerStops: (() => Promise<void>)[] = [];
   const live = createChangeFeed();
+  // Nothing here needs a restart to recover (the worker restarts its runner itself): /healthz answers while the process does.
   const health: Record<string, Check> = {};
+  const readiness: Record<string, Check> = { database: probePool.database };
 
   if (options.roles.worker) {
     const timing = deliveryTiming({
@@ -143,14 +149,12 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     workerStops.unshift(async () => retention.stop());
     const controlsSweep = startControlsSweep(controls, timing.sweepIntervalMs, logger);
     workerStops.unshift(async () => controlsSweep.stop());
-    health.worker = worker.health;
+    readiness.worker = worker.ready;
   }
   const probes = probeRoutes({
     health,
-    readiness: {
-      database: () => pool.query('select 1').then(() => ({ ok: true, detail: 'reachable' }), () => ({ ok: false, detail: 'unreachable' })),
-      ...options.readiness,
-    },
+    readiness: { ...readiness, ...options.readiness },
+    timing: probeTimes,
     metricsToken: config.METRICS_TOKEN,
     logger,
     instance: config.SERVICE_INSTANCE,
@@ -173,7 +177,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
       server.listen(config.PORT, config.HOST, resolve);
     });
     const { port } = server.address() as AddressInfo;
-    url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
+    url = `http://${connectHost(config.HOST)}:${port}`;
     // Requests in flight get as long as a mutation may take; the listener they may wait on stops after them.
     stops.push(() => closeServer(server, config.MUTATION_TIMEOUT_MS), listener.stop);
   } else if (config.METRICS_PORT !== undefined) {
@@ -199,7 +203,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
       await stopWorker();
       for (const stop of stops) await stop();
       await db.$disconnect();
-      await pool.end();
+      await Promise.all([pool.end(), probePool.stop()]);
     },
   };
 }

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { LOOPBACK } from '../packages/base/listen-host.js';
 import { LOG_LEVELS } from '../packages/base/logger.js';
 import { withSecretFiles } from '../packages/base/secret-files.js';
 
@@ -32,7 +33,8 @@ const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 
 const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(4000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Loopback unless opened on purpose (HOST=0.0.0.0); the image sets 0.0.0.0, a container's own network being its boundary. */
+  HOST: z.string().default(LOOPBACK),
   DATABASE_URL: optionalUrl,
   DATA_DIR: z.string().default(path.join(rootDir, '.data')),
   LOG_LEVEL: logLevel,
@@ -63,6 +65,8 @@ const configSchema = z.object({
   METRICS_PORT: port.optional(),
   /** Set by npm start's supervisor for a process it starts: /healthz answers it, so the supervisor knows its own child answers. */
   SERVICE_INSTANCE: z.string().optional(),
+  /** Every probe (/healthz, /readyz, /metrics) answers within this, a database that does not answer included (probeTiming). */
+  PROBE_TIMEOUT_MS: z.coerce.number().int().min(100).default(2_000),
   /** When set, /metrics asks for "Authorization: Bearer <METRICS_TOKEN>". */
   METRICS_TOKEN: z.string().min(16).optional(),
   STRIPE_SECRET_KEY: z.string().min(1).optional(),

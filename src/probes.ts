@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ProbeTiming } from './callbacks/timing.js';
 import type { Logger } from '../packages/base/logger.js';
 import { metricsRegistry } from './metrics.js';
 
@@ -8,10 +9,15 @@ import { metricsRegistry } from './metrics.js';
 export type Check = () => Promise<{ ok: boolean; detail: string }>;
 
 export interface ProbeOptions {
-  /** Liveness: the parts whose failure needs a restart (the worker loop). */
+  /**
+   * Liveness: only what a restart would fix. A part that recovers by itself (the worker after a
+   * database outage) is readiness: failing liveness there would restart every replica at once.
+   */
   health: Record<string, Check>;
-  /** Readiness: what must work to serve traffic (the database, the local services). */
+  /** Readiness: what must work to serve traffic (the database, the worker, the local services). */
   readiness: Record<string, Check>;
+  /** Each check gives up after checkMs, and every probe answers within answerMs (PROBE_TIMEOUT_MS). */
+  timing: ProbeTiming;
   metricsToken?: string;
   logger: Logger;
   /** The id a supervisor started this process with (SERVICE_INSTANCE), answered by /healthz. */
@@ -23,19 +29,20 @@ export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void>
 /** /healthz, /readyz and /metrics, for the API's server and for a worker's own METRICS_PORT. */
 export function probeRoutes(options: ProbeOptions): Record<string, Route> {
   return {
-    '/healthz': async (_req, res) => sendChecks(res, options.health, options.instance),
-    '/readyz': async (_req, res) => sendChecks(res, options.readiness),
+    '/healthz': async (_req, res) => sendChecks(res, options.health, options.timing, options.instance),
+    '/readyz': async (_req, res) => sendChecks(res, options.readiness, options.timing),
     '/metrics': async (req, res) => {
       if (options.metricsToken && !bearerMatches(req.headers.authorization, options.metricsToken)) {
         return send(res, 401, 'text/plain', 'Send Authorization: Bearer <METRICS_TOKEN>\n');
       }
-      // Collected before a header is written: a collector that fails (the database away) is a 503, not a crash.
+      // Collected before a header is written: a collector that fails is a 503, not a crash. The database's
+      // gauges give up within checkMs by themselves (callbacks/metrics.ts); this bounds any other.
       let body: string;
       try {
-        body = await metricsRegistry.metrics();
+        body = await withinMs(metricsRegistry.metrics(), options.timing.answerMs);
       } catch (err) {
         options.logger.warn({ err }, 'metrics could not be collected');
-        return send(res, 503, 'text/plain', 'metrics unavailable\n');
+        return send(res, 503, 'text/plain', `metrics unavailable: ${err instanceof ProbeTimeout ? err.message : 'a collector failed'}\n`);
       }
       send(res, 200, metricsRegistry.contentType, body);
     },
@@ -114,10 +121,20 @@ function untilEmpty(responses: Set<ServerResponse>, timeoutMs: number): Promise<
   });
 }
 
-async function sendChecks(res: ServerResponse, checks: Record<string, Check>, instance?: string): Promise<void> {
-  const results = await Promise.all(
-    Object.entries(checks).map(async ([name, check]) => [name, await check().catch((err: Error) => ({ ok: false, detail: err.message }))] as const),
-  );
+class ProbeTimeout extends Error {}
+
+/** The work's result, or a rejection once `ms` have passed: what a probe waits on must not hold its answer. */
+export function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new ProbeTimeout(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function sendChecks(res: ServerResponse, checks: Record<string, Check>, timing: ProbeTiming, instance?: string): Promise<void> {
+  const run = (check: Check) => withinMs(Promise.resolve().then(check), timing.checkMs).catch((err: Error) => ({ ok: false, detail: err.message }));
+  const results = await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await run(check)] as const));
   const ok = results.every(([, result]) => result.ok);
   const body = { status: ok ? 'ok' : 'failing', checks: Object.fromEntries(results.map(([name, result]) => [name, result.detail])), ...(instance && { instance }) };
   send(res, ok ? 200 : 503, 'application/json', JSON.stringify(body));

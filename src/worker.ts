@@ -31,9 +31,9 @@ export async function prepareJobQueue(pool: Pool, logger: Logger): Promise<void>
  * The graphile-worker runner (LISTEN/NOTIFY pick-up, batching on, our one task), supervised: when the
  * runner fails (its database went away, say), the failure is logged, the jobs it held are released,
  * and a new runner starts with backoff until the database answers again. Its state is the `worker`
- * check of /healthz.
+ * check of /readyz: it recovers by itself, so it is no reason to restart the process (/healthz).
  */
-export async function startWorker({ deps, databaseUrl, concurrency, timing }: WorkerOptions): Promise<{ stop(): Promise<void>; health: Check }> {
+export async function startWorker({ deps, databaseUrl, concurrency, timing }: WorkerOptions): Promise<{ stop(): Promise<void>; ready: Check }> {
   const { logger, pool } = deps;
   const attempt = attemptClaimed(deps);
   const deliver = deliveryTask(deps, attempt);
@@ -115,7 +115,7 @@ export async function startWorker({ deps, databaseUrl, concurrency, timing }: Wo
 
   return {
     // Without its LISTEN connection the dispatcher hears of no new delivery: its pump still sends them, a second late.
-    health: async () => (state.ok && !dispatcher.listening() ? { ok: false, detail: 'the dispatcher cannot LISTEN: new deliveries wait for its pump' } : state),
+    ready: async () => (state.ok && !dispatcher.listening() ? { ok: false, detail: 'the dispatcher cannot LISTEN: new deliveries wait for its pump' } : state),
     async stop() {
       stopping = true;
       clearInterval(sweeper);

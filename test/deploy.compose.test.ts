@@ -105,8 +105,8 @@ describe('docker compose up needs no manual step', () => {
     }
   });
 
-  it('checks the health of the API and the worker, the worker on its METRICS_PORT', () => {
-    expect(services.api!.healthcheck!.test.join(' ')).toContain('http://127.0.0.1:4000/readyz');
+  it('checks the liveness of the API and the worker, the worker on its METRICS_PORT: a database outage restarts neither', () => {
+    expect(services.api!.healthcheck!.test.join(' ')).toContain('http://127.0.0.1:4000/healthz');
     const metricsPort = services.worker!.environment!.METRICS_PORT;
     expect(metricsPort).toMatch(/^\d+$/);
     expect(services.worker!.healthcheck!.test.join(' ')).toContain(`http://127.0.0.1:${metricsPort}/healthz`);
@@ -120,6 +120,10 @@ describe('the image', () => {
     expect(finalStage.filter((line) => /^USER\s/.test(line)).at(-1)).toBe('USER node');
     expect(finalStage.at(-1)).toMatch(/^CMD \["node", "dist\//);
     expect(finalStage).toContain('ENV NODE_ENV=production');
+  });
+
+  it('listens on every interface of its container, where Paygraph itself defaults to loopback', () => {
+    expect(finalStage).toContain('ENV HOST=0.0.0.0');
   });
 
   it('takes its node_modules from a production-only install and only the runtime files from the context', () => {

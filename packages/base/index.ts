@@ -8,3 +8,4 @@ export * from './parent-process.js';
 export * from './free-port.js';
 export * from './scopes.js';
 export * from './service-budget.js';
+export * from './listen-host.js';

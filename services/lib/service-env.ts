@@ -1,6 +1,7 @@
 import { pino, type Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
+import { LOOPBACK } from '../../packages/base/listen-host.js';
 import type { Scope } from '../../packages/base/scopes.js';
 import { withSecretFiles } from '../../packages/base/secret-files.js';
 import { paygraphClient, type Paygraph } from './paygraph-client.js';
@@ -34,6 +35,8 @@ export function loadServiceEnv(service: ServiceName, env: NodeJS.ProcessEnv = pr
   const schema = z.object({
     NODE_ENV: z.string().default('development'),
     PORT: z.coerce.number().int().min(0).max(65_535).default(defaultPort),
+    /** The API's rule: loopback unless opened on purpose (the image sets 0.0.0.0). */
+    HOST: z.string().default(LOOPBACK),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     CALLBACK_SIGNING_SECRET: signingSecret,
     PAYGRAPH_API_URL: z.url().default('http://localhost:4000/graphql'),
@@ -59,6 +62,7 @@ export function loadServiceEnv(service: ServiceName, env: NodeJS.ProcessEnv = pr
   return {
     service,
     port: values.PORT,
+    host: values.HOST,
     logLevel: values.LOG_LEVEL,
     signingSecret: values.CALLBACK_SIGNING_SECRET,
     paygraphApiUrl: values.PAYGRAPH_API_URL,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deliveryTiming, serviceBudget, worstCaseMs } from './timing.js';
+import { deliveryTiming, probeTiming, serviceBudget, worstCaseMs } from './timing.js';
 
 describe('deliveryTiming: each limit fits inside the next', () => {
   it('attempt < lease < stale lock, and the local queue gives jobs back well before a lock is stale', () => {
@@ -41,5 +41,17 @@ describe('serviceBudget: a service finishes before its callback times out', () =
 
   it('refuses a timeout too short for any Stripe call', () => {
     expect(() => serviceBudget(500)).toThrow(/no time/);
+  });
+});
+
+describe('probeTiming: a check gives up before its probe must answer', () => {
+  it('leaves a tenth of PROBE_TIMEOUT_MS, at least 50 ms, for the answer', () => {
+    expect(probeTiming(2_000)).toEqual({ answerMs: 2_000, checkMs: 1_800 });
+    expect(probeTiming(100)).toEqual({ answerMs: 100, checkMs: 50 });
+    for (const timeoutMs of [100, 1_000, 2_000, 30_000]) {
+      const { answerMs, checkMs } = probeTiming(timeoutMs);
+      expect(checkMs).toBeGreaterThan(0);
+      expect(checkMs).toBeLessThan(answerMs);
+    }
   });
 });

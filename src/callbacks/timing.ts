@@ -3,7 +3,8 @@
  * way they nest is visible here: an attempt (the callback's timeout) fits inside its lease, the lease
  * inside the stale-lock time after which a dead worker's jobs are taken over, a job waiting in a
  * worker's local queue goes back well before that; and a service answering a callback finishes its
- * Stripe call (with its one retry) and its write-back before the callback's timeout.
+ * Stripe call (with its one retry) and its write-back before the callback's timeout. The probes'
+ * limits (probeTiming) are here too.
  */
 
 export interface DeliveryTiming {
@@ -44,3 +45,21 @@ export function deliveryTiming(options: { longestTimeoutMs: number; staleLockGra
 // A service's share of a callback's timeout is the services' own rule (they import only the base
 // package); it is re-exported here so every limit of the delivery path is read in one place.
 export { serviceBudget, worstCaseMs, STRIPE_RETRIES, STRIPE_MAX_RETRY_DELAY_MS, type ServiceBudget } from '../../packages/base/service-budget.js';
+
+/** How long the probes (/healthz, /readyz, /metrics) may take, from PROBE_TIMEOUT_MS. */
+export interface ProbeTiming {
+  /** Every probe answers within this, whatever the database does. */
+  answerMs: number;
+  /** One check (the database's `select 1`, the queue gauges' read): given up on early enough to answer in time. */
+  checkMs: number;
+}
+
+/**
+ * A tenth of the limit (at least 50 ms) is kept for writing the answer, so a check that runs out of
+ * time is reported as such (503, or NaN gauges) rather than racing the limit itself. An orchestrator's
+ * probe timeout must be longer than answerMs (Kubernetes' timeoutSeconds defaults to 1 s).
+ */
+export function probeTiming(probeTimeoutMs: number): ProbeTiming {
+  const marginMs = Math.max(50, Math.floor(probeTimeoutMs / 10));
+  return { answerMs: probeTimeoutMs, checkMs: Math.max(1, probeTimeoutMs - marginMs) };
+}

@@ -8,6 +8,7 @@ import type { CallbackDefinition } from '../callbacks/load.js';
 import { rootDir, type Config } from '../config.js';
 import { createPrismaClient } from '../db/client.js';
 import { APPLIED_STRIPE_EVENTS } from '../stripe-webhook/apply-event.js';
+import { connectHost } from '../../packages/base/listen-host.js';
 import { freePort } from '../../packages/base/free-port.js';
 import type { Logger } from '../../packages/base/logger.js';
 import type { Check } from '../probes.js';
@@ -28,7 +29,7 @@ const PAYGRAPH_RUNNER = launcherArgs('../main', import.meta.url);
 
 /** Where callbacks.yml finds the services `npm start` runs; known before anything starts, so the file can be checked first. */
 export function localStackEnv(config: Config): Record<string, string> {
-  return Object.fromEntries(SERVICES.map((service) => [service.url, config[service.url] ?? `http://127.0.0.1:${config[service.port]}/`]));
+  return Object.fromEntries(SERVICES.map((service) => [service.url, config[service.url] ?? `http://${connectHost(config.HOST)}:${config[service.port]}/`]));
 }
 
 /**
@@ -61,7 +62,7 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
       // Subscribed, as a Stripe endpoint would be, to the event types the API acts on: a payment's
       // payment_intent.created and charge.succeeded would each cost the API a request and a transaction.
       const stripe = await startLocalStripe({
-        webhook: { accountKey: account.key, url: `http://127.0.0.1:${config.PORT}/stripe/webhook`, secret: webhookSecret, events: APPLIED_STRIPE_EVENTS },
+        webhook: { accountKey: account.key, url: `http://${connectHost(config.HOST)}:${config.PORT}/stripe/webhook`, secret: webhookSecret, events: APPLIED_STRIPE_EVENTS },
       });
       stops.push(stripe.stop);
       Object.assign(stripeEnv, { STRIPE_SECRET_KEY: account.key, STRIPE_API_URL: stripe.url });
@@ -83,7 +84,7 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
         name: service.name,
         args: [...SERVICE_RUNNER, service.name],
         cwd: rootDir,
-        url: `http://127.0.0.1:${port}/`,
+        url: `http://${connectHost(config.HOST)}:${port}/`,
         logger,
         onLaunch: (pid) => {
           pids[service.name] = pid;
@@ -93,8 +94,10 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
           ...process.env,
           ...stripeEnv,
           PORT: String(port),
+          // The API's own rule: loopback unless HOST opens both on purpose.
+          HOST: config.HOST,
           CALLBACK_SIGNING_SECRET: signingSecret,
-          PAYGRAPH_API_URL: `http://127.0.0.1:${config.PORT}/graphql`,
+          PAYGRAPH_API_URL: `http://${connectHost(config.HOST)}:${config.PORT}/graphql`,
           [service.token]: tokens[service.name],
           ...(timeoutMs !== null && { CALLBACK_TIMEOUT_MS: String(timeoutMs) }),
         },
@@ -138,7 +141,7 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
       readiness,
       stop,
       printWelcome(apiUrl: string, readyMs: number) {
-        console.log(welcome({ apiUrl, readyMs, stripeNote, env, operatorToken: operator }));
+        console.log(welcome({ apiUrl, readyMs, stripeNote, env, operatorToken: operator, host: config.HOST }));
       },
     };
   } catch (error) {

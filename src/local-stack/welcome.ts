@@ -1,5 +1,7 @@
+import { LOOPBACK } from '../../packages/base/listen-host.js';
+
 /** The banner `npm start` prints once everything answers: URLs and a copy-paste walkthrough. */
-export function welcome(info: { apiUrl: string; readyMs: number; stripeNote: string; env: Record<string, string>; operatorToken: string }): string {
+export function welcome(info: { apiUrl: string; readyMs: number; stripeNote: string; env: Record<string, string>; operatorToken: string; host: string }): string {
   const graphql = `${info.apiUrl}/graphql`;
   const curl = (query: string, auth = '') =>
     `curl -s ${graphql} -H 'content-type: application/json'${auth} \\\n    -d '${JSON.stringify({ query })}'`;
@@ -12,6 +14,7 @@ Paygraph is ready in ${info.readyMs} ms.
   create-customer     ${info.env.CREATE_CUSTOMER_URL}
   charge-customer     ${info.env.CHARGE_CUSTOMER_URL}
   payments            ${info.stripeNote}
+  listening on        ${info.host === LOOPBACK ? `${LOOPBACK} only (HOST=0.0.0.0 opens the API and services to other machines)` : `${info.host} (HOST): the API and services are open to other machines`}
 
 Try the workflow (copy-paste, in another terminal):
   ${curl('mutation { createUser(name: "Nilan", authProvider: { email: { email: "nilan@graph.cool", password: "password" } }) { id } }')}

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runMigrations } from 'graphile-worker';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { startEmbeddedPostgres, type RunningPostgres } from '../../src/db/embedded-postgres.js';
+import { applyMigrations } from '../../src/db/migrations.js';
 import { TEMPLATE_DATABASE, withDatabase } from './global-setup.js';
 
 /** A fresh database for one test file, copied from the migrated template. */
@@ -45,4 +51,18 @@ export async function untilSomeoneWaitsForALock(url: string, timeoutMs = 15_000)
   } finally {
     await probe.end();
   }
+}
+
+/**
+ * A migrated PostgreSQL server of the caller's own, in a new data directory: stopping, freezing or
+ * restarting it (on the same port, from dataDir) touches no other test.
+ */
+export async function startOwnPostgres(dataDirPrefix: string): Promise<{ dataDir: string; postgres: RunningPostgres }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), dataDirPrefix));
+  const postgres = await startEmbeddedPostgres({ dataDir });
+  await applyMigrations(postgres.url);
+  const pool = new pg.Pool({ connectionString: postgres.url });
+  await runMigrations({ pgPool: pool });
+  await pool.end();
+  return { dataDir, postgres };
 }
