@@ -3,7 +3,8 @@ import { serve } from 'micro';
 import { chargeCustomerHandler } from './charge-customer/index.js';
 import { createCustomerHandler } from './create-customer/index.js';
 import { stopWithParent } from '../packages/base/parent-process.js';
-import { depsFromEnv, loadServiceEnv, SERVICES, type ServiceName } from './lib/service-env.js';
+import { SERVICES, type ServiceName } from '../packages/base/services.js';
+import { depsFromEnv, loadServiceEnv } from './lib/service-env.js';
 
 /** `npm run service:<name>`: one service alone on PORT, configured from its environment (see service-env.ts). */
 const handlers = { 'create-customer': createCustomerHandler, 'charge-customer': chargeCustomerHandler };

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { SERVICES, type ServiceName } from '../services/lib/service-env.js';
+import { SERVICES, type ServiceName } from '../packages/base/services.js';
 import { createAccessToken, isActiveAccessToken, revokeAccessToken } from './auth/access-tokens.js';
 import { newSigningSecret } from './callbacks/signing-secret.js';
 import { loadConfig } from './config.js';
-import { newLocalStripeKey } from './local-stack/stripe-key.js';
+import { newLocalStripeKey } from '../packages/base/secret-files.js';
 import { createPrismaClient } from './db/client.js';
 import { onConnectionErrors } from './db/connection-errors.js';
 import { openDatabase } from './db/database.js';

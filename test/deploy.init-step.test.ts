@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVICES } from '../services/lib/service-env.js';
+import { SERVICES } from '../packages/base/services.js';
 import { isActiveAccessToken, revokeAccessToken } from '../src/auth/access-tokens.js';
 import { rootDir } from '../src/config.js';
 import { createPrismaClient, type Db } from '../src/db/client.js';

@@ -9,3 +9,4 @@ export * from './free-port.js';
 export * from './scopes.js';
 export * from './service-budget.js';
 export * from './listen-host.js';
+export * from './services.js';

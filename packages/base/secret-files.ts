@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 
 /**
@@ -29,3 +30,6 @@ export function writeSecretFile(file: string, value: string): void {
   writeFileSync(file, `${value}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
 }
+
+/** A local Stripe key no one else knows, so it names an account at the local Stripe no one else can act as. */
+export const newLocalStripeKey = () => `sk_test_${randomBytes(32).toString('hex')}`;

@@ -1,4 +1,4 @@
-import { serviceBudget } from '../../src/callbacks/timing.js';
+import { serviceBudget } from '../../packages/base/service-budget.js';
 import { httpPost, type PostAnswer } from '../../packages/base/http-post.js';
 import { DEFAULT_CALLBACK_TIMEOUT_MS } from './stripe-client.js';
 

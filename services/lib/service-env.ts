@@ -2,19 +2,12 @@ import { pino, type Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { LOOPBACK } from '../../packages/base/listen-host.js';
-import type { Scope } from '../../packages/base/scopes.js';
+import { SERVICES, type ServiceName } from '../../packages/base/services.js';
 import { withSecretFiles } from '../../packages/base/secret-files.js';
 import { paygraphClient, type Paygraph } from './paygraph-client.js';
 import { createStripe, DEFAULT_CALLBACK_TIMEOUT_MS, type Stripe } from './stripe-client.js';
-import { serviceBudget } from '../../src/callbacks/timing.js';
+import { serviceBudget } from '../../packages/base/service-budget.js';
 
-/** Each service, its default port, the variable holding its own Paygraph access token and that token's scopes. */
-export const SERVICES = {
-  'create-customer': { defaultPort: 4001, tokenVariable: 'CREATE_CUSTOMER_TOKEN', scopes: ['customers:write'] },
-  'charge-customer': { defaultPort: 4002, tokenVariable: 'CHARGE_CUSTOMER_TOKEN', scopes: ['purchases:settle'] },
-} as const satisfies Record<string, { defaultPort: number; tokenVariable: string; scopes: readonly Scope[] }>;
-
-export type ServiceName = keyof typeof SERVICES;
 
 /** What every handler is built from; tests and the in-process launcher pass their own. */
 export interface ServiceDeps {

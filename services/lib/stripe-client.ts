@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { serviceBudget, type ServiceBudget } from '../../src/callbacks/timing.js';
+import { serviceBudget, type ServiceBudget } from '../../packages/base/service-budget.js';
 
 /** callbacks.yml's default `timeout`, the budget a service has when it is not told otherwise. */
 export const DEFAULT_CALLBACK_TIMEOUT_MS = 15_000;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { startLocalStripe } from '../../services/lib/local-stripe.js';
 import { launcherArgs } from '../../packages/base/launcher.js';
-import { SERVICES as SERVICE_SCOPES } from '../../services/lib/service-env.js';
+import { SERVICES as SERVICE_SCOPES } from '../../packages/base/services.js';
 import { createAccessToken, revokeAccessToken } from '../auth/access-tokens.js';
 import type { CallbackDefinition } from '../callbacks/load.js';
 import { rootDir, type Config } from '../config.js';

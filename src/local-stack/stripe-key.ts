@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeSecretFile } from '../../packages/base/secret-files.js';
+import { newLocalStripeKey, writeSecretFile } from '../../packages/base/secret-files.js';
 
 /** Where `npm start` keeps the secret key of its account at the local Stripe. */
 export const localStripeKeyFile = (dataDir: string) => path.join(dataDir, 'stripe-local-secret-key');
@@ -19,6 +18,3 @@ export function localStripeKey(dataDir: string): { key: string; file: string } {
   writeSecretFile(file, key);
   return { key, file };
 }
-
-/** A key no one else knows, so it names an account at the local Stripe no one else can act as. */
-export const newLocalStripeKey = () => `sk_test_${randomBytes(32).toString('hex')}`;
