@@ -12,7 +12,7 @@ import { median, percentile, round, SIGNING_SECRET } from './harness.js';
 import { processTreeMemory, type ProcessMemory } from './process-memory.js';
 
 /**
- * npm run bench:e2e: the `npm start` stack, started as `npm start` starts it (src/main.ts in its own
+ * npm run bench:e2e: the `npm start` stack, started as `npm start` starts it (dev/start.ts in its own
  * process, with its worker, both services and the local Stripe emulator) on a fresh embedded
  * PostgreSQL, driven from this process as clients would drive it. Measures createPurchase-returned
  * to paid one at a time, then ROUNDS rounds of USERS concurrent users buying for SECONDS each, and
@@ -27,9 +27,9 @@ const PROFILE_DIR = process.env.BENCH_CPU_PROFILE;
 // BENCH_E2E_STACK=compiled: the stack from `npm run build`'s output (as `npm run start:prod` runs it)
 // instead of the TypeScript sources under tsx, whose loader costs every process memory of its own.
 const COMPILED = process.env.BENCH_E2E_STACK === 'compiled';
-const COMPILED_MAIN = path.join(rootDir, 'dist/src/main.js');
+const COMPILED_MAIN = path.join(rootDir, 'dist/dev/start.js');
 if (COMPILED && !existsSync(COMPILED_MAIN)) {
-  console.error('BENCH_E2E_STACK=compiled needs dist/src/main.js: run `npm run build` first.');
+  console.error('BENCH_E2E_STACK=compiled needs dist/dev/start.js: run `npm run build` first.');
   process.exit(2);
 }
 const STACK_LOG = process.env.BENCH_E2E_STACK_LOG ?? path.join(tmpdir(), 'paygraph-bench-e2e-stack.log');
@@ -49,7 +49,7 @@ const postgres = await startEmbeddedPostgres({
 const port = await freePort();
 const api = `http://127.0.0.1:${port}`;
 const { STRIPE_SECRET_KEY: _realStripe, ...environment } = process.env; // the local Stripe emulator, never a real key
-const stack = spawn(process.execPath, COMPILED ? [COMPILED_MAIN] : launcherArgs('../src/main', import.meta.url), {
+const stack = spawn(process.execPath, COMPILED ? [COMPILED_MAIN] : launcherArgs('../dev/start', import.meta.url), {
   env: {
     ...environment,
     NODE_ENV: 'development',

@@ -1,108 +1,13 @@
-import pg from 'pg';
-import { stopWithParent } from '../packages/base/parent-process.js';
-import { startPaygraph } from './app.js';
-import { loadCallbacks } from './callbacks/load.js';
-import { resolveSigningSecret } from './callbacks/signing-secret.js';
-import { ensureCallbackSecrets } from './callbacks/store/secrets.js';
-import { loadConfig } from './config.js';
-import { openDatabase } from './db/database.js';
-import { limitHeapGrowth } from './heap-growth.js';
-import { localStackEnv } from './local-stack/index.js';
-import { logger } from '../packages/base/logger.js';
-import { schema } from './schema/index.js';
+import { runPaygraph, type Role } from './run-paygraph.js';
 
 /**
- * `npm start` runs everything in one process; `npm run api` and `npm run worker` run one role each,
- * for deployments that split them (any number of workers share the queue).
+ * A production process: `api` and `worker` run one role each, for deployments that split them (any
+ * number of workers share the queue); `all` (the default) runs both in one process. `npm start`'s
+ * whole local stack is dev/start.ts, which this file never loads.
  */
-const role = (process.argv[2] ?? 'all') as 'all' | 'api' | 'worker';
+const role = (process.argv[2] ?? 'all') as Role;
 if (!['all', 'api', 'worker'].includes(role)) {
   console.error(`Unknown role "${role}": use all, api or worker`);
   process.exit(2);
 }
-
-const stops: (() => Promise<void>)[] = [];
-let stopping = false;
-
-async function shutdown(signal: string, exitCode = 0): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'shutting down');
-  // Ctrl-C reaches the embedded PostgreSQL too (same process group), so connections drop while we
-  // close them; those errors are expected now and would only bury the last useful lines.
-  logger.level = 'fatal';
-  for (const stop of stops.reverse()) await stop().catch((err) => logger.error({ err }, 'error while stopping'));
-  process.exit(exitCode);
-}
-
-async function main(): Promise<void> {
-  const startedAt = performance.now();
-  const config = loadConfig();
-  limitHeapGrowth(config.HEAP_GROWING_PERCENT);
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  // Started by npm start (the worker): when that process dies, so does this one.
-  stopWithParent(() => void shutdown('disconnect'));
-  // A library's stray rejection (a connection lost while the database restarts) is logged, and the
-  // process, whose parts reconnect and restart themselves, keeps serving.
-  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
-  process.on('uncaughtException', (error) => {
-    logger.fatal({ err: error }, 'uncaught exception; stopping');
-    void shutdown('uncaughtException', 1);
-  });
-
-  const signing = resolveSigningSecret(config);
-  // callbacks.yml is checked before anything starts: a mistake there stops the start with nothing left running.
-  const env = { ...process.env, ...(role === 'all' ? localStackEnv(config) : {}) };
-  const callbacks = loadCallbacks({ file: config.CALLBACKS_FILE, schema, sharedSecret: signing.secret, env });
-
-  const database = await openDatabase(config, logger);
-  stops.push(database.stop);
-  if (signing.generated) {
-    // Shown once, on the console rather than in the JSON log, for receivers outside this process.
-    const file = `${config.DATA_DIR}/callback-signing-secret`;
-    console.log(`Generated the callback signing secret (kept in ${file}; set CALLBACK_SIGNING_SECRET to choose one):\n  ${signing.secret}`);
-  }
-
-  // Shown once, on the console rather than in the JSON log; `npm run callbacks -- rotate` makes a new one.
-  const printSecret = (name: string, secret: string) =>
-    console.log(`Generated the signing secret of callback ${name} (shown once; give it to its receiver):\n  ${secret}`);
-  // Made before npm start's worker process starts, so that this process, on this console, is the one that shows them.
-  const secretsPool = new pg.Pool({ connectionString: database.url, max: 1 });
-  try {
-    for (const made of await ensureCallbackSecrets(secretsPool, callbacks.filter((c) => c.secrets === null).map((c) => c.name))) printSecret(made.callback, made.secret);
-  } finally {
-    await secretsPool.end();
-  }
-
-  const stack =
-    role === 'all'
-      ? await import('./local-stack/index.js').then((m) => m.startLocalStack(config, database.url, signing.secret, logger, callbacks))
-      : null;
-  if (stack) stops.push(stack.stop);
-
-  const app = await startPaygraph({
-    config: { ...config, STRIPE_WEBHOOK_SECRET: stack?.webhookSecret ?? config.STRIPE_WEBHOOK_SECRET },
-    databaseUrl: database.url,
-    signingSecret: signing.secret,
-    logger,
-    // npm start runs its worker as a process of the local stack beside this one, or in this one (WORKER_PROCESS).
-    roles: { api: role !== 'worker', worker: role === 'worker' || (role === 'all' && !config.WORKER_PROCESS) },
-    callbacks,
-    onSecretGenerated: printSecret,
-    readiness: stack?.readiness,
-  });
-  // Stops run last first: the in-process worker, then the local stack (its worker process, the services
-  // answering callbacks in flight), then the API those write back to, and the database.
-  if (stack) stops.splice(stops.indexOf(stack.stop), 1);
-  stops.push(app.stop, ...(stack ? [stack.stop] : []), app.stopWorker);
-  const readyMs = Math.round(performance.now() - startedAt);
-  logger.info({ role, url: app.url, callbacks: app.callbacks.map((c) => c.name), readyMs }, 'Paygraph is ready');
-  if (stack && app.url) stack.printWelcome(app.url, readyMs);
-}
-
-main().catch(async (error) => {
-  logger.fatal({ err: error }, error instanceof Error ? error.message : 'start failed');
-  for (const stop of stops.reverse()) await stop().catch(() => undefined);
-  process.exit(1);
-});
+runPaygraph(role);

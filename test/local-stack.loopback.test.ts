@@ -36,7 +36,7 @@ describe('npm start listens on loopback only, as its banner says', () => {
     dataDir = stack.dataDir;
     const env: NodeJS.ProcessEnv = { ...stack.env, WORKER_PROCESS: 'true' };
     delete env.HOST;
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'src/main.ts')], { cwd: rootDir, env, stdio: ['ignore', 'pipe', 'ignore'] });
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'dev/start.ts')], { cwd: rootDir, env, stdio: ['ignore', 'pipe', 'ignore'] });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   });
   afterAll(async () => {

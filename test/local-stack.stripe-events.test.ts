@@ -6,7 +6,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStripe } from '../services/lib/stripe-client.js';
 import { rootDir } from '../src/config.js';
-import { localStripeKeyFile } from '../src/local-stack/stripe-key.js';
+import { localStripeKeyFile } from '../dev/local-stack/stripe-key.js';
 import { createTestDatabase } from './support/database.js';
 import type { GraphQLResponse } from './support/paygraph.js';
 import { localStackEnv } from './support/local-stack.js';
@@ -26,7 +26,7 @@ describe('npm start: Stripe events reach the API', () => {
     let env: NodeJS.ProcessEnv;
     ({ env, apiUrl, dataDir } = await localStackEnv(database.url, 'paygraph-stack-events-'));
     // The worker in the API's own process, as npm start runs it on 2 cores (promises.local-stack runs it apart).
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'src/main.ts')], {
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'dev/start.ts')], {
       cwd: rootDir,
       env: { ...env, WORKER_PROCESS: 'false' },
       stdio: ['ignore', 'pipe', 'ignore'],

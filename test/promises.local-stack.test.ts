@@ -31,7 +31,7 @@ describe('npm start owns its services', () => {
   let output = '';
   const start = () => {
     // The worker in a process of its own, as npm start runs it on more than 2 cores (local-stack.stripe-events runs it in the API's).
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'src/main.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'dev/start.ts')], {
       cwd: rootDir,
       env: { ...env, WORKER_PROCESS: 'true' },
       stdio: ['ignore', 'pipe', 'ignore'],
@@ -82,7 +82,7 @@ describe('npm start owns its services', () => {
     const emptyDataDir = mkdtempSync(path.join(tmpdir(), 'paygraph-stack-bad-'));
     const badFile = path.join(emptyDataDir, 'callbacks.yml');
     writeFileSync(badFile, 'callbacks:\n  broken:\n    trigger: Nothing.created\n');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'src/main.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'dev/start.ts')], {
       cwd: rootDir,
       env: { ...env, DATA_DIR: path.join(emptyDataDir, 'data'), CALLBACKS_FILE: badFile },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Stripe from 'stripe';
 import type { EventRecorder } from '../callbacks/events.js';
 import type { Db } from '../db/client.js';
 import { attachTransaction, withWriteBehind } from '../db/write-behind.js';
@@ -20,6 +19,11 @@ export interface StripeWebhookOptions {
   maxBodyBytes: number;
 }
 
+// The SDK verifies Stripe-Signature; it is loaded with the first event, not at start, so an API or
+// worker that receives none never loads it.
+let stripeWebhooks: Promise<(typeof import('stripe'))['default']['webhooks']> | undefined;
+const webhooks = () => (stripeWebhooks ??= import('stripe').then((sdk) => sdk.default.webhooks));
+
 // Stripe's tolerance, both ways: its SDK only refuses a signature too old, so one dated in the future
 // (a replay prepared in advance, a signer's clock gone wrong) is refused here.
 const TOLERANCE_S = 300;
@@ -36,7 +40,7 @@ export function stripeWebhookRoute(options: StripeWebhookOptions) {
     if (req.method !== 'POST') return answer(res, 405, { error: 'POST a Stripe event', code: 'METHOD_NOT_ALLOWED' });
     const body = await readBody(req, options.maxBodyBytes);
     if (body === null) return answer(res, 413, { error: 'Event body too large', code: 'PAYLOAD_TOO_LARGE' });
-    const verified = verify(body, String(req.headers['stripe-signature'] ?? ''), options.secret);
+    const verified = await verify(body, String(req.headers['stripe-signature'] ?? ''), options.secret);
     if ('refused' in verified) {
       options.logger.warn({ reason: verified.refused }, 'Stripe webhook refused');
       return answer(res, 400, { error: 'Signature verification failed', code: 'BAD_SIGNATURE' });
@@ -66,10 +70,10 @@ export function stripeWebhookRoute(options: StripeWebhookOptions) {
   };
 }
 
-function verify(body: Buffer, header: string, secret: string | undefined): { event: unknown } | { refused: string } {
+async function verify(body: Buffer, header: string, secret: string | undefined): Promise<{ event: unknown } | { refused: string }> {
   try {
     if (!secret) throw new Error('STRIPE_WEBHOOK_SECRET is not set');
-    const event: unknown = Stripe.webhooks.constructEvent(body, header, secret, TOLERANCE_S);
+    const event: unknown = (await webhooks()).constructEvent(body, header, secret, TOLERANCE_S);
     const signedAt = Number(/(?:^|,)\s*t=(\d+)/.exec(header)?.[1]);
     if (signedAt - Date.now() / 1000 > TOLERANCE_S) throw new Error('Timestamp in the future, outside the tolerance zone');
     return { event };

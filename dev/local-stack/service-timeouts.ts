@@ -1,4 +1,4 @@
-import type { CallbackDefinition } from '../callbacks/load.js';
+import type { CallbackDefinition } from '../../src/callbacks/load.js';
 
 /**
  * The CALLBACK_TIMEOUT_MS a service started by `npm start` gets: the shortest `timeout` of the

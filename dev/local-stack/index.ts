@@ -3,15 +3,15 @@ import { mkdirSync } from 'node:fs';
 import { startLocalStripe } from '../../services/lib/local-stripe.js';
 import { launcherArgs } from '../../packages/base/launcher.js';
 import { SERVICES as SERVICE_SCOPES } from '../../packages/base/services.js';
-import { createAccessToken, revokeAccessToken } from '../auth/access-tokens.js';
-import type { CallbackDefinition } from '../callbacks/load.js';
-import { rootDir, type Config } from '../config.js';
-import { createPrismaClient } from '../db/client.js';
-import { APPLIED_STRIPE_EVENTS } from '../stripe-webhook/apply-event.js';
+import { createAccessToken, revokeAccessToken } from '../../src/auth/access-tokens.js';
+import type { CallbackDefinition } from '../../src/callbacks/load.js';
+import { rootDir, type Config } from '../../src/config.js';
+import { createPrismaClient } from '../../src/db/client.js';
+import { APPLIED_STRIPE_EVENTS } from '../../src/stripe-webhook/apply-event.js';
 import { connectHost } from '../../packages/base/listen-host.js';
 import { freePort } from '../../packages/base/free-port.js';
 import type { Logger } from '../../packages/base/logger.js';
-import type { Check } from '../probes.js';
+import type { Check } from '../../src/probes.js';
 import { assertPortFree, forgetPids, recordPids, stopLeftovers } from './leftovers.js';
 import { serviceTimeoutMs } from './service-timeouts.js';
 import { localStripeKey } from './stripe-key.js';
@@ -25,7 +25,7 @@ const SERVICES = [
 ] as const satisfies readonly { name: keyof typeof SERVICE_SCOPES; port: keyof Config; url: keyof Config; token: string }[];
 
 const SERVICE_RUNNER = launcherArgs('../../services/run', import.meta.url);
-const PAYGRAPH_RUNNER = launcherArgs('../main', import.meta.url);
+const PAYGRAPH_RUNNER = launcherArgs('../../src/main', import.meta.url);
 
 /** Where callbacks.yml finds the services `npm start` runs; known before anything starts, so the file can be checked first. */
 export function localStackEnv(config: Config): Record<string, string> {

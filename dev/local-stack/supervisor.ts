@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../../packages/base/logger.js';
-import type { Check } from '../probes.js';
+import type { Check } from '../../src/probes.js';
 
 export interface SupervisedOptions {
   name: string;
