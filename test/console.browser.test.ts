@@ -113,10 +113,12 @@ describe('delivery console in a browser', { timeout: 60_000 }, () => {
     const { purchaseId, deliveryId } = await failedPurchase('console-live');
     await page.locator(`#deliveries tr[data-delivery="${deliveryId}"][data-status="FAILED"]`).waitFor();
 
-    // Stripe says the payment went through, as it would at /stripe/webhook.
+    // Stripe says the purchase's own payment went through (its amount, for its owner's customer), as it would at /stripe/webhook.
+    await app.db.user.update({ where: { id: user.userId }, data: { stripeId: 'cus_console' } });
+    const intent = { id: `pi_console_${purchaseId}`, object: 'payment_intent', status: 'succeeded', amount: 1500, amount_received: 1500, currency: 'usd', customer: 'cus_console', latest_charge: `ch_console_${purchaseId}`, metadata: { purchaseId } };
     const event = JSON.stringify({
       id: `evt_console_${purchaseId}`, object: 'event', type: 'payment_intent.succeeded', livemode: false, created: Math.floor(Date.now() / 1000),
-      data: { object: { id: `pi_console_${purchaseId}`, object: 'payment_intent', status: 'succeeded', latest_charge: `ch_console_${purchaseId}`, metadata: { purchaseId } } },
+      data: { object: intent },
     });
     const stripeAnswer = await fetch(`${app.url}/stripe/webhook`, {
       method: 'POST',

@@ -21,11 +21,12 @@ export function cardEvent(event: StripeEventEnvelope): CardEvent | null {
     const intent = setupIntentShape.parse(event.data.object);
     const cardDetailsId = intent.metadata.cardDetailsId;
     const find = [{ stripeSetupIntentId: intent.id }, ...(cardDetailsId ? [{ id: cardDetailsId }] : [])];
-    const about = { find, from: WAITING, setupIntentId: intent.id, customerId: intent.customer };
+    const about = { find, from: WAITING, setupIntentId: intent.id };
     if (event.type === 'setup_intent.succeeded') {
       const paymentMethodId = intent.payment_method;
       const data = { status: 'ACTIVE', stripeSetupIntentId: intent.id, setupClientSecret: null, failureCode: null, failureMessage: null, ...(paymentMethodId && { stripePaymentMethodId: paymentMethodId }) } as const;
-      return { ...about, data };
+      // Only a card saved makes its customer the owner's: a refused card leaves the owner without one.
+      return { ...about, data, customerId: intent.customer };
     }
     const error = intent.last_setup_error;
     return { ...about, data: { status: 'REJECTED', stripeSetupIntentId: intent.id, setupClientSecret: null, failureCode: error?.code ?? 'setup_failed', failureMessage: error?.message ?? 'The card could not be saved' } };
@@ -41,7 +42,7 @@ export function cardEvent(event: StripeEventEnvelope): CardEvent | null {
 function setupMismatch(card: CardDetails, ownerCustomerId: string | null, change: CardEvent): string | null {
   if (!change.setupIntentId) return null;
   if (card.stripeSetupIntentId && card.stripeSetupIntentId !== change.setupIntentId) return `SetupIntent ${change.setupIntentId} is not the card's own (${card.stripeSetupIntentId})`;
-  if (ownerCustomerId && change.customerId !== ownerCustomerId) return `SetupIntent ${change.setupIntentId} is for customer ${change.customerId ?? '(none)'}, not the card owner's (${ownerCustomerId})`;
+  if (ownerCustomerId && change.customerId !== undefined && change.customerId !== ownerCustomerId) return `SetupIntent ${change.setupIntentId} is for customer ${change.customerId ?? '(none)'}, not the card owner's (${ownerCustomerId})`;
   return null;
 }
 
