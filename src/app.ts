@@ -61,6 +61,58 @@ export interface Paygraph {
 /** Wires one Paygraph process: API, worker or both, on a database whose migrations are applied. */
 export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph> {
   const { config, logger } = options;
+  const shared = await openShared(options);
+  const { probePool } = shared;
+  // Nothing here needs a restart to recover (the worker restarts its runner itself): /healthz answers while the process does.
+  const health: Record<string, Check> = {};
+  const readiness: Record<string, Check> = { database: probePool.database };
+  const worker = options.roles.worker ? await startWorkerRole(options, shared) : null;
+  if (worker) readiness.worker = worker.ready;
+  const probes = probeRoutes({
+    health,
+    readiness: { ...readiness, ...options.readiness },
+    timing: shared.probeTimes,
+    metricsToken: config.METRICS_TOKEN,
+    logger,
+    instance: config.SERVICE_INSTANCE,
+  });
+  const api = options.roles.api ? await startApi(options, shared, probes) : await startWorkerProbes(config, probes, logger);
+
+  let workerStopped: Promise<void> | null = null;
+  const stopWorker = () => (workerStopped ??= worker ? worker.stop() : Promise.resolve());
+  const { db, pool } = shared;
+  return {
+    url: api.url,
+    db,
+    pool,
+    callbacks: shared.callbacks,
+    events: shared.events,
+    stopWorker,
+    async stop() {
+      // The worker's deliveries in flight may be answered by writes back to this API: it stops first.
+      await stopWorker();
+      await api.stop();
+      await db.$disconnect();
+      await Promise.all([pool.end(), probePool.stop()]);
+    },
+  };
+}
+
+/** What the API and the worker both use: the callbacks, the database pools and clients, the outbox. */
+interface Shared {
+  callbacks: CallbackDefinition[];
+  pool: pg.Pool;
+  db: Db;
+  events: EventRecorder;
+  admin: ReturnType<typeof createCallbackAdmin>;
+  probeTimes: ReturnType<typeof probeTiming>;
+  probePool: ReturnType<typeof createProbePool>;
+  signinThrottle: ReturnType<typeof createSigninThrottle>;
+  live: ReturnType<typeof createChangeFeed>;
+}
+
+async function openShared(options: PaygraphOptions): Promise<Shared> {
+  const { config, logger } = options;
   const callbacks = options.callbacks ?? loadCallbacks({
     file: config.CALLBACKS_FILE,
     schema,
@@ -92,118 +144,106 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     maxSignupsPerAddress: config.SIGNUP_MAX_PER_ADDRESS,
     windowMinutes: config.SIGNIN_THROTTLE_MINUTES,
   });
-  const stops: (() => Promise<void>)[] = [];
-  const workerStops: (() => Promise<void>)[] = [];
-  const live = createChangeFeed();
-  // Nothing here needs a restart to recover (the worker restarts its runner itself): /healthz answers while the process does.
-  const health: Record<string, Check> = {};
-  const readiness: Record<string, Check> = { database: probePool.database };
+  return { callbacks, pool, db, events, admin, probeTimes, probePool, signinThrottle, live: createChangeFeed() };
+}
 
-  if (options.roles.worker) {
-    const timing = deliveryTiming({
-      longestTimeoutMs: Math.max(0, ...callbacks.map((callback) => callback.timeoutMs)),
-      staleLockGraceMs: config.STALE_LOCK_GRACE_MS,
-      pumpIntervalMs: config.CALLBACK_PUMP_INTERVAL_MS,
-    });
-    const controls = createCallbackControls({ pool, callbacks, leaseMs: timing.leaseMs, logger });
-    await ensureFlowSlots(pool, callbacks.flatMap((c) => (c.maxInFlight === null ? [] : [{ name: c.name, maxInFlight: c.maxInFlight }])));
-    const systemContext: Context = {
-      db,
-      identity: { kind: 'system' },
-      events,
-      callbacks: admin,
-      sessionTtlHours: 0,
-      revokingIdentity: () => undefined,
-      stripeLivemode: config.stripeLivemode,
-      signinThrottle,
-      queryLimits: {},
-      clientAddress: 'system',
-      live,
-    };
-    const deps: DeliveryDeps = {
-      pool,
-      schema,
-      // Payloads rendered together share their node lookups.
-      systemContext: { ...systemContext, db: batchNodeLookups(db) },
-      loneSystemContext: systemContext,
-      callbacks: new Map(callbacks.map((callback) => [callback.name, callback])),
-      storedSecrets: storedSecretReader(pool),
-      retryPolicy: { baseDelayMs: config.CALLBACK_RETRY_BASE_MS },
-      leaseMs: timing.leaseMs,
-      controls,
-      logger,
-    };
-    const worker = await startWorker({
-      deps,
-      databaseUrl: options.databaseUrl,
-      concurrency: config.WORKER_CONCURRENCY,
-      timing,
-    });
-    workerStops.push(() => worker.stop());
-    const retention = startRetentionSweep({
-      pool,
-      policy: { deliveredDays: config.CALLBACK_RETENTION_DAYS, deadDays: config.CALLBACK_DEAD_RETENTION_DAYS, batchSize: 500 },
-      intervalMs: config.CALLBACK_RETENTION_SWEEP_MS,
-      logger,
-    });
-    workerStops.unshift(async () => retention.stop());
-    const controlsSweep = startControlsSweep(controls, timing.sweepIntervalMs, logger);
-    workerStops.unshift(async () => controlsSweep.stop());
-    readiness.worker = worker.ready;
-  }
-  const probes = probeRoutes({
-    health,
-    readiness: { ...readiness, ...options.readiness },
-    timing: probeTimes,
-    metricsToken: config.METRICS_TOKEN,
-    logger,
-    instance: config.SERVICE_INSTANCE,
+/** The callbacks worker and its sweeps; stopping it stops the sweeps first, then the deliveries in flight. */
+async function startWorkerRole(options: PaygraphOptions, shared: Shared): Promise<{ ready: Check; stop(): Promise<void> }> {
+  const { config, logger } = options;
+  const { pool, callbacks } = shared;
+  const timing = deliveryTiming({
+    longestTimeoutMs: Math.max(0, ...callbacks.map((callback) => callback.timeoutMs)),
+    staleLockGraceMs: config.STALE_LOCK_GRACE_MS,
+    pumpIntervalMs: config.CALLBACK_PUMP_INTERVAL_MS,
   });
-
-  let url: string | null = null;
-  if (options.roles.api) {
-    // A minute bounds what a missed notification could cost; revocations themselves arrive by NOTIFY.
-    const identityCache = createIdentityCache({ ttlMs: 60_000, maxEntries: 10_000 });
-    const listener = await listenForChanges(options.databaseUrl, live, logger, [
-      revocationListener(identityCache, logger, {
-        changed: (id) => live.publish('CredentialChanged', id, id),
-        mayHaveMissed: () => live.publish('AnyCredentialChanged', true),
-      }),
-    ]);
-    const hooks = loadHooks({ file: config.CALLBACKS_FILE, schema, defaultSecret: options.signingSecret, env: options.env });
-    const server = createServer({ db, schema, events, callbacks: admin, signinThrottle, live, hooks, identityCache, logger, probes, config });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.PORT, config.HOST, resolve);
-    });
-    const { port } = server.address() as AddressInfo;
-    url = `http://${connectHost(config.HOST)}:${port}`;
-    // Requests in flight get as long as a mutation may take; the listener they may wait on stops after them.
-    stops.push(() => closeServer(server, config.MUTATION_TIMEOUT_MS), listener.stop);
-  } else if (config.METRICS_PORT !== undefined) {
-    // A worker-only process counts its own deliveries; it shows them, and its health, on its own port.
-    const probeServer = await startProbeServer(config.METRICS_PORT, config.HOST, probes, logger);
-    logger.info({ port: probeServer.port }, 'serving /metrics and /healthz');
-    stops.unshift(probeServer.stop);
-  }
-
-  let workerStopped: Promise<void> | null = null;
-  const stopWorker = () => (workerStopped ??= (async () => {
-    for (const stop of workerStops) await stop();
-  })());
-  return {
-    url,
-    db,
+  const controls = createCallbackControls({ pool, callbacks, leaseMs: timing.leaseMs, logger });
+  await ensureFlowSlots(pool, callbacks.flatMap((c) => (c.maxInFlight === null ? [] : [{ name: c.name, maxInFlight: c.maxInFlight }])));
+  const worker = await startWorker({
+    deps: deliveryDeps(options, shared, { leaseMs: timing.leaseMs, controls }),
+    databaseUrl: options.databaseUrl,
+    concurrency: config.WORKER_CONCURRENCY,
+    timing,
+  });
+  const retention = startRetentionSweep({
     pool,
-    callbacks,
-    events,
-    stopWorker,
+    policy: { deliveredDays: config.CALLBACK_RETENTION_DAYS, deadDays: config.CALLBACK_DEAD_RETENTION_DAYS, batchSize: 500 },
+    intervalMs: config.CALLBACK_RETENTION_SWEEP_MS,
+    logger,
+  });
+  const controlsSweep = startControlsSweep(controls, timing.sweepIntervalMs, logger);
+  return {
+    ready: worker.ready,
     async stop() {
-      // The worker's deliveries in flight may be answered by writes back to this API: it stops first.
-      await stopWorker();
-      for (const stop of stops) await stop();
-      await db.$disconnect();
-      await Promise.all([pool.end(), probePool.stop()]);
+      controlsSweep.stop();
+      retention.stop();
+      await worker.stop();
     },
   };
+}
+
+function deliveryDeps(options: PaygraphOptions, shared: Shared, delivery: Pick<DeliveryDeps, 'leaseMs' | 'controls'>): DeliveryDeps {
+  const { config, logger } = options;
+  const { db, pool, callbacks } = shared;
+  const systemContext: Context = {
+    db,
+    identity: { kind: 'system' },
+    events: shared.events,
+    callbacks: shared.admin,
+    sessionTtlHours: 0,
+    revokingIdentity: () => undefined,
+    stripeLivemode: config.stripeLivemode,
+    signinThrottle: shared.signinThrottle,
+    queryLimits: {},
+    clientAddress: 'system',
+    live: shared.live,
+  };
+  return {
+    pool,
+    schema,
+    // Payloads rendered together share their node lookups.
+    systemContext: { ...systemContext, db: batchNodeLookups(db) },
+    loneSystemContext: systemContext,
+    callbacks: new Map(callbacks.map((callback) => [callback.name, callback])),
+    storedSecrets: storedSecretReader(pool),
+    retryPolicy: { baseDelayMs: config.CALLBACK_RETRY_BASE_MS },
+    ...delivery,
+    logger,
+  };
+}
+
+/** The GraphQL API, its console and probes, listening on PORT. */
+async function startApi(options: PaygraphOptions, shared: Shared, probes: ReturnType<typeof probeRoutes>): Promise<{ url: string | null; stop(): Promise<void> }> {
+  const { config, logger } = options;
+  const { db, events, admin, signinThrottle, live } = shared;
+  // A minute bounds what a missed notification could cost; revocations themselves arrive by NOTIFY.
+  const identityCache = createIdentityCache({ ttlMs: 60_000, maxEntries: 10_000 });
+  const listener = await listenForChanges(options.databaseUrl, live, logger, [
+    revocationListener(identityCache, logger, {
+      changed: (id) => live.publish('CredentialChanged', id, id),
+      mayHaveMissed: () => live.publish('AnyCredentialChanged', true),
+    }),
+  ]);
+  const hooks = loadHooks({ file: config.CALLBACKS_FILE, schema, defaultSecret: options.signingSecret, env: options.env });
+  const server = createServer({ db, schema, events, callbacks: admin, signinThrottle, live, hooks, identityCache, logger, probes, config });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${connectHost(config.HOST)}:${port}`,
+    async stop() {
+      // Requests in flight get as long as a mutation may take; the listener they may wait on stops after them.
+      await closeServer(server, config.MUTATION_TIMEOUT_MS);
+      await listener.stop();
+    },
+  };
+}
+
+/** A worker-only process counts its own deliveries; it shows them, and its health, on its own port. */
+async function startWorkerProbes(config: Config, probes: ReturnType<typeof probeRoutes>, logger: Logger): Promise<{ url: null; stop(): Promise<void> }> {
+  if (config.METRICS_PORT === undefined) return { url: null, stop: async () => undefined };
+  const probeServer = await startProbeServer(config.METRICS_PORT, config.HOST, probes, logger);
+  logger.info({ port: probeServer.port }, 'serving /metrics and /healthz');
+  return { url: null, stop: probeServer.stop };
 }

@@ -103,7 +103,7 @@ export async function startWorker({ deps, databaseUrl, concurrency, timing }: Wo
   await releaseJobsOfDeadWorkers(pool, utils, timing.staleLockMs);
   await startRunner();
   // First attempts need no job: the dispatcher hears of them, or its pump finds them.
-  const dispatcher = await startDispatcher({ pool, databaseUrl, attempt, render: payloadRenderer(deps), renderClaimed: claimedPayloadRenderer(deps), leaseMs: deps.leaseMs, concurrency, pumpIntervalMs: timing.pumpIntervalMs, logger });
+  const dispatcher = await startDispatcher({ pool, databaseUrl, attempt, render: payloadRenderer(deps), renderClaimed: claimedPayloadRenderer(deps), leaseMs: deps.leaseMs, concurrency, pumpIntervalMs: timing.pumpIntervalMs, pumpRetryMaxMs: timing.pumpRetryMaxMs, logger });
   const sweeper = setInterval(() => {
     releaseJobsOfDeadWorkers(pool, utils, timing.staleLockMs)
       .then(() => requeueForgottenDeliveries(pool, timing.staleLockMs))

@@ -21,6 +21,7 @@ describe('deliveryTiming: each limit fits inside the next', () => {
       localQueueTtlMs: 37_500,
       sweepIntervalMs: 30_000,
       pumpIntervalMs: 1000,
+      pumpRetryMaxMs: 10_000,
     });
   });
 });

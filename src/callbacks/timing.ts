@@ -18,12 +18,16 @@ export interface DeliveryTiming {
   sweepIntervalMs: number;
   /** How often an idle worker's pump looks for first attempts no notification announced. */
   pumpIntervalMs: number;
+  /** The longest a failing pump waits before it tries again: its waits double from pumpIntervalMs up to this. */
+  pumpRetryMaxMs: number;
 }
 
 // graphile-worker's own cap on a local queue's TTL.
 const MAX_LOCAL_QUEUE_TTL_MS = 300_000;
 // A first attempt whose notification was lost waits at most this: one indexed query a second per worker.
 const DEFAULT_PUMP_INTERVAL_MS = 1000;
+// A pump that cannot reach the database waits at most this long to try again, once it answers.
+const PUMP_RETRY_MAX_MS = 10_000;
 
 // An attempt also claims, renders its payload and records its outcome around the POST: on a busy
 // machine that takes a while, and a lease that ran out mid-attempt lets another worker send it again.
@@ -39,6 +43,7 @@ export function deliveryTiming(options: { longestTimeoutMs: number; staleLockGra
     localQueueTtlMs: Math.min(MAX_LOCAL_QUEUE_TTL_MS, Math.floor(staleLockMs / 2)),
     sweepIntervalMs: Math.max(1000, Math.min(staleLockMs, 30_000)),
     pumpIntervalMs,
+    pumpRetryMaxMs: Math.max(pumpIntervalMs, PUMP_RETRY_MAX_MS),
   };
 }
 

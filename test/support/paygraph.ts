@@ -5,7 +5,7 @@ import { startPaygraph, type Paygraph } from '../../src/app.js';
 import { createAccessToken } from '../../src/auth/access-tokens.js';
 import type { Scope } from '../../packages/base/scopes.js';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../packages/base/logger.js';
+import { createLogger, type Logger } from '../../packages/base/logger.js';
 import { createTestDatabase } from './database.js';
 
 export const TEST_SIGNING_SECRET = `whsec_${Buffer.from('paygraph-test-signing-secret-32b').toString('base64')}`;
@@ -34,6 +34,8 @@ export async function startTestPaygraph(options: {
   env?: Record<string, string>;
   roles?: { api: boolean; worker: boolean };
   databaseUrl?: string;
+  /** For a test that reads what the process logs. */
+  logger?: Logger;
 } = {}): Promise<TestPaygraph> {
   const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => undefined } : await createTestDatabase();
   const callbacksFile = path.join(mkdtempSync(path.join(tmpdir(), 'paygraph-callbacks-')), 'callbacks.yml');
@@ -57,7 +59,7 @@ export async function startTestPaygraph(options: {
     config: loadConfig(env),
     databaseUrl: database.url,
     signingSecret: TEST_SIGNING_SECRET,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    logger: options.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     roles: options.roles ?? { api: true, worker: true },
     env,
   });
