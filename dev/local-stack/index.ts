@@ -47,88 +47,31 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
     const leftovers = await stopLeftovers(config.DATA_DIR);
     if (leftovers.length > 0) logger.warn({ pids: leftovers }, 'stopped services an earlier start left running');
 
-    const stripeEnv: Record<string, string> = {};
-    let stripeNote: string;
-    let webhookSecret = config.STRIPE_WEBHOOK_SECRET;
-    if (config.STRIPE_SECRET_KEY) {
-      stripeNote = config.STRIPE_API_URL ? `Stripe-compatible server at ${config.STRIPE_API_URL}` : 'Stripe (your key)';
-    } else if (config.NODE_ENV === 'production') {
-      throw new Error('STRIPE_SECRET_KEY is required in production');
-    } else {
-      // The emulator's events go to the API's /stripe/webhook, signed with a secret made for this start.
-      webhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
-      // Each key is its own account at the emulator, with its own webhook endpoints: only this one's events reach the API.
-      const account = localStripeKey(config.DATA_DIR);
-      // Subscribed, as a Stripe endpoint would be, to the event types the API acts on: a payment's
-      // payment_intent.created and charge.succeeded would each cost the API a request and a transaction.
-      const stripe = await startLocalStripe({
-        webhook: { accountKey: account.key, url: `http://${connectHost(config.HOST)}:${config.PORT}/stripe/webhook`, secret: webhookSecret, events: APPLIED_STRIPE_EVENTS },
-      });
-      stops.push(stripe.stop);
-      Object.assign(stripeEnv, { STRIPE_SECRET_KEY: account.key, STRIPE_API_URL: stripe.url });
-      stripeNote = `LOCAL Stripe emulator (services/stripe-local, in memory) at ${stripe.url}: no real money, no Stripe account\n` +
-        `  stripe events       POST /stripe/webhook, STRIPE_WEBHOOK_SECRET=${webhookSecret}\n` +
-        `  stripe key          ${account.file} (its account's events alone reach the API)`;
-      logger.warn({ url: stripe.url }, 'STRIPE_SECRET_KEY is not set: using a local Stripe-compatible server');
-    }
-
+    const stripe = await startStripe(config, logger);
+    if (stripe.stop) stops.push(stripe.stop);
     const env = localStackEnv(config);
     const { operator, ...tokens } = await mintTokens(databaseUrl);
-    const readiness: Record<string, Check> = {};
     const pids: Record<string, number> = {};
+    const launch: Launch = {
+      config,
+      logger,
+      signingSecret,
+      stripeEnv: stripe.env,
+      launched: (name, pid) => {
+        pids[name] = pid;
+        recordPids(config.DATA_DIR, Object.values(pids));
+      },
+    };
+    const readiness: Record<string, Check> = {};
     for (const service of SERVICES) {
-      const port = config[service.port];
-      await assertPortFree(port, service.name);
-      const timeoutMs = serviceTimeoutMs(env[service.url]!, callbacks);
-      const supervised = await startSupervised({
-        name: service.name,
-        args: [...SERVICE_RUNNER, service.name],
-        cwd: rootDir,
-        url: `http://${connectHost(config.HOST)}:${port}/`,
-        logger,
-        onLaunch: (pid) => {
-          pids[service.name] = pid;
-          recordPids(config.DATA_DIR, Object.values(pids));
-        },
-        env: {
-          ...process.env,
-          ...stripeEnv,
-          PORT: String(port),
-          // The API's own rule: loopback unless HOST opens both on purpose.
-          HOST: config.HOST,
-          CALLBACK_SIGNING_SECRET: signingSecret,
-          PAYGRAPH_API_URL: `http://${connectHost(config.HOST)}:${config.PORT}/graphql`,
-          [service.token]: tokens[service.name],
-          ...(timeoutMs !== null && { CALLBACK_TIMEOUT_MS: String(timeoutMs) }),
-        },
-      });
+      const supervised = await startService(launch, service, tokens[service.name], serviceTimeoutMs(env[service.url]!, callbacks));
       stops.push(supervised.stop);
       readiness[service.name] = supervised.ready;
     }
     // On more than 2 cores the callbacks worker runs in a process of its own, so the API and it each have a
     // core under load; otherwise (WORKER_PROCESS) the API's own process runs it (main.ts).
     if (config.WORKER_PROCESS) {
-      const workerPort = await freePort();
-      const worker = await startSupervised({
-        name: 'worker',
-        args: [...PAYGRAPH_RUNNER, 'worker'],
-        cwd: rootDir,
-        url: `http://127.0.0.1:${workerPort}/`,
-        logger,
-        onLaunch: (pid) => {
-          pids.worker = pid;
-          recordPids(config.DATA_DIR, Object.values(pids));
-        },
-        env: {
-          ...process.env,
-          ...stripeEnv,
-          ...env,
-          DATABASE_URL: databaseUrl,
-          CALLBACK_SIGNING_SECRET: signingSecret,
-          HOST: '127.0.0.1',
-          METRICS_PORT: String(workerPort),
-        },
-      });
+      const worker = await startWorkerProcess(launch, env, databaseUrl);
       stops.push(worker.stop);
       readiness.worker = worker.ready;
     }
@@ -137,17 +80,108 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
     return {
       env,
       /** What the API verifies Stripe's events with: the generated one when the emulator runs. */
-      webhookSecret,
+      webhookSecret: stripe.webhookSecret,
       readiness,
       stop,
       printWelcome(apiUrl: string, readyMs: number) {
-        console.log(welcome({ apiUrl, readyMs, stripeNote, env, operatorToken: operator, host: config.HOST }));
+        console.log(welcome({ apiUrl, readyMs, stripeNote: stripe.note, env, operatorToken: operator, host: config.HOST }));
       },
     };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+interface LocalStripe {
+  /** What the services need to reach it: empty when they read the key from the environment themselves. */
+  env: Record<string, string>;
+  webhookSecret: string | undefined;
+  /** What the welcome says about it. */
+  note: string;
+  stop?: () => Promise<void>;
+}
+
+/** The Stripe the services talk to: the one STRIPE_SECRET_KEY names, or the local emulator. */
+async function startStripe(config: Config, logger: Logger): Promise<LocalStripe> {
+  if (config.STRIPE_SECRET_KEY) {
+    const note = config.STRIPE_API_URL ? `Stripe-compatible server at ${config.STRIPE_API_URL}` : 'Stripe (your key)';
+    return { env: {}, webhookSecret: config.STRIPE_WEBHOOK_SECRET, note };
+  }
+  if (config.NODE_ENV === 'production') throw new Error('STRIPE_SECRET_KEY is required in production');
+  // The emulator's events go to the API's /stripe/webhook, signed with a secret made for this start.
+  const webhookSecret = `whsec_${randomBytes(24).toString('base64url')}`;
+  // Each key is its own account at the emulator, with its own webhook endpoints: only this one's events reach the API.
+  const account = localStripeKey(config.DATA_DIR);
+  // Subscribed, as a Stripe endpoint would be, to the event types the API acts on: a payment's
+  // payment_intent.created and charge.succeeded would each cost the API a request and a transaction.
+  const stripe = await startLocalStripe({
+    webhook: { accountKey: account.key, url: `http://${connectHost(config.HOST)}:${config.PORT}/stripe/webhook`, secret: webhookSecret, events: APPLIED_STRIPE_EVENTS },
+  });
+  logger.warn({ url: stripe.url }, 'STRIPE_SECRET_KEY is not set: using a local Stripe-compatible server');
+  return {
+    env: { STRIPE_SECRET_KEY: account.key, STRIPE_API_URL: stripe.url },
+    webhookSecret,
+    note: `LOCAL Stripe emulator (services/stripe-local, in memory) at ${stripe.url}: no real money, no Stripe account\n` +
+      `  stripe events       POST /stripe/webhook, STRIPE_WEBHOOK_SECRET=${webhookSecret}\n` +
+      `  stripe key          ${account.file} (its account's events alone reach the API)`,
+    stop: stripe.stop,
+  };
+}
+
+/** What every process this one launches shares; `launched` records its pid for the next start to find. */
+interface Launch {
+  config: Config;
+  logger: Logger;
+  signingSecret: string;
+  stripeEnv: Record<string, string>;
+  launched: (name: string, pid: number) => void;
+}
+
+async function startService(launch: Launch, service: (typeof SERVICES)[number], token: string, timeoutMs: number | null) {
+  const { config, logger } = launch;
+  const port = config[service.port];
+  await assertPortFree(port, service.name);
+  return startSupervised({
+    name: service.name,
+    args: [...SERVICE_RUNNER, service.name],
+    cwd: rootDir,
+    url: `http://${connectHost(config.HOST)}:${port}/`,
+    logger,
+    onLaunch: (pid) => launch.launched(service.name, pid),
+    env: {
+      ...process.env,
+      ...launch.stripeEnv,
+      PORT: String(port),
+      // The API's own rule: loopback unless HOST opens both on purpose.
+      HOST: config.HOST,
+      CALLBACK_SIGNING_SECRET: launch.signingSecret,
+      PAYGRAPH_API_URL: `http://${connectHost(config.HOST)}:${config.PORT}/graphql`,
+      [service.token]: token,
+      ...(timeoutMs !== null && { CALLBACK_TIMEOUT_MS: String(timeoutMs) }),
+    },
+  });
+}
+
+async function startWorkerProcess(launch: Launch, env: Record<string, string>, databaseUrl: string) {
+  const workerPort = await freePort();
+  return startSupervised({
+    name: 'worker',
+    args: [...PAYGRAPH_RUNNER, 'worker'],
+    cwd: rootDir,
+    url: `http://127.0.0.1:${workerPort}/`,
+    logger: launch.logger,
+    onLaunch: (pid) => launch.launched('worker', pid),
+    env: {
+      ...process.env,
+      ...launch.stripeEnv,
+      ...env,
+      DATABASE_URL: databaseUrl,
+      CALLBACK_SIGNING_SECRET: launch.signingSecret,
+      HOST: '127.0.0.1',
+      METRICS_PORT: String(workerPort),
+    },
+  });
 }
 
 // The operator's token signs in to the delivery console (callbacks:admin only).
