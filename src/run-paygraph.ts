@@ -58,17 +58,7 @@ async function main(role: Role, localStack: LocalStack | undefined): Promise<voi
   const startedAt = performance.now();
   const config = loadConfig();
   limitHeapGrowth(config.HEAP_GROWING_PERCENT);
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  // Started by npm start (the worker): when that process dies, so does this one.
-  stopWithParent(() => void shutdown('disconnect'));
-  // A library's stray rejection (a connection lost while the database restarts) is logged, and the
-  // process, whose parts reconnect and restart themselves, keeps serving.
-  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
-  process.on('uncaughtException', (error) => {
-    logger.fatal({ err: error }, 'uncaught exception; stopping');
-    void shutdown('uncaughtException', 1);
-  });
+  shutDownWhenTold();
 
   const signing = resolveSigningSecret(config);
   // callbacks.yml is checked before anything starts: a mistake there stops the start with nothing left running.
@@ -83,16 +73,8 @@ async function main(role: Role, localStack: LocalStack | undefined): Promise<voi
     console.log(`Generated the callback signing secret (kept in ${file}; set CALLBACK_SIGNING_SECRET to choose one):\n  ${signing.secret}`);
   }
 
-  // Shown once, on the console rather than in the JSON log; `npm run callbacks -- rotate` makes a new one.
-  const printSecret = (name: string, secret: string) =>
-    console.log(`Generated the signing secret of callback ${name} (shown once; give it to its receiver):\n  ${secret}`);
   // Made before npm start's worker process starts, so that this process, on this console, is the one that shows them.
-  const secretsPool = new pg.Pool({ connectionString: database.url, max: 1 });
-  try {
-    for (const made of await ensureCallbackSecrets(secretsPool, callbacks.filter((c) => c.secrets === null).map((c) => c.name))) printSecret(made.callback, made.secret);
-  } finally {
-    await secretsPool.end();
-  }
+  await makeOwnSecrets(database.url, callbacks);
 
   const stack = localStack ? await localStack.start(config, database.url, signing.secret, logger, callbacks) : null;
   if (stack) stops.push(stack.stop);
@@ -105,7 +87,7 @@ async function main(role: Role, localStack: LocalStack | undefined): Promise<voi
     // `all` runs the worker in this process, unless npm start's local stack runs it beside this one (WORKER_PROCESS).
     roles: { api: role !== 'worker', worker: role === 'worker' || (role === 'all' && !(stack && config.WORKER_PROCESS)) },
     callbacks,
-    onSecretGenerated: printSecret,
+    onSecretGenerated: printOwnSecret,
     readiness: stack?.readiness,
   });
   // Stops run last first: the in-process worker, then the local stack (its worker process, the services
@@ -115,5 +97,32 @@ async function main(role: Role, localStack: LocalStack | undefined): Promise<voi
   const readyMs = Math.round(performance.now() - startedAt);
   logger.info({ role, url: app.url, callbacks: app.callbacks.map((c) => c.name), readyMs }, 'Paygraph is ready');
   if (stack && app.url) stack.printWelcome(app.url, readyMs);
+}
+
+function shutDownWhenTold(): void {
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // Started by npm start (the worker): when that process dies, so does this one.
+  stopWithParent(() => void shutdown('disconnect'));
+  // A library's stray rejection (a connection lost while the database restarts) is logged, and the
+  // process, whose parts reconnect and restart themselves, keeps serving.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception; stopping');
+    void shutdown('uncaughtException', 1);
+  });
+}
+
+// Shown once, on the console rather than in the JSON log; `npm run callbacks -- rotate` makes a new one.
+const printOwnSecret = (name: string, secret: string) =>
+  console.log(`Generated the signing secret of callback ${name} (shown once; give it to its receiver):\n  ${secret}`);
+
+async function makeOwnSecrets(databaseUrl: string, callbacks: readonly CallbackDefinition[]): Promise<void> {
+  const secretsPool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  try {
+    for (const made of await ensureCallbackSecrets(secretsPool, callbacks.filter((c) => c.secrets === null).map((c) => c.name))) printOwnSecret(made.callback, made.secret);
+  } finally {
+    await secretsPool.end();
+  }
 }
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Logger as GraphileLogger, makeWorkerUtils, run, runMigrations, type Runner, type WorkerEvents } from 'graphile-worker';
+import { Logger as GraphileLogger, makeWorkerUtils, run, runMigrations, type Runner, type WorkerEvents, type WorkerUtils } from 'graphile-worker';
 import type { Pool } from 'pg';
 import { attemptClaimed, claimedPayloadRenderer, deliveryTask, payloadRenderer, type DeliveryDeps } from './callbacks/deliver.js';
 import { startDispatcher } from './callbacks/dispatcher.js';
@@ -28,54 +28,72 @@ export async function prepareJobQueue(pool: Pool, logger: Logger): Promise<void>
 }
 
 /**
- * The graphile-worker runner (LISTEN/NOTIFY pick-up, batching on, our one task), supervised: when the
- * runner fails (its database went away, say), the failure is logged, the jobs it held are released,
- * and a new runner starts with backoff until the database answers again. Its state is the `worker`
- * check of /readyz: it recovers by itself, so it is no reason to restart the process (/healthz).
+ * The graphile-worker runner (LISTEN/NOTIFY pick-up, batching on, our one task), supervised (see
+ * superviseRunner), beside the dispatcher of first attempts and the sweep of dead workers' jobs. Its
+ * state is the `worker` check of /readyz: it recovers by itself, so it is no reason to restart the
+ * process (/healthz).
  */
 export async function startWorker({ deps, databaseUrl, concurrency, timing }: WorkerOptions): Promise<{ stop(): Promise<void>; ready: Check }> {
   const { logger, pool } = deps;
   const attempt = attemptClaimed(deps);
   const deliver = deliveryTask(deps, attempt);
   const utils = await makeWorkerUtils({ pgPool: pool });
+
+  await releaseJobsOfDeadWorkers(pool, utils, timing.staleLockMs);
+  const runner = await superviseRunner({ pool, utils, concurrency, localQueueTtlMs: timing.localQueueTtlMs, logger, deliver });
+  // First attempts need no job: the dispatcher hears of them, or its pump finds them.
+  const dispatcher = await startDispatcher({ pool, databaseUrl, attempt, render: payloadRenderer(deps), renderClaimed: claimedPayloadRenderer(deps), leaseMs: deps.leaseMs, concurrency, pumpIntervalMs: timing.pumpIntervalMs, pumpRetryMaxMs: timing.pumpRetryMaxMs, logger });
+  const sweeper = setInterval(() => {
+    releaseJobsOfDeadWorkers(pool, utils, timing.staleLockMs)
+      .then(() => requeueForgottenDeliveries(pool, timing.staleLockMs))
+      .then((requeued) => requeued > 0 && logger.warn({ requeued }, 'queued overdue deliveries whose jobs were lost'))
+      .then(() => purgeExpiredKeys(pool))
+      .catch((err) => logger.warn({ err }, 'stale lock sweep failed'));
+  }, timing.sweepIntervalMs);
+  sweeper.unref();
+
+  return {
+    // Without its LISTEN connection the dispatcher hears of no new delivery: its pump still sends them, a second late.
+    ready: async () => {
+      const state = runner.state();
+      return state.ok && !dispatcher.listening() ? { ok: false, detail: 'the dispatcher cannot LISTEN: new deliveries wait for its pump' } : state;
+    },
+    async stop() {
+      clearInterval(sweeper);
+      await Promise.all([runner.stop(), dispatcher.stop()]);
+      await utils.release();
+    },
+  };
+}
+
+interface RunnerOptions {
+  pool: Pool;
+  utils: WorkerUtils;
+  concurrency: number;
+  localQueueTtlMs: number;
+  logger: Logger;
+  deliver: (deliveryId: string) => Promise<void>;
+}
+
+/**
+ * Runs graphile-worker's runner; when it fails (its database went away, say), the failure is logged,
+ * the jobs it held are released, and a new runner starts with backoff until the database answers again.
+ */
+async function superviseRunner(options: RunnerOptions): Promise<{ state(): { ok: boolean; detail: string }; stop(): Promise<void> }> {
+  const { utils, logger } = options;
   let runner: Runner | null = null;
   let stopping = false;
   let state: { ok: boolean; detail: string } = { ok: false, detail: 'starting' };
   let restartTimer: NodeJS.Timeout | undefined;
+  const setState = (next: typeof state) => {
+    if (runner) state = next;
+  };
 
   const startRunner = async (): Promise<void> => {
-    // The ids its pool and workers lock jobs with, to release them if this runner fails.
-    const lockerIds = new Set<string>();
-    const events: WorkerEvents = new EventEmitter();
-    events.on('pool:create', ({ workerPool }) => lockerIds.add(workerPool.id));
-    events.on('worker:create', ({ worker }) => lockerIds.add(worker.workerId));
-    // The LISTEN connection is how jobs arrive: while it is down, the worker is alive but cannot work.
-    events.on('pool:listen:error', ({ error }) => {
-      if (runner) state = { ok: false, detail: `cannot reach the database: ${(error as Error).message}` };
-    });
-    events.on('pool:listen:success', () => {
-      if (runner) state = { ok: true, detail: 'running' };
-    });
-    runner = await run({
-      pgPool: pool,
-      concurrency,
-      noHandleSignals: true,
-      pollInterval: 1000,
-      logger: graphileLogger(logger),
-      events,
-      taskList: { [DELIVER_TASK]: async (payload) => deliver((payload as DeliveryJobPayload).id) },
-      preset: {
-        worker: {
-          // Jobs wait locked in the local queue; they go back well before the sweeper would call them stale.
-          localQueue: { size: concurrency + 1, ttl: timing.localQueueTtlMs },
-          completeJobBatchDelay: 0,
-          failJobBatchDelay: 0,
-        },
-      },
-    });
+    const { events, lockerIds } = runnerEvents(setState);
+    runner = await runGraphileWorker(options, events);
     state = { ok: true, detail: 'running' };
-    const current = runner;
-    current.promise.then(
+    runner.promise.then(
       () => !stopping && restart(new Error('the worker stopped by itself'), [...lockerIds]),
       (error: Error) => !stopping && restart(error, [...lockerIds]),
     );
@@ -100,30 +118,47 @@ export async function startWorker({ deps, databaseUrl, concurrency, timing }: Wo
     }, delay);
   };
 
-  await releaseJobsOfDeadWorkers(pool, utils, timing.staleLockMs);
   await startRunner();
-  // First attempts need no job: the dispatcher hears of them, or its pump finds them.
-  const dispatcher = await startDispatcher({ pool, databaseUrl, attempt, render: payloadRenderer(deps), renderClaimed: claimedPayloadRenderer(deps), leaseMs: deps.leaseMs, concurrency, pumpIntervalMs: timing.pumpIntervalMs, pumpRetryMaxMs: timing.pumpRetryMaxMs, logger });
-  const sweeper = setInterval(() => {
-    releaseJobsOfDeadWorkers(pool, utils, timing.staleLockMs)
-      .then(() => requeueForgottenDeliveries(pool, timing.staleLockMs))
-      .then((requeued) => requeued > 0 && logger.warn({ requeued }, 'queued overdue deliveries whose jobs were lost'))
-      .then(() => purgeExpiredKeys(pool))
-      .catch((err) => logger.warn({ err }, 'stale lock sweep failed'));
-  }, timing.sweepIntervalMs);
-  sweeper.unref();
-
   return {
-    // Without its LISTEN connection the dispatcher hears of no new delivery: its pump still sends them, a second late.
-    ready: async () => (state.ok && !dispatcher.listening() ? { ok: false, detail: 'the dispatcher cannot LISTEN: new deliveries wait for its pump' } : state),
+    state: () => state,
     async stop() {
       stopping = true;
-      clearInterval(sweeper);
       clearTimeout(restartTimer);
-      await Promise.all([runner?.stop(), dispatcher.stop()]);
-      await utils.release();
+      await runner?.stop();
     },
   };
+}
+
+/** A runner's events: the ids it locks jobs with, to release them if it fails, and its LISTEN connection's state. */
+function runnerEvents(setState: (state: { ok: boolean; detail: string }) => void): { events: WorkerEvents; lockerIds: Set<string> } {
+  const lockerIds = new Set<string>();
+  const events: WorkerEvents = new EventEmitter();
+  events.on('pool:create', ({ workerPool }) => lockerIds.add(workerPool.id));
+  events.on('worker:create', ({ worker }) => lockerIds.add(worker.workerId));
+  // The LISTEN connection is how jobs arrive: while it is down, the worker is alive but cannot work.
+  events.on('pool:listen:error', ({ error }) => setState({ ok: false, detail: `cannot reach the database: ${(error as Error).message}` }));
+  events.on('pool:listen:success', () => setState({ ok: true, detail: 'running' }));
+  return { events, lockerIds };
+}
+
+function runGraphileWorker({ pool, concurrency, localQueueTtlMs, logger, deliver }: RunnerOptions, events: WorkerEvents): Promise<Runner> {
+  return run({
+    pgPool: pool,
+    concurrency,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    logger: graphileLogger(logger),
+    events,
+    taskList: { [DELIVER_TASK]: async (payload) => deliver((payload as DeliveryJobPayload).id) },
+    preset: {
+      worker: {
+        // Jobs wait locked in the local queue; they go back well before the sweeper would call them stale.
+        localQueue: { size: concurrency + 1, ttl: localQueueTtlMs },
+        completeJobBatchDelay: 0,
+        failJobBatchDelay: 0,
+      },
+    },
+  });
 }
 
 function graphileLogger(logger: Logger): GraphileLogger {

@@ -44,33 +44,7 @@ export function createCallbackControls(options: { pool: Pool; callbacks: readonl
     .map((callback) => ({ name: callback.name, afterMs: callback.disableAfterFailingForMs! }));
 
   return {
-    async admit(callback, delivery) {
-      const now = Date.now();
-      if (delivery.paused_until && delivery.paused_until.getTime() > now) {
-        await putBack(pool, delivery.id, delivery.paused_until, null);
-        return null;
-      }
-      if (callback.ratePerSecond !== null) {
-        const given = delivery.flow_start_at;
-        if (!given || given.getTime() > now + ON_TIME_MS) {
-          const startAt = given ?? (await takeStartTime(pool, callback.name, callback.ratePerSecond));
-          if (startAt.getTime() > Date.now() + ON_TIME_MS) {
-            await putBack(pool, delivery.id, startAt, startAt);
-            return null;
-          }
-        }
-      }
-      let slot: number | null = null;
-      if (callback.maxInFlight !== null) {
-        slot = await takeSlot(pool, callback.name, callback.maxInFlight, delivery.id, leaseMs);
-        if (slot === null) {
-          await waitForSlot(pool, callback.name, delivery.id, leaseMs);
-          return null;
-        }
-      }
-      const limited = callback.maxInFlight !== null || callback.ratePerSecond !== null;
-      return { done: async () => (limited ? finishFlow(pool, callback.name, delivery.id, slot) : undefined) };
-    },
+    admit: (callback, delivery) => admitFlow(pool, leaseMs, callback, delivery),
 
     async afterAttempt(callback, delivery, { delivered, dead, result }) {
       if (callback.disableAfterFailingForMs !== null) await trackFailing(callback.name, delivered);
@@ -103,6 +77,35 @@ export function createCallbackControls(options: { pool: Pool; callbacks: readonl
       if (announced > 0) logger.warn({ announced }, 'announced dead deliveries a stopped worker had left unannounced');
     },
   };
+}
+
+// A paused endpoint, a start time `ratePerSecond` has not reached, or no free slot of `maxInFlight`: put back until then.
+async function admitFlow(pool: Pool, leaseMs: number, callback: CallbackDefinition, delivery: DeliveryRow): ReturnType<CallbackControls['admit']> {
+  const now = Date.now();
+  if (delivery.paused_until && delivery.paused_until.getTime() > now) {
+    await putBack(pool, delivery.id, delivery.paused_until, null);
+    return null;
+  }
+  if (callback.ratePerSecond !== null) {
+    const given = delivery.flow_start_at;
+    if (!given || given.getTime() > now + ON_TIME_MS) {
+      const startAt = given ?? (await takeStartTime(pool, callback.name, callback.ratePerSecond));
+      if (startAt.getTime() > Date.now() + ON_TIME_MS) {
+        await putBack(pool, delivery.id, startAt, startAt);
+        return null;
+      }
+    }
+  }
+  let slot: number | null = null;
+  if (callback.maxInFlight !== null) {
+    slot = await takeSlot(pool, callback.name, callback.maxInFlight, delivery.id, leaseMs);
+    if (slot === null) {
+      await waitForSlot(pool, callback.name, delivery.id, leaseMs);
+      return null;
+    }
+  }
+  const limited = callback.maxInFlight !== null || callback.ratePerSecond !== null;
+  return { done: async () => (limited ? finishFlow(pool, callback.name, delivery.id, slot) : undefined) };
 }
 
 /** Runs `controls.sweep` every `intervalMs` in a worker, one pass at a time. */

@@ -109,19 +109,7 @@ async function deliverCallback(
   const startedAt = new Date();
 
   if (!callback) return holdOrFailUnknown(deps, store, delivery, attempt, startedAt);
-  if (!(delivery.enabled_override ?? callback.enabled)) {
-    await scheduleDelivery(deps.pool, delivery, new Date(Date.now() + DISABLED_RECHECK_MS));
-    return;
-  }
-  if (callback.ordered) {
-    const predecessor = await pendingPredecessor(deps.pool, delivery);
-    if (predecessor) {
-      const waitUntil = Math.max(predecessor.next_attempt_at?.getTime() ?? 0, Date.now() + PREDECESSOR_RECHECK_MS);
-      await scheduleDelivery(deps.pool, delivery, new Date(waitUntil));
-      return;
-    }
-  }
-  const admitted = await deps.controls.admit(callback, delivery);
+  const admitted = await admit(deps, callback, delivery);
   if (!admitted) return;
 
   let payload: unknown = null;
@@ -162,6 +150,23 @@ async function deliverCallback(
   }
   await deps.controls.afterAttempt(callback, delivery, { delivered: outcome === 'delivered', dead: outcome === 'dead', result });
   if (outcome === 'delivered' && callback.ordered) await wakeSuccessor(deps.pool, delivery);
+}
+
+/** Whether the delivery may be attempted now; if not, it is put back until it may (null). */
+async function admit(deps: DeliveryDeps, callback: CallbackDefinition, delivery: DeliveryRow) {
+  if (!(delivery.enabled_override ?? callback.enabled)) {
+    await scheduleDelivery(deps.pool, delivery, new Date(Date.now() + DISABLED_RECHECK_MS));
+    return null;
+  }
+  if (callback.ordered) {
+    const predecessor = await pendingPredecessor(deps.pool, delivery);
+    if (predecessor) {
+      const waitUntil = Math.max(predecessor.next_attempt_at?.getTime() ?? 0, Date.now() + PREDECESSOR_RECHECK_MS);
+      await scheduleDelivery(deps.pool, delivery, new Date(waitUntil));
+      return null;
+    }
+  }
+  return deps.controls.admit(callback, delivery);
 }
 
 /**
