@@ -61,13 +61,28 @@ export interface ServerDeps {
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
 
 /** HTTP for the API: /graphql, Stripe's events at /stripe/webhook, the probes and the delivery console, nothing else. */
-export function createServer({ db, schema, events, callbacks, signinThrottle, live, hooks, identityCache, logger, probes, config }: ServerDeps): Server {
-  const queryLimits = { depth: config.MAX_QUERY_DEPTH, complexity: config.MAX_QUERY_COST };
-  const yogaDebug = (...args: unknown[]) => {
-    if (logger.isLevelEnabled('debug')) logger.debug(args.map(String).join(' '));
+export function createServer(deps: ServerDeps): Server {
+  const { db, events, logger, probes, config } = deps;
+  const yoga = graphqlHandler(deps);
+  const routes = {
+    ...probes,
+    ...consoleRoutes(),
+    '/stripe/webhook': stripeWebhookRoute({ db, events, logger, secret: config.STRIPE_WEBHOOK_SECRET, account: config.STRIPE_ACCOUNT_ID, maxBodyBytes: config.MAX_BODY_BYTES }),
   };
+  return trackResponses(createHttpServer((req, res) => {
+    const probe = routeFor(routes, req);
+    if (probe) return runRoute(probe, req, res, logger);
+    const sizeProblem = bodySizeProblem(req, config.MAX_BODY_BYTES);
+    if (sizeProblem) return sendJson(res, sizeProblem.status, graphqlError(sizeProblem.message, sizeProblem.code));
+    return void yoga(req, res);
+  }));
+}
+
+/** /graphql: Yoga on the schema, with the request's context, the masking of unexpected errors and the plugins that guard a request. */
+function graphqlHandler({ db, schema, events, callbacks, signinThrottle, live, hooks, identityCache, logger, config }: ServerDeps) {
+  const queryLimits = { depth: config.MAX_QUERY_DEPTH, complexity: config.MAX_QUERY_COST };
   const graphiql = offlineGraphiQL();
-  const yoga = createYoga<ServerContext, Context>({
+  return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -78,8 +93,7 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, li
     graphiql: config.GRAPHIQL ? { title: 'Paygraph' } : false,
     renderGraphiQL: graphiql.render,
     // Yoga reports every client error it answers; ours are logged where they are unexpected (maskError).
-    // Yoga logs at debug several times per request: the message is only built when debug is on.
-    logging: { debug: yogaDebug, info: yogaDebug, warn: yogaDebug, error: yogaDebug },
+    logging: yogaLogging(logger),
     context: async ({ request, req }) => ({
       db,
       events,
@@ -121,19 +135,14 @@ export function createServer({ db, schema, events, callbacks, signinThrottle, li
       useStreamLimits({ perSession: config.MAX_STREAMS_PER_SESSION, perAddress: config.MAX_STREAMS_PER_ADDRESS }),
     ],
   });
+}
 
-  const routes = {
-    ...probes,
-    ...consoleRoutes(),
-    '/stripe/webhook': stripeWebhookRoute({ db, events, logger, secret: config.STRIPE_WEBHOOK_SECRET, account: config.STRIPE_ACCOUNT_ID, maxBodyBytes: config.MAX_BODY_BYTES }),
+// Yoga logs at debug several times per request: the message is only built when debug is on.
+function yogaLogging(logger: Logger) {
+  const debug = (...args: unknown[]) => {
+    if (logger.isLevelEnabled('debug')) logger.debug(args.map(String).join(' '));
   };
-  return trackResponses(createHttpServer((req, res) => {
-    const probe = routeFor(routes, req);
-    if (probe) return runRoute(probe, req, res, logger);
-    const sizeProblem = bodySizeProblem(req, config.MAX_BODY_BYTES);
-    if (sizeProblem) return sendJson(res, sizeProblem.status, graphqlError(sizeProblem.message, sizeProblem.code));
-    return void yoga(req, res);
-  }));
+  return { debug, info: debug, warn: debug, error: debug };
 }
 
 /** The peer's address; behind a trusted proxy, the address the proxy appended last to X-Forwarded-For. */
