@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Account } from './account.js';
-import { completePaymentAuthentication } from './payment-intents.js';
-import { completeSetupAuthentication } from './setup-intents.js';
+import type { Account } from '../resources/account.js';
+import { completePaymentAuthentication } from '../resources/payment-intents.js';
+import { completeSetupAuthentication } from '../resources/setup-intents.js';
 
 export interface PageResponse {
   status: number;

@@ -1,11 +1,11 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { z } from 'zod';
-import type { Account } from './account.js';
+import type { Account } from '../resources/account.js';
 import { integer, oneOf, parse } from './params.js';
-import { resourceMissing } from './errors.js';
-import { paymentIntentOf, settleProcessingPayment } from './payment-intents.js';
-import { settleRefund } from './refunds.js';
+import { resourceMissing } from '../errors.js';
+import { paymentIntentOf, settleProcessingPayment } from '../resources/payment-intents.js';
+import { settleRefund } from '../resources/refunds.js';
 import type { Route } from './router.js';
 
 /**

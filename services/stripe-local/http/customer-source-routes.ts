@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { addSource, customerOf, sourcesOf } from './customers.js';
-import { resourceMissing } from './errors.js';
-import { emit } from './events.js';
+import { resourceMissing } from '../errors.js';
+import type { Account } from '../resources/account.js';
+import { addSource, customerOf, sourcesOf } from '../resources/customers.js';
+import { emit } from '../resources/events.js';
+import { renderCard } from '../resources/payment-methods.js';
 import { id, listShape, mergeMetadata, metadata, oneOf, parse } from './params.js';
-import { renderCard } from './payment-methods.js';
-import type { Account } from './account.js';
 import type { Route } from './router.js';
 
 /** The legacy Sources API on a customer, as Paygraph's create-customer service uses it today. */

@@ -1,4 +1,4 @@
-import { invalidRequest } from './errors.js';
+import { invalidRequest } from '../errors.js';
 
 /** Decoded form parameters: strings, nested objects; arrays stay index-keyed objects until a schema asks for an array. */
 export type FormValue = string | FormObject;

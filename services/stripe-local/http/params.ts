@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invalidRequest, missingParam, unknownParam } from './errors.js';
+import { invalidRequest, missingParam, unknownParam } from '../errors.js';
 import { indexedToArray, paramName, type FormObject } from './form-body.js';
 
 /**

@@ -1,21 +1,21 @@
 import { z } from 'zod';
-import type { Account } from './account.js';
-import { customerOf } from './customers.js';
-import { invalidRequest, unexpectedState } from './errors.js';
-import { emit } from './events.js';
-import { checkAmount, checkCurrency } from './money.js';
-import { boolean, id, integer, listShape, mergeMetadata, metadata, oneOf, parse, stringArray, text } from './params.js';
+import { invalidRequest, unexpectedState } from '../errors.js';
+import { checkAmount, checkCurrency } from '../money.js';
+import type { Account } from '../resources/account.js';
+import { customerOf } from '../resources/customers.js';
+import { emit } from '../resources/events.js';
 import {
   cancelPaymentIntent,
   confirmPaymentIntent,
   newPaymentIntent,
   paymentIntentOf,
-  paymentIntentSearch,
   renderPaymentIntent,
   type PaymentIntentRecord,
-} from './payment-intents.js';
-import { resolvePaymentMethod } from './payment-methods.js';
+} from '../resources/payment-intents.js';
+import { resolvePaymentMethod } from '../resources/payment-methods.js';
+import { boolean, id, integer, listShape, mergeMetadata, metadata, oneOf, parse, stringArray, text } from './params.js';
 import type { Route } from './router.js';
+import { search } from './search.js';
 
 /** `off_session=true`, or Stripe's `one_off` / `recurring` spellings of it. */
 const offSession = z.union([boolean, oneOf(['one_off', 'recurring']).transform(() => true)]);
@@ -71,6 +71,22 @@ function usablePaymentMethod(account: Account, paymentMethodId: string, customer
 
 const futureUsage = (value: string | undefined, current: PaymentIntentRecord['setupFutureUsage']) =>
   value === undefined ? current : value === '' ? null : (value as 'off_session' | 'on_session');
+
+const paymentIntentSearch = (account: Account, params: Parameters<typeof search>[0]) =>
+  search(
+    params,
+    '/v1/payment_intents/search',
+    account.paymentIntents.newestFirst(),
+    {
+      amount: (intent: PaymentIntentRecord) => intent.amount,
+      currency: (intent) => intent.currency,
+      customer: (intent) => intent.customer,
+      created: (intent) => intent.created,
+      status: (intent) => intent.status,
+      metadata: (intent, key) => intent.metadata[key!],
+    },
+    (intent) => renderPaymentIntent(account, intent),
+  );
 
 export const paymentIntentRoutes: Route[] = [
   {

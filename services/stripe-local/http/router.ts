@@ -1,4 +1,4 @@
-import type { Account } from './account.js';
+import type { Account } from '../resources/account.js';
 import type { FormObject } from './form-body.js';
 
 export interface RequestContext {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invalidRequest } from './errors.js';
+import { invalidRequest } from '../errors.js';
 import { parse, searchShape } from './params.js';
 import type { FormObject } from './form-body.js';
 

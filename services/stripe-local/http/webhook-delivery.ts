@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { httpPost } from '../../src/http-post.js';
-import type { Account } from './account.js';
-import type { EventRecord } from './events.js';
-import { wants } from './webhook-endpoints.js';
+import { httpPost } from '../../../src/http-post.js';
+import type { Account } from '../resources/account.js';
+import type { EventRecord } from '../resources/events.js';
+import { wants } from '../resources/webhook-endpoints.js';
 
 /** After a failed attempt, the next one this long after (emulator clock): about three days in all, as Stripe retries. */
 export const RETRY_DELAYS_MS = [60_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000, 36_000_000, 36_000_000, 43_200_000, 43_200_000];

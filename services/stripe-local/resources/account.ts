@@ -1,4 +1,4 @@
-import { Collection } from './collection.js';
+import { Collection } from '../collection.js';
 import type { ChargeRecord } from './charges.js';
 import type { CustomerRecord } from './customers.js';
 import type { DisputeRecord } from './disputes.js';

@@ -1,4 +1,4 @@
-import type { Decline } from './errors.js';
+import type { Decline } from '../errors.js';
 import type { CardRecord } from './payment-methods.js';
 import { AUTHENTICATION_REQUIRED } from './test-cards.js';
 

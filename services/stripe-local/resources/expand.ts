@@ -1,5 +1,5 @@
 import type { Account } from './account.js';
-import { invalidRequest } from './errors.js';
+import { invalidRequest } from '../errors.js';
 
 /** Fields that hold an id Stripe lets you expand; any of them may be null (nothing to expand). */
 const EXPANDABLE_FIELDS = new Set(['customer', 'payment_method', 'latest_charge', 'payment_intent', 'charge', 'default_source', 'default_payment_method', 'dispute', 'setup_intent', 'sources', 'source']);

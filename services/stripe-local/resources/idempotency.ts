@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { idempotencyMismatch } from './errors.js';
+import { idempotencyMismatch } from '../errors.js';
 
 /** Stripe forgets an idempotency key after 24 hours (of the account's clock here). */
 export const KEY_LIFETIME_MS = 24 * 3_600_000;

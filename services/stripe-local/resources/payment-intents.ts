@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Account } from './account.js';
-import type { Stored } from './collection.js';
-import { cardError, docUrl, invalidRequest, resourceMissing, unexpectedState } from './errors.js';
+import type { Stored } from '../collection.js';
+import { cardError, docUrl, invalidRequest, resourceMissing, unexpectedState } from '../errors.js';
 import { emit } from './events.js';
 import { registerExpandable } from './expand.js';
-import { newId } from './ids.js';
+import { newId } from '../ids.js';
 import { awaitCardholder, nextAction } from './next-action.js';
 import { authorize } from './authorization.js';
 import { recordCharge } from './charges.js';
-import type { Decline } from './errors.js';
+import type { Decline } from '../errors.js';
 import { attach, renderPaymentMethod } from './payment-methods.js';
-import { search } from './search.js';
 
 export type PaymentIntentStatus = 'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'succeeded' | 'canceled';
 
@@ -225,19 +224,3 @@ export function cancelPaymentIntent(account: Account, intent: PaymentIntentRecor
   emit(account, 'payment_intent.canceled', rendered);
   return rendered;
 }
-
-export const paymentIntentSearch = (account: Account, params: Parameters<typeof search>[0]) =>
-  search(
-    params,
-    '/v1/payment_intents/search',
-    account.paymentIntents.newestFirst(),
-    {
-      amount: (intent: PaymentIntentRecord) => intent.amount,
-      currency: (intent) => intent.currency,
-      customer: (intent) => intent.customer,
-      created: (intent) => intent.created,
-      status: (intent) => intent.status,
-      metadata: (intent, key) => intent.metadata[key!],
-    },
-    (intent) => renderPaymentIntent(account, intent),
-  );

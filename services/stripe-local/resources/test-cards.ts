@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Decline } from './errors.js';
+import type { Decline } from '../errors.js';
 
 /** When Stripe refuses a test card: when it is saved (attached, set up) and on every charge, or only when charged. */
 export type DeclineTiming = 'attach' | 'charge';

@@ -1,11 +1,7 @@
-import { z } from 'zod';
 import type { Account } from './account.js';
-import { cardError, invalidRequest, resourceMissing } from './errors.js';
-import { newId } from './ids.js';
-import { integer, parse } from './params.js';
+import { invalidRequest, resourceMissing } from '../errors.js';
 import { renderCard } from './payment-methods.js';
-import type { Route } from './router.js';
-import { cardForNumber, cardForToken, INCORRECT_NUMBER, type TestCard } from './test-cards.js';
+import { cardForToken, type TestCard } from './test-cards.js';
 
 /** A card token made with `POST /v1/tokens`: usable once, as Stripe's are. */
 export interface TokenRecord {
@@ -30,7 +26,7 @@ export function useToken(account: Account, token: string, param: string): TestCa
   return made.card;
 }
 
-function renderToken(record: TokenRecord): object {
+export function renderToken(record: TokenRecord): object {
   return {
     id: record.id,
     object: 'token',
@@ -42,46 +38,3 @@ function renderToken(record: TokenRecord): object {
     used: record.used,
   };
 }
-
-const createParams = z.strictObject({
-  card: z.strictObject({
-    number: z.string(),
-    exp_month: integer,
-    exp_year: integer,
-    cvc: z.string().optional(),
-    name: z.string().optional(),
-    address_zip: z.string().optional(),
-    address_line1: z.string().optional(),
-    address_country: z.string().optional(),
-  }),
-});
-
-export const tokenRoutes: Route[] = [
-  {
-    method: 'POST',
-    path: '/v1/tokens',
-    handler({ account, params }) {
-      const { card } = parse(createParams, params);
-      const testCard = cardForNumber(card.number);
-      if (!testCard) throw cardError(INCORRECT_NUMBER, { param: 'number' });
-      if (card.exp_month < 1 || card.exp_month > 12) throw cardError({ code: 'invalid_expiry_month', message: "Your card's expiration month is invalid." }, { param: 'exp_month' });
-      const year = card.exp_year < 100 ? 2000 + card.exp_year : card.exp_year;
-      const now = new Date(account.now());
-      if (year < now.getUTCFullYear() || (year === now.getUTCFullYear() && card.exp_month < now.getUTCMonth() + 1)) {
-        throw cardError({ code: 'invalid_expiry_year', message: "Your card's expiration year is invalid." }, { param: 'exp_year' });
-      }
-      const record: TokenRecord = { id: newId('tok'), cardId: newId('card'), card: testCard, created: account.seconds(), used: false };
-      account.tokens.set(record.id, record);
-      return renderToken(record);
-    },
-  },
-  {
-    method: 'GET',
-    path: '/v1/tokens/:id',
-    handler({ account, path }) {
-      const record = account.tokens.get(path.id!);
-      if (!record) throw resourceMissing('token', path.id!);
-      return renderToken(record);
-    },
-  },
-];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { StripeLocalError } from './errors.js';
-import { decodeForm, indexedToArray } from './form-body.js';
+import { StripeLocalError } from '../errors.js';
+import { decodeForm, indexedToArray } from '../http/form-body.js';
 
 describe('form-body: Stripe form encoding', () => {
   it('decodes nested keys and indexed arrays', () => {

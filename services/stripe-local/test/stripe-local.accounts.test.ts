@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, stripeError, type Emulator } from './test-support/harness.js';
+import { startEmulator, stripeError, type Emulator } from './support/harness.js';
 
 describe('stripe-local: keys and accounts', () => {
   let emulator: Emulator;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, stripeError, type Emulator } from './test-support/harness.js';
+import { startEmulator, stripeError, type Emulator } from './support/harness.js';
 
 /** The cardholder's answer on the emulator's 3-D Secure page, as a browser form posts it. */
 const answer = (url: string, outcome: string) =>

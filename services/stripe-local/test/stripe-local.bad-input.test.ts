@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newKey, startEmulator, stripeError, type Emulator } from './test-support/harness.js';
+import { newKey, startEmulator, stripeError, type Emulator } from './support/harness.js';
 
 describe('stripe-local: bad input is a 400 naming the param, never a 500', () => {
   let emulator: Emulator;

@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newKey, startEmulator, stripeError, type Emulator } from './test-support/harness.js';
+import { newKey, startEmulator, stripeError, type Emulator } from './support/harness.js';
 
 describe('stripe-local: fault injection (test-only control path)', () => {
   let emulator: Emulator;

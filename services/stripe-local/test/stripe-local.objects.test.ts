@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, stripeError, type Emulator } from './test-support/harness.js';
+import { startEmulator, stripeError, type Emulator } from './support/harness.js';
 
 describe('stripe-local: objects', () => {
   let emulator: Emulator;

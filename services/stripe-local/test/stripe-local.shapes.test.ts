@@ -3,10 +3,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from './test-support/harness.js';
+import { startEmulator, type Emulator } from './support/harness.js';
 
 /** Stripe's published fixtures (openapi/fixtures3.json of stripe/openapi, trimmed; see its `source`). */
-const fixtures = JSON.parse(readFileSync(new URL('./fixtures/stripe-fixtures3.json', import.meta.url), 'utf8')) as { resources: Record<string, Record<string, unknown>> };
+const fixtures = JSON.parse(readFileSync(new URL('../fixtures/stripe-fixtures3.json', import.meta.url), 'utf8')) as { resources: Record<string, Record<string, unknown>> };
 
 /** The installed SDK's type of each object, where `field: X | null` says which fields may be null. */
 const TYPES: Record<string, [file: string, name: string]> = {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Stripe from 'stripe';
-import { testCards } from './test-cards.js';
-import { startEmulator, stripeError, type Emulator } from './test-support/harness.js';
+import { testCards } from '../index.js';
+import { startEmulator, stripeError, type Emulator } from './support/harness.js';
 
 const OK = 'ok';
 const SUCCEEDED = 'succeeded';

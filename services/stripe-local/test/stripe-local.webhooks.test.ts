@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newKey, startEmulator, startReceiver, until, type Emulator } from './test-support/harness.js';
+import { newKey, startEmulator, startReceiver, until, type Emulator } from './support/harness.js';
 
 /** The SDK's own verification, as a Paygraph receiver will do it. */
 const verify = (body: string, header: string | string[] | undefined, secret: string) => Stripe.webhooks.constructEvent(body, String(header), secret);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
-import { CONTROL_PATH, startStripeLocal, type StripeLocalOptions } from '../index.js';
+import { CONTROL_PATH, startStripeLocal, type StripeLocalOptions } from '../../index.js';
 
 /** A fresh secret key: a fresh, empty account, so tests never see each other's objects. */
 export const newKey = () => `sk_test_${randomBytes(12).toString('hex')}`;
