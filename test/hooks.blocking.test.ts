@@ -12,7 +12,7 @@ import { startReceiver, verifySignature, type ReceivedCallback } from './support
 const LIMIT = 20_000;
 const DAY_MS = 86_400_000;
 
-// The README's fraudCheck: purchases over a limit are refused for users younger than a day. The
+// The fraudCheck of docs/callbacks.md: purchases over a limit are refused for users younger than a day. The
 // hook looks the user up through the API, as a real one would, with a nodes:read token.
 describe('blocking hooks before a write', () => {
   let app: TestPaygraph;
