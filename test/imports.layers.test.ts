@@ -24,7 +24,7 @@ const LAYERS: { files: RegExp; may: RegExp }[] = [
  */
 const TESTING = {
   files: /^packages\/testing\//,
-  importers: /(\.test\.ts$|^test\/support\/|\/test-support\/|^packages\/testing\/|^bench\/|^scripts\/smoke-compiled\.ts$)/,
+  importers: /(\.test\.ts$|(^|\/)test\/|\/test-support\/|^packages\/testing\/|^bench\/|^scripts\/smoke-compiled\.ts$)/,
 };
 const ROOTS = ['src', 'services', 'packages', 'dev', 'scripts', 'bench', 'test'];
 // A relative path, or a workspace package by its name (@paygraph/<folder under packages/>).
