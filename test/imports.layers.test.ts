@@ -54,10 +54,18 @@ function edgesOf(file: string): Edge[] {
   });
 }
 
+/** The workspace packages' folders by name, from the root package.json. */
+const WORKSPACES = new Map(
+  (JSON.parse(readFileSync(path.join(rootDir, 'package.json'), 'utf8')) as { workspaces: string[] }).workspaces.map((folder) => {
+    const { name } = JSON.parse(readFileSync(path.join(rootDir, folder, 'package.json'), 'utf8')) as { name: string };
+    return [name, folder] as const;
+  }),
+);
+
 /** `@paygraph/testing` is packages/testing/index.ts; `@paygraph/base/logger.js` is packages/base/logger.js. */
 function workspaceFile(specifier: string): string {
-  const [, folder, rest] = /^@paygraph\/([^/]+)\/?(.*)$/.exec(specifier)!;
-  return `packages/${folder}/${rest || 'index.ts'}`;
+  const [, name, rest] = /^(@paygraph\/[^/]+)\/?(.*)$/.exec(specifier)!;
+  return `${WORKSPACES.get(name!) ?? name}/${rest || 'index.ts'}`;
 }
 
 /** Whether this import breaks a rule: test support imported by code that is not a test, or a layer's arrow. */
