@@ -200,7 +200,7 @@ async function peakMemory<T>(work: () => Promise<T>): Promise<{ result: T; peaks
 try {
   console.log(`The stack: ${COMPILED ? 'compiled (dist/, as npm run start:prod)' : 'TypeScript under tsx (as npm start)'}; its log: ${STACK_LOG}`);
   await Promise.race([
-    eventually(() => fetch(`${api}/readyz`).then((response) => response.ok, () => false), Boolean, { ...BENCH_WAIT, what: 'the stack ready' }),
+    eventually(() => fetch(`${api}/readyz`).then((response) => response.ok, () => false), Boolean, { ...BENCH_WAIT, what: 'the stack to be ready' }),
     stackExited.then(() => {
       throw new Error('the stack exited before it was ready');
     }),

@@ -123,7 +123,7 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
     if (died) throw new Error(`a process exited (${died.spawnargs.slice(1).join(' ')}: ${died.exitCode})`);
     return false;
   };
-  await eventually(checkWhileAlive, Boolean, { timeoutMs, intervalMs: 100, what });
+  await eventually(checkWhileAlive, Boolean, { timeoutMs, intervalMs: 100, what: `${what} to answer` });
 }
 
 async function answers(url: string, status?: number): Promise<boolean> {
