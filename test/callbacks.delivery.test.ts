@@ -8,7 +8,7 @@ import { startReceiver, verifySignature, type ReceivedCallback } from './support
 
 // One API + worker, one receiver; each callback reacts only to purchases with its own description,
 // so every scenario below is independent of the others.
-const scenario = (name: string, extra = '', url = '\${RECEIVER_URL}') => `
+const scenario = (name: string, extra = '', url = '${RECEIVER_URL}') => `
   ${name}:
     trigger: Purchase.created
     url: ${url}

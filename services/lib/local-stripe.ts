@@ -78,7 +78,7 @@ export async function startLocalStripe(options: LocalStripeOptions = {}): Promis
     return { url: ready.ready, webhookSecret: ready.webhookSecret, stop };
   } catch (error) {
     await stop();
-    throw new Error(`the local Stripe server (services/stripe-local) did not start: ${(error as Error).message}${stderr ? `: ${stderr.trim()}` : ''}`);
+    throw new Error(`the local Stripe server (services/stripe-local) did not start: ${(error as Error).message}${stderr ? `: ${stderr.trim()}` : ''}`, { cause: error });
   }
 }
 

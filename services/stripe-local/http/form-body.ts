@@ -8,7 +8,7 @@ export interface FormObject {
 
 const MAX_DEPTH = 8;
 const MAX_PAIRS = 2_000;
-const SEGMENT = /\[([^\[\]]*)\]/y;
+const SEGMENT = /\[([^[\]]*)\]/y;
 
 /**
  * `a[b][c]=1&list[0]=x&list[]=y`, the way Stripe's SDKs encode parameters, into nested objects.
