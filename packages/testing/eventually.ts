@@ -17,12 +17,17 @@ export async function eventually<T>(
   accept: (value: T) => boolean = Boolean,
   options: number | EventuallyOptions = {},
 ): Promise<T> {
-  const { timeoutMs = 15_000, intervalMs = 25, what = 'condition' } = typeof options === 'number' ? { timeoutMs: options } : options;
+  const {
+    timeoutMs = 15_000,
+    intervalMs = 25,
+    what = 'condition',
+  } = typeof options === 'number' ? { timeoutMs: options } : options;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms; last value: ${describe(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what} not met within ${timeoutMs} ms; last value: ${describe(value)}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

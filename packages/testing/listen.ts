@@ -13,8 +13,12 @@ export interface Listening {
  * Serves on loopback, on a port the OS picks (or `port`, to come back on one a test knew): a micro
  * handler (as `serve()` runs it), a plain listener, or a server of the caller's own (plain TCP too).
  */
-export async function listen(handler: RequestHandler | { listener: RequestListener } | { server: Server }, port = 0): Promise<Listening> {
-  const server = 'server' in handler ? handler.server : createServer('listener' in handler ? handler.listener : serve(handler));
+export async function listen(
+  handler: RequestHandler | { listener: RequestListener } | { server: Server },
+  port = 0,
+): Promise<Listening> {
+  const server =
+    'server' in handler ? handler.server : createServer('listener' in handler ? handler.listener : serve(handler));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
