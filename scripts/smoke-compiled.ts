@@ -7,6 +7,7 @@ import { startLocalStripe } from '../services/lib/local-stripe.js';
 import { rootDir } from '../src/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { freePort } from '../packages/base/free-port.js';
+import { eventually } from '../packages/testing/eventually.js';
 
 /**
  * `npm run smoke:compiled` (CI runs it after `npm run build`): docker-compose.yml's deployment without
@@ -114,14 +115,15 @@ try {
   for (const cleanup of cleanups) await cleanup().catch(() => undefined);
 }
 
+/** Waits for `check`, and stops waiting as soon as any process it started has exited. */
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not answer within ${timeoutMs} ms`);
+  const checkWhileAlive = async () => {
+    if (await check()) return true;
     const died = children.find((child) => child.exitCode !== null);
     if (died) throw new Error(`a process exited (${died.spawnargs.slice(1).join(' ')}: ${died.exitCode})`);
-    await delay(100);
-  }
+    return false;
+  };
+  await eventually(checkWhileAlive, Boolean, { timeoutMs, intervalMs: 100, what: `${what} to answer` });
 }
 
 async function answers(url: string, status?: number): Promise<boolean> {

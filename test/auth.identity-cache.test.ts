@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeAccessToken } from '../src/auth/access-tokens.js';
-import { eventually } from './support/receiver.js';
+import { eventually } from '../packages/testing/eventually.js';
 import { codesOf, startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
 
 /**

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-
-/** The secret the services under test verify with. */
-export const TEST_SIGNING_SECRET = `whsec_${Buffer.from('paygraph-services-test-secret!!!').toString('base64')}`;
+import { TEST_SIGNING_SECRET } from './signing-secret.js';
 
 export interface SendOptions {
   /** The delivery id (webhook-id): keep it to send "the same delivery" again. */

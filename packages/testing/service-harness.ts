@@ -1,12 +1,12 @@
 import type { RequestHandler } from 'micro';
 import { pino } from 'pino';
-import { startLocalStripe } from '../local-stripe.js';
-import { paygraphClient } from '../paygraph-client.js';
-import type { ServiceDeps } from '../service-env.js';
-import { createStripe } from '../stripe-client.js';
+import { startLocalStripe } from '../../services/lib/local-stripe.js';
+import { paygraphClient } from '../../services/lib/paygraph-client.js';
+import type { ServiceDeps } from '../../services/lib/service-env.js';
+import { createStripe } from '../../services/lib/stripe-client.js';
 import { startFakePaygraph } from './fake-paygraph.js';
 import { listen } from './listen.js';
-import { TEST_SIGNING_SECRET } from './send-callback.js';
+import { TEST_SIGNING_SECRET } from './signing-secret.js';
 import { startStripeGateway } from './stripe-gateway.js';
 
 const STRIPE_KEY = 'sk_test_services';
