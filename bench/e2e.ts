@@ -7,8 +7,9 @@ import { launcherArgs } from '../packages/base/launcher.js';
 import { rootDir } from '../src/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { freePort } from '../packages/base/free-port.js';
+import { eventually } from '../packages/testing/eventually.js';
 import { sampleCpu } from './cpu-time.js';
-import { median, percentile, round, SIGNING_SECRET } from './harness.js';
+import { BENCH_WAIT, median, percentile, round, SIGNING_SECRET } from './harness.js';
 import { processTreeMemory, type ProcessMemory } from './process-memory.js';
 
 /**
@@ -92,16 +93,9 @@ async function customer(index: number) {
   const { createUser } = await graphql('mutation($e: String!) { createUser(name: "Bench", authProvider: { email: { email: $e, password: "benchmark" } }) { id } }', { e: email });
   const { signinUser } = await graphql('mutation($e: String!) { signinUser(email: { email: $e, password: "benchmark" }) { token } }', { e: email });
   await graphql('mutation($u: ID!) { createCardDetails(cardToken: "tok_visa", userId: $u) { id } }', { u: createUser.id }, signinUser.token);
-  await waitFor(async () => (await reader.query('select 1 from "User" where id = $1 and "stripeId" is not null', [createUser.id])).rowCount === 1);
+  const withCustomer = 'select 1 from "User" where id = $1 and "stripeId" is not null';
+  await eventually(async () => (await reader.query(withCustomer, [createUser.id])).rowCount === 1, Boolean, { ...BENCH_WAIT, timeoutMs: 60_000, what: 'the Stripe customer' });
   return { id: createUser.id as string, token: signinUser.token as string };
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
 }
 
 /**
@@ -206,7 +200,7 @@ async function peakMemory<T>(work: () => Promise<T>): Promise<{ result: T; peaks
 try {
   console.log(`The stack: ${COMPILED ? 'compiled (dist/, as npm run start:prod)' : 'TypeScript under tsx (as npm start)'}; its log: ${STACK_LOG}`);
   await Promise.race([
-    waitFor(() => fetch(`${api}/readyz`).then((response) => response.ok, () => false), 120_000),
+    eventually(() => fetch(`${api}/readyz`).then((response) => response.ok, () => false), Boolean, { ...BENCH_WAIT, what: 'the stack to be ready' }),
     stackExited.then(() => {
       throw new Error('the stack exited before it was ready');
     }),

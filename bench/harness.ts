@@ -1,6 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -10,6 +9,8 @@ import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { applyMigrations } from '../src/db/migrations.js';
 import { limitHeapGrowth } from '../src/heap-growth.js';
 import { createLogger } from '../packages/base/logger.js';
+import { listen } from '../packages/testing/listen.js';
+import type { EventuallyOptions } from '../packages/testing/eventually.js';
 
 // Paygraph's processes start with this heap setting (main.ts); the benchmarks measure it as shipped,
 // and every arm of a benchmark's process, peers' included, runs under the same one.
@@ -67,11 +68,8 @@ export async function startBenchReceiver(onRequest: (body: string, at: number) =
     });
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
+  const { url, close } = await listen({ server });
+  return { url, close };
 }
 
 export function percentile(values: number[], p: number): number {
@@ -82,11 +80,5 @@ export function percentile(values: number[], p: number): number {
 export const median = (values: number[]) => percentile(values, 50);
 export const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
-/** Resolves when `check` holds, polling every few milliseconds; rejects after `timeoutMs`. */
-export async function until(check: () => boolean, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('benchmark condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
+/** How a benchmark waits with eventually(): every few milliseconds, since the wait is part of what it measures. */
+export const BENCH_WAIT = { intervalMs: 2, timeoutMs: 120_000, what: 'benchmark condition' } satisfies EventuallyOptions;

@@ -3,7 +3,8 @@ import { createSession } from '../src/auth/sessions.js';
 import pg from 'pg';
 import { profiled } from './cpu-profile.js';
 import { cpuBetween, sampleCpu } from './cpu-time.js';
-import { percentile, startBenchPaygraph, startBenchReceiver, until, type BenchPostgres } from './harness.js';
+import { eventually } from '../packages/testing/eventually.js';
+import { BENCH_WAIT, percentile, startBenchPaygraph, startBenchReceiver, type BenchPostgres } from './harness.js';
 
 /** Paygraph's own arms of the callback benchmarks, shared by bench:callbacks and bench:peers. */
 export const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);
@@ -36,7 +37,7 @@ export async function measurePaygraphLatency(postgres: BenchPostgres, profile?: 
         return row;
       });
       const committedAt = performance.now();
-      await until(() => arrivals.has(purchase.id));
+      await eventually(() => arrivals.has(purchase.id), Boolean, BENCH_WAIT);
       if (i >= 10) samples.push(arrivals.get(purchase.id)! - committedAt); // the first few warm up connections
     }
   });
@@ -88,7 +89,7 @@ export async function timeDrain<T>(databaseUrl: string, count: number, received:
     const startedAt = performance.now();
     const started = await profiled(profile, async () => {
       const started = await start();
-      await until(() => received() >= count, 300_000);
+      await eventually(() => received() >= count, Boolean, { ...BENCH_WAIT, timeoutMs: 300_000 });
       return started;
     });
     const rate = count / ((performance.now() - startedAt) / 1000);

@@ -5,7 +5,8 @@ import { Logger, run, runMigrations } from 'graphile-worker';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { onConnectionErrors } from '../src/db/connection-errors.js';
-import { median, percentile, round, startBenchPostgres, startBenchReceiver, until, type BenchPostgres } from './harness.js';
+import { eventually } from '../packages/testing/eventually.js';
+import { BENCH_WAIT, median, percentile, round, startBenchPostgres, startBenchReceiver, type BenchPostgres } from './harness.js';
 import { LATENCY_SAMPLES, measurePaygraphDrain, measurePaygraphLatency, RATE_DELIVERIES, timeDrain, type Drain } from './paygraph-arms.js';
 
 /**
@@ -159,7 +160,7 @@ async function commitAndWait(
       client.release();
     }
     const committedAt = performance.now();
-    await until(() => arrivals.has(String(id)));
+    await eventually(() => arrivals.has(String(id)), Boolean, BENCH_WAIT);
     if (i >= 5) samples.push(arrivals.get(String(id))! - committedAt);
   }
   return { p50: percentile(samples, 50), p99: percentile(samples, 99) };

@@ -4,7 +4,8 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { rootDir } from '../src/config.js';
-import { SIGNING_SECRET, round, startBenchPostgres, startBenchReceiver, until } from './harness.js';
+import { eventually } from '../packages/testing/eventually.js';
+import { BENCH_WAIT, SIGNING_SECRET, round, startBenchPostgres, startBenchReceiver } from './harness.js';
 import { callbackYaml } from './paygraph-arms.js';
 
 /**
@@ -53,7 +54,7 @@ async function drain(backlog: number, workerCount: number) {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   try {
     const committedAt = await commitBacklog(pool, backlog);
-    await until(() => arrivals.length >= backlog, 1_800_000);
+    await eventually(() => arrivals.length >= backlog, Boolean, { ...BENCH_WAIT, timeoutMs: 1_800_000 });
     const half = Math.floor(backlog / 2);
     const seconds = (arrivals[backlog - 1]! - committedAt) / 1000;
     return {

@@ -1,6 +1,6 @@
 import { Agent } from 'node:http';
 import Stripe from 'stripe';
-import { CONTROL_PATH } from '../services/stripe-local/index.js';
+import { CONTROL_PATH } from '@paygraph/stripe-local';
 import { startLocalStripe } from '../services/lib/local-stripe.js';
 
 /**

@@ -4,6 +4,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort } from '../packages/base/free-port.js';
+import { eventually } from '../packages/testing/eventually.js';
 import { cpuBetween, sampleCpu } from './cpu-time.js';
 import { SIGNING_SECRET, median, round, startBenchPostgres} from './harness.js';
 import { runLoad } from './load-client.js';
@@ -105,10 +106,11 @@ async function startArm(name: string, dir: string) {
     if (result.errors) throw new Error(`${name}: ${JSON.stringify(result.errors)}`);
     return result.data!;
   };
-  for (const deadline = Date.now() + 120_000; ; await new Promise((resolve) => setTimeout(resolve, 100))) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`${name}'s API did not start`);
-    if (await graphql('{ __typename }', {}).then(() => true, () => false)) break;
-  }
+  const answered = async () => {
+    if (child.exitCode !== null) throw new Error(`${name}'s API exited before it started`);
+    return graphql('{ __typename }', {}).then(() => true, () => false);
+  };
+  await eventually(answered, Boolean, { timeoutMs: 120_000, intervalMs: 100, what: `${name}'s API to start` });
   const email = `versus-${port}@example.com`;
   const password = 'versus-benchmark';
   const { createUser } = await graphql('mutation($e: String!, $p: String!) { createUser(name: "Bench", authProvider: { email: { email: $e, password: $p } }) { id } }', { e: email, p: password });

@@ -7,6 +7,7 @@ import { startLocalStripe } from '../services/lib/local-stripe.js';
 import { rootDir } from '../src/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { freePort } from '../packages/base/free-port.js';
+import { eventually } from '../packages/testing/eventually.js';
 
 /**
  * `npm run smoke:compiled` (CI runs it after `npm run build`): docker-compose.yml's deployment without
@@ -114,14 +115,15 @@ try {
   for (const cleanup of cleanups) await cleanup().catch(() => undefined);
 }
 
+/** Waits for `check`, and stops waiting as soon as any process it started has exited. */
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not answer within ${timeoutMs} ms`);
+  const checkWhileAlive = async () => {
+    if (await check()) return true;
     const died = children.find((child) => child.exitCode !== null);
     if (died) throw new Error(`a process exited (${died.spawnargs.slice(1).join(' ')}: ${died.exitCode})`);
-    await delay(100);
-  }
+    return false;
+  };
+  await eventually(checkWhileAlive, Boolean, { timeoutMs, intervalMs: 100, what: `${what} to answer` });
 }
 
 async function answers(url: string, status?: number): Promise<boolean> {
@@ -135,27 +137,27 @@ async function answers(url: string, status?: number): Promise<boolean> {
 }
 
 async function buyOneThing(graphqlUrl: string): Promise<string> {
-  const gql = async (query: string, token?: string) => {
+  const gql = async <T>(query: string, token?: string): Promise<T> => {
     const response = await fetch(graphqlUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
       body: JSON.stringify({ query }),
     });
-    const body = (await response.json()) as { data?: any; errors?: unknown[] };
-    if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
+    const body = (await response.json()) as { data?: T; errors?: unknown[] };
+    if (body.errors || !body.data) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
     return body.data;
   };
   const email = `smoke-${Date.now()}@example.com`;
   await gql(`mutation { createUser(name: "Smoke", authProvider: { email: { email: "${email}", password: "password" } }) { id } }`);
-  const { signinUser } = await gql(`mutation { signinUser(email: { email: "${email}", password: "password" }) { token user { id } } }`);
-  const token = signinUser.token as string;
+  const { signinUser } = await gql<{ signinUser: { token: string; user: { id: string } } }>(`mutation { signinUser(email: { email: "${email}", password: "password" }) { token user { id } } }`);
+  const token = signinUser.token;
   await gql(`mutation { createCardDetails(cardToken: "tok_visa", userId: "${signinUser.user.id}") { id } }`, token);
   // A purchase before the customer exists is answered 409 and retried a second later; waiting keeps this fast.
-  await waitFor('the card to be active', async () => (await gql('{ me { stripeId } }', token)).me.stripeId !== null);
+  await waitFor('the card to be active', async () => (await gql<{ me: { stripeId: string | null } }>('{ me { stripeId } }', token)).me.stripeId !== null);
   await gql(`mutation { createPurchase(amount: 1234, description: "smoke", isPaid: false, userId: "${signinUser.user.id}") { id } }`, token);
   let charge = '';
   await waitFor('the purchase to be paid', async () => {
-    const { me } = await gql('{ me { purchases { status stripeChargeId } } }', token);
+    const { me } = await gql<{ me: { purchases: { status: string; stripeChargeId: string }[] } }>('{ me { purchases { status stripeChargeId } } }', token);
     charge = me.purchases[0]?.status === 'PAID' ? me.purchases[0].stripeChargeId : '';
     return charge !== '';
   });

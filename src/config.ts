@@ -21,7 +21,7 @@ function packageRoot(from: string): string {
   }
 }
 
-// Measured with npm run bench:e2e (README, benchmarks): on 2 cores a worker process of its own adds a
+// Measured with npm run bench:e2e (docs/benchmarks.md): on 2 cores a worker process of its own adds a
 // Node process's memory and no throughput, since all five processes and PostgreSQL share the same cores.
 const SEPARATE_WORKER_ABOVE_CORES = 2;
 const port = z.coerce.number().int().min(0).max(65535);

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeAccessToken } from '../src/auth/access-tokens.js';
-import { eventually } from './support/receiver.js';
+import { eventually } from '../packages/testing/eventually.js';
 import { codesOf, startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
 
 /**
@@ -42,7 +42,7 @@ describe('identity cache across API processes', () => {
   });
 
   // Another process hears of a revocation by NOTIFY after the commit: within milliseconds, not before
-  // the revoking request is answered (the README says so). The revoking process itself never waits.
+  // the revoking request is answered (docs/api.md says so). The revoking process itself never waits.
   it('signoutUser is refused by its own process at once, and by the other as soon as it hears', async () => {
     const user = await a.signUp();
     expect((await me(b, user.token)).data!.me.id).toBe(user.userId);

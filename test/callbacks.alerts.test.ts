@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codesOf, startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
-import { eventually, startReceiver } from './support/receiver.js';
+import { eventually } from '../packages/testing/eventually.js';
+import { startReceiver } from './support/receiver.js';
 
 // Alerts and automatic disabling through real HTTP and PostgreSQL: a dead delivery and a disabled
 // callback each reach the callbacks subscribed to CallbackDelivery.dead / .disabled; an alert that

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CallbacksConfigError, loadCallbacks } from '../src/callbacks/load.js';
 import { schema } from '../src/schema/index.js';
-import { TEST_SIGNING_SECRET } from './support/paygraph.js';
+import { TEST_SIGNING_SECRET } from '../packages/testing/signing-secret.js';
 
 const directory = mkdtempSync(path.join(tmpdir(), 'paygraph-config-'));
 let files = 0;

@@ -2,8 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rootDir } from '../src/config.js';
-import { TEST_SIGNING_SECRET, startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
-import { eventually, startReceiver } from './support/receiver.js';
+import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
+import { TEST_SIGNING_SECRET } from '../packages/testing/signing-secret.js';
+import { eventually } from '../packages/testing/eventually.js';
+import { startReceiver } from './support/receiver.js';
 
 /** A worker in its own process, as `npm run worker` starts it; resolves once it says it is ready. */
 function startWorkerProcess(app: TestPaygraph, receiverUrl: string): Promise<ChildProcess> {

@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { freePort } from '../packages/base/free-port.js';
-import { TEST_SIGNING_SECRET, startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
-import { eventually, startReceiver, verifySignature, type ReceivedCallback } from './support/receiver.js';
+import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
+import { TEST_SIGNING_SECRET } from '../packages/testing/signing-secret.js';
+import { eventually } from '../packages/testing/eventually.js';
+import { startReceiver, verifySignature, type ReceivedCallback } from './support/receiver.js';
 
 // One API + worker, one receiver; each callback reacts only to purchases with its own description,
 // so every scenario below is independent of the others.
-const scenario = (name: string, extra = '', url = '\${RECEIVER_URL}') => `
+const scenario = (name: string, extra = '', url = '${RECEIVER_URL}') => `
   ${name}:
     trigger: Purchase.created
     url: ${url}

@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
-import { eventually, startReceiver, type ReceivedCallback } from './support/receiver.js';
+import { eventually } from '../packages/testing/eventually.js';
+import { startReceiver, type ReceivedCallback } from './support/receiver.js';
 
 // Flow control through real HTTP and PostgreSQL, with two worker processes sharing the queue:
 // deliveries beyond maxInFlight or ratePerSecond wait untried and all arrive; a Retry-After from the

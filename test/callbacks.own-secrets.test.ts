@@ -3,8 +3,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rootDir } from '../src/config.js';
-import { TEST_SIGNING_SECRET, startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
-import { eventually, startReceiver, verifySignature, type ReceivedCallback } from './support/receiver.js';
+import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
+import { TEST_SIGNING_SECRET } from '../packages/testing/signing-secret.js';
+import { eventually } from '../packages/testing/eventually.js';
+import { startReceiver, verifySignature, type ReceivedCallback } from './support/receiver.js';
 
 const PINNED_SECRET = `whsec_${Buffer.from('paygraph-test-pinned-secret-32by').toString('base64')}`;
 

@@ -4,7 +4,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rootDir } from '../src/config.js';
 import { codesOf, startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
-import { eventually, startReceiver } from './support/receiver.js';
+import { eventually } from '../packages/testing/eventually.js';
+import { startReceiver } from './support/receiver.js';
 
 // Seeing and recovering failures: counts, failure rate, last error, filters, bulk redelivery with a
 // count first (GraphQL and CLI), and the dead metric. Each test fails its own purchases by description.

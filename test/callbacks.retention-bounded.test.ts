@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
-import { eventually, startReceiver } from './support/receiver.js';
+import { eventually } from '../packages/testing/eventually.js';
+import { startReceiver } from './support/receiver.js';
 
 // The proof that retention bounds the tables under a steady load: the same rounds of events, each
 // aged past retention after it is delivered, on two Paygraphs, one whose sweep never runs in the

@@ -3,7 +3,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectUnusedQueues } from '../src/callbacks/store/job-housekeeping.js';
 import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
-import { eventually, startReceiver } from './support/receiver.js';
+import { eventually } from '../packages/testing/eventually.js';
+import { startReceiver } from './support/receiver.js';
 
 // Retention through real HTTP and PostgreSQL: events made by mutations, aged by moving their
 // completion time back, removed by the worker's sweep in batches; dead ones are kept longer.

@@ -3,7 +3,8 @@ import Stripe from 'stripe';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/browser.js';
 import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
-import { eventually, startReceiver } from './support/receiver.js';
+import { eventually } from '../packages/testing/eventually.js';
+import { startReceiver } from './support/receiver.js';
 
 // The delivery console in a real Chromium: sign in with the link npm start prints, find a failed
 // delivery, read its attempts, redeliver it and watch it turn delivered without reloading.

@@ -11,6 +11,7 @@ import { rootDir } from '../src/config.js';
 const read = (file: string) => readFileSync(path.join(rootDir, file), 'utf8');
 
 interface ComposeService {
+  build?: string | { context: string; target?: string };
   command?: string[];
   env_file?: unknown;
   environment?: Record<string, string>;
@@ -49,7 +50,8 @@ describe('docker compose up needs no manual step', () => {
   });
 
   it('runs a local Stripe and points the services at it by default', () => {
-    expect(services.stripe?.command).toEqual(['node', 'dist/services/stripe-local/run.js']);
+    expect(services.stripe?.command).toEqual(['node', 'services/stripe-local/bin/stripe-local.js']);
+    expect(existsSync(path.join(rootDir, 'services/stripe-local/bin/stripe-local.js'))).toBe(true);
     expect(services.stripe?.environment).toMatchObject({ STRIPE_LOCAL_HOST: '0.0.0.0', STRIPE_LOCAL_PORT: '12111' });
     for (const name of ['create-customer', 'charge-customer']) {
       expect(services[name]!.environment!.STRIPE_API_URL).toBe('${STRIPE_API_URL:-http://stripe:12111}');
@@ -98,11 +100,22 @@ describe('docker compose up needs no manual step', () => {
       expect(service.init, name).toBe(true);
       const [program, script] = service.command!;
       expect(program, name).toBe('node');
+      // The local Stripe is a development tool, run from its TypeScript (see the next test).
+      if (name === 'stripe') continue;
       const source = script!.replace(/^dist\//, '').replace(/\.js$/, '.ts');
       expect(build.include.some((included) => source === included || source.startsWith(`${included}/`)), name).toBe(true);
-      // services/stripe-local/ is another branch's work, merged beside this one; the rest is here.
-      if (name !== 'stripe') expect(existsSync(path.join(rootDir, source)), source).toBe(true);
+      expect(existsSync(path.join(rootDir, source)), source).toBe(true);
     }
+  });
+
+  it('runs the local Stripe from its own build target, not from the production image', () => {
+    expect(services.stripe?.build).toEqual({ context: '.', target: 'stripe-local' });
+    const target = stages.findIndex((stage) => /\sAS stripe-local$/i.test(stage[0]!));
+    expect(target).toBeGreaterThanOrEqual(0);
+    expect(target).toBeLessThan(stages.length - 1);
+    // Its test-only controls (faults, clock) stay off, as they were in the production image.
+    expect(stages[target]).toContain('ENV NODE_ENV=production');
+    for (const name of Object.keys(services).filter((other) => other !== 'stripe' && other !== 'postgres')) expect(services[name]!.build, name).toBe('.');
   });
 
   it('checks the liveness of the API and the worker, the worker on its METRICS_PORT: a database outage restarts neither', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../packages/base/free-port.js';
+import { closedPortUrl } from '../packages/testing/listen.js';
 import { loadHooks } from '../src/hooks/load.js';
 import { schema } from '../src/schema/index.js';
 import { codesOf, startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
@@ -12,7 +12,7 @@ import { startReceiver, verifySignature, type ReceivedCallback } from './support
 const LIMIT = 20_000;
 const DAY_MS = 86_400_000;
 
-// The README's fraudCheck: purchases over a limit are refused for users younger than a day. The
+// The fraudCheck of docs/callbacks.md: purchases over a limit are refused for users younger than a day. The
 // hook looks the user up through the API, as a real one would, with a nodes:read token.
 describe('blocking hooks before a write', () => {
   let app: TestPaygraph;
@@ -28,7 +28,7 @@ describe('blocking hooks before a write', () => {
       res.writeHead(answer.status ?? 200, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
     });
     app = await startTestPaygraph({
-      env: { FRAUD_CHECK_URL: hookServer.url, AUDIT_URL: `http://127.0.0.1:${await freePort()}/` },
+      env: { FRAUD_CHECK_URL: hookServer.url, AUDIT_URL: await closedPortUrl() },
       callbacksYaml: `callbacks:
   charge:
     trigger: Purchase.created

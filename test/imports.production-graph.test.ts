@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rootDir } from '../src/config.js';
 import { createTestDatabase } from './support/database.js';
-import { TEST_SIGNING_SECRET } from './support/paygraph.js';
+import { TEST_SIGNING_SECRET } from '../packages/testing/signing-secret.js';
 
 /** Every module a production process loads while it starts, as `npm run api` / `npm run worker` start it. */
 async function modulesLoadedBy(role: 'api' | 'worker', databaseUrl: string): Promise<string[]> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
-import { eventually } from './support/receiver.js';
+import { eventually } from '../packages/testing/eventually.js';
 import { subscribe } from './support/sse.js';
 
 const PER_SESSION = 2;

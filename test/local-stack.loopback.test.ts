@@ -10,9 +10,9 @@ import { freePort } from '../packages/base/free-port.js';
 import { connectHost } from '../packages/base/listen-host.js';
 import { createTestDatabase } from './support/database.js';
 import { localStackEnv } from './support/local-stack.js';
-import { TEST_SIGNING_SECRET } from './support/paygraph.js';
+import { TEST_SIGNING_SECRET } from '../packages/testing/signing-secret.js';
 import { listeningAddresses, processTree } from './support/processes.js';
-import { eventually } from './support/receiver.js';
+import { eventually } from '../packages/testing/eventually.js';
 
 const stopped = async (child: ChildProcess) => {
   if (child.exitCode !== null || child.signalCode !== null) return;

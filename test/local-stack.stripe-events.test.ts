@@ -10,7 +10,7 @@ import { localStripeKeyFile } from '../dev/local-stack/stripe-key.js';
 import { createTestDatabase } from './support/database.js';
 import type { GraphQLResponse } from './support/paygraph.js';
 import { localStackEnv } from './support/local-stack.js';
-import { eventually } from './support/receiver.js';
+import { eventually } from '../packages/testing/eventually.js';
 
 // `npm start` wires the local Stripe's webhook to the API's /stripe/webhook with a secret it makes
 // and prints: what happens at Stripe after Paygraph's own call (a refund from the dashboard) reaches

@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paymentIntentsFor, startPaymentStack } from './support/payment-stack.js';
 import { savedByService } from './support/payment-steps.js';
-import { eventually } from './support/receiver.js';
+import { eventually } from '../packages/testing/eventually.js';
 
 // The tutorial end to end: API + worker, the repository's callbacks.yml, both services and a
 // Stripe-compatible server, all real HTTP on loopback.

@@ -2,7 +2,7 @@ import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paymentIntentsFor, startPaymentStack, type PaymentStack } from './support/payment-stack.js';
 import { paymentSteps } from './support/payment-steps.js';
-import { eventually } from './support/receiver.js';
+import { eventually } from '../packages/testing/eventually.js';
 
 // Cards saved later (3-D Secure finished or failed after the card was added) and saved again (a
 // redelivery after Stripe forgot its idempotency keys), end to end: API, worker, the repository's

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { paymentIntentsFor } from './support/payment-stack.js';
 import { paymentStackForSuite } from './support/payment-steps.js';
-import { eventually } from './support/receiver.js';
+import { eventually } from '../packages/testing/eventually.js';
 
 // The rule: deleting a card stops every charge not yet started; one already started (its PaymentIntent
 // on the way) may still complete on it, and the delete's answer says which.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testCards } from '../services/stripe-local/test-cards.js';
+import { testCards } from '@paygraph/stripe-local';
 import { paymentIntentsFor, startPaymentStack, type PaymentStack } from './support/payment-stack.js';
 import { paymentSteps, type Shopper } from './support/payment-steps.js';
 

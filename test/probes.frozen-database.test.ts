@@ -6,7 +6,7 @@ import { freePort } from '../packages/base/free-port.js';
 import { startOwnPostgres } from './support/database.js';
 import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
 import { processTree } from './support/processes.js';
-import { eventually } from './support/receiver.js';
+import { eventually } from '../packages/testing/eventually.js';
 
 const PROBE_TIMEOUT_MS = 1_500;
 // Loopback HTTP on a busy 2-core machine: what an answer may take beyond the server's own limit.

@@ -5,7 +5,7 @@ import { startReceiver } from './support/receiver.js';
 
 const signin = 'mutation($e: String!, $p: String!) { signinUser(email: { email: $e, password: $p }) { token } }';
 
-// Each promise the README makes about the API, tried the way a hostile client or a careless one would.
+// Each promise docs/api.md makes about the API, tried the way a hostile client or a careless one would.
 describe('the API keeps its promises', () => {
   let app: TestPaygraph;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;

@@ -10,7 +10,8 @@ import { startEmbeddedPostgres, type RunningPostgres } from '../src/db/embedded-
 import { createTestDatabase, startOwnPostgres } from './support/database.js';
 import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
 import { alive, processTree } from './support/processes.js';
-import { eventually, startReceiver } from './support/receiver.js';
+import { eventually } from '../packages/testing/eventually.js';
+import { startReceiver } from './support/receiver.js';
 
 // A PostgreSQL of this file's own, so stopping it under load touches no other test.
 describe('PostgreSQL goes away under load and comes back', () => {

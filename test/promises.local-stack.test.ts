@@ -7,7 +7,7 @@ import { rootDir } from '../src/config.js';
 import { createTestDatabase } from './support/database.js';
 import { localStackEnv } from './support/local-stack.js';
 import { alive } from './support/processes.js';
-import { eventually } from './support/receiver.js';
+import { eventually } from '../packages/testing/eventually.js';
 
 
 // `npm start` as a user runs it: the API, the worker and both services, owned by one process.

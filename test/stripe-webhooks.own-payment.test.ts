@@ -4,7 +4,8 @@ import { createStripe } from '../services/lib/stripe-client.js';
 import { startTestPaygraph } from './support/paygraph.js';
 import { startPaymentStack, type PaymentStack } from './support/payment-stack.js';
 import { savedByService } from './support/payment-steps.js';
-import { eventually, startReceiver } from './support/receiver.js';
+import { eventually } from '../packages/testing/eventually.js';
+import { startReceiver } from './support/receiver.js';
 
 type User = { userId: string; token: string };
 

@@ -5,7 +5,7 @@ import { untilSomeoneWaitsForALock } from './support/database.js';
 import { codesOf } from './support/paygraph.js';
 import { paymentIntentsFor, startPaymentStack } from './support/payment-stack.js';
 import { savedByService } from './support/payment-steps.js';
-import { eventually } from './support/receiver.js';
+import { eventually } from '../packages/testing/eventually.js';
 
 type User = { userId: string; token: string };
 

@@ -25,7 +25,7 @@ export function forgetPids(dataDir: string): void {
  * Returns the pids it stopped.
  */
 export async function stopLeftovers(dataDir: string): Promise<number[]> {
-  let pids: number[] = [];
+  let pids: number[];
   try {
     pids = (JSON.parse(readFileSync(path.join(dataDir, FILE), 'utf8')) as { pids: number[] }).pids;
   } catch {

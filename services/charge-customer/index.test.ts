@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stripe } from '../lib/stripe-client.js';
-import type { FakePaygraph } from '../lib/test-support/fake-paygraph.js';
-import { listen } from '../lib/test-support/listen.js';
-import { sendCallback } from '../lib/test-support/send-callback.js';
-import { startServiceHarness, type ServiceHarness } from '../lib/test-support/service-harness.js';
+import type { FakePaygraph } from '../../packages/testing/fake-paygraph.js';
+import { listen } from '../../packages/testing/listen.js';
+import { sendCallback } from '../../packages/testing/send-callback.js';
+import { startServiceHarness, type ServiceHarness } from '../../packages/testing/service-harness.js';
 import { chargeCustomerHandler } from './index.js';
 
 const TOKEN = 'pgt_charge_customer_test';

@@ -1,4 +1,4 @@
-import { expectStripeObject, Stripe } from '../lib/stripe-client.js';
+import { expectStripeObject, type Stripe } from '../lib/stripe-client.js';
 
 /**
  * The user's one Stripe customer, ever: found by `metadata.userId` when Stripe has one, else

@@ -1,5 +1,5 @@
 import { keysMayBeForgotten } from '../lib/stripe-idempotency.js';
-import { expectStripeObject, Stripe } from '../lib/stripe-client.js';
+import { expectStripeObject, type Stripe } from '../lib/stripe-client.js';
 
 export interface CardToSave {
   id: string;

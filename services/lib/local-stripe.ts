@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import { launcherArgs } from '../../packages/base/launcher.js';
+import { createRequire } from 'node:module';
 
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
-const RUNNER = launcherArgs('../stripe-local/run', import.meta.url);
 
 export interface LocalStripe {
   /** Give it to the services as STRIPE_API_URL, e.g. http://127.0.0.1:40123 */
@@ -22,13 +21,13 @@ export interface LocalStripeOptions {
 }
 
 /**
- * Starts services/stripe-local, the repository's own stateful Stripe emulator (all in memory, test
+ * Starts services/stripe-local (@paygraph/stripe-local), the repository's own stateful Stripe emulator (all in memory, test
  * keys only, no Stripe account), in its own process on a free loopback port. Its own process, so it
  * has a core of its own under load (bench:e2e) and cannot stall the caller; it reports the URL it
  * listens on over IPC and exits when its parent does.
  */
 export async function startLocalStripe(options: LocalStripeOptions = {}): Promise<LocalStripe> {
-  const child = spawn(process.execPath, RUNNER, {
+  const child = spawn(process.execPath, [emulatorBin()], {
     env: {
       ...process.env,
       STRIPE_LOCAL_PORT: '0',
@@ -79,6 +78,18 @@ export async function startLocalStripe(options: LocalStripeOptions = {}): Promis
     return { url: ready.ready, webhookSecret: ready.webhookSecret, stop };
   } catch (error) {
     await stop();
-    throw new Error(`the local Stripe server (services/stripe-local) did not start: ${(error as Error).message}${stderr ? `: ${stderr.trim()}` : ''}`);
+    throw new Error(`the local Stripe server (services/stripe-local) did not start: ${(error as Error).message}${stderr ? `: ${stderr.trim()}` : ''}`, { cause: error });
+  }
+}
+
+/**
+ * The emulator's own bin, found through its workspace package, so compiled and source callers alike run
+ * it from its TypeScript (it is never compiled). A production install has no emulator: say so plainly.
+ */
+function emulatorBin(): string {
+  try {
+    return createRequire(import.meta.url).resolve('@paygraph/stripe-local/bin/stripe-local.js');
+  } catch {
+    throw new Error('the local Stripe emulator (@paygraph/stripe-local, a development tool) is not installed here: set STRIPE_SECRET_KEY to use Stripe, or run from the repository after npm install');
   }
 }

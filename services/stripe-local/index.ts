@@ -1,9 +1,15 @@
 import type { AddressInfo } from 'node:net';
-import { createStripeLocalServer, type Logger } from './server.js';
-import { newWebhookSecret } from './webhook-endpoints.js';
+import { createStripeLocalServer, type Logger } from './http/server.js';
+import { newWebhookSecret } from './resources/webhook-endpoints.js';
 
-export { CONTROL_PATH } from './controls.js';
-export { signature as webhookSignature } from './webhook-delivery.js';
+/**
+ * What @paygraph/stripe-local offers to code that imports it: start an emulator in this process,
+ * its test-only control path, the signature it puts on webhooks, and Stripe's test cards it knows.
+ */
+export { CONTROL_PATH } from './http/controls.js';
+export { signature as webhookSignature } from './http/webhook-delivery.js';
+export type { Logger } from './http/server.js';
+export { testCards, type TestCard } from './resources/test-cards.js';
 
 export interface StripeLocalOptions {
   /** 0 (the default here) picks a free port. */

@@ -112,7 +112,10 @@ export class BacklogPump {
     }
     // A database that is down fails every query at once: retried at once, that is thousands a second.
     const waitMs = Math.min(retryMaxMs, retryFirstMs * 2 ** (this.failing.failures - 1));
-    logger.debug({ err, failures: this.failing.failures, waitMs }, 'callback backlog pump failed; waiting before it tries again');
+    logger.debug(
+      { err, failures: this.failing.failures, waitMs },
+      'callback backlog pump failed; waiting before it tries again',
+    );
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.options.retry();

@@ -25,7 +25,9 @@ export class DispatchSlots {
   private sending = 0;
   private claiming = 0;
 
-  constructor(private readonly options: { concurrency: number; attempt: AttemptClaimed; logger: Logger; changed: () => void }) {
+  constructor(
+    private readonly options: { concurrency: number; attempt: AttemptClaimed; logger: Logger; changed: () => void },
+  ) {
     this.capacity = options.concurrency * 2;
   }
 
@@ -56,12 +58,16 @@ export class DispatchSlots {
 
   /** Starts waiting deliveries, oldest first, while a slot is free. */
   startReady(): void {
-    while (this.sending < this.options.concurrency && this.ready.length > 0 && this.room()) this.start(this.ready.shift()!);
+    while (this.sending < this.options.concurrency && this.ready.length > 0 && this.room())
+      this.start(this.ready.shift()!);
   }
 
   /** Gives back the leases of the deliveries still waiting for a slot, so another worker may send them. */
   releaseWaiting(pool: Pool): Promise<void> {
-    return releaseClaims(pool, this.ready.splice(0).map((entry) => entry.delivery.id)).catch(() => undefined);
+    return releaseClaims(
+      pool,
+      this.ready.splice(0).map((entry) => entry.delivery.id),
+    ).catch(() => undefined);
   }
 
   /** Resolves once every attempt started has been recorded. */
@@ -80,7 +86,12 @@ export class DispatchSlots {
       changed();
     };
     const task = attempt(delivery, rendered, sent)
-      .catch((err) => logger.error({ err, delivery: delivery.id }, 'callback attempt failed unexpectedly; the pump retries it once its lease ends'))
+      .catch((err) =>
+        logger.error(
+          { err, delivery: delivery.id },
+          'callback attempt failed unexpectedly; the pump retries it once its lease ends',
+        ),
+      )
       .finally(() => {
         this.tasks.delete(task);
         sent();

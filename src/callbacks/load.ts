@@ -109,7 +109,7 @@ function defineCallback(
   try {
     payload = builtin ? compileBuiltinPayload(options.schema, builtin, entry.payload) : compilePayload(options.schema, model, operation, entry.payload);
   } catch (error) {
-    if (error instanceof PayloadError) throw new Error(`payload: ${error.message}`);
+    if (error instanceof PayloadError) throw new Error(`payload: ${error.message}`, { cause: error });
     throw error;
   }
   if (entry.when) checkConditionFields(entry.when, model, options.schema);

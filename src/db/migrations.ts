@@ -91,7 +91,7 @@ async function applyMigration(client: pg.Client, name: string, script: string): 
     await client.query('commit');
   } catch (error) {
     await client.query('rollback').catch(() => undefined);
-    throw new Error(`migration ${name} failed and was rolled back, nothing of it applied: ${(error as Error).message}`);
+    throw new Error(`migration ${name} failed and was rolled back, nothing of it applied: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { getOperationAST, type GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import stringify from 'safe-stable-stringify';
 import type { Db } from '../db/client.js';

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Stripe from 'stripe';
 import type { EventRecorder } from '../callbacks/events.js';
 import type { Db } from '../db/client.js';
 import { attachTransaction, withWriteBehind } from '../db/write-behind.js';
@@ -21,7 +22,7 @@ export interface StripeWebhookOptions {
 
 // The SDK verifies Stripe-Signature; it is loaded with the first event, not at start, so an API or
 // worker that receives none never loads it.
-let stripeWebhooks: Promise<(typeof import('stripe'))['default']['webhooks']> | undefined;
+let stripeWebhooks: Promise<typeof Stripe.webhooks> | undefined;
 const webhooks = () => (stripeWebhooks ??= import('stripe').then((sdk) => sdk.default.webhooks));
 
 // Stripe's tolerance, both ways: its SDK only refuses a signature too old, so one dated in the future

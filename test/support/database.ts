@@ -5,6 +5,7 @@ import path from 'node:path';
 import { runMigrations } from 'graphile-worker';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { eventually } from '../../packages/testing/eventually.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../src/db/embedded-postgres.js';
 import { applyMigrations } from '../../src/db/migrations.js';
 import { TEMPLATE_DATABASE, withDatabase } from './global-setup.js';
@@ -41,13 +42,8 @@ export async function untilSomeoneWaitsForALock(url: string, timeoutMs = 15_000)
   const probe = new pg.Client({ connectionString: url });
   await probe.connect();
   try {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const { rowCount } = await probe.query("select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
-      if (rowCount) return;
-      if (Date.now() > deadline) throw new Error(`no backend waited for a lock in ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    const waiting = "select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'";
+    await eventually(async () => (await probe.query(waiting)).rowCount, Boolean, { timeoutMs, intervalMs: 10, what: 'a backend waiting for a lock' });
   } finally {
     await probe.end();
   }

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../packages/base/free-port.js';
-import { TEST_SIGNING_SECRET } from './paygraph.js';
+import { TEST_SIGNING_SECRET } from '../../packages/testing/signing-secret.js';
 
 /**
  * The environment `npm start` gets in tests: its own database, data directory and free ports, and no

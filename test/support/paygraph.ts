@@ -6,9 +6,8 @@ import { createAccessToken } from '../../src/auth/access-tokens.js';
 import type { Scope } from '../../packages/base/scopes.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, type Logger } from '../../packages/base/logger.js';
+import { TEST_SIGNING_SECRET } from '../../packages/testing/signing-secret.js';
 import { createTestDatabase } from './database.js';
-
-export const TEST_SIGNING_SECRET = `whsec_${Buffer.from('paygraph-test-signing-secret-32b').toString('base64')}`;
 
 export interface GraphQLResponse<T = Record<string, any>> {
   data?: T | null;

@@ -1,14 +1,14 @@
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { RequestHandler } from 'micro';
-import { listen } from '../../services/lib/test-support/listen.js';
+import { listen } from '../../packages/testing/listen.js';
+import { TEST_SIGNING_SECRET } from '../../packages/testing/signing-secret.js';
 import { pino } from 'pino';
 import { chargeCustomerHandler } from '../../services/charge-customer/index.js';
 import { createCustomerHandler } from '../../services/create-customer/index.js';
 import { startLocalStripe } from '../../services/lib/local-stripe.js';
 import { paygraphClient } from '../../services/lib/paygraph-client.js';
 import { createStripe, type Stripe } from '../../services/lib/stripe-client.js';
-import { TEST_SIGNING_SECRET, startTestPaygraph, type TestPaygraph } from './paygraph.js';
+import { startTestPaygraph, type TestPaygraph } from './paygraph.js';
 
 /**
  * The repository's own callbacks.yml, the services and a local Stripe: the whole workflow on loopback.
@@ -92,16 +92,16 @@ async function startSwitch(targetUrl: string) {
     socket.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const listening = await listen({ server });
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: listening.url.replace(/\/$/, ''),
     set down(value: boolean) {
       state.down = value;
       if (value) for (const socket of sockets) socket.destroy();
     },
     async close() {
       for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listening.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { startPaymentStack, type PaymentStack } from './payment-stack.js';
-import { eventually } from './receiver.js';
+import { eventually } from '../../packages/testing/eventually.js';
 
 export type Shopper = { userId: string; token: string };
 

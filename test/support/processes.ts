@@ -26,7 +26,7 @@ export function processTree(pid: number): number[] {
 export function listeningAddresses(pids: number[]): { address: string; port: number; pid: number }[] {
   const owners = new Map<string, number>();
   for (const pid of pids) {
-    let fds: string[] = [];
+    let fds: string[];
     try {
       fds = readdirSync(`/proc/${pid}/fd`);
     } catch {

@@ -1,7 +1,7 @@
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Webhook } from 'standardwebhooks';
-import { TEST_SIGNING_SECRET } from './paygraph.js';
+import { listen } from '../../packages/testing/listen.js';
+import { TEST_SIGNING_SECRET } from '../../packages/testing/signing-secret.js';
 
 export interface ReceivedCallback {
   headers: IncomingHttpHeaders;
@@ -18,7 +18,7 @@ export async function startReceiver(respond: Responder = () => undefined, port =
   const received: ReceivedCallback[] = [];
   const waiters = new Set<() => void>();
   const hanging = new Set<ServerResponse>();
-  const server: Server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     let rawBody = '';
     req.setEncoding('utf8');
     req.on('data', (chunk) => (rawBody += chunk));
@@ -30,12 +30,11 @@ export async function startReceiver(respond: Responder = () => undefined, port =
       if (respond(request, index, res) === 'hang') return void hanging.add(res);
       if (!res.headersSent) res.writeHead(200).end('ok');
     });
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const address = server.address() as AddressInfo;
+  };
+  const server = await listen({ listener }, port);
   return {
-    url: `http://127.0.0.1:${address.port}/hook`,
-    port: address.port,
+    url: new URL('/hook', server.url).toString(),
+    port: server.port,
     received,
     /** Resolves once `count` requests have arrived; fails after `timeoutMs`. */
     waitFor(count: number, timeoutMs = 15_000): Promise<ReceivedCallback[]> {
@@ -56,8 +55,7 @@ export async function startReceiver(respond: Responder = () => undefined, port =
     },
     async close() {
       for (const res of hanging) res.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }
@@ -68,15 +66,4 @@ export function verifySignature(request: ReceivedCallback, secret = TEST_SIGNING
     'webhook-timestamp': String(request.headers['webhook-timestamp']),
     'webhook-signature': String(request.headers['webhook-signature']),
   });
-}
-
-/** Polls `read` until `accept` holds: for state that changes with no event to wait on. */
-export async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }

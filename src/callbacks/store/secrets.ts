@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 /**
  * Each callback's own signing secrets (Standard Webhooks: a key per endpoint), for callbacks whose
  * callbacks.yml entry names no `secret`/`secrets`. Stored as written: an HMAC is made with the key
- * itself, so a hash would be useless (README, "Secrets").
+ * itself, so a hash would be useless (docs/callbacks.md, "Secrets").
  */
 export const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 

@@ -1,0 +1,73 @@
+import { Collection } from '../collection.js';
+import type { ChargeRecord } from './charges.js';
+import type { CustomerRecord } from './customers.js';
+import type { DisputeRecord } from './disputes.js';
+import type { EventRecord } from './events.js';
+import { IdempotencyStore } from './idempotency.js';
+import type { PaymentIntentRecord } from './payment-intents.js';
+import type { CardRecord } from './payment-methods.js';
+import type { RefundRecord } from './refunds.js';
+import type { SetupIntentRecord } from './setup-intents.js';
+import type { TokenRecord } from './tokens.js';
+import type { WebhookEndpointRecord } from './webhook-endpoints.js';
+
+/** Stripe keeps events for 30 days; an emulator that runs for weeks keeps the newest this many per account. */
+export const EVENTS_KEPT = 10_000;
+
+/** The next requests of an account that are slowed down or answered with an error (test-only controls). */
+export interface Fault {
+  remaining: number;
+  status?: 429 | 500;
+  delayMs: number;
+  path?: string;
+}
+
+/** Where an account's state change is announced (webhook delivery), and what request made it. */
+export interface AccountHooks {
+  onEvent(account: Account, event: EventRecord): void;
+  /** The base URL cardholders reach the 3-D Secure page on. */
+  baseUrl(): string;
+  registerAuthentication(account: Account, intentId: string): string;
+}
+
+/**
+ * Everything one secret key sees. Each `sk_test_` key is its own account: objects made with one key
+ * are invisible to another, and each account has its own clock, so tests that move time stay apart.
+ */
+export class Account {
+  private clockOffsetMs = 0;
+  readonly customers = new Collection<CustomerRecord>();
+  /** PaymentMethods (`pm_`) and legacy card sources (`card_`): one record type, rendered as either. */
+  readonly cards = new Collection<CardRecord>();
+  readonly tokens = new Map<string, TokenRecord>();
+  readonly setupIntents = new Collection<SetupIntentRecord>();
+  readonly paymentIntents = new Collection<PaymentIntentRecord>();
+  readonly charges = new Collection<ChargeRecord>();
+  readonly refunds = new Collection<RefundRecord>();
+  readonly disputes = new Collection<DisputeRecord>();
+  readonly events = new Collection<EventRecord>(EVENTS_KEPT);
+  readonly webhookEndpoints = new Collection<WebhookEndpointRecord>();
+  readonly idempotency = new IdempotencyStore();
+  readonly faults: Fault[] = [];
+  webhookOrder: 'in_order' | 'reversed' = 'in_order';
+  /** The request being handled, for the `request` field of the events it causes. */
+  request: { id: string | null; idempotency_key: string | null } = { id: null, idempotency_key: null };
+
+  constructor(
+    readonly key: string,
+    readonly hooks: AccountHooks,
+  ) {}
+
+  /** The account's clock in milliseconds: real time, moved forward by the test-only control. */
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  seconds(): number {
+    return Math.floor(this.now() / 1000);
+  }
+
+  advanceClock(ms: number): void {
+    this.clockOffsetMs += ms;
+  }
+}

@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import type { Decline } from '../errors.js';
+
+/** When Stripe refuses a test card: when it is saved (attached, set up) and on every charge, or only when charged. */
+export type DeclineTiming = 'attach' | 'charge';
+
+/** What a test card does, per Stripe's testing page (docs.stripe.com/testing). */
+export interface TestCard {
+  /** The suffix of `tok_<name>` and `pm_card_<name>`. */
+  name: string;
+  number: string;
+  brand: 'American Express' | 'Diners Club' | 'Discover' | 'JCB' | 'MasterCard' | 'UnionPay' | 'Visa';
+  network: string;
+  funding: 'credit' | 'debit' | 'prepaid';
+  last4: string;
+  fingerprint: string;
+  decline?: Decline & { when: DeclineTiming };
+  /** `always`: 3-D Secure on every payment, off-session too; `on_setup`: once when saved for off-session use. */
+  authentication?: 'always' | 'on_setup';
+  /** `delayed`: a payment stays `processing` until the test-helper `settle` control says how it ended. */
+  settlement?: 'delayed';
+  dispute?: boolean;
+  /** What a refund of a payment with it does: stays `pending`, or `succeeded` and later `failed` (the `settle` control says when). */
+  refund?: 'pending' | 'fails';
+}
+
+const declined = (decline_code: string, message = 'Your card was declined.', when: DeclineTiming = 'attach', code = 'card_declined') => ({ code, decline_code, message, when });
+
+const BRANDS: Record<string, [TestCard['brand'], string]> = {
+  '4': ['Visa', 'visa'],
+  '5': ['MasterCard', 'mastercard'],
+  '2': ['MasterCard', 'mastercard'],
+  '34': ['American Express', 'amex'],
+  '37': ['American Express', 'amex'],
+  '6011': ['Discover', 'discover'],
+  '30': ['Diners Club', 'diners'],
+  '35': ['JCB', 'jcb'],
+  '62': ['UnionPay', 'unionpay'],
+};
+
+function card(name: string, number: string, extra: Partial<TestCard> = {}): TestCard {
+  const prefix = Object.keys(BRANDS).sort((a, b) => b.length - a.length).find((start) => number.startsWith(start))!;
+  const [brand, network] = BRANDS[prefix]!;
+  const fingerprint = createHash('sha256').update(number).digest('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 16);
+  return { name, number, brand, network, funding: 'credit', last4: number.slice(-4), fingerprint, ...extra };
+}
+
+const CARDS: TestCard[] = [
+  card('visa', '4242424242424242'),
+  card('visa_debit', '4000056655665556', { funding: 'debit' }),
+  card('mastercard', '5555555555554444'),
+  card('mastercard_debit', '5200828282828210', { funding: 'debit' }),
+  card('mastercard_prepaid', '5105105105105100', { funding: 'prepaid' }),
+  card('amex', '378282246310005'),
+  card('discover', '6011111111111117'),
+  card('diners', '3056930009020004'),
+  card('jcb', '3566002020360505'),
+  card('unionpay', '6200000000000005'),
+  card('chargeDeclined', '4000000000000002', { decline: declined('generic_decline') }),
+  card('chargeDeclinedInsufficientFunds', '4000000000009995', { decline: declined('insufficient_funds', 'Your card has insufficient funds.') }),
+  card('chargeDeclinedLostCard', '4000000000009987', { decline: declined('lost_card') }),
+  card('chargeDeclinedStolenCard', '4000000000009979', { decline: declined('stolen_card') }),
+  card('chargeDeclinedExpiredCard', '4000000000000069', { decline: declined('expired_card', 'Your card has expired.', 'attach', 'expired_card') }),
+  card('chargeDeclinedIncorrectCvc', '4000000000000127', { decline: declined('incorrect_cvc', "Your card's security code is incorrect.", 'attach', 'incorrect_cvc') }),
+  card('chargeDeclinedProcessingError', '4000000000000119', {
+    decline: declined('processing_error', 'An error occurred while processing your card. Try again in a little bit.', 'charge', 'processing_error'),
+  }),
+  card('chargeDeclinedFraudulent', '4100000000000019', { decline: declined('fraudulent', 'Your card was declined.', 'charge') }),
+  card('chargeCustomerFail', '4000000000000341', { decline: declined('generic_decline', 'Your card was declined.', 'charge') }),
+  card('riskLevelElevated', '4000000000009235'),
+  card('createDispute', '4000000000000259', { dispute: true }),
+  card('authenticationRequired', '4000002760003184', { authentication: 'always' }),
+  card('authenticationRequiredOnSetup', '4000002500003155', { authentication: 'on_setup' }),
+  card('threeDSecure2Required', '4000000000003220', { authentication: 'always' }),
+  // The emulator's own, not one of Stripe's cards: a payment that settles later, as Stripe's delayed
+  // payment methods do, so `processing` can be tested (settled with POST .../payment_intents/:id/settle).
+  card('delayedSettlement', '4000000000001000', { settlement: 'delayed' }),
+  // Stripe's refund test cards: "some time later" is when POST .../refunds/:id/settle says.
+  card('pendingRefund', '4000000000007726', { refund: 'pending' }),
+  card('refundFail', '4000000000005126', { refund: 'fails' }),
+];
+
+const byName = new Map(CARDS.map((entry) => [entry.name, entry]));
+const byNumber = new Map(CARDS.map((entry) => [entry.number, entry]));
+
+export const testCards: readonly TestCard[] = CARDS;
+
+/** `tok_visa` → the Visa test card; a token Stripe does not document → undefined. */
+export const cardForToken = (token: string) => (token.startsWith('tok_') ? byName.get(token.slice(4)) : undefined);
+/** `pm_card_visa` → the Visa test card. */
+export const cardForPaymentMethod = (id: string) => (id.startsWith('pm_card_') ? byName.get(id.slice(8)) : undefined);
+export const cardForNumber = (number: string) => byNumber.get(number.replace(/[\s-]/g, ''));
+
+/** What Stripe answers for a card number it cannot use. */
+export const INCORRECT_NUMBER: Decline = { code: 'incorrect_number', message: 'Your card number is incorrect.' };
+export const AUTHENTICATION_REQUIRED: Decline = {
+  code: 'authentication_required',
+  decline_code: 'authentication_required',
+  message: 'Your card was declined. This transaction requires authentication.',
+};

@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import type { Account } from './account.js';
+import type { Stored } from '../collection.js';
+import { API_VERSION } from './events.js';
+import { newId } from '../ids.js';
+
+export interface WebhookEndpointRecord extends Stored {
+  url: string;
+  enabledEvents: string[];
+  secret: string;
+  description: string | null;
+  metadata: Record<string, string>;
+  status: 'enabled' | 'disabled';
+}
+
+export const newWebhookSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
+
+/** Whether an endpoint wants an event type: `*` for all, or the exact type. */
+export const wants = (enabledEvents: readonly string[], type: string) => enabledEvents.includes('*') || enabledEvents.includes(type);
+
+/** A new enabled endpoint of `account`: it receives that account's events only, as at Stripe. */
+export function addWebhookEndpoint(
+  account: Account,
+  fields: Pick<WebhookEndpointRecord, 'url' | 'enabledEvents'> & Partial<Pick<WebhookEndpointRecord, 'secret' | 'description' | 'metadata'>>,
+): WebhookEndpointRecord {
+  return account.webhookEndpoints.add({
+    id: newId('we'),
+    created: account.seconds(),
+    secret: fields.secret ?? newWebhookSecret(),
+    description: fields.description ?? null,
+    metadata: fields.metadata ?? {},
+    status: 'enabled',
+    url: fields.url,
+    enabledEvents: fields.enabledEvents,
+  });
+}
+
+/** The secret is answered once, on creation, as Stripe does. */
+export function renderEndpoint(endpoint: WebhookEndpointRecord, withSecret = false): object {
+  return {
+    id: endpoint.id,
+    object: 'webhook_endpoint',
+    api_version: API_VERSION,
+    application: null,
+    created: endpoint.created,
+    description: endpoint.description,
+    enabled_events: endpoint.enabledEvents,
+    livemode: false,
+    metadata: endpoint.metadata,
+    status: endpoint.status,
+    url: endpoint.url,
+    ...(withSecret && { secret: endpoint.secret }),
+  };
+}
