@@ -37,22 +37,10 @@ export async function startSupervised(options: SupervisedOptions) {
   let failures = 0;
 
   const launch = async (): Promise<void> => {
-    const instance = randomUUID();
-    const current = spawn(process.execPath, options.args, {
-      cwd: options.cwd,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...options.env, SERVICE_INSTANCE: instance },
-    });
+    const { child: current, ready, exited } = spawnService(options);
     child = current;
-    if (current.pid) options.onLaunch?.(current.pid);
     const startedAt = Date.now();
-    const exited = new Promise<number | string>((resolve) => current.once('exit', (code, signal) => resolve(signal ?? code ?? 0)));
-    await Promise.race([
-      answersAs(options.url, instance, options.startTimeoutMs ?? 30_000),
-      exited.then((how) => {
-        throw new Error(`${name} exited (${how}) before it was ready`);
-      }),
-    ]);
+    await ready;
     state = { ok: true, detail: `running (pid ${current.pid})` };
     void exited.then((how) => {
       if (stopping) return;
@@ -95,6 +83,25 @@ export async function startSupervised(options: SupervisedOptions) {
       await stopChild(child);
     },
   };
+}
+
+/** Starts the service; `ready` once it answers as the instance it was given, failed if it exits first. */
+function spawnService(options: SupervisedOptions): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | string> } {
+  const instance = randomUUID();
+  const child = spawn(process.execPath, options.args, {
+    cwd: options.cwd,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...options.env, SERVICE_INSTANCE: instance },
+  });
+  if (child.pid) options.onLaunch?.(child.pid);
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? 0)));
+  const ready = Promise.race([
+    answersAs(options.url, instance, options.startTimeoutMs ?? 30_000),
+    exited.then((how) => {
+      throw new Error(`${options.name} exited (${how}) before it was ready`);
+    }),
+  ]);
+  return { child, ready, exited };
 }
 
 function stopChild(child: ChildProcess | null): Promise<void> {

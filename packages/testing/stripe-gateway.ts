@@ -32,9 +32,6 @@ export async function startStripeGateway(standInUrl: string) {
     if (state.down) return void req.socket.destroy();
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const headers = Object.fromEntries(
-      Object.entries(req.headers).filter(([name, value]) => typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name)),
-    ) as Record<string, string>;
     const pathname = new URL(req.url ?? '/', standInUrl).pathname;
     const canned = answers.findIndex((answer) => answer.method === req.method && answer.path === pathname);
     if (canned >= 0) {
@@ -42,23 +39,7 @@ export async function startStripeGateway(standInUrl: string) {
       return void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error }));
     }
     if (req.method === 'POST') await gather(pathname);
-    let upstream: Response;
-    try {
-      upstream = await fetch(new URL(req.url ?? '/', standInUrl), {
-        method: req.method,
-        headers,
-        body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
-      });
-    } catch {
-      return void req.socket.destroy();
-    }
-    const body = await upstream.text();
-    const passOn: Record<string, string> = {};
-    for (const name of ['content-type', 'request-id', 'idempotent-replayed', 'original-request']) {
-      const value = upstream.headers.get(name);
-      if (value !== null) passOn[name] = value;
-    }
-    res.writeHead(upstream.status, passOn).end(body);
+    await passOn(req, res, standInUrl, chunks);
   }
 
   return {
@@ -77,4 +58,28 @@ export async function startStripeGateway(standInUrl: string) {
     },
     close: server.close,
   };
+}
+
+/** Sends the request on to the stand-in and its answer back, with the headers a Stripe client reads; a refused connection resets this one. */
+async function passOn(req: IncomingMessage, res: ServerResponse, standInUrl: string, chunks: Buffer[]): Promise<void> {
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).filter(([name, value]) => typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name)),
+  ) as Record<string, string>;
+  let upstream: Response;
+  try {
+    upstream = await fetch(new URL(req.url ?? '/', standInUrl), {
+      method: req.method,
+      headers,
+      body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+    });
+  } catch {
+    return void req.socket.destroy();
+  }
+  const body = await upstream.text();
+  const answerHeaders: Record<string, string> = {};
+  for (const name of ['content-type', 'request-id', 'idempotent-replayed', 'original-request']) {
+    const value = upstream.headers.get(name);
+    if (value !== null) answerHeaders[name] = value;
+  }
+  res.writeHead(upstream.status, answerHeaders).end(body);
 }
