@@ -59,24 +59,6 @@ export interface CallbackAdmin extends CallbackOperations {
 
 export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefinition[]): CallbackAdmin {
   const byName = new Map(callbacks.map((callback) => [callback.name, callback]));
-  const list = async (db: Queryable) => {
-    const [overrides, stats, conditions] = await Promise.all([enabledOverrides(db), callbackStats(db), callbackConditions(db)]);
-    return callbacks.map((callback) => ({
-      name: callback.name,
-      trigger: callback.trigger,
-      // Only the origin: a URL may carry a token in its path or query.
-      url: new URL(callback.url).origin,
-      enabled: overrides.get(callback.name) ?? callback.enabled,
-      ordered: callback.ordered,
-      maxAttempts: callback.maxAttempts,
-      timeoutMs: callback.timeoutMs,
-      stats: stats.get(callback.name) ?? NO_DELIVERIES,
-      condition: conditions.get(callback.name) ?? { disabledReason: null, failingSince: null, pausedUntil: null },
-      maxInFlight: callback.maxInFlight,
-      ratePerSecond: callback.ratePerSecond,
-      secretSource: callback.secrets === null ? ('own' as const) : ('callbacks.yml' as const),
-    }));
-  };
   const definition = (name: string) => {
     const callback = byName.get(name);
     if (!callback) throw notFound(`Callback "${name}"`);
@@ -89,7 +71,7 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
     return callback;
   };
   const operationsOn = (db: Queryable): CallbackOperations => ({
-    list: () => list(db),
+    list: () => listCallbacks(db, callbacks),
     async countRedeliverable(filter) {
       definition(filter.callback);
       return countRedeliverable(db, filter);
@@ -117,7 +99,7 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
       await setCallbackEnabled(db, name, enabled);
       // Switched on again: a callback disabled for failing starts a fresh failing clock.
       if (enabled) await forgetFailing(db, name);
-      return (await list(db)).find((callback) => callback.name === name)!;
+      return (await listCallbacks(db, callbacks)).find((callback) => callback.name === name)!;
     },
   });
   return {
@@ -133,4 +115,24 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
       return retireOlderSecrets(pool, name);
     },
   };
+}
+
+/** Each callback as callbacks.yml defines it, with its runtime switch, its delivery counts and its condition. */
+async function listCallbacks(db: Queryable, callbacks: readonly CallbackDefinition[]) {
+  const [overrides, stats, conditions] = await Promise.all([enabledOverrides(db), callbackStats(db), callbackConditions(db)]);
+  return callbacks.map((callback) => ({
+    name: callback.name,
+    trigger: callback.trigger,
+    // Only the origin: a URL may carry a token in its path or query.
+    url: new URL(callback.url).origin,
+    enabled: overrides.get(callback.name) ?? callback.enabled,
+    ordered: callback.ordered,
+    maxAttempts: callback.maxAttempts,
+    timeoutMs: callback.timeoutMs,
+    stats: stats.get(callback.name) ?? NO_DELIVERIES,
+    condition: conditions.get(callback.name) ?? { disabledReason: null, failingSince: null, pausedUntil: null },
+    maxInFlight: callback.maxInFlight,
+    ratePerSecond: callback.ratePerSecond,
+    secretSource: callback.secrets === null ? ('own' as const) : ('callbacks.yml' as const),
+  }));
 }
