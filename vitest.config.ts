@@ -6,7 +6,13 @@ export default defineConfig({
   // come "from another realm".
   resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
-    include: ['test/**/*.test.ts', 'services/**/*.test.ts', 'src/**/*.test.ts', 'dev/**/*.test.ts', 'packages/**/*.test.ts'],
+    include: [
+      'test/**/*.test.ts',
+      'services/**/*.test.ts',
+      'src/**/*.test.ts',
+      'dev/**/*.test.ts',
+      'packages/**/*.test.ts',
+    ],
     globalSetup: ['test/support/global-setup.ts'],
     // Each file starts real servers on its own database; two at a time suits a 2-core machine.
     pool: 'forks',

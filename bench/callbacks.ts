@@ -13,7 +13,17 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SLICES = Number(process.env.BENCH_MUTATION_SLICES ?? 10);
 
 const postgres = await startBenchPostgres();
-const results: Record<string, number[]> = { p50: [], p99: [], rate: [], withNone: [], withOne: [], ratio: [], cpuNone: [], cpuOne: [], cpuRatio: [] };
+const results: Record<string, number[]> = {
+  p50: [],
+  p99: [],
+  rate: [],
+  withNone: [],
+  withOne: [],
+  ratio: [],
+  cpuNone: [],
+  cpuOne: [],
+  cpuRatio: [],
+};
 
 try {
   for (let round = 1; round <= ROUNDS; round++) {
@@ -65,19 +75,26 @@ function round2(value: number) {
  */
 async function measureMutations(oneFirst: boolean) {
   const receiver = await startBenchReceiver(() => undefined);
-  const arms = await Promise.all([false, true].map(async (withCallback) => {
-    const app = await startBenchPaygraph(await postgres.database(), withCallback ? callbackYaml(receiver.url) : 'callbacks: {}\n', { api: true, worker: false });
-    const { user, token } = await seedUser(app);
-    await createAccessToken(app.db, 'bench', ['nodes:read']);
-    const body = JSON.stringify({
-      query: 'mutation($u: ID!) { createPurchase(amount: 50000, description: "A new laptop", isPaid: false, userId: $u) { id } }',
-      variables: { u: user.id },
-    });
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-    const post = () => fetch(`${app.url}/graphql`, { method: 'POST', headers, body }).then((r) => r.json());
-    for (let i = 0; i < 50; i++) await post();
-    return { app, post, done: 0, seconds: 0, cpuMs: 0 };
-  }));
+  const arms = await Promise.all(
+    [false, true].map(async (withCallback) => {
+      const app = await startBenchPaygraph(
+        await postgres.database(),
+        withCallback ? callbackYaml(receiver.url) : 'callbacks: {}\n',
+        { api: true, worker: false },
+      );
+      const { user, token } = await seedUser(app);
+      await createAccessToken(app.db, 'bench', ['nodes:read']);
+      const body = JSON.stringify({
+        query:
+          'mutation($u: ID!) { createPurchase(amount: 50000, description: "A new laptop", isPaid: false, userId: $u) { id } }',
+        variables: { u: user.id },
+      });
+      const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+      const post = () => fetch(`${app.url}/graphql`, { method: 'POST', headers, body }).then((r) => r.json());
+      for (let i = 0; i < 50; i++) await post();
+      return { app, post, done: 0, seconds: 0, cpuMs: 0 };
+    }),
+  );
   const [none, one] = arms as [(typeof arms)[number], (typeof arms)[number]];
   const order = oneFirst ? [one, none] : [none, one];
   for (let slice = 0; slice < SLICES; slice++) {
@@ -101,5 +118,10 @@ async function measureMutations(oneFirst: boolean) {
   }
   for (const arm of arms) await arm.app.stop();
   await receiver.close();
-  return { none: none.done / none.seconds, one: one.done / one.seconds, cpuNone: none.cpuMs / none.done, cpuOne: one.cpuMs / one.done };
+  return {
+    none: none.done / none.seconds,
+    one: one.done / one.seconds,
+    cpuNone: none.cpuMs / none.done,
+    cpuOne: one.cpuMs / one.done,
+  };
 }

@@ -36,7 +36,10 @@ function statOf(pid: number): { ppid: number; ticks: number; childTicks: number 
     // The command name is in parentheses and may hold spaces; the fields after it are fixed (proc(5)).
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') return null;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const fields = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     return { ppid: fields[1]!, ticks: fields[11]! + fields[12]!, childTicks: fields[13]! + fields[14]! };
   } catch {
     return null; // a backend that exited meanwhile

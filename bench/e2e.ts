@@ -45,7 +45,9 @@ const STATEMENTS = process.env.BENCH_E2E_PG_STATEMENTS === '1';
 const postgres = await startEmbeddedPostgres({
   dataDir: path.join(dataDir, 'postgres'),
   onLog: (line) => appendFileSync(POSTGRES_LOG, `${line}\n`),
-  ...(STATEMENTS && { settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' } }),
+  ...(STATEMENTS && {
+    settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all' },
+  }),
 });
 const port = await freePort();
 const api = `http://127.0.0.1:${port}`;
@@ -90,11 +92,25 @@ const graphql = async (query: string, variables: Record<string, unknown>, token?
 /** A signed-up user with an ACTIVE card and a Stripe customer. */
 async function customer(index: number) {
   const email = `bench${index}-${Date.now()}@example.com`;
-  const { createUser } = await graphql('mutation($e: String!) { createUser(name: "Bench", authProvider: { email: { email: $e, password: "benchmark" } }) { id } }', { e: email });
-  const { signinUser } = await graphql('mutation($e: String!) { signinUser(email: { email: $e, password: "benchmark" }) { token } }', { e: email });
-  await graphql('mutation($u: ID!) { createCardDetails(cardToken: "tok_visa", userId: $u) { id } }', { u: createUser.id }, signinUser.token);
+  const { createUser } = await graphql(
+    'mutation($e: String!) { createUser(name: "Bench", authProvider: { email: { email: $e, password: "benchmark" } }) { id } }',
+    { e: email },
+  );
+  const { signinUser } = await graphql(
+    'mutation($e: String!) { signinUser(email: { email: $e, password: "benchmark" }) { token } }',
+    { e: email },
+  );
+  await graphql(
+    'mutation($u: ID!) { createCardDetails(cardToken: "tok_visa", userId: $u) { id } }',
+    { u: createUser.id },
+    signinUser.token,
+  );
   const withCustomer = 'select 1 from "User" where id = $1 and "stripeId" is not null';
-  await eventually(async () => (await reader.query(withCustomer, [createUser.id])).rowCount === 1, Boolean, { ...BENCH_WAIT, timeoutMs: 60_000, what: 'the Stripe customer' });
+  await eventually(async () => (await reader.query(withCustomer, [createUser.id])).rowCount === 1, Boolean, {
+    ...BENCH_WAIT,
+    timeoutMs: 60_000,
+    what: 'the Stripe customer',
+  });
   return { id: createUser.id as string, token: signinUser.token as string };
 }
 
@@ -121,7 +137,9 @@ async function checkChanged() {
   while (changed.size > 0) {
     const ids = [...changed];
     changed.clear();
-    const { rows } = await reader.query<{ id: string }>('select id from "Purchase" where id = any($1) and "isPaid"', [ids]);
+    const { rows } = await reader.query<{ id: string }>('select id from "Purchase" where id = any($1) and "isPaid"', [
+      ids,
+    ]);
     for (const { id } of rows) {
       waiting.get(id)?.();
       waiting.delete(id);
@@ -140,9 +158,19 @@ const paid = (id: string) =>
 /** The tutorial's sequence: a new user adds a card and buys at once, before the card is saved. */
 async function cardThenPurchase(index: number): Promise<number> {
   const email = `bench-tutorial${index}-${Date.now()}@example.com`;
-  const { createUser } = await graphql('mutation($e: String!) { createUser(name: "Bench", authProvider: { email: { email: $e, password: "benchmark" } }) { id } }', { e: email });
-  const { signinUser } = await graphql('mutation($e: String!) { signinUser(email: { email: $e, password: "benchmark" }) { token } }', { e: email });
-  await graphql('mutation($u: ID!) { createCardDetails(cardToken: "tok_visa", userId: $u) { id } }', { u: createUser.id }, signinUser.token);
+  const { createUser } = await graphql(
+    'mutation($e: String!) { createUser(name: "Bench", authProvider: { email: { email: $e, password: "benchmark" } }) { id } }',
+    { e: email },
+  );
+  const { signinUser } = await graphql(
+    'mutation($e: String!) { signinUser(email: { email: $e, password: "benchmark" }) { token } }',
+    { e: email },
+  );
+  await graphql(
+    'mutation($u: ID!) { createCardDetails(cardToken: "tok_visa", userId: $u) { id } }',
+    { u: createUser.id },
+    signinUser.token,
+  );
   return purchaseToPaid({ id: createUser.id, token: signinUser.token });
 }
 
@@ -179,10 +207,13 @@ async function cpuNow(): Promise<Map<string, number>> {
  * The largest resident size each process of the stack reaches while `work` runs, sampled every 250 ms,
  * and the CPU time each spent meanwhile.
  */
-async function peakMemory<T>(work: () => Promise<T>): Promise<{ result: T; peaks: Map<string, number>; cpuMs: Map<string, number> }> {
+async function peakMemory<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; peaks: Map<string, number>; cpuMs: Map<string, number> }> {
   const peaks = new Map<string, number>();
   const sample = () => {
-    for (const { name, rssMb } of processTreeMemory(stack.pid!, nameOf) as ProcessMemory[]) peaks.set(name, Math.max(peaks.get(name) ?? 0, rssMb));
+    for (const { name, rssMb } of processTreeMemory(stack.pid!, nameOf) as ProcessMemory[])
+      peaks.set(name, Math.max(peaks.get(name) ?? 0, rssMb));
   };
   const cpuBefore = await cpuNow();
   const timer = setInterval(sample, 250);
@@ -198,9 +229,19 @@ async function peakMemory<T>(work: () => Promise<T>): Promise<{ result: T; peaks
 }
 
 try {
-  console.log(`The stack: ${COMPILED ? 'compiled (dist/, as npm run start:prod)' : 'TypeScript under tsx (as npm start)'}; its log: ${STACK_LOG}`);
+  console.log(
+    `The stack: ${COMPILED ? 'compiled (dist/, as npm run start:prod)' : 'TypeScript under tsx (as npm start)'}; its log: ${STACK_LOG}`,
+  );
   await Promise.race([
-    eventually(() => fetch(`${api}/readyz`).then((response) => response.ok, () => false), Boolean, { ...BENCH_WAIT, what: 'the stack to be ready' }),
+    eventually(
+      () =>
+        fetch(`${api}/readyz`).then(
+          (response) => response.ok,
+          () => false,
+        ),
+      Boolean,
+      { ...BENCH_WAIT, what: 'the stack to be ready' },
+    ),
     stackExited.then(() => {
       throw new Error('the stack exited before it was ready');
     }),
@@ -222,7 +263,11 @@ try {
   const peaks = new Map<string, number>();
   console.log(`\n${USERS} concurrent users buying, ${SECONDS} s a round (${cpus().length} cores):`);
   for (let roundNo = 1; roundNo <= ROUNDS; roundNo++) {
-    const { result, peaks: roundPeaks, cpuMs } = await peakMemory(async () => {
+    const {
+      result,
+      peaks: roundPeaks,
+      cpuMs,
+    } = await peakMemory(async () => {
       let paidCount = 0;
       const loaded: number[] = [];
       const startedAt = performance.now();
@@ -235,7 +280,12 @@ try {
           }
         }),
       );
-      return { paidCount, rate: paidCount / ((performance.now() - startedAt) / 1000), p50: percentile(loaded, 50), p99: percentile(loaded, 99) };
+      return {
+        paidCount,
+        rate: paidCount / ((performance.now() - startedAt) / 1000),
+        p50: percentile(loaded, 50),
+        p99: percentile(loaded, 99),
+      };
     });
     for (const [name, mb] of roundPeaks) peaks.set(name, Math.max(peaks.get(name) ?? 0, mb));
     const apiAndWorkerMb = (roundPeaks.get('API') ?? 0) + (roundPeaks.get('worker') ?? 0);
@@ -243,23 +293,36 @@ try {
     console.log(
       `  round ${roundNo} (load ${loadavg()[0]!.toFixed(2)}): ${round(result.rate)} purchases paid/s   latency p50 ${round(result.p50)} ms   p99 ${round(result.p99)} ms   ` +
         `API + worker peak RSS ${round(apiAndWorkerMb)} MB\n` +
-        `    CPU ms per purchase: ${[...cpuMs].filter(([, ms]) => ms > 0).map(([name, ms]) => `${name} ${round(ms / result.paidCount, 2)}`).join(', ')}, ` +
+        `    CPU ms per purchase: ${[...cpuMs]
+          .filter(([, ms]) => ms > 0)
+          .map(([name, ms]) => `${name} ${round(ms / result.paidCount, 2)}`)
+          .join(', ')}, ` +
         `all ${round([...cpuMs.values()].reduce((sum, ms) => sum + ms, 0) / result.paidCount, 2)}`,
     );
   }
-  console.log(`Medians over ${ROUNDS} rounds: ${round(median(rounds.map((r) => r.rate)))} purchases paid/s   ` +
-    `latency p50 ${round(median(rounds.map((r) => r.p50)))} ms   p99 ${round(median(rounds.map((r) => r.p99)))} ms   ` +
-    `API + worker peak RSS ${round(median(rounds.map((r) => r.apiAndWorkerMb)))} MB   (target >= 150/s, p99 < 500 ms, < 300 MB)`);
-  console.log(`Peak resident memory per process: ${[...peaks].map(([name, mb]) => `${name} ${round(mb)} MB`).join(', ')}`);
+  console.log(
+    `Medians over ${ROUNDS} rounds: ${round(median(rounds.map((r) => r.rate)))} purchases paid/s   ` +
+      `latency p50 ${round(median(rounds.map((r) => r.p50)))} ms   p99 ${round(median(rounds.map((r) => r.p99)))} ms   ` +
+      `API + worker peak RSS ${round(median(rounds.map((r) => r.apiAndWorkerMb)))} MB   (target >= 150/s, p99 < 500 ms, < 300 MB)`,
+  );
+  console.log(
+    `Peak resident memory per process: ${[...peaks].map(([name, mb]) => `${name} ${round(mb)} MB`).join(', ')}`,
+  );
   if (STATEMENTS) {
     const { rows } = await reader.query<{ calls: string; ms: number; each: number; query: string }>(
       `select calls, round(total_exec_time)::int as ms, round((total_exec_time / calls)::numeric, 3)::float8 as each,
               left(regexp_replace(query, '\\s+', ' ', 'g'), 140) as query
          from pg_stat_statements order by total_exec_time desc limit 25`,
     );
-    console.log(`Statements by PostgreSQL's time (ms in all, ms each, calls):\n${rows.map((r) => `  ${r.ms}\t${r.each}\t${r.calls}\t${r.query}`).join('\n')}`);
+    console.log(
+      `Statements by PostgreSQL's time (ms in all, ms each, calls):\n${rows.map((r) => `  ${r.ms}\t${r.each}\t${r.calls}\t${r.query}`).join('\n')}`,
+    );
   }
-  const { rows: [stats] } = await reader.query<{ deadlocks: number }>('select deadlocks::int from pg_stat_database where datname = current_database()');
+  const {
+    rows: [stats],
+  } = await reader.query<{ deadlocks: number }>(
+    'select deadlocks::int from pg_stat_database where datname = current_database()',
+  );
   console.log(`Deadlocks PostgreSQL broke: ${stats!.deadlocks} (its log: ${POSTGRES_LOG})`);
 } finally {
   await listener.end();

@@ -43,7 +43,12 @@ export async function startBenchPostgres() {
   };
 }
 
-export async function startBenchPaygraph(databaseUrl: string, callbacksYaml: string, roles = { api: true, worker: true }, env: Record<string, string> = {}): Promise<Paygraph> {
+export async function startBenchPaygraph(
+  databaseUrl: string,
+  callbacksYaml: string,
+  roles = { api: true, worker: true },
+  env: Record<string, string> = {},
+): Promise<Paygraph> {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'paygraph-bench-')), 'callbacks.yml');
   writeFileSync(file, callbacksYaml);
   const fullEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', CALLBACKS_FILE: file, LOG_LEVEL: 'silent', ...env };
@@ -81,4 +86,8 @@ export const median = (values: number[]) => percentile(values, 50);
 export const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
 /** How a benchmark waits with eventually(): every few milliseconds, since the wait is part of what it measures. */
-export const BENCH_WAIT = { intervalMs: 2, timeoutMs: 120_000, what: 'benchmark condition' } satisfies EventuallyOptions;
+export const BENCH_WAIT = {
+  intervalMs: 2,
+  timeoutMs: 120_000,
+  what: 'benchmark condition',
+} satisfies EventuallyOptions;

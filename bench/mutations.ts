@@ -42,28 +42,49 @@ try {
   const url = `${app.url}/graphql`;
   const signedIn = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
   const createPurchase = JSON.stringify({
-    query: 'mutation($u: ID!) { createPurchase(amount: 50000, description: "A new laptop", isPaid: false, userId: $u) { id } }',
+    query:
+      'mutation($u: ID!) { createPurchase(amount: 50000, description: "A new laptop", isPaid: false, userId: $u) { id } }',
     variables: { u: user.id },
   });
   const purchases = async () => Number((await reader.query('select count(*) from "Purchase"')).rows[0].count);
 
   /** Load over HTTP; when `writes`, every answer must have written its purchase (GraphQL errors come as 200s). */
-  const http = (headers: Record<string, string>, body: string, writes: boolean, freshIds = false) => async (seconds: number): Promise<Figures> => {
-    const before = writes ? await purchases() : 0;
-    const load = await runLoad({ url, connections: CONCURRENCY, seconds, headers, body, freshIds });
-    const written = writes ? (await purchases()) - before : load.ok;
-    // Requests still in flight when the load stops are written but not counted.
-    if (load.failed > 0 || written < load.ok || written > load.ok + CONCURRENCY) throw new Error(`${load.failed} failed requests; ${written} purchases for ${load.ok} answers`);
-    return { rate: load.rate, done: load.ok, p99Ms: load.p99Ms };
-  };
+  const http =
+    (headers: Record<string, string>, body: string, writes: boolean, freshIds = false) =>
+    async (seconds: number): Promise<Figures> => {
+      const before = writes ? await purchases() : 0;
+      const load = await runLoad({ url, connections: CONCURRENCY, seconds, headers, body, freshIds });
+      const written = writes ? (await purchases()) - before : load.ok;
+      // Requests still in flight when the load stops are written but not counted.
+      if (load.failed > 0 || written < load.ok || written > load.ok + CONCURRENCY)
+        throw new Error(`${load.failed} failed requests; ${written} purchases for ${load.ok} answers`);
+      return { rate: load.rate, done: load.ok, p99Ms: load.p99Ms };
+    };
   const arms: Arm[] = [
-    { name: 'anonymous { __typename }', run: http({ 'content-type': 'application/json' }, JSON.stringify({ query: '{ __typename }' }), false) },
+    {
+      name: 'anonymous { __typename }',
+      run: http({ 'content-type': 'application/json' }, JSON.stringify({ query: '{ __typename }' }), false),
+    },
     { name: 'signed-in { me { id } }', run: http(signedIn, JSON.stringify({ query: '{ me { id } }' }), false) },
-    { name: 'raw Prisma insert, no HTTP', run: (seconds: number) => rawInserts(seconds, () => app.db.purchase.create({ data: { amount: 50000, description: 'A new laptop', userId: user.id } })) },
+    {
+      name: 'raw Prisma insert, no HTTP',
+      run: (seconds: number) =>
+        rawInserts(seconds, () =>
+          app.db.purchase.create({ data: { amount: 50000, description: 'A new laptop', userId: user.id } }),
+        ),
+    },
     { name: 'createPurchase', run: http(signedIn, createPurchase, true) },
-    { name: 'createPurchase + Idempotency-Key', run: http({ ...signedIn, 'idempotency-key': '[<id>]' }, createPurchase, true, true) },
+    {
+      name: 'createPurchase + Idempotency-Key',
+      run: http({ ...signedIn, 'idempotency-key': '[<id>]' }, createPurchase, true, true),
+    },
   ].filter((arm) => !ONLY || arm.name === ONLY);
-  const results = new Map(arms.map((arm) => [arm.name, { rate: [] as number[], nodeMs: [] as number[], postgresMs: [] as number[], statements: [] as number[] }]));
+  const results = new Map(
+    arms.map((arm) => [
+      arm.name,
+      { rate: [] as number[], nodeMs: [] as number[], postgresMs: [] as number[], statements: [] as number[] },
+    ]),
+  );
 
   // Warm-up: connections, the JIT, Prisma's and Yoga's caches.
   for (const arm of arms) await arm.run(2);
@@ -72,7 +93,8 @@ try {
     const order = arms.map((_, i) => arms[(i + roundNo - 1) % arms.length]!);
     const figures: string[] = [];
     for (const arm of order) {
-      const profile = PROFILE_DIR && roundNo === ROUNDS ? `${PROFILE_DIR}/${arm.name.replace(/\W+/g, '-')}.cpuprofile` : undefined;
+      const profile =
+        PROFILE_DIR && roundNo === ROUNDS ? `${PROFILE_DIR}/${arm.name.replace(/\W+/g, '-')}.cpuprofile` : undefined;
       const statementsBefore = statements;
       const cpuBefore = await sampleCpu(reader);
       const { rate, done, p99Ms } = await profiled(profile, () => arm.run(SECONDS)).catch((error: Error) => {
@@ -85,13 +107,19 @@ try {
       result.postgresMs.push(cpu.postgresMs / done);
       // The arm's own bookkeeping (CPU samples, row counts) is a handful of statements over thousands of requests.
       result.statements.push((statements - statementsBefore) / done);
-      figures.push(`${arm.name} ${round(rate)}/s${p99Ms === undefined ? '' : ` p99 ${p99Ms} ms`} (CPU ms ${round(cpu.nodeMs / done, 2)} + ${round(cpu.postgresMs / done, 2)})`);
+      figures.push(
+        `${arm.name} ${round(rate)}/s${p99Ms === undefined ? '' : ` p99 ${p99Ms} ms`} (CPU ms ${round(cpu.nodeMs / done, 2)} + ${round(cpu.postgresMs / done, 2)})`,
+      );
     }
     console.log(`round ${roundNo} (load ${loadavg()[0]!.toFixed(2)}): ${figures.join(' | ')}`);
   }
 
   const createRate = median(results.get('createPurchase')?.rate ?? [NaN]);
-  console.log(`\nMedians over ${ROUNDS} rounds, ${CONCURRENCY} connections, ${SECONDS} s each (${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}):`);
+  console.log(
+    `\nMedians over ${ROUNDS} rounds, ${CONCURRENCY} connections, ${SECONDS} s each (${cpus().length} cores, load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}):`,
+  );
   for (const arm of arms) {
     const result = results.get(arm.name)!;
     const rate = median(result.rate);
@@ -101,7 +129,13 @@ try {
     );
   }
   console.log('Every round, requests/s:');
-  for (const arm of arms) console.log(`  ${arm.name.padEnd(34)} ${results.get(arm.name)!.rate.map((rate) => round(rate)).join(', ')}`);
+  for (const arm of arms)
+    console.log(
+      `  ${arm.name.padEnd(34)} ${results
+        .get(arm.name)!
+        .rate.map((rate) => round(rate))
+        .join(', ')}`,
+    );
 } finally {
   await reader.end();
   await app.stop();

@@ -18,7 +18,13 @@ export const callbackYaml = (url: string) => `callbacks:
 `;
 
 export async function seedUser(app: Awaited<ReturnType<typeof startBenchPaygraph>>) {
-  const user = await app.db.user.create({ data: { name: 'Bench', email: `bench-${Date.now()}-${Math.random()}@example.com`, passwordHash: await hashPassword('benchmark') } });
+  const user = await app.db.user.create({
+    data: {
+      name: 'Bench',
+      email: `bench-${Date.now()}-${Math.random()}@example.com`,
+      passwordHash: await hashPassword('benchmark'),
+    },
+  });
   return { user, token: await createSession(app.db, user.id, 1) };
 }
 
@@ -66,8 +72,12 @@ export async function measurePaygraphDrain(postgres: BenchPostgres, profile?: st
     });
   }
   await producer.stop();
-  const { started: worker, ...drain } = await timeDrain(databaseUrl, RATE_DELIVERIES, () => received, profile, () =>
-    startBenchPaygraph(databaseUrl, callbackYaml(receiver.url), { api: false, worker: true }),
+  const { started: worker, ...drain } = await timeDrain(
+    databaseUrl,
+    RATE_DELIVERIES,
+    () => received,
+    profile,
+    () => startBenchPaygraph(databaseUrl, callbackYaml(receiver.url), { api: false, worker: true }),
   );
   await worker.stop();
   await receiver.close();
@@ -82,7 +92,13 @@ export interface Drain {
 }
 
 /** Times a drain of `count` deliveries from `start` (which starts the consumer) to the last arrival. */
-export async function timeDrain<T>(databaseUrl: string, count: number, received: () => number, profile: string | undefined, start: () => Promise<T>): Promise<Drain & { started: T }> {
+export async function timeDrain<T>(
+  databaseUrl: string,
+  count: number,
+  received: () => number,
+  profile: string | undefined,
+  start: () => Promise<T>,
+): Promise<Drain & { started: T }> {
   const cpuPool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
   try {
     const before = await sampleCpu(cpuPool);
@@ -99,4 +115,3 @@ export async function timeDrain<T>(databaseUrl: string, count: number, received:
     await cpuPool.end();
   }
 }
-

@@ -6,8 +6,23 @@ import pg from 'pg';
 import PgBoss from 'pg-boss';
 import { onConnectionErrors } from '../src/db/connection-errors.js';
 import { eventually } from '../packages/testing/eventually.js';
-import { BENCH_WAIT, median, percentile, round, startBenchPostgres, startBenchReceiver, type BenchPostgres } from './harness.js';
-import { LATENCY_SAMPLES, measurePaygraphDrain, measurePaygraphLatency, RATE_DELIVERIES, timeDrain, type Drain } from './paygraph-arms.js';
+import {
+  BENCH_WAIT,
+  median,
+  percentile,
+  round,
+  startBenchPostgres,
+  startBenchReceiver,
+  type BenchPostgres,
+} from './harness.js';
+import {
+  LATENCY_SAMPLES,
+  measurePaygraphDrain,
+  measurePaygraphLatency,
+  RATE_DELIVERIES,
+  timeDrain,
+  type Drain,
+} from './paygraph-arms.js';
 
 /**
  * npm run bench:peers: the job of bench:callbacks (commit a row and a durable job in one transaction,
@@ -25,9 +40,13 @@ const BOSS_POLL_SECONDS = 0.5;
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 const post = (url: string, body: string) =>
   new Promise<void>((resolve, reject) => {
-    const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (response) => {
-      response.resume().on('end', () => resolve());
-    });
+    const request = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+      (response) => {
+        response.resume().on('end', () => resolve());
+      },
+    );
     request.on('error', reject).end(body);
   });
 
@@ -71,7 +90,13 @@ const graphileArm: Arm = {
     );
     let received = 0;
     const receiver = await startBenchReceiver(() => received++);
-    const { started: runner, ...drain } = await timeDrain(url, RATE_DELIVERIES, () => received, undefined, () => graphileRunner(pool, receiver.url));
+    const { started: runner, ...drain } = await timeDrain(
+      url,
+      RATE_DELIVERIES,
+      () => received,
+      undefined,
+      () => graphileRunner(pool, receiver.url),
+    );
     await runner.stop();
     await receiver.close();
     await pool.end();
@@ -98,8 +123,11 @@ const pgBossArm: Arm = {
     const arrivals = new Map<string, number>();
     const receiver = await startBenchReceiver((body, at) => arrivals.set(String(JSON.parse(body).id), at));
     const boss = await startBoss(url, receiver.url);
-    const samples = await commitAndWait(pool, arrivals, (client, id) =>
-      boss.send('deliver', { id }, { db: { executeSql: (text, values) => client.query(text, values) } }),
+    const samples = await commitAndWait(
+      pool,
+      arrivals,
+      (client, id) =>
+        boss.send('deliver', { id }, { db: { executeSql: (text, values) => client.query(text, values) } }),
       // Polling makes each sample about half a poll interval: fewer samples tell the same story.
       Math.min(LATENCY_SAMPLES, 40),
     );
@@ -118,7 +146,13 @@ const pgBossArm: Arm = {
     await boss.createQueue('deliver');
     const count = Math.min(RATE_DELIVERIES, 1000);
     await boss.insert(Array.from({ length: count }, (_, id) => ({ name: 'deliver', data: { id } })));
-    const drain = await timeDrain(url, count, () => received, undefined, () => work(boss, receiver.url));
+    const drain = await timeDrain(
+      url,
+      count,
+      () => received,
+      undefined,
+      () => work(boss, receiver.url),
+    );
     await boss.stop({ graceful: false, wait: true });
     await receiver.close();
     return drain;
@@ -135,9 +169,13 @@ async function startBoss(url: string, receiverUrl: string): Promise<PgBoss> {
 }
 
 function work(boss: PgBoss, receiverUrl: string) {
-  return boss.work<{ id: number }>('deliver', { batchSize: CONCURRENCY, pollingIntervalSeconds: BOSS_POLL_SECONDS }, async (jobs) => {
-    await Promise.all(jobs.map((job) => post(receiverUrl, JSON.stringify(job.data))));
-  });
+  return boss.work<{ id: number }>(
+    'deliver',
+    { batchSize: CONCURRENCY, pollingIntervalSeconds: BOSS_POLL_SECONDS },
+    async (jobs) => {
+      await Promise.all(jobs.map((job) => post(receiverUrl, JSON.stringify(job.data))));
+    },
+  );
 }
 
 /** One purchase at a time: commit the row and its job together, then time commit → receiver. */
@@ -153,7 +191,8 @@ async function commitAndWait(
     let id: number;
     try {
       await client.query('begin');
-      id = (await client.query<{ id: number }>('insert into bench_purchase (amount) values (100) returning id')).rows[0]!.id;
+      id = (await client.query<{ id: number }>('insert into bench_purchase (amount) values (100) returning id'))
+        .rows[0]!.id;
       await enqueue(client, id);
       await client.query('commit');
     } finally {
@@ -167,20 +206,31 @@ async function commitAndWait(
 }
 
 let lastRound = false;
-const profileOf = (what: string) => (PROFILE_DIR && lastRound ? path.join(PROFILE_DIR, `paygraph-${what}.cpuprofile`) : undefined);
+const profileOf = (what: string) =>
+  PROFILE_DIR && lastRound ? path.join(PROFILE_DIR, `paygraph-${what}.cpuprofile`) : undefined;
 const paygraphArm: Arm = {
   latency: (postgres) => measurePaygraphLatency(postgres, profileOf('latency')),
   rate: (postgres) => measurePaygraphDrain(postgres, profileOf('drain')),
 };
 const allArms = { paygraph: paygraphArm, 'graphile-worker': graphileArm, 'pg-boss': pgBossArm } as const;
 type Name = keyof typeof allArms;
-const arms = Object.fromEntries(Object.entries(allArms).filter(([name]) => ARMS.includes(name))) as Partial<typeof allArms>;
+const arms = Object.fromEntries(Object.entries(allArms).filter(([name]) => ARMS.includes(name))) as Partial<
+  typeof allArms
+>;
 
 const postgres = await startBenchPostgres();
-const results = Object.fromEntries(Object.keys(arms).map((name) => [name, { p50: [] as number[], p99: [] as number[], rate: [] as number[], nodeMs: [] as number[], postgresMs: [] as number[] }])) as Record<
-  Name,
-  { p50: number[]; p99: number[]; rate: number[]; nodeMs: number[]; postgresMs: number[] }
->;
+const results = Object.fromEntries(
+  Object.keys(arms).map((name) => [
+    name,
+    {
+      p50: [] as number[],
+      p99: [] as number[],
+      rate: [] as number[],
+      nodeMs: [] as number[],
+      postgresMs: [] as number[],
+    },
+  ]),
+) as Record<Name, { p50: number[]; p99: number[]; rate: number[]; nodeMs: number[]; postgresMs: number[] }>;
 try {
   for (let roundNumber = 1; roundNumber <= ROUNDS; roundNumber++) {
     // A different arm first each round, so warm-up and drift favour none.

@@ -16,7 +16,11 @@ if (dir) {
     session.post('Profiler.stop', (error, result) => {
       if (error) return;
       mkdirSync(dir, { recursive: true });
-      const name = process.argv.slice(1).map((arg) => path.basename(arg).replace(/\W+/g, '_')).join('-').slice(0, 80);
+      const name = process.argv
+        .slice(1)
+        .map((arg) => path.basename(arg).replace(/\W+/g, '_'))
+        .join('-')
+        .slice(0, 80);
       writeFileSync(path.join(dir, `${process.pid}-${name}.cpuprofile`), JSON.stringify(result.profile));
     });
   });

@@ -34,7 +34,9 @@ try {
       results.push(line);
     }
   }
-  console.log(`\nBacklog drain by worker processes and backlog size (${process.env.CI ? 'CI' : 'this machine'}, ${cpus().length} cores):\n${results.join('\n')}`);
+  console.log(
+    `\nBacklog drain by worker processes and backlog size (${process.env.CI ? 'CI' : 'this machine'}, ${cpus().length} cores):\n${results.join('\n')}`,
+  );
 } finally {
   await postgres.stop();
 }
@@ -100,7 +102,13 @@ function startWorker(databaseUrl: string, callbacksFile: string): Promise<ChildP
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'src/main.ts'), 'worker'], {
     cwd: rootDir,
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, DATABASE_URL: databaseUrl, CALLBACKS_FILE: callbacksFile, CALLBACK_SIGNING_SECRET: SIGNING_SECRET, LOG_LEVEL: 'info' },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      CALLBACKS_FILE: callbacksFile,
+      CALLBACK_SIGNING_SECRET: SIGNING_SECRET,
+      LOG_LEVEL: 'info',
+    },
   });
   return new Promise((resolve, reject) => {
     let output = '';

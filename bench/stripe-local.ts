@@ -18,12 +18,32 @@ const KEY = 'sk_test_bench';
 const server = await startLocalStripe();
 const { hostname, port } = new URL(server.url);
 // One connection per client, kept alive, as a service's SDK instance holds it.
-const clients = Array.from({ length: CLIENTS }, () => new Stripe(KEY, { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 0, httpAgent: new Agent({ keepAlive: true, maxSockets: 1 }) }));
+const clients = Array.from(
+  { length: CLIENTS },
+  () =>
+    new Stripe(KEY, {
+      host: hostname,
+      port: Number(port),
+      protocol: 'http',
+      maxNetworkRetries: 0,
+      httpAgent: new Agent({ keepAlive: true, maxSockets: 1 }),
+    }),
+);
 let made = 0;
 
 async function pay(stripe: Stripe): Promise<void> {
-  const customer = await stripe.customers.create({ email: `bench${made}@example.com`, metadata: { bench: 'stripe-local' } });
-  const intent = await stripe.paymentIntents.create({ amount: 2_000, currency: 'usd', customer: customer.id, payment_method: 'pm_card_visa', confirm: true, off_session: true });
+  const customer = await stripe.customers.create({
+    email: `bench${made}@example.com`,
+    metadata: { bench: 'stripe-local' },
+  });
+  const intent = await stripe.paymentIntents.create({
+    amount: 2_000,
+    currency: 'usd',
+    customer: customer.id,
+    payment_method: 'pm_card_visa',
+    confirm: true,
+    off_session: true,
+  });
   if (intent.status !== 'succeeded') throw new Error(`payment ${intent.id} is ${intent.status}`);
   made++;
 }
@@ -31,9 +51,11 @@ async function pay(stripe: Stripe): Promise<void> {
 /** Every client pays in a loop until `until()` says stop; answers how many payments were made. */
 async function run(until: () => boolean): Promise<number> {
   const before = made;
-  await Promise.all(clients.map(async (stripe) => {
-    while (!until()) await pay(stripe);
-  }));
+  await Promise.all(
+    clients.map(async (stripe) => {
+      while (!until()) await pay(stripe);
+    }),
+  );
   return made - before;
 }
 
@@ -45,14 +67,23 @@ for (let round = 0; round < ROUNDS; round++) {
   rates.push(count / ((performance.now() - started) / 1000));
 }
 const median = [...rates].sort((a, b) => a - b)[Math.floor(rates.length / 2)]!;
-console.log(`stripe-local: ${CLIENTS} concurrent SDK clients, customer + PaymentIntent confirm (off-session, pm_card_visa)`);
+console.log(
+  `stripe-local: ${CLIENTS} concurrent SDK clients, customer + PaymentIntent confirm (off-session, pm_card_visa)`,
+);
 console.log(`  rounds (payments/s): ${rates.map((rate) => rate.toFixed(0)).join(', ')}`);
 console.log(`  median: ${median.toFixed(0)} payments/s (${(median * 2).toFixed(0)} API requests/s)`);
 
 const fillStarted = performance.now();
 await run(() => made >= PAYMENTS);
-console.log(`  filled to ${made.toLocaleString('en')} payments in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s`);
-const stats = (await clients[0]!.rawRequest('GET', `${CONTROL_PATH}/stats`)) as unknown as { memory: NodeJS.MemoryUsage; account: Record<string, number> };
+console.log(
+  `  filled to ${made.toLocaleString('en')} payments in ${((performance.now() - fillStarted) / 1000).toFixed(1)} s`,
+);
+const stats = (await clients[0]!.rawRequest('GET', `${CONTROL_PATH}/stats`)) as unknown as {
+  memory: NodeJS.MemoryUsage;
+  account: Record<string, number>;
+};
 const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(0)} MB`;
-console.log(`  after ${made.toLocaleString('en')} payments: RSS ${mb(stats.memory.rss)}, heap used ${mb(stats.memory.heapUsed)} (${JSON.stringify(stats.account)})`);
+console.log(
+  `  after ${made.toLocaleString('en')} payments: RSS ${mb(stats.memory.rss)}, heap used ${mb(stats.memory.heapUsed)} (${JSON.stringify(stats.account)})`,
+);
 await server.stop();

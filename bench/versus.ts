@@ -6,7 +6,7 @@ import pg from 'pg';
 import { freePort } from '../packages/base/free-port.js';
 import { eventually } from '../packages/testing/eventually.js';
 import { cpuBetween, sampleCpu } from './cpu-time.js';
-import { SIGNING_SECRET, median, round, startBenchPostgres} from './harness.js';
+import { SIGNING_SECRET, median, round, startBenchPostgres } from './harness.js';
 import { runLoad } from './load-client.js';
 
 /**
@@ -25,7 +25,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const GIVEN_TREE = process.env.BENCH_VERSUS_TREE;
 const HERE = path.resolve(import.meta.dirname, '..');
 const TICK_MS = 10; // /proc/<pid>/stat counts clock ticks of 1/100 s
-const CREATE_PURCHASE = 'mutation($u: ID!) { createPurchase(amount: 50000, description: "A new laptop", isPaid: false, userId: $u) { id } }';
+const CREATE_PURCHASE =
+  'mutation($u: ID!) { createPurchase(amount: 50000, description: "A new laptop", isPaid: false, userId: $u) { id } }';
 
 if (!REF) {
   console.error('Usage: npm run bench:versus -- <git ref>   (for example the commit a piece of work started from)');
@@ -53,8 +54,12 @@ try {
       rates.get(arm)!.push(figures.rate);
       cpuMs.get(arm)!.push(figures.cpuMs);
     }
-    console.log(`  round ${roundNo} (load ${loadavg()[0]!.toFixed(2)}): ` +
-      arms.map((arm) => `${arm.name} ${round(rates.get(arm)!.at(-1)!)}/s, ${round(cpuMs.get(arm)!.at(-1)!, 2)} CPU ms`).join('   '));
+    console.log(
+      `  round ${roundNo} (load ${loadavg()[0]!.toFixed(2)}): ` +
+        arms
+          .map((arm) => `${arm.name} ${round(rates.get(arm)!.at(-1)!)}/s, ${round(cpuMs.get(arm)!.at(-1)!, 2)} CPU ms`)
+          .join('   '),
+    );
   }
   const [now, then] = arms as [Arm, Arm];
   const ratios = rates.get(now)!.map((rate, i) => rate / rates.get(then)!.at(i)!);
@@ -82,7 +87,10 @@ function checkout(ref: string): string {
   git('worktree', 'add', '--detach', '--force', dir, ref);
   const log = path.join(dir, 'npm-ci.log');
   console.log(`Installing ${ref} in ${dir} (log: ${log})`);
-  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, stdio: ['ignore', openSync(log, 'w'), openSync(log, 'a')] });
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], {
+    cwd: dir,
+    stdio: ['ignore', openSync(log, 'w'), openSync(log, 'a')],
+  });
   return dir;
 }
 
@@ -96,31 +104,61 @@ async function startArm(name: string, dir: string) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'api'], {
     cwd: dir,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', CALLBACKS_FILE: path.join(dataDir, 'callbacks.yml'), CALLBACK_SIGNING_SECRET: SIGNING_SECRET },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      CALLBACKS_FILE: path.join(dataDir, 'callbacks.yml'),
+      CALLBACK_SIGNING_SECRET: SIGNING_SECRET,
+    },
   });
   apis.push(child);
   const url = `http://127.0.0.1:${port}/graphql`;
   const graphql = async (query: string, variables: object, token?: string) => {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ query, variables }) });
-    const result = (await response.json()) as { data?: Record<string, { id: string; token: string }>; errors?: unknown };
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const result = (await response.json()) as {
+      data?: Record<string, { id: string; token: string }>;
+      errors?: unknown;
+    };
     if (result.errors) throw new Error(`${name}: ${JSON.stringify(result.errors)}`);
     return result.data!;
   };
   const answered = async () => {
     if (child.exitCode !== null) throw new Error(`${name}'s API exited before it started`);
-    return graphql('{ __typename }', {}).then(() => true, () => false);
+    return graphql('{ __typename }', {}).then(
+      () => true,
+      () => false,
+    );
   };
   await eventually(answered, Boolean, { timeoutMs: 120_000, intervalMs: 100, what: `${name}'s API to start` });
   const email = `versus-${port}@example.com`;
   const password = 'versus-benchmark';
-  const { createUser } = await graphql('mutation($e: String!, $p: String!) { createUser(name: "Bench", authProvider: { email: { email: $e, password: $p } }) { id } }', { e: email, p: password });
-  const { signinUser } = await graphql('mutation($e: String!, $p: String!) { signinUser(email: { email: $e, password: $p }) { token } }', { e: email, p: password });
+  const { createUser } = await graphql(
+    'mutation($e: String!, $p: String!) { createUser(name: "Bench", authProvider: { email: { email: $e, password: $p } }) { id } }',
+    { e: email, p: password },
+  );
+  const { signinUser } = await graphql(
+    'mutation($e: String!, $p: String!) { signinUser(email: { email: $e, password: $p }) { token } }',
+    { e: email, p: password },
+  );
   const body = JSON.stringify({ query: CREATE_PURCHASE, variables: { u: createUser!.id } });
   await graphql(CREATE_PURCHASE, { u: createUser!.id }, signinUser!.token);
   const reader = new pg.Pool({ connectionString: databaseUrl, max: 1 });
   const arm = {
     name,
-    load: { url, connections: CONCURRENCY, headers: { 'content-type': 'application/json', authorization: `Bearer ${signinUser!.token}` }, body },
+    load: {
+      url,
+      connections: CONCURRENCY,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${signinUser!.token}` },
+      body,
+    },
     purchases: async () => Number((await reader.query<{ n: string }>('select count(*) n from "Purchase"')).rows[0]!.n),
     apiCpuMs: () => processCpuMs(child.pid!),
     async stop() {
@@ -141,12 +179,16 @@ async function measure(arm: Arm, seconds: number) {
   const postgresMs = cpuBetween(postgresBefore, await sampleCpu(admin)).postgresMs;
   const rows = (await arm.purchases()) - rowsBefore;
   // Requests still in flight when autocannon stops write their rows without being counted as answered.
-  if (load.failed > 0 || rows < load.ok || rows > load.ok + CONCURRENCY) throw new Error(`${arm.name}: ${load.failed} failed, ${load.ok} answered, ${rows} purchases written`);
+  if (load.failed > 0 || rows < load.ok || rows > load.ok + CONCURRENCY)
+    throw new Error(`${arm.name}: ${load.failed} failed, ${load.ok} answered, ${rows} purchases written`);
   return { rate: load.rate, cpuMs: (arm.apiCpuMs() - apiBefore + postgresMs) / rows };
 }
 
 function processCpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  const fields = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
   return (fields[11]! + fields[12]!) * TICK_MS;
 }

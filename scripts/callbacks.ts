@@ -44,7 +44,11 @@ if (values.help || !command) {
 const config = loadConfig();
 const database = await openDatabase(config, createLogger('warn'));
 const pool = new pg.Pool({ connectionString: database.url, max: 2 });
-const callbacks = loadCallbacks({ file: config.CALLBACKS_FILE, schema, sharedSecret: resolveSigningSecret(config).secret });
+const callbacks = loadCallbacks({
+  file: config.CALLBACKS_FILE,
+  schema,
+  sharedSecret: resolveSigningSecret(config).secret,
+});
 const admin = createCallbackAdmin(pool, callbacks);
 let exitCode = 0;
 
@@ -57,7 +61,12 @@ try {
   if (command === 'list') {
     console.log('Callbacks:');
     console.table(await admin.list());
-    const rows = await listDeliveries(pool, { status: values.status ?? null, callback: values.callback ?? null, nodeId: values.node ?? null, limit: Number(values.limit) });
+    const rows = await listDeliveries(pool, {
+      status: values.status ?? null,
+      callback: values.callback ?? null,
+      nodeId: values.node ?? null,
+      limit: Number(values.limit),
+    });
     console.log('Deliveries, newest first:');
     console.table(rows);
   } else if (command === 'show' && target) {
@@ -77,19 +86,27 @@ try {
       createdAfter: values.since ? isoTime(values.since) : null,
       createdBefore: values.until ? isoTime(values.until) : null,
     };
-    if (!filter.statuses.every((status) => status === 'FAILED' || status === 'DEAD')) throw new Error('--status is failed or dead');
+    if (!filter.statuses.every((status) => status === 'FAILED' || status === 'DEAD'))
+      throw new Error('--status is failed or dead');
     const count = await admin.countRedeliverable(filter);
     if (!values.yes) console.log(`${count} deliveries match; add --yes to send them again.`);
-    else console.log(`${await admin.redeliverMatching(filter)} deliveries are queued again; a running worker sends them now.`);
+    else
+      console.log(
+        `${await admin.redeliverMatching(filter)} deliveries are queued again; a running worker sends them now.`,
+      );
   } else if (command === 'rotate' && target) {
     const grace = longDuration.safeParse(values.grace);
     if (!grace.success) throw new Error(`--grace: a duration like 30m, 12h or 5d, not "${values.grace}"`);
     const { secret, previousUntil } = await admin.rotateSecret(target, grace.data);
     console.log(`New signing secret of ${target} (shown once; give it to its receiver):\n  ${secret}`);
-    console.log(`Until ${previousUntil.toISOString()} each request carries both signatures (webhook-signature: v1,<new> v1,<old>);` +
-      ` then only the new one. End it sooner with: npm run callbacks -- retire ${target}`);
+    console.log(
+      `Until ${previousUntil.toISOString()} each request carries both signatures (webhook-signature: v1,<new> v1,<old>);` +
+        ` then only the new one. End it sooner with: npm run callbacks -- retire ${target}`,
+    );
   } else if (command === 'retire' && target) {
-    console.log(`${await admin.retireOlderSecrets(target)} older secret(s) of ${target} stopped signing; only the newest signs now.`);
+    console.log(
+      `${await admin.retireOlderSecrets(target)} older secret(s) of ${target} stopped signing; only the newest signs now.`,
+    );
   } else if ((command === 'enable' || command === 'disable') && target) {
     console.table([await admin.setEnabled(target, command === 'enable')]);
   } else {

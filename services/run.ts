@@ -38,7 +38,10 @@ server.once('error', (error) => {
   process.exit(1);
 });
 server.listen(config.port, config.host, () =>
-  deps.logger.info({ host: config.host, port: config.port, stripe: config.stripeApiUrl ?? 'api.stripe.com' }, 'listening'),
+  deps.logger.info(
+    { host: config.host, port: config.port, stripe: config.stripeApiUrl ?? 'api.stripe.com' },
+    'listening',
+  ),
 );
 const stop = () => {
   server.close(() => process.exit(0));

@@ -76,7 +76,9 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
     logger,
     instance: config.SERVICE_INSTANCE,
   });
-  const api = options.roles.api ? await startApi(options, shared, probes) : await startWorkerProbes(config, probes, logger);
+  const api = options.roles.api
+    ? await startApi(options, shared, probes)
+    : await startWorkerProbes(config, probes, logger);
 
   let workerStopped: Promise<void> | null = null;
   const stopWorker = () => (workerStopped ??= worker ? worker.stop() : Promise.resolve());
@@ -113,12 +115,14 @@ interface Shared {
 
 async function openShared(options: PaygraphOptions): Promise<Shared> {
   const { config, logger } = options;
-  const callbacks = options.callbacks ?? loadCallbacks({
-    file: config.CALLBACKS_FILE,
-    schema,
-    sharedSecret: options.signingSecret,
-    env: options.env,
-  });
+  const callbacks =
+    options.callbacks ??
+    loadCallbacks({
+      file: config.CALLBACKS_FILE,
+      schema,
+      sharedSecret: options.signingSecret,
+      env: options.env,
+    });
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
     max: config.WORKER_CONCURRENCY + 4,
@@ -127,7 +131,8 @@ async function openShared(options: PaygraphOptions): Promise<Shared> {
   onConnectionErrors(pool, (err) => logger.warn({ err }, 'database connection lost'));
   await prepareJobQueue(pool, logger);
   const ownSecrets = callbacks.filter((callback) => callback.secrets === null).map((callback) => callback.name);
-  for (const made of await ensureCallbackSecrets(pool, ownSecrets)) options.onSecretGenerated?.(made.callback, made.secret);
+  for (const made of await ensureCallbackSecrets(pool, ownSecrets))
+    options.onSecretGenerated?.(made.callback, made.secret);
   const db = createPrismaClient(options.databaseUrl, config.DATABASE_POOL_SIZE, {
     api: options.roles.api,
     preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
@@ -148,7 +153,10 @@ async function openShared(options: PaygraphOptions): Promise<Shared> {
 }
 
 /** The callbacks worker and its sweeps; stopping it stops the sweeps first, then the deliveries in flight. */
-async function startWorkerRole(options: PaygraphOptions, shared: Shared): Promise<{ ready: Check; stop(): Promise<void> }> {
+async function startWorkerRole(
+  options: PaygraphOptions,
+  shared: Shared,
+): Promise<{ ready: Check; stop(): Promise<void> }> {
   const { config, logger } = options;
   const { pool, callbacks } = shared;
   const timing = deliveryTiming({
@@ -157,7 +165,10 @@ async function startWorkerRole(options: PaygraphOptions, shared: Shared): Promis
     pumpIntervalMs: config.CALLBACK_PUMP_INTERVAL_MS,
   });
   const controls = createCallbackControls({ pool, callbacks, leaseMs: timing.leaseMs, logger });
-  await ensureFlowSlots(pool, callbacks.flatMap((c) => (c.maxInFlight === null ? [] : [{ name: c.name, maxInFlight: c.maxInFlight }])));
+  await ensureFlowSlots(
+    pool,
+    callbacks.flatMap((c) => (c.maxInFlight === null ? [] : [{ name: c.name, maxInFlight: c.maxInFlight }])),
+  );
   const worker = await startWorker({
     deps: deliveryDeps(options, shared, { leaseMs: timing.leaseMs, controls }),
     databaseUrl: options.databaseUrl,
@@ -166,7 +177,11 @@ async function startWorkerRole(options: PaygraphOptions, shared: Shared): Promis
   });
   const retention = startRetentionSweep({
     pool,
-    policy: { deliveredDays: config.CALLBACK_RETENTION_DAYS, deadDays: config.CALLBACK_DEAD_RETENTION_DAYS, batchSize: 500 },
+    policy: {
+      deliveredDays: config.CALLBACK_RETENTION_DAYS,
+      deadDays: config.CALLBACK_DEAD_RETENTION_DAYS,
+      batchSize: 500,
+    },
     intervalMs: config.CALLBACK_RETENTION_SWEEP_MS,
     logger,
   });
@@ -181,7 +196,11 @@ async function startWorkerRole(options: PaygraphOptions, shared: Shared): Promis
   };
 }
 
-function deliveryDeps(options: PaygraphOptions, shared: Shared, delivery: Pick<DeliveryDeps, 'leaseMs' | 'controls'>): DeliveryDeps {
+function deliveryDeps(
+  options: PaygraphOptions,
+  shared: Shared,
+  delivery: Pick<DeliveryDeps, 'leaseMs' | 'controls'>,
+): DeliveryDeps {
   const { config, logger } = options;
   const { db, pool, callbacks } = shared;
   const systemContext: Context = {
@@ -212,7 +231,11 @@ function deliveryDeps(options: PaygraphOptions, shared: Shared, delivery: Pick<D
 }
 
 /** The GraphQL API, its console and probes, listening on PORT. */
-async function startApi(options: PaygraphOptions, shared: Shared, probes: ReturnType<typeof probeRoutes>): Promise<{ url: string | null; stop(): Promise<void> }> {
+async function startApi(
+  options: PaygraphOptions,
+  shared: Shared,
+  probes: ReturnType<typeof probeRoutes>,
+): Promise<{ url: string | null; stop(): Promise<void> }> {
   const { config, logger } = options;
   const { db, events, admin, signinThrottle, live } = shared;
   // A minute bounds what a missed notification could cost; revocations themselves arrive by NOTIFY.
@@ -223,8 +246,25 @@ async function startApi(options: PaygraphOptions, shared: Shared, probes: Return
       mayHaveMissed: () => live.publish('AnyCredentialChanged', true),
     }),
   ]);
-  const hooks = loadHooks({ file: config.CALLBACKS_FILE, schema, defaultSecret: options.signingSecret, env: options.env });
-  const server = createServer({ db, schema, events, callbacks: admin, signinThrottle, live, hooks, identityCache, logger, probes, config });
+  const hooks = loadHooks({
+    file: config.CALLBACKS_FILE,
+    schema,
+    defaultSecret: options.signingSecret,
+    env: options.env,
+  });
+  const server = createServer({
+    db,
+    schema,
+    events,
+    callbacks: admin,
+    signinThrottle,
+    live,
+    hooks,
+    identityCache,
+    logger,
+    probes,
+    config,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, resolve);
@@ -241,7 +281,11 @@ async function startApi(options: PaygraphOptions, shared: Shared, probes: Return
 }
 
 /** A worker-only process counts its own deliveries; it shows them, and its health, on its own port. */
-async function startWorkerProbes(config: Config, probes: ReturnType<typeof probeRoutes>, logger: Logger): Promise<{ url: null; stop(): Promise<void> }> {
+async function startWorkerProbes(
+  config: Config,
+  probes: ReturnType<typeof probeRoutes>,
+  logger: Logger,
+): Promise<{ url: null; stop(): Promise<void> }> {
   if (config.METRICS_PORT === undefined) return { url: null, stop: async () => undefined };
   const probeServer = await startProbeServer(config.METRICS_PORT, config.HOST, probes, logger);
   logger.info({ port: probeServer.port }, 'serving /metrics and /healthz');

@@ -2,13 +2,7 @@ import { GraphQLError } from 'graphql';
 
 /** Stable codes a client can switch on; the message is for humans and may change. */
 export type ErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'RATE_LIMITED';
+  'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'PAYLOAD_TOO_LARGE' | 'RATE_LIMITED';
 
 export class PaygraphError extends GraphQLError {
   constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {

@@ -22,7 +22,11 @@ import { prepareJobQueue } from './worker.js';
 export async function initDeployment(env: NodeJS.ProcessEnv, logger: Logger): Promise<void> {
   // The Stripe webhook secret too: the API and the local Stripe share it, and no published default can sign
   // events. And the key the services pay with at the local Stripe, whose endpoint to the API is that account's alone.
-  const generated = { CALLBACK_SIGNING_SECRET: newSigningSecret, STRIPE_WEBHOOK_SECRET: newSigningSecret, STRIPE_SECRET_KEY: newLocalStripeKey };
+  const generated = {
+    CALLBACK_SIGNING_SECRET: newSigningSecret,
+    STRIPE_WEBHOOK_SECRET: newSigningSecret,
+    STRIPE_SECRET_KEY: newLocalStripeKey,
+  };
   for (const [name, generate] of Object.entries(generated)) {
     const secretFile = env[`${name}_FILE`];
     if (env[name] || !secretFile || existsSync(secretFile)) continue;
@@ -37,7 +41,10 @@ export async function initDeployment(env: NodeJS.ProcessEnv, logger: Logger): Pr
   const db = createPrismaClient(database.url, 1);
   try {
     await prepareJobQueue(pool, logger);
-    for (const [service, { tokenVariable, scopes }] of Object.entries(SERVICES) as [ServiceName, (typeof SERVICES)[ServiceName]][]) {
+    for (const [service, { tokenVariable, scopes }] of Object.entries(SERVICES) as [
+      ServiceName,
+      (typeof SERVICES)[ServiceName],
+    ][]) {
       const file = env[`${tokenVariable}_FILE`];
       if (env[tokenVariable] || !file) continue;
       const current = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';

@@ -42,7 +42,12 @@ export function probeRoutes(options: ProbeOptions): Record<string, Route> {
         body = await withinMs(metricsRegistry.metrics(), options.timing.answerMs);
       } catch (err) {
         options.logger.warn({ err }, 'metrics could not be collected');
-        return send(res, 503, 'text/plain', `metrics unavailable: ${err instanceof ProbeTimeout ? err.message : 'a collector failed'}\n`);
+        return send(
+          res,
+          503,
+          'text/plain',
+          `metrics unavailable: ${err instanceof ProbeTimeout ? err.message : 'a collector failed'}\n`,
+        );
       }
       send(res, 200, metricsRegistry.contentType, body);
     },
@@ -51,11 +56,13 @@ export function probeRoutes(options: ProbeOptions): Record<string, Route> {
 
 /** Serves routes alone, for a process without the API (npm run worker with METRICS_PORT). */
 export async function startProbeServer(port: number, host: string, routes: Record<string, Route>, logger: Logger) {
-  const server = trackResponses(createServer((req, res) => {
-    const route = routeFor(routes, req);
-    if (route) runRoute(route, req, res, logger);
-    else send(res, 404, 'text/plain', 'not found\n');
-  }));
+  const server = trackResponses(
+    createServer((req, res) => {
+      const route = routeFor(routes, req);
+      if (route) runRoute(route, req, res, logger);
+      else send(res, 404, 'text/plain', 'not found\n');
+    }),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
@@ -105,7 +112,8 @@ export async function closeServer(server: Server, graceMs = 0): Promise<void> {
   await closed;
 }
 
-const isEventStream = (res: ServerResponse) => res.headersSent && /text\/event-stream/i.test(res.req.headers.accept ?? '');
+const isEventStream = (res: ServerResponse) =>
+  res.headersSent && /text\/event-stream/i.test(res.req.headers.accept ?? '');
 
 function untilEmpty(responses: Set<ServerResponse>, timeoutMs: number): Promise<void> {
   if (responses.size === 0 || timeoutMs <= 0) return Promise.resolve();
@@ -132,11 +140,23 @@ export function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function sendChecks(res: ServerResponse, checks: Record<string, Check>, timing: ProbeTiming, instance?: string): Promise<void> {
-  const run = (check: Check) => withinMs(Promise.resolve().then(check), timing.checkMs).catch((err: Error) => ({ ok: false, detail: err.message }));
-  const results = await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await run(check)] as const));
+async function sendChecks(
+  res: ServerResponse,
+  checks: Record<string, Check>,
+  timing: ProbeTiming,
+  instance?: string,
+): Promise<void> {
+  const run = (check: Check) =>
+    withinMs(Promise.resolve().then(check), timing.checkMs).catch((err: Error) => ({ ok: false, detail: err.message }));
+  const results = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => [name, await run(check)] as const),
+  );
   const ok = results.every(([, result]) => result.ok);
-  const body = { status: ok ? 'ok' : 'failing', checks: Object.fromEntries(results.map(([name, result]) => [name, result.detail])), ...(instance && { instance }) };
+  const body = {
+    status: ok ? 'ok' : 'failing',
+    checks: Object.fromEntries(results.map(([name, result]) => [name, result.detail])),
+    ...(instance && { instance }),
+  };
   send(res, ok ? 200 : 503, 'application/json', JSON.stringify(body));
 }
 

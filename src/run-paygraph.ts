@@ -20,7 +20,13 @@ export type Role = 'all' | 'api' | 'worker';
 export interface LocalStack {
   /** Where callbacks.yml finds the services it runs; known before anything starts, so the file can be checked first. */
   env(config: Config): Record<string, string>;
-  start(config: Config, databaseUrl: string, signingSecret: string, logger: Logger, callbacks: readonly CallbackDefinition[]): Promise<{
+  start(
+    config: Config,
+    databaseUrl: string,
+    signingSecret: string,
+    logger: Logger,
+    callbacks: readonly CallbackDefinition[],
+  ): Promise<{
     webhookSecret: string | undefined;
     readiness: Record<string, Check>;
     stop(): Promise<void>;
@@ -70,7 +76,9 @@ async function main(role: Role, localStack: LocalStack | undefined): Promise<voi
   if (signing.generated) {
     // Shown once, on the console rather than in the JSON log, for receivers outside this process.
     const file = `${config.DATA_DIR}/callback-signing-secret`;
-    console.log(`Generated the callback signing secret (kept in ${file}; set CALLBACK_SIGNING_SECRET to choose one):\n  ${signing.secret}`);
+    console.log(
+      `Generated the callback signing secret (kept in ${file}; set CALLBACK_SIGNING_SECRET to choose one):\n  ${signing.secret}`,
+    );
   }
 
   // Made before npm start's worker process starts, so that this process, on this console, is the one that shows them.
@@ -85,7 +93,10 @@ async function main(role: Role, localStack: LocalStack | undefined): Promise<voi
     signingSecret: signing.secret,
     logger,
     // `all` runs the worker in this process, unless npm start's local stack runs it beside this one (WORKER_PROCESS).
-    roles: { api: role !== 'worker', worker: role === 'worker' || (role === 'all' && !(stack && config.WORKER_PROCESS)) },
+    roles: {
+      api: role !== 'worker',
+      worker: role === 'worker' || (role === 'all' && !(stack && config.WORKER_PROCESS)),
+    },
     callbacks,
     onSecretGenerated: printOwnSecret,
     readiness: stack?.readiness,
@@ -120,9 +131,12 @@ const printOwnSecret = (name: string, secret: string) =>
 async function makeOwnSecrets(databaseUrl: string, callbacks: readonly CallbackDefinition[]): Promise<void> {
   const secretsPool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
   try {
-    for (const made of await ensureCallbackSecrets(secretsPool, callbacks.filter((c) => c.secrets === null).map((c) => c.name))) printOwnSecret(made.callback, made.secret);
+    for (const made of await ensureCallbackSecrets(
+      secretsPool,
+      callbacks.filter((c) => c.secrets === null).map((c) => c.name),
+    ))
+      printOwnSecret(made.callback, made.secret);
   } finally {
     await secretsPool.end();
   }
 }
-

@@ -67,19 +67,39 @@ export function createServer(deps: ServerDeps): Server {
   const routes = {
     ...probes,
     ...consoleRoutes(),
-    '/stripe/webhook': stripeWebhookRoute({ db, events, logger, secret: config.STRIPE_WEBHOOK_SECRET, account: config.STRIPE_ACCOUNT_ID, maxBodyBytes: config.MAX_BODY_BYTES }),
+    '/stripe/webhook': stripeWebhookRoute({
+      db,
+      events,
+      logger,
+      secret: config.STRIPE_WEBHOOK_SECRET,
+      account: config.STRIPE_ACCOUNT_ID,
+      maxBodyBytes: config.MAX_BODY_BYTES,
+    }),
   };
-  return trackResponses(createHttpServer((req, res) => {
-    const probe = routeFor(routes, req);
-    if (probe) return runRoute(probe, req, res, logger);
-    const sizeProblem = bodySizeProblem(req, config.MAX_BODY_BYTES);
-    if (sizeProblem) return sendJson(res, sizeProblem.status, graphqlError(sizeProblem.message, sizeProblem.code));
-    return void yoga(req, res);
-  }));
+  return trackResponses(
+    createHttpServer((req, res) => {
+      const probe = routeFor(routes, req);
+      if (probe) return runRoute(probe, req, res, logger);
+      const sizeProblem = bodySizeProblem(req, config.MAX_BODY_BYTES);
+      if (sizeProblem) return sendJson(res, sizeProblem.status, graphqlError(sizeProblem.message, sizeProblem.code));
+      return void yoga(req, res);
+    }),
+  );
 }
 
 /** /graphql: Yoga on the schema, with the request's context, the masking of unexpected errors and the plugins that guard a request. */
-function graphqlHandler({ db, schema, events, callbacks, signinThrottle, live, hooks, identityCache, logger, config }: ServerDeps) {
+function graphqlHandler({
+  db,
+  schema,
+  events,
+  callbacks,
+  signinThrottle,
+  live,
+  hooks,
+  identityCache,
+  logger,
+  config,
+}: ServerDeps) {
   const queryLimits = { depth: config.MAX_QUERY_DEPTH, complexity: config.MAX_QUERY_COST };
   const graphiql = offlineGraphiQL();
   return createYoga<ServerContext, Context>({
@@ -147,7 +167,12 @@ function yogaLogging(logger: Logger) {
 
 /** The peer's address; behind a trusted proxy, the address the proxy appended last to X-Forwarded-For. */
 function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',').pop()?.trim() : undefined;
+  const forwarded = trustProxy
+    ? String(req.headers['x-forwarded-for'] ?? '')
+        .split(',')
+        .pop()
+        ?.trim()
+    : undefined;
   return forwarded || req.socket.remoteAddress || 'unknown';
 }
 

@@ -1,10 +1,28 @@
 import { EventEmitter } from 'node:events';
-import { Logger as GraphileLogger, makeWorkerUtils, run, runMigrations, type Runner, type WorkerEvents, type WorkerUtils } from 'graphile-worker';
+import {
+  Logger as GraphileLogger,
+  makeWorkerUtils,
+  run,
+  runMigrations,
+  type Runner,
+  type WorkerEvents,
+  type WorkerUtils,
+} from 'graphile-worker';
 import type { Pool } from 'pg';
-import { attemptClaimed, claimedPayloadRenderer, deliveryTask, payloadRenderer, type DeliveryDeps } from './callbacks/deliver.js';
+import {
+  attemptClaimed,
+  claimedPayloadRenderer,
+  deliveryTask,
+  payloadRenderer,
+  type DeliveryDeps,
+} from './callbacks/deliver.js';
 import { startDispatcher } from './callbacks/dispatcher.js';
 import { DELIVER_TASK, type DeliveryJobPayload } from './callbacks/store/delivery-job.js';
-import { forceUnlock, releaseJobsOfDeadWorkers, requeueForgottenDeliveries } from './callbacks/store/job-housekeeping.js';
+import {
+  forceUnlock,
+  releaseJobsOfDeadWorkers,
+  requeueForgottenDeliveries,
+} from './callbacks/store/job-housekeeping.js';
 import type { DeliveryTiming } from './callbacks/timing.js';
 import type { Logger } from '../packages/base/logger.js';
 import type { Check } from './probes.js';
@@ -33,16 +51,39 @@ export async function prepareJobQueue(pool: Pool, logger: Logger): Promise<void>
  * state is the `worker` check of /readyz: it recovers by itself, so it is no reason to restart the
  * process (/healthz).
  */
-export async function startWorker({ deps, databaseUrl, concurrency, timing }: WorkerOptions): Promise<{ stop(): Promise<void>; ready: Check }> {
+export async function startWorker({
+  deps,
+  databaseUrl,
+  concurrency,
+  timing,
+}: WorkerOptions): Promise<{ stop(): Promise<void>; ready: Check }> {
   const { logger, pool } = deps;
   const attempt = attemptClaimed(deps);
   const deliver = deliveryTask(deps, attempt);
   const utils = await makeWorkerUtils({ pgPool: pool });
 
   await releaseJobsOfDeadWorkers(pool, utils, timing.staleLockMs);
-  const runner = await superviseRunner({ pool, utils, concurrency, localQueueTtlMs: timing.localQueueTtlMs, logger, deliver });
+  const runner = await superviseRunner({
+    pool,
+    utils,
+    concurrency,
+    localQueueTtlMs: timing.localQueueTtlMs,
+    logger,
+    deliver,
+  });
   // First attempts need no job: the dispatcher hears of them, or its pump finds them.
-  const dispatcher = await startDispatcher({ pool, databaseUrl, attempt, render: payloadRenderer(deps), renderClaimed: claimedPayloadRenderer(deps), leaseMs: deps.leaseMs, concurrency, pumpIntervalMs: timing.pumpIntervalMs, pumpRetryMaxMs: timing.pumpRetryMaxMs, logger });
+  const dispatcher = await startDispatcher({
+    pool,
+    databaseUrl,
+    attempt,
+    render: payloadRenderer(deps),
+    renderClaimed: claimedPayloadRenderer(deps),
+    leaseMs: deps.leaseMs,
+    concurrency,
+    pumpIntervalMs: timing.pumpIntervalMs,
+    pumpRetryMaxMs: timing.pumpRetryMaxMs,
+    logger,
+  });
   const sweeper = setInterval(() => {
     releaseJobsOfDeadWorkers(pool, utils, timing.staleLockMs)
       .then(() => requeueForgottenDeliveries(pool, timing.staleLockMs))
@@ -56,7 +97,9 @@ export async function startWorker({ deps, databaseUrl, concurrency, timing }: Wo
     // Without its LISTEN connection the dispatcher hears of no new delivery: its pump still sends them, a second late.
     ready: async () => {
       const state = runner.state();
-      return state.ok && !dispatcher.listening() ? { ok: false, detail: 'the dispatcher cannot LISTEN: new deliveries wait for its pump' } : state;
+      return state.ok && !dispatcher.listening()
+        ? { ok: false, detail: 'the dispatcher cannot LISTEN: new deliveries wait for its pump' }
+        : state;
     },
     async stop() {
       clearInterval(sweeper);
@@ -79,7 +122,9 @@ interface RunnerOptions {
  * Runs graphile-worker's runner; when it fails (its database went away, say), the failure is logged,
  * the jobs it held are released, and a new runner starts with backoff until the database answers again.
  */
-async function superviseRunner(options: RunnerOptions): Promise<{ state(): { ok: boolean; detail: string }; stop(): Promise<void> }> {
+async function superviseRunner(
+  options: RunnerOptions,
+): Promise<{ state(): { ok: boolean; detail: string }; stop(): Promise<void> }> {
   const { utils, logger } = options;
   let runner: Runner | null = null;
   let stopping = false;
@@ -130,18 +175,26 @@ async function superviseRunner(options: RunnerOptions): Promise<{ state(): { ok:
 }
 
 /** A runner's events: the ids it locks jobs with, to release them if it fails, and its LISTEN connection's state. */
-function runnerEvents(setState: (state: { ok: boolean; detail: string }) => void): { events: WorkerEvents; lockerIds: Set<string> } {
+function runnerEvents(setState: (state: { ok: boolean; detail: string }) => void): {
+  events: WorkerEvents;
+  lockerIds: Set<string>;
+} {
   const lockerIds = new Set<string>();
   const events: WorkerEvents = new EventEmitter();
   events.on('pool:create', ({ workerPool }) => lockerIds.add(workerPool.id));
   events.on('worker:create', ({ worker }) => lockerIds.add(worker.workerId));
   // The LISTEN connection is how jobs arrive: while it is down, the worker is alive but cannot work.
-  events.on('pool:listen:error', ({ error }) => setState({ ok: false, detail: `cannot reach the database: ${(error as Error).message}` }));
+  events.on('pool:listen:error', ({ error }) =>
+    setState({ ok: false, detail: `cannot reach the database: ${(error as Error).message}` }),
+  );
   events.on('pool:listen:success', () => setState({ ok: true, detail: 'running' }));
   return { events, lockerIds };
 }
 
-function runGraphileWorker({ pool, concurrency, localQueueTtlMs, logger, deliver }: RunnerOptions, events: WorkerEvents): Promise<Runner> {
+function runGraphileWorker(
+  { pool, concurrency, localQueueTtlMs, logger, deliver }: RunnerOptions,
+  events: WorkerEvents,
+): Promise<Runner> {
   return run({
     pgPool: pool,
     concurrency,

@@ -49,7 +49,10 @@ describe('identity cache across API processes', () => {
     expect((await me(a, user.token)).data!.me.id).toBe(user.userId);
     expect((await a.graphql('mutation { signoutUser }', {}, user.token)).data!.signoutUser).toBe(true);
     expect(codesOf(await me(a, user.token))).toEqual(['UNAUTHENTICATED']);
-    await eventually(() => me(b, user.token), (response) => codesOf(response)[0] === 'UNAUTHENTICATED');
+    await eventually(
+      () => me(b, user.token),
+      (response) => codesOf(response)[0] === 'UNAUTHENTICATED',
+    );
   });
 
   it('the signing-out process refuses the session without waiting for its NOTIFY', async () => {
@@ -74,8 +77,14 @@ describe('identity cache across API processes', () => {
     expect((await read(b)).errors).toBeUndefined();
     const row = await a.db.accessToken.findFirstOrThrow({ where: { revokedAt: null }, orderBy: { createdAt: 'desc' } });
     expect(await revokeAccessToken(a.db, row.id)).toBe(1);
-    await eventually(() => read(a), (response) => codesOf(response)[0] === 'UNAUTHENTICATED');
-    await eventually(() => read(b), (response) => codesOf(response)[0] === 'UNAUTHENTICATED');
+    await eventually(
+      () => read(a),
+      (response) => codesOf(response)[0] === 'UNAUTHENTICATED',
+    );
+    await eventually(
+      () => read(b),
+      (response) => codesOf(response)[0] === 'UNAUTHENTICATED',
+    );
   });
 
   it('trusts nothing it kept once its LISTEN connection was lost', async () => {
@@ -84,8 +93,16 @@ describe('identity cache across API processes', () => {
     const session = await a.db.session.findFirstOrThrow({ where: { userId: user.userId } });
     await revokeUnannounced('Session', session.id);
     // Every identity-cache listener of this database goes; a revocation may have been missed meanwhile.
-    await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and query like '%LISTEN paygraph_auth%'`);
-    await eventually(() => me(b, user.token), (response) => codesOf(response)[0] === 'UNAUTHENTICATED');
-    await eventually(() => me(a, user.token), (response) => codesOf(response)[0] === 'UNAUTHENTICATED');
+    await admin.query(
+      `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and query like '%LISTEN paygraph_auth%'`,
+    );
+    await eventually(
+      () => me(b, user.token),
+      (response) => codesOf(response)[0] === 'UNAUTHENTICATED',
+    );
+    await eventually(
+      () => me(a, user.token),
+      (response) => codesOf(response)[0] === 'UNAUTHENTICATED',
+    );
   });
 });

@@ -24,7 +24,8 @@ const SIGNUPS_PER_ADDRESS = 2;
 const WINDOW_MINUTES = 15;
 const createUser = (email: string, directives = '') =>
   `createUser(name: "Limits", authProvider: { email: { email: "${email}", password: "correct horse" } }) ${directives} { id }`;
-const signUpQuery = 'mutation($e: String!) { createUser(name: "Limits", authProvider: { email: { email: $e, password: "correct horse" } }) { id } }';
+const signUpQuery =
+  'mutation($e: String!) { createUser(name: "Limits", authProvider: { email: { email: $e, password: "correct horse" } }) { id } }';
 
 describe('sign-up limits', () => {
   let app: TestPaygraph;
@@ -36,7 +37,11 @@ describe('sign-up limits', () => {
 
   beforeAll(async () => {
     app = await startTestPaygraph({
-      env: { SIGNUP_MAX_PER_ADDRESS: String(SIGNUPS_PER_ADDRESS), SIGNIN_THROTTLE_MINUTES: String(WINDOW_MINUTES), TRUST_PROXY: 'true' },
+      env: {
+        SIGNUP_MAX_PER_ADDRESS: String(SIGNUPS_PER_ADDRESS),
+        SIGNIN_THROTTLE_MINUTES: String(WINDOW_MINUTES),
+        TRUST_PROXY: 'true',
+      },
       roles: { api: true, worker: false },
     });
   });
@@ -48,10 +53,15 @@ describe('sign-up limits', () => {
       headers: { 'content-type': 'application/json', 'x-forwarded-for': address },
       body: JSON.stringify({ query, variables }),
     });
-    return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as GraphQLResponse };
+    return {
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      body: (await response.json()) as GraphQLResponse,
+    };
   };
   const signUp = (address: string, email: string) => post(address, signUpQuery, { e: email });
-  const registered = (...emails: string[]) => app.db.user.count({ where: { email: { in: emails.map((email) => email.toLowerCase()) } } });
+  const registered = (...emails: string[]) =>
+    app.db.user.count({ where: { email: { in: emails.map((email) => email.toLowerCase()) } } });
 
   it('an address gets SIGNUP_MAX_PER_ADDRESS sign-ups, a taken email included, then RATE_LIMITED with nothing hashed or written', async () => {
     const address = newAddress();
@@ -75,7 +85,8 @@ describe('sign-up limits', () => {
 
   it('under the limit sign-up works, and one address reaching it leaves another unaffected', async () => {
     const busy = newAddress();
-    for (let i = 0; i < SIGNUPS_PER_ADDRESS; i += 1) expect((await signUp(busy, newEmail())).body.errors).toBeUndefined();
+    for (let i = 0; i < SIGNUPS_PER_ADDRESS; i += 1)
+      expect((await signUp(busy, newEmail())).body.errors).toBeUndefined();
     expect(codesOf((await signUp(busy, newEmail())).body)).toEqual(['RATE_LIMITED']);
     const email = newEmail();
     const other = await signUp(newAddress(), email);
@@ -85,7 +96,8 @@ describe('sign-up limits', () => {
 
   it('the limit resets once SIGNIN_THROTTLE_MINUTES have passed', async () => {
     const address = newAddress();
-    for (let i = 0; i < SIGNUPS_PER_ADDRESS; i += 1) expect((await signUp(address, newEmail())).body.errors).toBeUndefined();
+    for (let i = 0; i < SIGNUPS_PER_ADDRESS; i += 1)
+      expect((await signUp(address, newEmail())).body.errors).toBeUndefined();
     expect(codesOf((await signUp(address, newEmail())).body)).toEqual(['RATE_LIMITED']);
     // The throttle's window is kept as a deadline in milliseconds: only the clock is moved, past it.
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + WINDOW_MINUTES * 60_000 + 1_000 });
@@ -118,12 +130,16 @@ describe('sign-up limits', () => {
     expect(scrypt.runs).toBe(before);
     expect(await registered(a, b)).toBe(0);
     // None of the refused requests took a sign-up from the address: it still has all of them.
-    for (let i = 0; i < SIGNUPS_PER_ADDRESS; i += 1) expect((await signUp(address, newEmail())).body.errors).toBeUndefined();
+    for (let i = 0; i < SIGNUPS_PER_ADDRESS; i += 1)
+      expect((await signUp(address, newEmail())).body.errors).toBeUndefined();
   });
 
   it('a second password field that execution skips is no second field', async () => {
     const [a, b] = [newEmail(), newEmail()];
-    const response = await post(newAddress(), `mutation($no: Boolean = false) { a: ${createUser(a)} b: ${createUser(b, '@include(if: $no)')} }`);
+    const response = await post(
+      newAddress(),
+      `mutation($no: Boolean = false) { a: ${createUser(a)} b: ${createUser(b, '@include(if: $no)')} }`,
+    );
     expect(response.body.errors).toBeUndefined();
     expect(await registered(a, b)).toBe(1);
   });

@@ -12,8 +12,12 @@ describe('deeply nested variables', () => {
   });
   afterAll(() => app.stop());
 
-  const signUp = 'mutation($n: String!) { createUser(name: $n, authProvider: { email: { email: \\"deep@example.com\\", password: \\"long enough\\" } }) { id } }';
-  const post = async (variablesJson: string, { headers = {}, query = signUp }: { headers?: Record<string, string>; query?: string } = {}) => {
+  const signUp =
+    'mutation($n: String!) { createUser(name: $n, authProvider: { email: { email: \\"deep@example.com\\", password: \\"long enough\\" } }) { id } }';
+  const post = async (
+    variablesJson: string,
+    { headers = {}, query = signUp }: { headers?: Record<string, string>; query?: string } = {},
+  ) => {
     const response = await fetch(`${app.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },

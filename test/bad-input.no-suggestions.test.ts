@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codesOf, startTestPaygraph, type GraphQLResponse, type TestPaygraph } from './support/paygraph.js';
 
-const signUp = (provider: string) => `mutation($p: AuthProviderSignupData!) { createUser(name: "A", authProvider: ${provider}) { id } }`;
+const signUp = (provider: string) =>
+  `mutation($p: AuthProviderSignupData!) { createUser(name: "A", authProvider: ${provider}) { id } }`;
 const misspeltProvider = { email: { emial: 'nobody@example.com', password: 'long enough' } };
 
 // Each kind of mistake graphql-js would answer with a suggestion, in the document or in the variables.
@@ -10,13 +11,29 @@ const cases: { kind: string; query: string; variables?: Record<string, unknown>;
   { kind: 'argument', query: '{ allPurchases(frist: 1) { id } }' },
   { kind: 'type of a variable', query: 'query($a: Strin) { me { id } }' },
   { kind: 'enum value in the document', query: 'mutation { updatePurchase(id: "x", status: PAY) { id } }' },
-  { kind: 'enum value in variables', query: 'mutation($s: PurchaseStatus) { updatePurchase(id: "x", status: $s) { id } }', variables: { s: 'PAY' } },
-  { kind: 'input field in the document', query: 'mutation { createUser(name: "A", authProvider: { email: { emial: "a@example.com", password: "long enough" } }) { id } }' },
+  {
+    kind: 'enum value in variables',
+    query: 'mutation($s: PurchaseStatus) { updatePurchase(id: "x", status: $s) { id } }',
+    variables: { s: 'PAY' },
+  },
+  {
+    kind: 'input field in the document',
+    query:
+      'mutation { createUser(name: "A", authProvider: { email: { emial: "a@example.com", password: "long enough" } }) { id } }',
+  },
   { kind: 'input field in variables', query: signUp('$p'), variables: { p: misspeltProvider } },
-  { kind: 'input field in variables, with an Idempotency-Key', query: signUp('$p'), variables: { p: misspeltProvider }, idempotencyKey: 'no-suggestions' },
+  {
+    kind: 'input field in variables, with an Idempotency-Key',
+    query: signUp('$p'),
+    variables: { p: misspeltProvider },
+    idempotencyKey: 'no-suggestions',
+  },
 ];
 
-async function send(app: TestPaygraph, { query, variables, idempotencyKey }: (typeof cases)[number]): Promise<GraphQLResponse> {
+async function send(
+  app: TestPaygraph,
+  { query, variables, idempotencyKey }: (typeof cases)[number],
+): Promise<GraphQLResponse> {
   const response = await fetch(`${app.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },

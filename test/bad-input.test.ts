@@ -19,7 +19,12 @@ describe('bad input', () => {
     sessions: await app.db.session.count(),
   });
 
-  const expectRefused = async (query: string, code: string, variables: Record<string, unknown> = {}, token?: string) => {
+  const expectRefused = async (
+    query: string,
+    code: string,
+    variables: Record<string, unknown> = {},
+    token?: string,
+  ) => {
     const before = await rowCounts();
     const response = await app.graphql(query, variables, token);
     expect(codesOf(response), query).toEqual([code]);
@@ -29,7 +34,8 @@ describe('bad input', () => {
     return response;
   };
 
-  const signUp = 'mutation($name: String!, $email: String!, $password: String!) { createUser(name: $name, authProvider: { email: { email: $email, password: $password } }) { id } }';
+  const signUp =
+    'mutation($name: String!, $email: String!, $password: String!) { createUser(name: $name, authProvider: { email: { email: $email, password: $password } }) { id } }';
 
   it.each([
     ['malformed email', { name: 'A', email: 'not-an-email', password: 'long enough' }],
@@ -46,15 +52,29 @@ describe('bad input', () => {
   });
 
   it('a wrong password and an unknown email get the same UNAUTHENTICATED answer', async () => {
-    const signIn = 'mutation($email: String!, $password: String!) { signinUser(email: { email: $email, password: $password }) { token } }';
+    const signIn =
+      'mutation($email: String!, $password: String!) { signinUser(email: { email: $email, password: $password }) { token } }';
     const wrong = await expectRefused(signIn, 'UNAUTHENTICATED', { email: user.email, password: 'wrong password' });
-    const unknown = await expectRefused(signIn, 'UNAUTHENTICATED', { email: 'nobody@example.com', password: 'wrong password' });
+    const unknown = await expectRefused(signIn, 'UNAUTHENTICATED', {
+      email: 'nobody@example.com',
+      password: 'wrong password',
+    });
     expect(wrong.errors![0]!.message).toBe(unknown.errors![0]!.message);
   });
 
   it('an unknown userId is refused for card details and purchases', async () => {
-    await expectRefused('mutation { createCardDetails(cardToken: "tok_visa", userId: "nope") { id } }', 'FORBIDDEN', {}, user.token);
-    await expectRefused('mutation { createPurchase(amount: 1, description: "x", userId: "nope") { id } }', 'FORBIDDEN', {}, user.token);
+    await expectRefused(
+      'mutation { createCardDetails(cardToken: "tok_visa", userId: "nope") { id } }',
+      'FORBIDDEN',
+      {},
+      user.token,
+    );
+    await expectRefused(
+      'mutation { createPurchase(amount: 1, description: "x", userId: "nope") { id } }',
+      'FORBIDDEN',
+      {},
+      user.token,
+    );
   });
 
   it.each([
@@ -88,17 +108,24 @@ describe('bad input', () => {
     );
   });
 
-  it.each(['4242424242424242', 'card_123', 'tok_', 'tok_visa; drop table'])('card token %j is BAD_USER_INPUT', async (cardToken) => {
-    await expectRefused(
-      'mutation($u: ID!, $t: String!) { createCardDetails(cardToken: $t, userId: $u) { id } }',
-      'BAD_USER_INPUT',
-      { u: user.userId, t: cardToken },
-      user.token,
-    );
-  });
+  it.each(['4242424242424242', 'card_123', 'tok_', 'tok_visa; drop table'])(
+    'card token %j is BAD_USER_INPUT',
+    async (cardToken) => {
+      await expectRefused(
+        'mutation($u: ID!, $t: String!) { createCardDetails(cardToken: $t, userId: $u) { id } }',
+        'BAD_USER_INPUT',
+        { u: user.userId, t: cardToken },
+        user.token,
+      );
+    },
+  );
 
   it('a malformed JSON body is BAD_USER_INPUT without echoing the parser', async () => {
-    const response = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    const response = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": ',
+    });
     const body = await response.json();
     expect(body.errors.map((e: any) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
     expect(JSON.stringify(body)).not.toContain('originalError');
@@ -123,10 +150,24 @@ describe('bad input', () => {
       variables: { u: user.userId },
     });
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}`, 'transfer-encoding': 'chunked' } }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      const req = request(
+        `${app.url}/graphql`,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${user.token}`,
+            'transfer-encoding': 'chunked',
+          },
+        },
+        (res) => {
+          let body = '';
+          res
+            .setEncoding('utf8')
+            .on('data', (chunk: string) => (body += chunk))
+            .on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on('error', reject);
       req.write(mutation.slice(0, 40));
       req.end(mutation.slice(40));
@@ -137,7 +178,12 @@ describe('bad input', () => {
   });
 
   it('a query deeper than the limit is refused', async () => {
-    await expectRefused('{ me { purchases { user { purchases { user { purchases { user { id } } } } } } } }', 'BAD_USER_INPUT', {}, user.token);
+    await expectRefused(
+      '{ me { purchases { user { purchases { user { purchases { user { id } } } } } } } }',
+      'BAD_USER_INPUT',
+      {},
+      user.token,
+    );
   });
 
   it('a query costlier than the limit is refused', async () => {

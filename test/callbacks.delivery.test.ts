@@ -26,7 +26,8 @@ describe('mutation callbacks: delivery', () => {
 
   beforeAll(async () => {
     receiver = await startReceiver((request, _index, res) => {
-      const key = request.body.data?.createdNode?.description ?? `${request.body.event.callback}:${request.body.event.nodeId}`;
+      const key =
+        request.body.data?.createdNode?.description ?? `${request.body.event.callback}:${request.body.event.nodeId}`;
       const n = calls.get(key) ?? 0;
       calls.set(key, n + 1);
       const answer = scripted.get(key)?.(n) ?? 200;
@@ -71,7 +72,10 @@ describe('mutation callbacks: delivery', () => {
   const receivedFor = (description: string) =>
     receiver.received.filter((request) => request.body.data?.createdNode?.description === description);
   const waitForCalls = (description: string, count: number) =>
-    eventually(async () => receivedFor(description), (list) => list.length >= count);
+    eventually(
+      async () => receivedFor(description),
+      (list) => list.length >= count,
+    );
   const createPurchase = async (description: string, amount = 1999) => {
     const response = await app.graphql(
       'mutation($u: ID!, $d: String!, $a: Int!) { createPurchase(amount: $a, description: $d, userId: $u) { id } }',
@@ -87,11 +91,15 @@ describe('mutation callbacks: delivery', () => {
     });
   // A callback whose entry names no secret signs with its own, made at first start.
   const ownSecret = async (callback: string) =>
-    (await app.pool.query<{ secret: string }>('select secret from callback_secret where callback = $1', [callback])).rows[0]!.secret;
+    (await app.pool.query<{ secret: string }>('select secret from callback_secret where callback = $1', [callback]))
+      .rows[0]!.secret;
   const settled = (id: string) =>
-    eventually(() => deliveryOf(id), (delivery) => delivery.status !== 'PENDING');
+    eventually(
+      () => deliveryOf(id),
+      (delivery) => delivery.status !== 'PENDING',
+    );
 
-  it('delivers a signed POST that verifies with the standardwebhooks package, with the callback\'s own secret', async () => {
+  it("delivers a signed POST that verifies with the standardwebhooks package, with the callback's own secret", async () => {
     const id = await createPurchase('signed', 4200);
     const [request] = await waitForCalls('signed', 1);
     expect(verifySignature(request!, await ownSecret('signed'))).toEqual(request!.body);
@@ -116,11 +124,17 @@ describe('mutation callbacks: delivery', () => {
     const secret = await ownSecret('signed');
     const forged: ReceivedCallback = { ...request!, rawBody: request!.rawBody.replace('4200', '1') };
     expect(() => verifySignature(forged, secret)).toThrow();
-    expect(() => verifySignature(request!, `whsec_${Buffer.from('another-secret-of-32-bytes-long!').toString('base64')}`)).toThrow();
+    expect(() =>
+      verifySignature(request!, `whsec_${Buffer.from('another-secret-of-32-bytes-long!').toString('base64')}`),
+    ).toThrow();
     const stale = { ...request!, headers: { ...request!.headers } };
     const oldTimestamp = new Date(Date.now() - 3600_000);
     stale.headers['webhook-timestamp'] = String(Math.floor(oldTimestamp.getTime() / 1000));
-    stale.headers['webhook-signature'] = new Webhook(secret).sign(String(request!.headers['webhook-id']), oldTimestamp, request!.rawBody);
+    stale.headers['webhook-signature'] = new Webhook(secret).sign(
+      String(request!.headers['webhook-id']),
+      oldTimestamp,
+      request!.rawBody,
+    );
     expect(() => verifySignature(stale, secret)).toThrow(/timestamp/i);
   });
 
@@ -148,7 +162,11 @@ describe('mutation callbacks: delivery', () => {
     const delivery = await settled(id);
     expect(delivery.status).toBe('FAILED');
     expect(delivery.attemptLog).toHaveLength(1);
-    expect(delivery.attemptLog[0]).toMatchObject({ httpStatus: status, outcome: 'failed', response: `answer ${status}` });
+    expect(delivery.attemptLog[0]).toMatchObject({
+      httpStatus: status,
+      outcome: 'failed',
+      response: `answer ${status}`,
+    });
     expect(receivedFor(description)).toHaveLength(1);
   });
 
@@ -157,13 +175,20 @@ describe('mutation callbacks: delivery', () => {
     const id = await createPurchase('slow');
     const delivery = await settled(id);
     expect(delivery.status).toBe('DELIVERED');
-    expect(delivery.attemptLog[0]).toMatchObject({ httpStatus: null, outcome: 'retry', error: expect.stringMatching(/timed out/) });
+    expect(delivery.attemptLog[0]).toMatchObject({
+      httpStatus: null,
+      outcome: 'retry',
+      error: expect.stringMatching(/timed out/),
+    });
     expect(delivery.attemptLog[0]!.durationMs).toBeGreaterThanOrEqual(250);
   });
 
   it('a receiver that is down gets the delivery once it is back', async () => {
     const id = await createPurchase('down');
-    const refused = await eventually(() => deliveryOf(id), (delivery) => delivery.attemptLog.length >= 1);
+    const refused = await eventually(
+      () => deliveryOf(id),
+      (delivery) => delivery.attemptLog.length >= 1,
+    );
     expect(refused.attemptLog[0]).toMatchObject({ httpStatus: null, outcome: 'retry', error: 'ECONNREFUSED' });
     const comeback = await startReceiver(() => undefined, downPort);
     try {
@@ -184,11 +209,19 @@ describe('mutation callbacks: delivery', () => {
 
     const admin = await app.accessToken('callbacks:admin');
     const listed = await app.graphql('{ callbackDeliveries(status: DEAD) { id nodeId callback attempts } }', {}, admin);
-    expect(listed.data!.callbackDeliveries).toContainEqual({ id: dead.id, nodeId: id, callback: 'doomed', attempts: 2 });
+    expect(listed.data!.callbackDeliveries).toContainEqual({
+      id: dead.id,
+      nodeId: id,
+      callback: 'doomed',
+      attempts: 2,
+    });
 
     const redelivered = await app.graphql(`mutation { redeliverCallback(id: "${dead.id}") { status } }`, {}, admin);
     expect(redelivered.errors).toBeUndefined();
-    const delivered = await eventually(() => deliveryOf(id), (delivery) => delivery.status === 'DELIVERED');
+    const delivered = await eventually(
+      () => deliveryOf(id),
+      (delivery) => delivery.status === 'DELIVERED',
+    );
     expect(delivered.attemptLog.map((attempt) => attempt.outcome)).toEqual(['retry', 'dead', 'delivered']);
     expect(receivedFor('doomed').map((request) => request.body.event.attempt)).toEqual([1, 2, 3]);
   });
@@ -223,10 +256,25 @@ describe('mutation callbacks: delivery', () => {
   it('`when` fires only when its condition holds, so a write-back does not call itself again', async () => {
     const id = await createPurchase('conditions');
     const settle = await app.accessToken('purchases:settle');
-    await app.graphql(`mutation { updatePurchase(id: "${id}", failureCode: "card_declined", status: FAILED) { id } }`, {}, settle);
-    await app.graphql(`mutation { updatePurchase(id: "${id}", isPaid: true, stripeChargeId: "ch_1") { id } }`, {}, settle);
-    await app.graphql(`mutation { updatePurchase(id: "${id}", isPaid: true, stripeChargeId: "ch_1") { id } }`, {}, settle);
-    const paid = await eventually(async () => receiver.received.filter((r) => r.body.event.callback === 'paid' && r.body.event.nodeId === id), (list) => list.length >= 1);
+    await app.graphql(
+      `mutation { updatePurchase(id: "${id}", failureCode: "card_declined", status: FAILED) { id } }`,
+      {},
+      settle,
+    );
+    await app.graphql(
+      `mutation { updatePurchase(id: "${id}", isPaid: true, stripeChargeId: "ch_1") { id } }`,
+      {},
+      settle,
+    );
+    await app.graphql(
+      `mutation { updatePurchase(id: "${id}", isPaid: true, stripeChargeId: "ch_1") { id } }`,
+      {},
+      settle,
+    );
+    const paid = await eventually(
+      async () => receiver.received.filter((r) => r.body.event.callback === 'paid' && r.body.event.nodeId === id),
+      (list) => list.length >= 1,
+    );
     expect(paid).toHaveLength(1);
     expect(paid[0]!.body.data).toEqual({
       updatedNode: { id, isPaid: true, status: 'PAID' },
@@ -236,7 +284,7 @@ describe('mutation callbacks: delivery', () => {
     expect(await app.db.callbackDelivery.count({ where: { nodeId: id, callback: 'paid' } })).toBe(1);
   });
 
-  it('the commit-time snapshot keeps no owner-only field: a paid purchase\'s client secret is neither stored nor sent', async () => {
+  it("the commit-time snapshot keeps no owner-only field: a paid purchase's client secret is neither stored nor sent", async () => {
     const id = await createPurchase('owner-only');
     const settle = await app.accessToken('purchases:settle');
     const waiting = await app.graphql(
@@ -245,14 +293,27 @@ describe('mutation callbacks: delivery', () => {
       settle,
     );
     expect(waiting.errors).toBeUndefined();
-    await app.graphql(`mutation { updatePurchase(id: "${id}", isPaid: true, status: PAID, stripeChargeId: "ch_OwnerOnly") { id } }`, {}, settle);
-    const delivery = await eventually(() => deliveryOf(id, 'paid'), (paid) => paid.status !== 'PENDING');
-    expect(delivery.previousValues).toMatchObject({ id, status: 'REQUIRES_ACTION', stripePaymentIntentId: 'pi_OwnerOnly' });
+    await app.graphql(
+      `mutation { updatePurchase(id: "${id}", isPaid: true, status: PAID, stripeChargeId: "ch_OwnerOnly") { id } }`,
+      {},
+      settle,
+    );
+    const delivery = await eventually(
+      () => deliveryOf(id, 'paid'),
+      (paid) => paid.status !== 'PENDING',
+    );
+    expect(delivery.previousValues).toMatchObject({
+      id,
+      status: 'REQUIRES_ACTION',
+      stripePaymentIntentId: 'pi_OwnerOnly',
+    });
     expect(delivery.previousValues).not.toHaveProperty('clientSecret');
-    expect(JSON.stringify(receiver.received.filter((r) => r.body.event.nodeId === id).map((r) => r.body))).not.toContain('_secret_');
+    expect(
+      JSON.stringify(receiver.received.filter((r) => r.body.event.nodeId === id).map((r) => r.body)),
+    ).not.toContain('_secret_');
   });
 
-  it('`ordered` delivers one node\'s events in commit order, even when the first needs a retry', async () => {
+  it("`ordered` delivers one node's events in commit order, even when the first needs a retry", async () => {
     const id = await createPurchase('ordering');
     let first = true;
     scripted.set(`ordered:${id}`, () => (first ? ((first = false), 500) : 200));
@@ -303,9 +364,13 @@ describe('mutation callbacks: delivery', () => {
     await settled(purchase.id);
     // The extra jobs have no key, so only their payload (absent from the public `jobs` view) finds them.
     await eventually(
-      () => app.pool.query(`select count(*)::int as due from graphile_worker._private_jobs
+      () =>
+        app.pool.query(
+          `select count(*)::int as due from graphile_worker._private_jobs
                              where payload->>'id' = (select id::text from callback_delivery where node_id = $1)
-                               and (run_at <= now() or locked_at is not null)`, [purchase.id]),
+                               and (run_at <= now() or locked_at is not null)`,
+          [purchase.id],
+        ),
       (result) => result.rows[0].due === 0,
     );
     expect(receiver.received.filter((r) => r.body.event.nodeId === purchase.id)).toHaveLength(1);
@@ -313,24 +378,35 @@ describe('mutation callbacks: delivery', () => {
 
   // A rolling deploy: a newer release's API commits a delivery of a callback this worker does not know yet.
   const unknownDelivery = async (nodeId: string, age = '0 seconds') =>
-    (await app.pool.query<{ id: string }>(
-      `insert into callback_delivery (callback, trigger, node_id, max_attempts, created_at)
+    (
+      await app.pool.query<{ id: string }>(
+        `insert into callback_delivery (callback, trigger, node_id, max_attempts, created_at)
        values ('chargePurchaseV2', 'Purchase.created', $1, 10, now() - $2::interval) returning id`,
-      [nodeId, age],
-    )).rows[0]!.id;
-  const deliveryById = (id: string) => app.db.callbackDelivery.findUniqueOrThrow({ where: { id }, include: { attemptLog: true } });
+        [nodeId, age],
+      )
+    ).rows[0]!.id;
+  const deliveryById = (id: string) =>
+    app.db.callbackDelivery.findUniqueOrThrow({ where: { id }, include: { attemptLog: true } });
 
   it('a delivery of a callback this worker does not know is held untried for a worker that knows it', async () => {
     const id = await unknownDelivery('unknown-new');
-    const held = await eventually(() => deliveryById(id), (delivery) => delivery.status !== 'PENDING' || (delivery.nextAttemptAt?.getTime() ?? 0) > Date.now());
+    const held = await eventually(
+      () => deliveryById(id),
+      (delivery) => delivery.status !== 'PENDING' || (delivery.nextAttemptAt?.getTime() ?? 0) > Date.now(),
+    );
     expect(held).toMatchObject({ status: 'PENDING', attempts: 0, maxAttempts: 10, attemptLog: [] });
   });
 
   it('a delivery of a callback removed for longer than its whole retry span fails', async () => {
     const id = await unknownDelivery('unknown-old', '2 days');
-    const failed = await eventually(() => deliveryById(id), (delivery) => delivery.status !== 'PENDING');
+    const failed = await eventually(
+      () => deliveryById(id),
+      (delivery) => delivery.status !== 'PENDING',
+    );
     expect(failed.status).toBe('FAILED');
-    expect(failed.attemptLog.map((attempt) => attempt.error)).toEqual(['callback "chargePurchaseV2" is no longer defined in the callbacks file']);
+    expect(failed.attemptLog.map((attempt) => attempt.error)).toEqual([
+      'callback "chargePurchaseV2" is no longer defined in the callbacks file',
+    ]);
   });
 
   it('exposes Prometheus metrics for deliveries, attempts and the queue', async () => {

@@ -28,7 +28,8 @@ describe.each([
     app = await startTestPaygraph({
       // Two in flight, two more claimed and waiting: a fifth is left to the pump.
       env: { RECEIVER_URL: receiver.url, WORKER_CONCURRENCY: '2', CALLBACK_PUMP_INTERVAL_MS: pumpIntervalMs },
-      callbacksYaml: 'callbacks:\n  charge:\n    trigger: Purchase.created\n    url: ${RECEIVER_URL}\n    payload: "{ createdNode { id } }"\n',
+      callbacksYaml:
+        'callbacks:\n  charge:\n    trigger: Purchase.created\n    url: ${RECEIVER_URL}\n    payload: "{ createdNode { id } }"\n',
     });
     user = await app.signUp();
   });
@@ -38,11 +39,18 @@ describe.each([
   });
 
   const purchase = async (n: number) => {
-    const created = await app.graphql('mutation($u: ID!, $d: String!) { createPurchase(amount: 700, description: $d, userId: $u) { id } }', { u: user.userId, d: `fair ${n}` }, user.token);
+    const created = await app.graphql(
+      'mutation($u: ID!, $d: String!) { createPurchase(amount: 700, description: $d, userId: $u) { id } }',
+      { u: user.userId, d: `fair ${n}` },
+      user.token,
+    );
     return created.data!.createPurchase.id as string;
   };
   const claimed = async (ids: string[]) => {
-    const { rows } = await app.pool.query('select 1 from callback_delivery where node_id = any($1) and leased_until is not null', [ids]);
+    const { rows } = await app.pool.query(
+      'select 1 from callback_delivery where node_id = any($1) and leased_until is not null',
+      [ids],
+    );
     return rows.length === ids.length;
   };
   /** Answers the oldest request still held, and waits until the slot it frees has sent the next. */

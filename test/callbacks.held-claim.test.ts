@@ -13,7 +13,8 @@ let user: { userId: string; token: string };
 beforeAll(async () => {
   app = await startTestPaygraph({
     roles: { api: true, worker: false },
-    callbacksYaml: 'callbacks:\n  charge:\n    trigger: Purchase.created\n    url: http://127.0.0.1:9/never\n    payload: "{ createdNode { id } }"\n',
+    callbacksYaml:
+      'callbacks:\n  charge:\n    trigger: Purchase.created\n    url: http://127.0.0.1:9/never\n    payload: "{ createdNode { id } }"\n',
   });
   user = await app.signUp();
 });
@@ -23,9 +24,15 @@ afterAll(async () => {
 
 /** A purchase of the user's, and its charge's pending delivery. */
 const pendingCharge = async () => {
-  const created = await app.graphql('mutation($u: ID!) { createPurchase(amount: 700, description: "held", userId: $u) { id } }', { u: user.userId }, user.token);
+  const created = await app.graphql(
+    'mutation($u: ID!) { createPurchase(amount: 700, description: "held", userId: $u) { id } }',
+    { u: user.userId },
+    user.token,
+  );
   const purchaseId = created.data!.createPurchase.id as string;
-  const { rows } = await app.pool.query<{ id: string }>('select id from callback_delivery where node_id = $1', [purchaseId]);
+  const { rows } = await app.pool.query<{ id: string }>('select id from callback_delivery where node_id = $1', [
+    purchaseId,
+  ]);
   return { purchaseId, deliveryId: rows[0]!.id };
 };
 
@@ -66,8 +73,12 @@ describe('callbacks: a job that finds its delivery held', () => {
   };
 
   it('while the lease is held, it comes back within a second, sooner if the lease ends sooner', async () => {
-    expect(await jobDelayAfterHeldClaim(`leased_until = now() + interval '30 seconds', next_attempt_at = null`)).toBeGreaterThan(900);
-    expect(await jobDelayAfterHeldClaim(`leased_until = now() + interval '300 milliseconds', next_attempt_at = null`)).toBeLessThanOrEqual(300);
+    expect(
+      await jobDelayAfterHeldClaim(`leased_until = now() + interval '30 seconds', next_attempt_at = null`),
+    ).toBeGreaterThan(900);
+    expect(
+      await jobDelayAfterHeldClaim(`leased_until = now() + interval '300 milliseconds', next_attempt_at = null`),
+    ).toBeLessThanOrEqual(300);
   });
 
   it('once the holder has recorded "go again now" (woken while it ran), it goes at once, not a second later', async () => {
@@ -87,18 +98,26 @@ describe('callbacks: a job that finds its delivery held', () => {
     await record.connect();
     try {
       await record.query('begin');
-      await record.query(`update callback_delivery set attempts = 1, leased_until = null, next_attempt_at = now() + interval '1 minute' where id = $1`, [deliveryId]);
+      await record.query(
+        `update callback_delivery set attempts = 1, leased_until = null, next_attempt_at = now() + interval '1 minute' where id = $1`,
+        [deliveryId],
+      );
       const retried = retryAfterLease(app.pool, deliveryId);
       await untilSomeoneWaitsForALock(app.databaseUrl);
       // Waiting here for the job row would be half a deadlock (PostgreSQL broke it after a second).
       await record.query("set local lock_timeout = '500ms'");
-      await record.query(`select ${queueJobFor('d', `d.next_attempt_at`)} from callback_delivery d where id = $1`, [deliveryId]);
+      await record.query(`select ${queueJobFor('d', `d.next_attempt_at`)} from callback_delivery d where id = $1`, [
+        deliveryId,
+      ]);
       await record.query('commit');
       await retried;
     } finally {
       await record.end();
     }
-    const job = await app.pool.query<{ delay_ms: number }>('select extract(epoch from (run_at - now())) * 1000 as delay_ms from graphile_worker.jobs where key = $1', [deliveryId]);
+    const job = await app.pool.query<{ delay_ms: number }>(
+      'select extract(epoch from (run_at - now())) * 1000 as delay_ms from graphile_worker.jobs where key = $1',
+      [deliveryId],
+    );
     expect(job.rows).toHaveLength(1);
     // The retry the record asked for stands: the held-claim job read the row the record left.
     expect(Number(job.rows[0]!.delay_ms)).toBeGreaterThan(59_000);
@@ -114,7 +133,11 @@ describe("callbacks: waking a user's waiting charges", () => {
     // Two charges whose deliveries' ids run against the order of their purchases (the order a scan by
     // node finds them in), so a wake in any other order would take the later id first.
     let charges: Awaited<ReturnType<typeof pendingCharge>>[] = [];
-    for (let tries = 0; tries < 30 && !(charges.length === 2 && charges[0]!.deliveryId > charges[1]!.deliveryId); tries++) {
+    for (
+      let tries = 0;
+      tries < 30 && !(charges.length === 2 && charges[0]!.deliveryId > charges[1]!.deliveryId);
+      tries++
+    ) {
       charges = [await pendingCharge(), await pendingCharge()];
     }
     expect(charges[0]!.deliveryId > charges[1]!.deliveryId).toBe(true);
@@ -126,8 +149,17 @@ describe("callbacks: waking a user's waiting charges", () => {
       await record.query('begin');
       await record.query('select id from callback_delivery where id = $1 for update', [first]);
       const woken = app.db
-        .$transaction((tx) => wakeDeliveries(tx, 'Purchase.created', charges.map((charge) => charge.purchaseId)))
-        .then(() => 'woken', (error: unknown) => error);
+        .$transaction((tx) =>
+          wakeDeliveries(
+            tx,
+            'Purchase.created',
+            charges.map((charge) => charge.purchaseId),
+          ),
+        )
+        .then(
+          () => 'woken',
+          (error: unknown) => error,
+        );
       await untilSomeoneWaitsForALock(app.databaseUrl);
       // The wake waits for the first without holding the second: the record takes it and finishes.
       await record.query('select id from callback_delivery where id = $1 for update', [second]);
@@ -136,7 +168,10 @@ describe("callbacks: waking a user's waiting charges", () => {
     } finally {
       await record.end();
     }
-    const { rows } = await app.pool.query<{ id: string }>('select id from callback_delivery where id = any($1::uuid[]) and woken_at is not null', [[first, second]]);
+    const { rows } = await app.pool.query<{ id: string }>(
+      'select id from callback_delivery where id = any($1::uuid[]) and woken_at is not null',
+      [[first, second]],
+    );
     expect(rows).toHaveLength(2);
   });
 });

@@ -38,7 +38,15 @@ describe('callbacks: own secrets and rotation', { timeout: 120_000 }, () => {
     secret: \${PINNED_SECRET}
 `,
     });
-    cliEnv = { ...process.env, DATABASE_URL: app.databaseUrl, CALLBACKS_FILE: app.callbacksFile, RECEIVER_URL: receiver.url, PINNED_SECRET, CALLBACK_SIGNING_SECRET: TEST_SIGNING_SECRET, NODE_ENV: 'test' };
+    cliEnv = {
+      ...process.env,
+      DATABASE_URL: app.databaseUrl,
+      CALLBACKS_FILE: app.callbacksFile,
+      RECEIVER_URL: receiver.url,
+      PINNED_SECRET,
+      CALLBACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+      NODE_ENV: 'test',
+    };
   });
   afterAll(async () => {
     await app?.stop();
@@ -46,7 +54,10 @@ describe('callbacks: own secrets and rotation', { timeout: 120_000 }, () => {
   });
 
   const cli = (...args: string[]) =>
-    promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(rootDir, 'scripts/callbacks.ts'), ...args], { cwd: rootDir, env: cliEnv });
+    promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(rootDir, 'scripts/callbacks.ts'), ...args], {
+      cwd: rootDir,
+      env: cliEnv,
+    });
 
   /** Signs a user up and returns what `callback` received for that user. */
   const deliveryFor = async (callback: string): Promise<ReceivedCallback> => {
@@ -73,7 +84,12 @@ describe('callbacks: own secrets and rotation', { timeout: 120_000 }, () => {
   });
 
   it('a second process on the same database makes no new secret and signs with the stored one', async () => {
-    const second = await startTestPaygraph({ databaseUrl: app.databaseUrl, roles: { api: false, worker: false }, env: { RECEIVER_URL: receiver.url, PINNED_SECRET }, callbacksYaml: await import('node:fs').then((fs) => fs.readFileSync(app.callbacksFile, 'utf8')) });
+    const second = await startTestPaygraph({
+      databaseUrl: app.databaseUrl,
+      roles: { api: false, worker: false },
+      env: { RECEIVER_URL: receiver.url, PINNED_SECRET },
+      callbacksYaml: await import('node:fs').then((fs) => fs.readFileSync(app.callbacksFile, 'utf8')),
+    });
     try {
       expect(second.generatedSecrets.size).toBe(0);
     } finally {
@@ -89,18 +105,28 @@ describe('callbacks: own secrets and rotation', { timeout: 120_000 }, () => {
     expect(fresh).not.toBe(old);
     expect(stdout).toMatch(/both signatures/);
     // Workers see a rotation within a second (their read of the table is cached that long).
-    const during = await eventually(() => deliveryFor('own'), (request) => signatureCount(request) === 2);
+    const during = await eventually(
+      () => deliveryFor('own'),
+      (request) => signatureCount(request) === 2,
+    );
     expect(verifySignature(during, fresh)).toBeTruthy();
     expect(verifySignature(during, old)).toBeTruthy();
 
     expect((await cli('retire', 'own')).stdout).toMatch(/^1 older secret/);
-    const after = await eventually(() => deliveryFor('own'), (request) => signatureCount(request) === 1);
+    const after = await eventually(
+      () => deliveryFor('own'),
+      (request) => signatureCount(request) === 1,
+    );
     expect(verifySignature(after, fresh!)).toBeTruthy();
     expect(() => verifySignature(after, old)).toThrow();
   });
 
   it('refuses to rotate a secret callbacks.yml gives, or an unknown callback', async () => {
-    await expect(cli('rotate', 'pinned')).rejects.toMatchObject({ stderr: expect.stringMatching(/callbacks\.yml gives it; rotate it there/) });
-    await expect(cli('rotate', 'own', '--grace', 'soon')).rejects.toMatchObject({ stderr: expect.stringMatching(/--grace: a duration like 30m, 12h or 5d/) });
+    await expect(cli('rotate', 'pinned')).rejects.toMatchObject({
+      stderr: expect.stringMatching(/callbacks\.yml gives it; rotate it there/),
+    });
+    await expect(cli('rotate', 'own', '--grace', 'soon')).rejects.toMatchObject({
+      stderr: expect.stringMatching(/--grace: a duration like 30m, 12h or 5d/),
+    });
   });
 });

@@ -20,7 +20,12 @@ describe('callbacks: retention', () => {
       if (refused.has(request.body.data?.createdNode?.description)) res.writeHead(400).end('no');
     });
     app = await startTestPaygraph({
-      env: { RECEIVER_URL: receiver.url, CALLBACK_RETENTION_SWEEP_MS: '100', CALLBACK_RETENTION_DAYS: '30', CALLBACK_DEAD_RETENTION_DAYS: '90' },
+      env: {
+        RECEIVER_URL: receiver.url,
+        CALLBACK_RETENTION_SWEEP_MS: '100',
+        CALLBACK_RETENTION_DAYS: '30',
+        CALLBACK_DEAD_RETENTION_DAYS: '90',
+      },
       callbacksYaml: `callbacks:
   kept:
     trigger: Purchase.created
@@ -41,23 +46,38 @@ describe('callbacks: retention', () => {
   const purchases = async (description: string, count: number) => {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
-      const response = await app.graphql('mutation($u: ID!, $d: String!) { createPurchase(amount: 500, description: $d, userId: $u) { id } }', { u: user.userId, d: description }, user.token);
+      const response = await app.graphql(
+        'mutation($u: ID!, $d: String!) { createPurchase(amount: 500, description: $d, userId: $u) { id } }',
+        { u: user.userId, d: description },
+        user.token,
+      );
       ids.push(response.data!.createPurchase.id);
     }
     await eventually(
-      async () => (await db.query(`select count(*)::int as n from callback_delivery where node_id = any($1) and status <> 'PENDING'`, [ids])).rows[0].n,
+      async () =>
+        (
+          await db.query(
+            `select count(*)::int as n from callback_delivery where node_id = any($1) and status <> 'PENDING'`,
+            [ids],
+          )
+        ).rows[0].n,
       (n) => n === count,
     );
     return ids;
   };
   const age = (ids: string[], days: number) =>
-    db.query(`update callback_delivery set completed_at = now() - make_interval(days => $2) where node_id = any($1)`, [ids, days]);
+    db.query(`update callback_delivery set completed_at = now() - make_interval(days => $2) where node_id = any($1)`, [
+      ids,
+      days,
+    ]);
   const countOf = async (ids: string[]) =>
-    (await db.query(
-      `select count(distinct d.id)::int as deliveries, count(a.id)::int as attempts
+    (
+      await db.query(
+        `select count(distinct d.id)::int as deliveries, count(a.id)::int as attempts
          from callback_delivery d left join callback_attempt a on a.delivery_id = d.id where d.node_id = any($1)`,
-      [ids],
-    )).rows[0] as { deliveries: number; attempts: number };
+        [ids],
+      )
+    ).rows[0] as { deliveries: number; attempts: number };
 
   it('keeps recent deliveries, and failed or dead ones until their own longer retention', async () => {
     const recent = await purchases('recent', 2);
@@ -66,7 +86,10 @@ describe('callbacks: retention', () => {
     await age(recent, 29);
     await age(failed.slice(0, 1), 31);
     await age(failed.slice(1), 91);
-    await eventually(() => countOf(failed.slice(1)), (count) => count.deliveries === 0);
+    await eventually(
+      () => countOf(failed.slice(1)),
+      (count) => count.deliveries === 0,
+    );
     expect((await countOf(failed.slice(0, 1))).deliveries).toBe(1);
     expect((await countOf(recent)).deliveries).toBe(2);
   });
@@ -99,17 +122,32 @@ describe('callbacks: retention beside a mutation still open', () => {
     await receiver?.close();
   });
 
-  it('an ordered event is still delivered when the sweep dropped its node\'s queue before the event committed', async () => {
+  it("an ordered event is still delivered when the sweep dropped its node's queue before the event committed", async () => {
     const user = await app.signUp();
-    const created = await app.graphql('mutation($u: ID!) { createPurchase(amount: 500, description: "ordered", userId: $u) { id } }', { u: user.userId }, user.token);
+    const created = await app.graphql(
+      'mutation($u: ID!) { createPurchase(amount: 500, description: "ordered", userId: $u) { id } }',
+      { u: user.userId },
+      user.token,
+    );
     const id = created.data!.createPurchase.id as string;
     const settle = await app.accessToken('purchases:settle');
     await app.graphql(`mutation { updatePurchase(id: "${id}", failureCode: "first") { id } }`, {}, settle);
-    const sent = (code: string) => receiver.received.filter((r) => r.body.event.callback === 'inOrder' && r.body.data?.updatedNode?.failureCode === code);
-    await eventually(async () => sent('first'), (list) => list.length === 1);
+    const sent = (code: string) =>
+      receiver.received.filter(
+        (r) => r.body.event.callback === 'inOrder' && r.body.data?.updatedNode?.failureCode === code,
+      );
+    await eventually(
+      async () => sent('first'),
+      (list) => list.length === 1,
+    );
     // The first event's job is done: the node's queue is empty, so the sweep may drop it.
     await eventually(
-      async () => (await app.pool.query(`select count(*)::int as n from graphile_worker.jobs where queue_name = $1`, [`callback:inOrder:${id}`])).rows[0].n,
+      async () =>
+        (
+          await app.pool.query(`select count(*)::int as n from graphile_worker.jobs where queue_name = $1`, [
+            `callback:inOrder:${id}`,
+          ])
+        ).rows[0].n,
       (n) => n === 0,
     );
     const utils = await makeWorkerUtils({ pgPool: app.pool });
@@ -131,7 +169,11 @@ describe('callbacks: retention beside a mutation still open', () => {
     );
     expect(rows).toEqual([{ queue_name: null }]); // the race happened: the committed job's queue is gone
     // Sent once the worker's safety net finds it overdue (a few seconds here).
-    const [second] = await eventually(async () => sent('second'), (list) => list.length === 1, 30_000);
+    const [second] = await eventually(
+      async () => sent('second'),
+      (list) => list.length === 1,
+      30_000,
+    );
     expect(second!.body.event.nodeId).toBe(id);
   });
 });

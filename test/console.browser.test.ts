@@ -10,7 +10,8 @@ import { startReceiver } from './support/receiver.js';
 // delivery, read its attempts, redeliver it and watch it turn delivered without reloading.
 // What a datetime-local input holds: local time, to the millisecond (the browser shares this machine's zone).
 const STRIPE_WEBHOOK_SECRET = `whsec_${Buffer.from('paygraph-console-stripe-events!').toString('base64')}`;
-const localDateTime = (date: Date) => new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 23);
+const localDateTime = (date: Date) =>
+  new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 23);
 
 // A browser on a busy 2-core machine is slow to start and to draw: more time than the default.
 describe('delivery console in a browser', { timeout: 60_000 }, () => {
@@ -66,10 +67,15 @@ describe('delivery console in a browser', { timeout: 60_000 }, () => {
 
   const failedPurchase = async (description: string) => {
     refused.add(description);
-    const created = await app.graphql('mutation($u: ID!, $d: String!) { createPurchase(amount: 1500, description: $d, userId: $u) { id } }', { u: user.userId, d: description }, user.token);
+    const created = await app.graphql(
+      'mutation($u: ID!, $d: String!) { createPurchase(amount: 1500, description: $d, userId: $u) { id } }',
+      { u: user.userId, d: description },
+      user.token,
+    );
     const purchaseId = created.data!.createPurchase.id as string;
     const delivery = await eventually(
-      () => app.graphql('query($n: ID!) { callbackDeliveries(nodeId: $n) { id status } }', { n: purchaseId }, adminToken),
+      () =>
+        app.graphql('query($n: ID!) { callbackDeliveries(nodeId: $n) { id status } }', { n: purchaseId }, adminToken),
       (response) => response.data?.callbackDeliveries?.[0]?.status === 'FAILED',
     );
     return { purchaseId, deliveryId: delivery.data!.callbackDeliveries[0].id as string };
@@ -116,14 +122,31 @@ describe('delivery console in a browser', { timeout: 60_000 }, () => {
 
     // Stripe says the purchase's own payment went through (its amount, for its owner's customer), as it would at /stripe/webhook.
     await app.db.user.update({ where: { id: user.userId }, data: { stripeId: 'cus_console' } });
-    const intent = { id: `pi_console_${purchaseId}`, object: 'payment_intent', status: 'succeeded', amount: 1500, amount_received: 1500, currency: 'usd', customer: 'cus_console', latest_charge: `ch_console_${purchaseId}`, metadata: { purchaseId } };
+    const intent = {
+      id: `pi_console_${purchaseId}`,
+      object: 'payment_intent',
+      status: 'succeeded',
+      amount: 1500,
+      amount_received: 1500,
+      currency: 'usd',
+      customer: 'cus_console',
+      latest_charge: `ch_console_${purchaseId}`,
+      metadata: { purchaseId },
+    };
     const event = JSON.stringify({
-      id: `evt_console_${purchaseId}`, object: 'event', type: 'payment_intent.succeeded', livemode: false, created: Math.floor(Date.now() / 1000),
+      id: `evt_console_${purchaseId}`,
+      object: 'event',
+      type: 'payment_intent.succeeded',
+      livemode: false,
+      created: Math.floor(Date.now() / 1000),
       data: { object: intent },
     });
     const stripeAnswer = await fetch(`${app.url}/stripe/webhook`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: event, secret: STRIPE_WEBHOOK_SECRET }) },
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: event, secret: STRIPE_WEBHOOK_SECRET }),
+      },
       body: event,
     });
     expect(await stripeAnswer.json()).toMatchObject({ outcome: 'applied' });
@@ -132,9 +155,13 @@ describe('delivery console in a browser', { timeout: 60_000 }, () => {
     await page.locator('#timeline tr[data-kind="CREATED"]').waitFor();
     const timeline = page.locator('#timeline');
     expect(await timeline.textContent()).toContain('notifyShop');
-    expect(await timeline.locator('tr[data-kind="STRIPE_EVENT"]').textContent()).toContain(`payment_intent.succeeded (evt_console_${purchaseId})`);
+    expect(await timeline.locator('tr[data-kind="STRIPE_EVENT"]').textContent()).toContain(
+      `payment_intent.succeeded (evt_console_${purchaseId})`,
+    );
     // In time order: created, the delivery, Stripe's event, then paid.
-    const kinds = await timeline.locator('tr[data-kind]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-kind')));
+    const kinds = await timeline
+      .locator('tr[data-kind]')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-kind')));
     expect(kinds).toEqual(['CREATED', 'DELIVERY', 'STRIPE_EVENT', 'PAID']);
   });
 
@@ -151,13 +178,19 @@ describe('delivery console in a browser', { timeout: 60_000 }, () => {
     const load = Promise.all(
       Array.from({ length: 4 }, async (_, buyer) => {
         for (let i = 0; buying; i++) {
-          await app.graphql('mutation($u: ID!, $d: String!) { createPurchase(amount: 1500, description: $d, userId: $u) { id } }', { u: user.userId, d: `load-${buyer}-${i}` }, user.token);
+          await app.graphql(
+            'mutation($u: ID!, $d: String!) { createPurchase(amount: 1500, description: $d, userId: $u) { id } }',
+            { u: user.userId, d: `load-${buyer}-${i}` },
+            user.token,
+          );
         }
       }),
     );
     try {
       // The newest row changes at least twice while the load goes on.
-      await expect.poll(async () => shown.add(await newest()).size, { timeout: 10_000, interval: 100 }).toBeGreaterThanOrEqual(3);
+      await expect
+        .poll(async () => shown.add(await newest()).size, { timeout: 10_000, interval: 100 })
+        .toBeGreaterThanOrEqual(3);
     } finally {
       buying = false;
       await load;
@@ -172,13 +205,22 @@ describe('delivery console in a browser', { timeout: 60_000 }, () => {
     await page.locator('#nav a', { hasText: 'Deliveries' }).click();
     await page.locator('#filter input[name=node]').fill(newer[0]!.purchaseId);
     await page.locator('#filter button[type=submit]').click();
-    await expect.poll(() => page.locator('#deliveries tr[data-delivery]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-delivery')))).toEqual([newer[0]!.deliveryId]);
+    await expect
+      .poll(() =>
+        page
+          .locator('#deliveries tr[data-delivery]')
+          .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-delivery'))),
+      )
+      .toEqual([newer[0]!.deliveryId]);
 
     await page.locator('#filter input[name=node]').fill('');
     await page.locator('#filter input[name=callback]').fill('notifyShop');
     await page.locator('#filter input[name=from]').fill(localDateTime(from));
     await page.locator('#filter button[type=submit]').click();
-    const shown = () => page.locator('#deliveries tr[data-delivery]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-delivery')));
+    const shown = () =>
+      page
+        .locator('#deliveries tr[data-delivery]')
+        .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-delivery')));
     await expect.poll(shown).toEqual([newer[1]!.deliveryId, newer[0]!.deliveryId]);
     expect(await shown()).not.toContain(before.deliveryId);
   });
@@ -205,10 +247,17 @@ describe('delivery console in a browser', { timeout: 60_000 }, () => {
   });
 
   it('shows a callback its endpoint switched off (410), with why and its limits, and switches it on again', async () => {
-    await app.graphql('mutation($u: ID!) { createPurchase(amount: 100, description: "console-gone", userId: $u) { id } }', { u: user.userId }, user.token);
+    await app.graphql(
+      'mutation($u: ID!) { createPurchase(amount: 100, description: "console-gone", userId: $u) { id } }',
+      { u: user.userId },
+      user.token,
+    );
     await eventually(
       () => app.graphql('{ callbacks { name disabledReason } }', {}, adminToken),
-      (response) => response.data?.callbacks?.some((c: { name: string; disabledReason: string | null }) => c.name === 'goneShop' && c.disabledReason === 'gone'),
+      (response) =>
+        response.data?.callbacks?.some(
+          (c: { name: string; disabledReason: string | null }) => c.name === 'goneShop' && c.disabledReason === 'gone',
+        ),
     );
     await page.goto(`${app.url}/console#token=${adminToken}`);
     const row = page.locator('#callbacks tr[data-callback="goneShop"]');

@@ -12,7 +12,11 @@ describe('a pool of NamedStatementsClient', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let pool: pg.Pool;
   const prepared = async () =>
-    (await pool.query<{ name: string; statement: string }>('select name, statement from pg_prepared_statements order by prepare_time')).rows;
+    (
+      await pool.query<{ name: string; statement: string }>(
+        'select name, statement from pg_prepared_statements order by prepare_time',
+      )
+    ).rows;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -27,7 +31,13 @@ describe('a pool of NamedStatementsClient', () => {
     const text = 'select $1::int + 1 as next';
     expect((await pool.query(text, [1])).rows).toEqual([{ next: 2 }]);
     expect((await pool.query({ text, values: [41] })).rows).toEqual([{ next: 42 }]);
-    expect((await new Promise<pg.QueryResult>((resolve, reject) => pool.query(text, [9], (err, result) => (err ? reject(err) : resolve(result))))).rows).toEqual([{ next: 10 }]);
+    expect(
+      (
+        await new Promise<pg.QueryResult>((resolve, reject) =>
+          pool.query(text, [9], (err, result) => (err ? reject(err) : resolve(result))),
+        )
+      ).rows,
+    ).toEqual([{ next: 10 }]);
     const statements = (await prepared()).filter((row) => row.statement === text);
     expect(statements).toHaveLength(1);
     expect(statements[0]!.name).toMatch(/^pg_/);
@@ -62,7 +72,9 @@ describe("the API's client, with prepared statements on and off", () => {
         db.$transaction(async (tx) => {
           attachTransaction(tx);
           await sendBehind(tx, behind, [1]);
-          const rows = await tx.$queryRawUnsafe<{ statement: string }[]>('select statement from pg_prepared_statements');
+          const rows = await tx.$queryRawUnsafe<{ statement: string }[]>(
+            'select statement from pg_prepared_statements',
+          );
           return rows.map((row) => row.statement);
         }),
       );

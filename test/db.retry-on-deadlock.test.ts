@@ -32,7 +32,9 @@ describe('a statement PostgreSQL aborts to break a deadlock', () => {
     await other.query('begin');
     await other.query('update pair set touched = touched + 10 where id = 2');
     // Locks row 1, then waits for row 2, which the other transaction holds.
-    const statement = queryRetryingDeadlocks(pool, 'update pair set touched = touched + 1 where id = any($1::int[])', [[1, 2]]);
+    const statement = queryRetryingDeadlocks(pool, 'update pair set touched = touched + 1 where id = any($1::int[])', [
+      [1, 2],
+    ]);
     await untilSomeoneWaitsForALock(database.url);
     // The other transaction now waits for row 1: a cycle. This side's shorter deadlock_timeout makes the statement the one aborted.
     const otherUpdate = other.query('update pair set touched = touched + 10 where id = 1');
@@ -40,6 +42,9 @@ describe('a statement PostgreSQL aborts to break a deadlock', () => {
     await other.query('commit');
     expect((await statement).rowCount).toBe(2);
     const { rows } = await other.query('select id, touched from pair order by id');
-    expect(rows).toEqual([{ id: 1, touched: 11 }, { id: 2, touched: 11 }]);
+    expect(rows).toEqual([
+      { id: 1, touched: 11 },
+      { id: 2, touched: 11 },
+    ]);
   });
 });

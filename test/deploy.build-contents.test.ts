@@ -8,7 +8,11 @@ import { rootDir } from '../src/config.js';
  * them (an import from src/ would pull the emulator back in even with its folder excluded).
  */
 function compiledFiles(): string[] {
-  const parsed = ts.getParsedCommandLineOfConfigFile(path.join(rootDir, 'tsconfig.build.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    path.join(rootDir, 'tsconfig.build.json'),
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+  );
   if (!parsed) throw new Error('tsconfig.build.json did not parse');
   const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options });
   return program
@@ -22,7 +26,13 @@ describe('the production build', () => {
     const files = compiledFiles();
     expect(files).toContain(path.join('src', 'main.ts'));
     expect(files).toContain(path.join('services', 'lib', 'local-stripe.ts'));
-    const unwanted = files.filter((file) => file.startsWith(path.join('services', 'stripe-local')) || file.startsWith(path.join('packages', 'testing')) || file.split(path.sep).some((part) => part === 'test' || part === 'test-support') || file.endsWith('.test.ts'));
+    const unwanted = files.filter(
+      (file) =>
+        file.startsWith(path.join('services', 'stripe-local')) ||
+        file.startsWith(path.join('packages', 'testing')) ||
+        file.split(path.sep).some((part) => part === 'test' || part === 'test-support') ||
+        file.endsWith('.test.ts'),
+    );
     expect(unwanted).toEqual([]);
   });
 });

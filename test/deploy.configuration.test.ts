@@ -24,12 +24,20 @@ function secretFile(content: string): string {
 describe('secrets from *_FILE variables', () => {
   it('reads NAME from the file NAME_FILE names, trimmed, and lets NAME itself win', () => {
     const file = secretFile(`${SECRET}\n`);
-    expect(withSecretFiles({ CALLBACK_SIGNING_SECRET_FILE: file }, ['CALLBACK_SIGNING_SECRET']).CALLBACK_SIGNING_SECRET).toBe(SECRET);
-    expect(withSecretFiles({ CALLBACK_SIGNING_SECRET_FILE: file, CALLBACK_SIGNING_SECRET: 'whsec_x' }, ['CALLBACK_SIGNING_SECRET']).CALLBACK_SIGNING_SECRET).toBe('whsec_x');
+    expect(
+      withSecretFiles({ CALLBACK_SIGNING_SECRET_FILE: file }, ['CALLBACK_SIGNING_SECRET']).CALLBACK_SIGNING_SECRET,
+    ).toBe(SECRET);
+    expect(
+      withSecretFiles({ CALLBACK_SIGNING_SECRET_FILE: file, CALLBACK_SIGNING_SECRET: 'whsec_x' }, [
+        'CALLBACK_SIGNING_SECRET',
+      ]).CALLBACK_SIGNING_SECRET,
+    ).toBe('whsec_x');
   });
 
   it('refuses a missing or empty file, naming the variable', () => {
-    expect(() => withSecretFiles({ A_FILE: '/nonexistent/paygraph' }, ['A'])).toThrow('A_FILE: cannot read /nonexistent/paygraph (ENOENT)');
+    expect(() => withSecretFiles({ A_FILE: '/nonexistent/paygraph' }, ['A'])).toThrow(
+      'A_FILE: cannot read /nonexistent/paygraph (ENOENT)',
+    );
     expect(() => withSecretFiles({ A_FILE: secretFile('\n') }, ['A'])).toThrow(/A_FILE: .* is empty/);
   });
 
@@ -47,7 +55,9 @@ describe('secrets from *_FILE variables', () => {
 describe('production configuration', () => {
   it('requires DATABASE_URL: the embedded server is for development', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('DATABASE_URL is required in production');
-    expect(loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgresql://db/paygraph' }).DATABASE_URL).toBe('postgresql://db/paygraph');
+    expect(loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgresql://db/paygraph' }).DATABASE_URL).toBe(
+      'postgresql://db/paygraph',
+    );
   });
 
   it('resolves files from the repository root, which holds package.json', () => {

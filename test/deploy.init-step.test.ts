@@ -35,7 +35,14 @@ describe('the init step writes what a deployment needs, once', () => {
     const folder = mkdtempSync(path.join(tmpdir(), 'paygraph-init-'));
     folders.push(folder);
     const secrets = path.join(folder, 'secrets');
-    const { CALLBACK_SIGNING_SECRET: _secret, STRIPE_WEBHOOK_SECRET: _webhook, STRIPE_SECRET_KEY: _key, CREATE_CUSTOMER_TOKEN: _create, CHARGE_CUSTOMER_TOKEN: _charge, ...inherited } = process.env;
+    const {
+      CALLBACK_SIGNING_SECRET: _secret,
+      STRIPE_WEBHOOK_SECRET: _webhook,
+      STRIPE_SECRET_KEY: _key,
+      CREATE_CUSTOMER_TOKEN: _create,
+      CHARGE_CUSTOMER_TOKEN: _charge,
+      ...inherited
+    } = process.env;
     return {
       ...inherited,
       NODE_ENV: 'production',
@@ -69,7 +76,7 @@ describe('the init step writes what a deployment needs, once', () => {
     for (const folder of folders) rmSync(folder, { recursive: true, force: true });
   });
 
-  it('npm run deploy:init generates the signing secret, the local Stripe\'s account key and mints each service a token with its scopes, owner-readable only', async () => {
+  it("npm run deploy:init generates the signing secret, the local Stripe's account key and mints each service a token with its scopes, owner-readable only", async () => {
     const env = deploymentEnv();
     const run = await runInitStep(env);
     expect(run.code, run.output).toBe(0);

@@ -8,7 +8,12 @@ const optionalPages = [
   'services/stripe-local/README.md',
   ...readdirSync(path.join(rootDir, 'packages')).map((name) => `packages/${name}/README.md`),
 ].filter((page) => existsSync(path.join(rootDir, page)));
-const manual = ['README.md', ...readdirSync(path.join(rootDir, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const manual = [
+  'README.md',
+  ...readdirSync(path.join(rootDir, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 const pages = [...manual, ...optionalPages];
 
 const read = (page: string) => readFileSync(path.join(rootDir, page), 'utf8');
@@ -33,7 +38,10 @@ function anchors(text: string): Set<string> {
   const seen = new Map<string, number>();
   const result = new Set<string>();
   for (const match of prose(text).matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
-    const base = match[1]!.toLowerCase().replace(/[^\p{L}\p{N}\p{M}\s_-]/gu, '').replace(/ /g, '-');
+    const base = match[1]!
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\p{M}\s_-]/gu, '')
+      .replace(/ /g, '-');
     const count = seen.get(base) ?? 0;
     seen.set(base, count + 1);
     result.add(count === 0 ? base : `${base}-${count}`);
@@ -52,10 +60,16 @@ function brokenLinks(page: string): string[] {
   const broken: string[] = [];
   for (const target of relativeLinks(read(page))) {
     const [file, anchor] = target.split('#') as [string, string | undefined];
-    const resolved = file === '' ? path.join(rootDir, page) : path.resolve(path.dirname(path.join(rootDir, page)), decodeURI(file));
+    const resolved =
+      file === '' ? path.join(rootDir, page) : path.resolve(path.dirname(path.join(rootDir, page)), decodeURI(file));
     if (!existsSync(resolved)) {
       broken.push(`${page}: ${target} (no such file)`);
-    } else if (anchor !== undefined && (!resolved.endsWith('.md') || statSync(resolved).isDirectory() || !anchors(readFileSync(resolved, 'utf8')).has(anchor))) {
+    } else if (
+      anchor !== undefined &&
+      (!resolved.endsWith('.md') ||
+        statSync(resolved).isDirectory() ||
+        !anchors(readFileSync(resolved, 'utf8')).has(anchor))
+    ) {
       broken.push(`${page}: ${target} (no heading with that anchor)`);
     }
   }
@@ -109,13 +123,20 @@ describe('the manual (README.md and docs/) points only at what exists', () => {
     const readme = read('README.md');
     const lifecycle = new Set(['postinstall', 'preinstall', 'install', 'prepare', 'prepublishOnly']);
     const unnamed = scripts.filter(
-      (script) => !lifecycle.has(script) && !readme.includes(`npm run ${script}`) && !readme.includes(`\`${script}\``) && !readme.includes(`npm ${script}`),
+      (script) =>
+        !lifecycle.has(script) &&
+        !readme.includes(`npm run ${script}`) &&
+        !readme.includes(`\`${script}\``) &&
+        !readme.includes(`npm ${script}`),
     );
     expect(unnamed).toEqual([]);
   });
 
   it('finds links and anchors as GitHub does', () => {
-    expect(relativeLinks('see [a](docs/a.md#b), [`c`](../c.md), <https://x.org>, [d](https://x.org)')).toEqual(['docs/a.md#b', '../c.md']);
+    expect(relativeLinks('see [a](docs/a.md#b), [`c`](../c.md), <https://x.org>, [d](https://x.org)')).toEqual([
+      'docs/a.md#b',
+      '../c.md',
+    ]);
     expect(relativeLinks('```sh\n[not](a-link.md)\n```')).toEqual([]);
     expect(anchors("## Stripe's events (POST /stripe/webhook)\n## Alerts: A.b, c\n## Alerts: A.b, c")).toEqual(
       new Set(['stripes-events-post-stripewebhook', 'alerts-ab-c', 'alerts-ab-c-1']),

@@ -29,10 +29,14 @@ describe('GraphiQL in a browser', { timeout: 90_000 }, () => {
     });
     page.on('pageerror', (error) => problems.push(error.message));
 
-    const response = await page.goto(`${app.url}/graphql?query=${encodeURIComponent('query Hello { __typename }')}`, { waitUntil: 'load' });
+    const response = await page.goto(`${app.url}/graphql?query=${encodeURIComponent('query Hello { __typename }')}`, {
+      waitUntil: 'load',
+    });
     await page.locator('.graphiql-query-editor').first().waitFor();
     await page.locator('.graphiql-execute-button').click();
-    await expect.poll(() => page.locator('.graphiql-response').first().textContent(), { timeout: 30_000 }).toMatch(/"__typename":\s*"Query"/);
+    await expect
+      .poll(() => page.locator('.graphiql-response').first().textContent(), { timeout: 30_000 })
+      .toMatch(/"__typename":\s*"Query"/);
 
     expect([...origins]).toEqual([new URL(app.url).origin]);
     expect(problems).toEqual([]);

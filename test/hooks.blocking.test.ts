@@ -61,21 +61,34 @@ hooks:
     const { input, viewer } = JSON.parse(request.rawBody) as { input: { amount: number }; viewer: { id: string } };
     const user = await app.graphql('query($id: ID!) { User(id: $id) { createdAt } }', { id: viewer.id }, reader);
     const young = Date.now() - new Date(user.data!.User.createdAt).getTime() < DAY_MS;
-    return young && input.amount > LIMIT ? { allow: false, message: `Purchases over ${LIMIT} wait a day after sign-up` } : { allow: true };
+    return young && input.amount > LIMIT
+      ? { allow: false, message: `Purchases over ${LIMIT} wait a day after sign-up` }
+      : { allow: true };
   };
   const buy = (user: { userId: string; token: string }, amount: number, description = 'laptop') =>
-    app.graphql('mutation($u: ID!, $a: Int!, $d: String!) { createPurchase(amount: $a, description: $d, userId: $u) { id description } }', { u: user.userId, a: amount, d: description }, user.token);
+    app.graphql(
+      'mutation($u: ID!, $a: Int!, $d: String!) { createPurchase(amount: $a, description: $d, userId: $u) { id description } }',
+      { u: user.userId, a: amount, d: description },
+      user.token,
+    );
   const rowsOf = async (userId: string) => ({
     purchases: (await db.query('select count(*)::int as n from "Purchase" where "userId" = $1', [userId])).rows[0].n,
-    deliveries: (await db.query(`select count(*)::int as n from callback_delivery d join "Purchase" p on p.id = d.node_id where p."userId" = $1`, [userId])).rows[0].n,
+    deliveries: (
+      await db.query(
+        `select count(*)::int as n from callback_delivery d join "Purchase" p on p.id = d.node_id where p."userId" = $1`,
+        [userId],
+      )
+    ).rows[0].n,
   });
 
-  it('refuses a large purchase by a new user with the hook\'s message, writing nothing; a day later it passes', async () => {
+  it("refuses a large purchase by a new user with the hook's message, writing nothing; a day later it passes", async () => {
     let signed: unknown;
     const user = await app.signUp();
     const asked = hookServer.received.length;
     // The test receiver answers synchronously, so the example hook decides for this request ahead.
-    const verdict = await fraudCheck({ rawBody: JSON.stringify({ input: { amount: 50_000 }, viewer: { id: user.userId } }) } as ReceivedCallback);
+    const verdict = await fraudCheck({
+      rawBody: JSON.stringify({ input: { amount: 50_000 }, viewer: { id: user.userId } }),
+    } as ReceivedCallback);
     nextAnswer = (request) => {
       signed = verifySignature(request);
       return { body: verdict };
@@ -85,11 +98,18 @@ hooks:
     expect(refused.errors![0]!.message).toBe(`Purchases over ${LIMIT} wait a day after sign-up`);
     expect(refused.data ?? null).toBeNull();
     expect(await rowsOf(user.userId)).toEqual({ purchases: 0, deliveries: 0 });
-    expect(signed).toMatchObject({ hook: 'fraudCheck', operation: 'Purchase.create', input: { amount: 50_000, description: 'laptop' }, viewer: { id: user.userId } });
+    expect(signed).toMatchObject({
+      hook: 'fraudCheck',
+      operation: 'Purchase.create',
+      input: { amount: 50_000, description: 'laptop' },
+      viewer: { id: user.userId },
+    });
     expect(hookServer.received.length).toBe(asked + 1);
 
     await db.query(`update "User" set "createdAt" = now() - interval '2 days' where id = $1`, [user.userId]);
-    const older = await fraudCheck({ rawBody: JSON.stringify({ input: { amount: 50_000 }, viewer: { id: user.userId } }) } as ReceivedCallback);
+    const older = await fraudCheck({
+      rawBody: JSON.stringify({ input: { amount: 50_000 }, viewer: { id: user.userId } }),
+    } as ReceivedCallback);
     nextAnswer = () => ({ body: older });
     expect((await buy(user, 50_000)).data!.createPurchase.id).toEqual(expect.any(String));
     expect(await rowsOf(user.userId)).toEqual({ purchases: 1, deliveries: 1 });
@@ -100,8 +120,16 @@ hooks:
     const send = () =>
       fetch(`${app.url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}`, 'idempotency-key': `hooked-${user.userId}` },
-        body: JSON.stringify({ query: 'mutation($u: ID!) { createPurchase(amount: 500, description: "desk", userId: $u) { id description } }', variables: { u: user.userId } }),
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${user.token}`,
+          'idempotency-key': `hooked-${user.userId}`,
+        },
+        body: JSON.stringify({
+          query:
+            'mutation($u: ID!) { createPurchase(amount: 500, description: "desk", userId: $u) { id description } }',
+          variables: { u: user.userId },
+        }),
       });
     nextAnswer = () => ({ body: { allow: true, set: { description: 'desk (checked)' } } });
     const first = await send();
@@ -117,14 +145,26 @@ hooks:
     nextAnswer = null;
   });
 
-  it('a refusal cannot be stepped around: the field in an inline or a named fragment, or its amount a variable\'s default', async () => {
+  it("a refusal cannot be stepped around: the field in an inline or a named fragment, or its amount a variable's default", async () => {
     const user = await app.signUp();
     nextAnswer = () => ({ body: { allow: false, message: 'no purchases today' } });
     const disguised: [string, Record<string, unknown>][] = [
-      ['mutation($u: ID!) { ... on Mutation { createPurchase(amount: 50000, description: "x", userId: $u) { id } } }', { u: user.userId }],
-      ['mutation($u: ID!) { ...Buy } fragment Buy on Mutation { createPurchase(amount: 50000, description: "x", userId: $u) { id } }', { u: user.userId }],
-      ['mutation($u: ID!, $a: Int = 50000) { createPurchase(amount: $a, description: "x", userId: $u) { id } }', { u: user.userId }],
-      ['mutation($u: ID!, $go: Boolean = true) { createPurchase(amount: 50000, description: "x", userId: $u) @include(if: $go) { id } }', { u: user.userId }],
+      [
+        'mutation($u: ID!) { ... on Mutation { createPurchase(amount: 50000, description: "x", userId: $u) { id } } }',
+        { u: user.userId },
+      ],
+      [
+        'mutation($u: ID!) { ...Buy } fragment Buy on Mutation { createPurchase(amount: 50000, description: "x", userId: $u) { id } }',
+        { u: user.userId },
+      ],
+      [
+        'mutation($u: ID!, $a: Int = 50000) { createPurchase(amount: $a, description: "x", userId: $u) { id } }',
+        { u: user.userId },
+      ],
+      [
+        'mutation($u: ID!, $go: Boolean = true) { createPurchase(amount: 50000, description: "x", userId: $u) @include(if: $go) { id } }',
+        { u: user.userId },
+      ],
     ];
     for (const [query, variables] of disguised) {
       const asked = hookServer.received.length;
@@ -132,11 +172,18 @@ hooks:
       expect(codesOf(refused), query).toEqual(['FORBIDDEN']);
       expect(refused.errors![0]!.message, query).toBe('no purchases today');
       expect(hookServer.received.length, query).toBe(asked + 1);
-      expect(JSON.parse(hookServer.received.at(-1)!.rawBody).input, query).toMatchObject({ amount: 50_000, description: 'x' });
+      expect(JSON.parse(hookServer.received.at(-1)!.rawBody).input, query).toMatchObject({
+        amount: 50_000,
+        description: 'x',
+      });
     }
     // Arguments no hook can be told (null for the required amount) refuse the request unasked.
     const asked = hookServer.received.length;
-    const unreadable = await app.graphql('mutation($u: ID!, $a: Int = 5) { createPurchase(amount: $a, description: "x", userId: $u) { id } }', { u: user.userId, a: null }, user.token);
+    const unreadable = await app.graphql(
+      'mutation($u: ID!, $a: Int = 5) { createPurchase(amount: $a, description: "x", userId: $u) { id } }',
+      { u: user.userId, a: null },
+      user.token,
+    );
     expect(codesOf(unreadable)).toEqual(['BAD_USER_INPUT']);
     expect(hookServer.received.length).toBe(asked);
     expect(await rowsOf(user.userId)).toEqual({ purchases: 0, deliveries: 0 });
@@ -153,7 +200,9 @@ hooks:
       user.token,
     );
     expect(bought.data!.createPurchase).toEqual({ id: expect.any(String), description: 'desk (checked)' });
-    expect((await db.query('select description from "Purchase" where "userId" = $1', [user.userId])).rows).toEqual([{ description: 'desk (checked)' }]);
+    expect((await db.query('select description from "Purchase" where "userId" = $1', [user.userId])).rows).toEqual([
+      { description: 'desk (checked)' },
+    ]);
     // Once for the response key, not once per copy of the field (the audit hook listens elsewhere).
     expect(hookServer.received.length).toBe(asked + 1);
     nextAnswer = null;
@@ -161,11 +210,14 @@ hooks:
 
   it('refuses hooks.yml mistakes at start, naming the hook', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'paygraph-hooks-')), 'callbacks.yml');
-    writeFileSync(file, `hooks:
+    writeFileSync(
+      file,
+      `hooks:
   one: { before: Invoice.create, url: "http://x.test/" }
   two: { before: Purchase.create, url: "http://x.test/", mayChange: [price] }
   three: { before: Purchase.create, url: "http://x.test/", onError: maybe }
-`);
+`,
+    );
     expect(() => loadHooks({ file, schema, defaultSecret: 'whsec_x' })).toThrow(
       /hooks\.one: before: <Model>\.create or <Model>\.update[\s\S]*hooks\.two: mayChange: createPurchase has no argument "price"[\s\S]*hooks\.three: onError/,
     );

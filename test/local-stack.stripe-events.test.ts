@@ -32,7 +32,11 @@ describe('npm start: Stripe events reach the API', () => {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await eventually(async () => output, (text) => text.includes('Paygraph is ready'), 60_000);
+    await eventually(
+      async () => output,
+      (text) => text.includes('Paygraph is ready'),
+      60_000,
+    );
   });
   afterAll(async () => {
     child?.kill('SIGTERM');
@@ -52,12 +56,23 @@ describe('npm start: Stripe events reach the API', () => {
   /** npm start's own key at the local Stripe, where the banner says it is kept. */
   const stackKey = () => readFileSync(localStripeKeyFile(dataDir), 'utf8').trim();
   const signUp = async (email: string) => {
-    const userId = (await graphql('mutation($e: String!) { createUser(name: "Nilan", authProvider: { email: { email: $e, password: "correct horse" } }) { id } }', { e: email })).data!.createUser.id as string;
-    const token = (await graphql('mutation($e: String!) { signinUser(email: { email: $e, password: "correct horse" }) { token } }', { e: email })).data!.signinUser.token as string;
+    const userId = (
+      await graphql(
+        'mutation($e: String!) { createUser(name: "Nilan", authProvider: { email: { email: $e, password: "correct horse" } }) { id } }',
+        { e: email },
+      )
+    ).data!.createUser.id as string;
+    const token = (
+      await graphql('mutation($e: String!) { signinUser(email: { email: $e, password: "correct horse" }) { token } }', {
+        e: email,
+      })
+    ).data!.signinUser.token as string;
     return { userId, token };
   };
   const purchaseOf = (token: string) =>
-    graphql('{ me { purchases { id status isPaid amountRefunded stripePaymentIntentId } } }', {}, token).then((answer) => answer.data!.me.purchases[0]);
+    graphql('{ me { purchases { id status isPaid amountRefunded stripePaymentIntentId } } }', {}, token).then(
+      (answer) => answer.data!.me.purchases[0],
+    );
 
   it('prints the webhook secret it made; a refund made at the local Stripe reaches the purchase by its event', async () => {
     const secret = /STRIPE_WEBHOOK_SECRET=(whsec_\S+)/.exec(output)?.[1];
@@ -68,24 +83,56 @@ describe('npm start: Stripe events reach the API', () => {
     // The tutorial's sequence, as a user runs it against npm start.
     const email = `stack-${Date.now()}@example.com`;
     const { userId, token } = await signUp(email);
-    await graphql('mutation($u: ID!) { createCardDetails(cardToken: "tok_visa", userId: $u) { id } }', { u: userId }, token);
-    await graphql('mutation($u: ID!) { createPurchase(amount: 5000, description: "A new laptop", userId: $u) { id } }', { u: userId }, token);
-    const paid = await eventually(() => purchaseOf(token), (purchase) => purchase?.status === 'PAID', 30_000);
+    await graphql(
+      'mutation($u: ID!) { createCardDetails(cardToken: "tok_visa", userId: $u) { id } }',
+      { u: userId },
+      token,
+    );
+    await graphql(
+      'mutation($u: ID!) { createPurchase(amount: 5000, description: "A new laptop", userId: $u) { id } }',
+      { u: userId },
+      token,
+    );
+    const paid = await eventually(
+      () => purchaseOf(token),
+      (purchase) => purchase?.status === 'PAID',
+      30_000,
+    );
 
     // From Stripe's side, as from its dashboard: the API hears of it only through the webhook.
     const stripe = createStripe(stackKey(), emulatorUrl);
     await stripe.refunds.create({ payment_intent: paid.stripePaymentIntentId, amount: 2_000 });
-    expect(await eventually(() => purchaseOf(token), (purchase) => purchase.status !== 'PAID', 30_000)).toMatchObject({ status: 'PARTIALLY_REFUNDED', isPaid: true, amountRefunded: 2_000 });
+    expect(
+      await eventually(
+        () => purchaseOf(token),
+        (purchase) => purchase.status !== 'PAID',
+        30_000,
+      ),
+    ).toMatchObject({ status: 'PARTIALLY_REFUNDED', isPaid: true, amountRefunded: 2_000 });
 
     // The printed secret is the one the API verifies with; any other is refused.
-    const payload = JSON.stringify({ id: `evt_${Date.now()}`, object: 'event', type: 'ping.local', livemode: false, created: Math.floor(Date.now() / 1000), data: { object: {} } });
+    const payload = JSON.stringify({
+      id: `evt_${Date.now()}`,
+      object: 'event',
+      type: 'ping.local',
+      livemode: false,
+      created: Math.floor(Date.now() / 1000),
+      data: { object: {} },
+    });
     const post = (signingSecret: string) =>
-      fetch(`${apiUrl}/stripe/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: signingSecret }) }, body: payload });
+      fetch(`${apiUrl}/stripe/webhook`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret: signingSecret }),
+        },
+        body: payload,
+      });
     expect((await post('whsec_not_the_printed_one')).status).toBe(400);
     expect((await post(secret!)).status).toBe(200);
   }, 120_000);
 
-  it('another account\'s 50-cent payment naming a purchase of 999,999.99 leaves it unpaid; the stack\'s own payment pays it', async () => {
+  it("another account's 50-cent payment naming a purchase of 999,999.99 leaves it unpaid; the stack's own payment pays it", async () => {
     const emulatorUrl = /LOCAL Stripe emulator .* at (http:\/\/[\d.]+:\d+)/.exec(output)![1]!;
     // The stack's key is generated, kept owner-only in DATA_DIR, and the banner shows where, never the key.
     const key = stackKey();
@@ -96,11 +143,25 @@ describe('npm start: Stripe events reach the API', () => {
 
     // A purchase whose card waits for 3-D Secure: unpaid until the stack charges it.
     const { userId, token } = await signUp(`audit-${Date.now()}@example.com`);
-    await graphql('mutation($u: ID!) { createCardDetails(cardToken: "pm_card_authenticationRequiredOnSetup", userId: $u) { id } }', { u: userId }, token);
-    const cardOf = () => graphql('{ me { cardDetails { status stripeSetupIntentId } } }', {}, token).then((answer) => answer.data!.me.cardDetails[0]);
+    await graphql(
+      'mutation($u: ID!) { createCardDetails(cardToken: "pm_card_authenticationRequiredOnSetup", userId: $u) { id } }',
+      { u: userId },
+      token,
+    );
+    const cardOf = () =>
+      graphql('{ me { cardDetails { status stripeSetupIntentId } } }', {}, token).then(
+        (answer) => answer.data!.me.cardDetails[0],
+      );
     const card = await eventually(cardOf, (found) => found?.status === 'REQUIRES_ACTION', 30_000);
-    await graphql('mutation($u: ID!) { createPurchase(amount: 99999999, description: "Everything", userId: $u) { id } }', { u: userId }, token);
-    const purchase = await eventually(() => purchaseOf(token), (found) => found?.status === 'PENDING');
+    await graphql(
+      'mutation($u: ID!) { createPurchase(amount: 99999999, description: "Everything", userId: $u) { id } }',
+      { u: userId },
+      token,
+    );
+    const purchase = await eventually(
+      () => purchaseOf(token),
+      (found) => found?.status === 'PENDING',
+    );
 
     // The audit's request, from the key the repository used to publish and from any other.
     const attackers: string[] = [];
@@ -116,12 +177,24 @@ describe('npm start: Stripe events reach the API', () => {
     }
     // Then one of the stack's own: its account's events reach the API in order, so once this one is in, any earlier would be.
     const stripe = createStripe(key, emulatorUrl);
-    const marker = await stripe.paymentIntents.create({ amount: 100, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+    const marker = await stripe.paymentIntents.create({
+      amount: 100,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
     const db = new pg.Client({ connectionString: database.url });
     await db.connect();
     try {
-      const received = (id: string) => db.query("select 1 from stripe_event where payload->'data'->'object'->>'id' = $1", [id]).then((result) => result.rowCount ?? 0);
-      await eventually(() => received(marker.id), (count) => count > 0, 30_000);
+      const received = (id: string) =>
+        db
+          .query("select 1 from stripe_event where payload->'data'->'object'->>'id' = $1", [id])
+          .then((result) => result.rowCount ?? 0);
+      await eventually(
+        () => received(marker.id),
+        (count) => count > 0,
+        30_000,
+      );
       expect(await Promise.all(attackers.map(received))).toEqual([0, 0]);
     } finally {
       await db.end();
@@ -130,9 +203,25 @@ describe('npm start: Stripe events reach the API', () => {
 
     // The stack's own payment, once the cardholder has passed 3-D Secure, pays it in full.
     const page = (await stripe.setupIntents.retrieve(card.stripeSetupIntentId)).next_action!.redirect_to_url!.url!;
-    expect((await fetch(page, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'outcome=complete' })).status).toBe(200);
-    const paid = await eventually(() => purchaseOf(token), (found) => found.status === 'PAID', 30_000);
+    expect(
+      (
+        await fetch(page, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'outcome=complete',
+        })
+      ).status,
+    ).toBe(200);
+    const paid = await eventually(
+      () => purchaseOf(token),
+      (found) => found.status === 'PAID',
+      30_000,
+    );
     expect(attackers).not.toContain(paid.stripePaymentIntentId);
-    expect(await stripe.paymentIntents.retrieve(paid.stripePaymentIntentId)).toMatchObject({ amount: 99_999_999, status: 'succeeded', metadata: { purchaseId: purchase.id } });
+    expect(await stripe.paymentIntents.retrieve(paid.stripePaymentIntentId)).toMatchObject({
+      amount: 99_999_999,
+      status: 'succeeded',
+      metadata: { purchaseId: purchase.id },
+    });
   }, 120_000);
 });

@@ -39,16 +39,30 @@ describe('outbox written behind, with the COMMIT', () => {
   const create = (description: string, key?: string) =>
     fetch(`${app.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}`, ...(key ? { 'idempotency-key': key } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${user.token}`,
+        ...(key ? { 'idempotency-key': key } : {}),
+      },
       body: JSON.stringify({
         query: 'mutation($u: ID!, $d: String!) { createPurchase(amount: 100, description: $d, userId: $u) { id } }',
         variables: { u: user.userId, d: description },
       }),
-    }).then(async (response) => ({ replayed: response.headers.get('idempotent-replayed'), body: (await response.json()) as { data?: any; errors?: any[] } }));
+    }).then(async (response) => ({
+      replayed: response.headers.get('idempotent-replayed'),
+      body: (await response.json()) as { data?: any; errors?: any[] },
+    }));
   const rows = async (description: string) => ({
-    purchases: Number((await admin.query('select count(*) from "Purchase" where description = $1', [description])).rows[0].count),
+    purchases: Number(
+      (await admin.query('select count(*) from "Purchase" where description = $1', [description])).rows[0].count,
+    ),
     deliveries: Number(
-      (await admin.query('select count(*) from callback_delivery d join "Purchase" p on p.id = d.node_id where p.description = $1', [description])).rows[0].count,
+      (
+        await admin.query(
+          'select count(*) from callback_delivery d join "Purchase" p on p.id = d.node_id where p.description = $1',
+          [description],
+        )
+      ).rows[0].count,
     ),
   });
 
@@ -70,8 +84,12 @@ describe('outbox written behind, with the COMMIT', () => {
   });
 
   it('an outbox insert that fails rolls the COMMIT back: no row, no delivery, no remembered key', async () => {
-    await admin.query(`create function refuse_delivery() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$`);
-    await admin.query('create trigger refuse_delivery before insert on callback_delivery for each row execute function refuse_delivery()');
+    await admin.query(
+      `create function refuse_delivery() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$`,
+    );
+    await admin.query(
+      'create trigger refuse_delivery before insert on callback_delivery for each row execute function refuse_delivery()',
+    );
     try {
       const { body } = await create('refused outbox', 'key-refused-outbox');
       expect(body.data?.createPurchase ?? null).toBeNull();

@@ -7,7 +7,8 @@ describe('pagination cursors', () => {
   let app: TestPaygraph;
   beforeAll(async () => {
     // Deliveries are written with the mutation; no worker sends them, so their URL is never asked.
-    const hook = (trigger: string) => `{ trigger: ${trigger}, url: "http://127.0.0.1:9/hook", payload: "{ createdNode { id } }" }`;
+    const hook = (trigger: string) =>
+      `{ trigger: ${trigger}, url: "http://127.0.0.1:9/hook", payload: "{ createdNode { id } }" }`;
     app = await startTestPaygraph({
       roles: { api: true, worker: false },
       callbacksYaml: `callbacks:\n  onPurchase: ${hook('Purchase.created')}\n  onCard: ${hook('CardDetails.created')}\n`,
@@ -15,7 +16,11 @@ describe('pagination cursors', () => {
   });
   afterAll(() => app.stop());
 
-  type Shopper = Awaited<ReturnType<TestPaygraph['signUp']>> & { purchases: string[]; cards: string[]; refunds: string[] };
+  type Shopper = Awaited<ReturnType<TestPaygraph['signUp']>> & {
+    purchases: string[];
+    cards: string[];
+    refunds: string[];
+  };
 
   /** A user with purchases, cards, and refunds of their first purchase (rows only Stripe's answer would make otherwise). */
   async function shopper(count: number): Promise<Shopper> {
@@ -23,12 +28,17 @@ describe('pagination cursors', () => {
     const purchases: string[] = [];
     const cards: string[] = [];
     for (let i = 0; i < count; i += 1) {
-      const made = await app.graphql('mutation($u: ID!) { createPurchase(amount: 900, description: "x", userId: $u) { id } createCardDetails(cardToken: "tok_visa", userId: $u) { id } }', { u: user.userId }, user.token);
+      const made = await app.graphql(
+        'mutation($u: ID!) { createPurchase(amount: 900, description: "x", userId: $u) { id } createCardDetails(cardToken: "tok_visa", userId: $u) { id } }',
+        { u: user.userId },
+        user.token,
+      );
       purchases.push(made.data!.createPurchase.id);
       cards.push(made.data!.createCardDetails.id);
     }
     const refunds: string[] = [];
-    for (let i = 0; i < count; i += 1) refunds.push((await app.db.refund.create({ data: { purchaseId: purchases[0]!, amount: 100 } })).id);
+    for (let i = 0; i < count; i += 1)
+      refunds.push((await app.db.refund.create({ data: { purchaseId: purchases[0]!, amount: 100 } })).id);
     return { ...user, purchases, cards, refunds };
   }
 
@@ -40,18 +50,56 @@ describe('pagination cursors', () => {
     const caller = await shopper(3);
     const reader = await app.accessToken('nodes:read');
     const lists: { name: string; query: string; token: string; ids: string[]; foreign: string }[] = [
-      { name: 'allPurchases', query: 'query($a: ID) { list: allPurchases(after: $a) { id } }', token: caller.token, ids: caller.purchases, foreign: other.purchases[0]! },
-      { name: 'allCardDetails', query: 'query($a: ID) { list: allCardDetails(after: $a) { id } }', token: caller.token, ids: caller.cards, foreign: other.cards[0]! },
-      { name: 'me.purchases', query: 'query($a: ID) { me { list: purchases(after: $a) { id } } }', token: caller.token, ids: caller.purchases, foreign: other.purchases[0]! },
-      { name: 'me.cardDetails', query: 'query($a: ID) { me { list: cardDetails(after: $a) { id } } }', token: caller.token, ids: caller.cards, foreign: other.cards[0]! },
-      { name: 'Purchase.refunds', query: `query($a: ID) { Purchase(id: "${caller.purchases[0]}") { list: refunds(after: $a) { id } } }`, token: caller.token, ids: caller.refunds, foreign: other.refunds[0]! },
-      { name: 'User.purchases (nodes:read)', query: `query($a: ID) { User(id: "${caller.userId}") { list: purchases(after: $a) { id } } }`, token: reader, ids: caller.purchases, foreign: other.purchases[0]! },
+      {
+        name: 'allPurchases',
+        query: 'query($a: ID) { list: allPurchases(after: $a) { id } }',
+        token: caller.token,
+        ids: caller.purchases,
+        foreign: other.purchases[0]!,
+      },
+      {
+        name: 'allCardDetails',
+        query: 'query($a: ID) { list: allCardDetails(after: $a) { id } }',
+        token: caller.token,
+        ids: caller.cards,
+        foreign: other.cards[0]!,
+      },
+      {
+        name: 'me.purchases',
+        query: 'query($a: ID) { me { list: purchases(after: $a) { id } } }',
+        token: caller.token,
+        ids: caller.purchases,
+        foreign: other.purchases[0]!,
+      },
+      {
+        name: 'me.cardDetails',
+        query: 'query($a: ID) { me { list: cardDetails(after: $a) { id } } }',
+        token: caller.token,
+        ids: caller.cards,
+        foreign: other.cards[0]!,
+      },
+      {
+        name: 'Purchase.refunds',
+        query: `query($a: ID) { Purchase(id: "${caller.purchases[0]}") { list: refunds(after: $a) { id } } }`,
+        token: caller.token,
+        ids: caller.refunds,
+        foreign: other.refunds[0]!,
+      },
+      {
+        name: 'User.purchases (nodes:read)',
+        query: `query($a: ID) { User(id: "${caller.userId}") { list: purchases(after: $a) { id } } }`,
+        token: reader,
+        ids: caller.purchases,
+        foreign: other.purchases[0]!,
+      },
     ];
     const listed = async (query: string, token: string, after: string) => {
       const response = await app.graphql(query, { a: after }, token);
       expect(response.errors).toBeUndefined();
       const data = response.data!;
-      return ((data.list ?? data.me?.list ?? data.Purchase?.list ?? data.User?.list) as { id: string }[]).map((row) => row.id);
+      return ((data.list ?? data.me?.list ?? data.Purchase?.list ?? data.User?.list) as { id: string }[]).map(
+        (row) => row.id,
+      );
     };
     for (const list of lists) {
       const foreign = await listed(list.query, list.token, list.foreign);
@@ -68,7 +116,7 @@ describe('pagination cursors', () => {
     const caller = await shopper(3);
     const query = 'query($a: ID) { allPurchases(first: 1, after: $a) { id } }';
     const seen: string[] = [];
-    for (let after: string | undefined; ; ) {
+    for (let after: string | undefined; ;) {
       const page = (await app.graphql(query, { a: after }, caller.token)).data!.allPurchases as { id: string }[];
       if (page.length === 0) break;
       seen.push(page[0]!.id);
@@ -80,10 +128,16 @@ describe('pagination cursors', () => {
   it('callbackDeliveries: a cursor outside the filter loses no row; a cursor that names no delivery is refused', async () => {
     const admin = await app.accessToken('callbacks:admin');
     await shopper(2);
-    const deliveries = await app.db.callbackDelivery.findMany({ orderBy: { seq: 'desc' }, select: { id: true, callback: true } });
+    const deliveries = await app.db.callbackDelivery.findMany({
+      orderBy: { seq: 'desc' },
+      select: { id: true, callback: true },
+    });
     // The newest card delivery: purchase deliveries older than it follow it in the newest-first order.
     const cardCursor = deliveries.find((row) => row.callback === 'onCard')!;
-    const expected = deliveries.slice(deliveries.indexOf(cardCursor) + 1).filter((row) => row.callback === 'onPurchase').map((row) => row.id);
+    const expected = deliveries
+      .slice(deliveries.indexOf(cardCursor) + 1)
+      .filter((row) => row.callback === 'onPurchase')
+      .map((row) => row.id);
     const query = 'query($a: ID) { callbackDeliveries(callback: "onPurchase", after: $a, first: 100) { id } }';
     const page = await app.graphql(query, { a: cardCursor.id }, admin);
     expect(page.errors).toBeUndefined();

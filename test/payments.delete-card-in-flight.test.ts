@@ -17,16 +17,24 @@ describe('deleting a card while a charge on it is in flight', () => {
     const cardId = await steps.addCard(user, 'tok_visa');
     expect((await steps.card(cardId)).status).toBe('ACTIVE');
     // Stripe is slow to answer the next PaymentIntent: the charge stays in flight for a while.
-    await stack.stripe.rawRequest('POST', '/v1/test_helpers/stripe_local/faults', { count: 1, delay_ms: 3_000, path: '/v1/payment_intents' });
+    await stack.stripe.rawRequest('POST', '/v1/test_helpers/stripe_local/faults', {
+      count: 1,
+      delay_ms: 3_000,
+      path: '/v1/payment_intents',
+    });
     const started = await steps.buy(user, 1_500);
     await eventually(
       () => stack.app.graphql(IN_FLIGHT, { id: cardId }, user.token),
-      (answer) => answer.data?.CardDetails?.chargesInFlight?.some((purchase: { id: string }) => purchase.id === started),
+      (answer) =>
+        answer.data?.CardDetails?.chargesInFlight?.some((purchase: { id: string }) => purchase.id === started),
     );
 
     const deleted = await stack.app.graphql(DELETE, { id: cardId }, user.token);
     expect(deleted.errors).toBeUndefined();
-    expect(deleted.data!.deleteCardDetails).toEqual({ id: cardId, chargesInFlight: [{ id: started, status: 'PENDING' }] });
+    expect(deleted.data!.deleteCardDetails).toEqual({
+      id: cardId,
+      chargesInFlight: [{ id: started, status: 'PENDING' }],
+    });
 
     const after = await steps.buy(user, 2_500);
     const failed = await steps.purchase(after);

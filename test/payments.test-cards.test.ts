@@ -22,7 +22,19 @@ type Expected = {
 const ACTIVE = { status: 'ACTIVE' };
 const EXPECTED: Record<string, Expected> = {
   ...Object.fromEntries(
-    ['visa', 'visa_debit', 'mastercard', 'mastercard_debit', 'mastercard_prepaid', 'amex', 'discover', 'diners', 'jcb', 'unionpay', 'riskLevelElevated'].map((name) => [name, { card: ACTIVE, purchase: PAID }]),
+    [
+      'visa',
+      'visa_debit',
+      'mastercard',
+      'mastercard_debit',
+      'mastercard_prepaid',
+      'amex',
+      'discover',
+      'diners',
+      'jcb',
+      'unionpay',
+      'riskLevelElevated',
+    ].map((name) => [name, { card: ACTIVE, purchase: PAID }]),
   ),
   createDispute: { card: ACTIVE, purchase: { ...PAID, status: 'DISPUTED' }, pastPaid: true },
   // Paid as any card; only their refunds differ (stripe-webhooks.test.ts follows those).
@@ -40,12 +52,23 @@ const EXPECTED: Record<string, Expected> = {
   chargeDeclinedFraudulent: { card: ACTIVE, purchase: failed('card_declined') },
   chargeCustomerFail: { card: ACTIVE, purchase: failed('card_declined') },
   // 3-D Secure when saved; these banks ask again on every payment, so the off-session charge waits for the owner.
-  authenticationRequired: { card: ACTIVE, authenticate: true, purchase: { status: 'REQUIRES_ACTION', isPaid: false, failureCode: 'authentication_required', succeededIntents: 0 } },
-  threeDSecure2Required: { card: ACTIVE, authenticate: true, purchase: { status: 'REQUIRES_ACTION', isPaid: false, failureCode: 'authentication_required', succeededIntents: 0 } },
+  authenticationRequired: {
+    card: ACTIVE,
+    authenticate: true,
+    purchase: { status: 'REQUIRES_ACTION', isPaid: false, failureCode: 'authentication_required', succeededIntents: 0 },
+  },
+  threeDSecure2Required: {
+    card: ACTIVE,
+    authenticate: true,
+    purchase: { status: 'REQUIRES_ACTION', isPaid: false, failureCode: 'authentication_required', succeededIntents: 0 },
+  },
   // 3-D Secure once when saved, then paid off-session.
   authenticationRequiredOnSetup: { card: ACTIVE, authenticate: true, purchase: PAID },
   // The emulator's delayed-settlement card: the payment is processing until Stripe reports its end.
-  delayedSettlement: { card: ACTIVE, purchase: { status: 'PROCESSING', isPaid: false, failureCode: null, succeededIntents: 0 } },
+  delayedSettlement: {
+    card: ACTIVE,
+    purchase: { status: 'PROCESSING', isPaid: false, failureCode: null, succeededIntents: 0 },
+  },
 };
 const SETTLED = (status: string) => !['PENDING', 'REQUIRES_ACTION'].includes(status);
 
@@ -66,11 +89,18 @@ describe('each test card, card then purchase', () => {
    */
   const signUpMany = async (count: number): Promise<Shopper[]> => {
     const users: Shopper[] = [];
-    while (users.length < count) users.push(...(await Promise.all(Array.from({ length: Math.min(4, count - users.length) }, () => stack.app.signUp()))));
+    while (users.length < count)
+      users.push(
+        ...(await Promise.all(Array.from({ length: Math.min(4, count - users.length) }, () => stack.app.signUp()))),
+      );
     return users;
   };
   /** The user adds the card and buys at once; the owner answers the bank's page if asked. */
-  const cardThenPurchase = async (user: Shopper, name: string, { authenticate = false, pastPaid = false }: { authenticate?: boolean; pastPaid?: boolean } = {}) => {
+  const cardThenPurchase = async (
+    user: Shopper,
+    name: string,
+    { authenticate = false, pastPaid = false }: { authenticate?: boolean; pastPaid?: boolean } = {},
+  ) => {
     const cardId = await steps.addCard(user, `tok_${name}`);
     const purchaseId = await steps.buy(user, 1_000);
     let card = await steps.card(cardId);
@@ -78,7 +108,9 @@ describe('each test card, card then purchase', () => {
       await steps.authenticate(await steps.setupPage(card.stripeSetupIntentId!), 'complete');
       card = await steps.card(cardId, (status) => status !== 'REQUIRES_ACTION');
     }
-    const ended = (status: string) => (SETTLED(status) && !(pastPaid && status === 'PAID')) || (status === 'REQUIRES_ACTION' && card.status === 'ACTIVE');
+    const ended = (status: string) =>
+      (SETTLED(status) && !(pastPaid && status === 'PAID')) ||
+      (status === 'REQUIRES_ACTION' && card.status === 'ACTIVE');
     const purchase = await steps.purchase(purchaseId, ended);
     return { card, purchase, intents: await paymentIntentsFor(stack.stripe, purchaseId) };
   };
@@ -90,7 +122,14 @@ describe('each test card, card then purchase', () => {
   it('each ends as Stripe documents it, with exactly one succeeded PaymentIntent per paid purchase and none for the others', async () => {
     const names = Object.keys(EXPECTED);
     const users = await signUpMany(names.length);
-    const outcomes = await Promise.all(names.map((name, index) => cardThenPurchase(users[index]!, name, { authenticate: EXPECTED[name]!.authenticate, pastPaid: EXPECTED[name]!.pastPaid })));
+    const outcomes = await Promise.all(
+      names.map((name, index) =>
+        cardThenPurchase(users[index]!, name, {
+          authenticate: EXPECTED[name]!.authenticate,
+          pastPaid: EXPECTED[name]!.pastPaid,
+        }),
+      ),
+    );
     const seen = Object.fromEntries(
       names.map((name, index) => {
         const { card, purchase, intents } = outcomes[index]!;
@@ -98,18 +137,32 @@ describe('each test card, card then purchase', () => {
         return [
           name,
           {
-            card: { status: card.status, ...(expected.card.failureCode !== undefined && { failureCode: card.failureCode }) },
-            purchase: { status: purchase.status, isPaid: purchase.isPaid, failureCode: purchase.failureCode, succeededIntents: intents.filter((intent) => intent.status === 'succeeded').length },
+            card: {
+              status: card.status,
+              ...(expected.card.failureCode !== undefined && { failureCode: card.failureCode }),
+            },
+            purchase: {
+              status: purchase.status,
+              isPaid: purchase.isPaid,
+              failureCode: purchase.failureCode,
+              succeededIntents: intents.filter((intent) => intent.status === 'succeeded').length,
+            },
           },
         ];
       }),
     );
-    const expected = Object.fromEntries(Object.entries(EXPECTED).map(([name, { card, purchase }]) => [name, { card, purchase }]));
+    const expected = Object.fromEntries(
+      Object.entries(EXPECTED).map(([name, { card, purchase }]) => [name, { card, purchase }]),
+    );
     expect(seen).toEqual(expected);
     // A paid purchase names the one PaymentIntent and its charge; a card refused when saved made none.
     for (const [index, name] of names.entries()) {
       const { purchase, intents } = outcomes[index]!;
-      if (purchase.isPaid) expect(purchase, name).toMatchObject({ stripePaymentIntentId: intents[0]!.id, stripeChargeId: intents[0]!.latest_charge });
+      if (purchase.isPaid)
+        expect(purchase, name).toMatchObject({
+          stripePaymentIntentId: intents[0]!.id,
+          stripeChargeId: intents[0]!.latest_charge,
+        });
       if (EXPECTED[name]!.purchase === NO_CARD) expect(intents, name).toEqual([]);
     }
   }, 120_000);
@@ -117,12 +170,19 @@ describe('each test card, card then purchase', () => {
   it.each([
     ['succeeded', { status: 'PAID', isPaid: true, failureCode: null }, 1],
     ['failed', { status: 'FAILED', isPaid: false, failureCode: 'card_declined' }, 0],
-  ] as const)('PROCESSING, then Stripe reports the payment %s: the purchase follows by webhook', async (outcome, settled, succeededIntents) => {
-    const { purchase } = await cardThenPurchase(await stack.app.signUp(), 'delayedSettlement');
-    expect(purchase).toMatchObject({ status: 'PROCESSING', stripePaymentIntentId: expect.stringMatching(/^pi_/) });
-    await stack.stripe.rawRequest('POST', `/v1/test_helpers/stripe_local/payment_intents/${purchase.stripePaymentIntentId}/settle`, { outcome });
-    expect(await steps.purchase(purchase.id, (status) => status !== 'PROCESSING')).toMatchObject(settled);
-    const intents = await paymentIntentsFor(stack.stripe, purchase.id);
-    expect(intents.filter((intent) => intent.status === 'succeeded')).toHaveLength(succeededIntents);
-  });
+  ] as const)(
+    'PROCESSING, then Stripe reports the payment %s: the purchase follows by webhook',
+    async (outcome, settled, succeededIntents) => {
+      const { purchase } = await cardThenPurchase(await stack.app.signUp(), 'delayedSettlement');
+      expect(purchase).toMatchObject({ status: 'PROCESSING', stripePaymentIntentId: expect.stringMatching(/^pi_/) });
+      await stack.stripe.rawRequest(
+        'POST',
+        `/v1/test_helpers/stripe_local/payment_intents/${purchase.stripePaymentIntentId}/settle`,
+        { outcome },
+      );
+      expect(await steps.purchase(purchase.id, (status) => status !== 'PROCESSING')).toMatchObject(settled);
+      const intents = await paymentIntentsFor(stack.stripe, purchase.id);
+      expect(intents.filter((intent) => intent.status === 'succeeded')).toHaveLength(succeededIntents);
+    },
+  );
 });

@@ -112,7 +112,8 @@ describe('permissions, each rule allowed and refused', () => {
       `mutation { updateUser(id: "${alice.userId}", stripeId: "cus_123") { id } }`,
       `mutation { updateCardDetails(id: "${aliceCardId}", status: ACTIVE) { id } }`,
     ];
-    for (const query of attempts) expect(codesOf(await app.graphql(query, {}, alice.token)), query).toEqual(['FORBIDDEN']);
+    for (const query of attempts)
+      expect(codesOf(await app.graphql(query, {}, alice.token)), query).toEqual(['FORBIDDEN']);
     const purchase = await app.db.purchase.findUniqueOrThrow({ where: { id: alicePurchaseId } });
     expect(purchase).toMatchObject({ isPaid: false, status: 'PENDING', stripeChargeId: null });
     expect((await app.db.user.findUniqueOrThrow({ where: { id: alice.userId } })).stripeId).toBeNull();
@@ -124,14 +125,16 @@ describe('permissions, each rule allowed and refused', () => {
     expect(JSON.stringify(response)).not.toContain('tok_visa');
   });
 
-  it('a user can delete their own card details, not anyone else\'s', async () => {
+  it("a user can delete their own card details, not anyone else's", async () => {
     const card = await app.graphql(
       'mutation($u: ID!) { createCardDetails(cardToken: "tok_mastercard", userId: $u) { id } }',
       { u: alice.userId },
       alice.token,
     );
     const id = card.data!.createCardDetails.id;
-    expect(codesOf(await app.graphql(`mutation { deleteCardDetails(id: "${id}") { id } }`, {}, bob.token))).toEqual(['FORBIDDEN']);
+    expect(codesOf(await app.graphql(`mutation { deleteCardDetails(id: "${id}") { id } }`, {}, bob.token))).toEqual([
+      'FORBIDDEN',
+    ]);
     expect(await app.db.cardDetails.count({ where: { id } })).toBe(1);
     const deleted = await app.graphql(`mutation { deleteCardDetails(id: "${id}") { id } }`, {}, alice.token);
     expect(deleted.data!.deleteCardDetails.id).toBe(id);

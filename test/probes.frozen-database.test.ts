@@ -30,7 +30,11 @@ describe('probes while PostgreSQL is frozen, then down', () => {
     api = await startTestPaygraph({ databaseUrl: postgres.url, env });
     const metricsPort = await freePort();
     workerBase = `http://127.0.0.1:${metricsPort}`;
-    worker = await startTestPaygraph({ databaseUrl: postgres.url, roles: { api: false, worker: true }, env: { ...env, METRICS_PORT: String(metricsPort) } });
+    worker = await startTestPaygraph({
+      databaseUrl: postgres.url,
+      roles: { api: false, worker: true },
+      env: { ...env, METRICS_PORT: String(metricsPort) },
+    });
   });
   afterAll(async () => {
     thaw();
@@ -65,7 +69,10 @@ describe('probes while PostgreSQL is frozen, then down', () => {
     return { status: response.status, body, ms: performance.now() - started };
   };
   const checksOf = (body: string) => (JSON.parse(body) as { checks: Record<string, string> }).checks;
-  const allReady = async () => (await Promise.all(Object.values(bases()).map((base) => probe(base, '/readyz')))).every((answer) => answer.status === 200);
+  const allReady = async () =>
+    (await Promise.all(Object.values(bases()).map((base) => probe(base, '/readyz')))).every(
+      (answer) => answer.status === 200,
+    );
 
   it('every probe answers within PROBE_TIMEOUT_MS: /readyz 503 naming the database, /healthz 200, /metrics without the database', async () => {
     await eventually(allReady, Boolean, 20_000);
@@ -73,8 +80,13 @@ describe('probes while PostgreSQL is frozen, then down', () => {
     // Twice: probes that gave up on the frozen server must not leave the next ones waiting behind them.
     for (const round of [1, 2]) {
       for (const [name, base] of Object.entries(bases())) {
-        const [ready, live, metrics] = await Promise.all([probe(base, '/readyz'), probe(base, '/healthz'), probe(base, '/metrics')]);
-        for (const answer of [ready, live, metrics]) expect(answer.ms, `${name}, round ${round}`).toBeLessThan(PROBE_TIMEOUT_MS + NETWORK_SLACK_MS);
+        const [ready, live, metrics] = await Promise.all([
+          probe(base, '/readyz'),
+          probe(base, '/healthz'),
+          probe(base, '/metrics'),
+        ]);
+        for (const answer of [ready, live, metrics])
+          expect(answer.ms, `${name}, round ${round}`).toBeLessThan(PROBE_TIMEOUT_MS + NETWORK_SLACK_MS);
         expect(ready.status).toBe(503);
         expect(checksOf(ready.body).database).toMatch(/^no answer within \d+ ms$/);
         expect(live.status).toBe(200);
@@ -89,7 +101,8 @@ describe('probes while PostgreSQL is frozen, then down', () => {
 
     thaw();
     await eventually(allReady, Boolean, 20_000);
-    for (const base of Object.values(bases())) expect((await probe(base, '/metrics')).body).toMatch(/^paygraph_database_up 1$/m);
+    for (const base of Object.values(bases()))
+      expect((await probe(base, '/metrics')).body).toMatch(/^paygraph_database_up 1$/m);
   }, 90_000);
 
   it('a database outage is readiness, not liveness: /healthz stays 200 while the worker waits for it, /readyz is 200 again after', async () => {
@@ -101,7 +114,9 @@ describe('probes while PostgreSQL is frozen, then down', () => {
       // Until the worker has noticed (it is restarting, or its LISTEN connection is gone), or liveness gave way.
       const { ready, live } = await eventually(
         async () => ({ ready: await probe(base, '/readyz'), live: await probe(base, '/healthz') }),
-        ({ ready, live }) => live.status !== 200 || (ready.status === 503 && ![undefined, 'running'].includes(checksOf(ready.body).worker)),
+        ({ ready, live }) =>
+          live.status !== 200 ||
+          (ready.status === 503 && ![undefined, 'running'].includes(checksOf(ready.body).worker)),
         30_000,
       );
       expect(live.status, `${name}: ${live.body}`).toBe(200);

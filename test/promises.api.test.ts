@@ -13,7 +13,11 @@ describe('the API keeps its promises', () => {
   beforeAll(async () => {
     receiver = await startReceiver();
     app = await startTestPaygraph({
-      env: { RECEIVER_URL: receiver.url, SIGNIN_MAX_FAILURES_PER_ACCOUNT: '3', SIGNIN_MAX_FAILURES_PER_ADDRESS: '1000' },
+      env: {
+        RECEIVER_URL: receiver.url,
+        SIGNIN_MAX_FAILURES_PER_ACCOUNT: '3',
+        SIGNIN_MAX_FAILURES_PER_ADDRESS: '1000',
+      },
       callbacksYaml: `callbacks:
   onPurchase:
     trigger: Purchase.created
@@ -46,7 +50,11 @@ describe('the API keeps its promises', () => {
   /** A user with a card, so that a selection of the card's token (services only) is refused. */
   async function userWithCard() {
     const user = await app.signUp();
-    await app.graphql('mutation($u: ID!) { createCardDetails(cardToken: "tok_visa", userId: $u) { id } }', { u: user.userId }, user.token);
+    await app.graphql(
+      'mutation($u: ID!) { createCardDetails(cardToken: "tok_visa", userId: $u) { id } }',
+      { u: user.userId },
+      user.token,
+    );
     return user;
   }
 
@@ -100,7 +108,10 @@ describe('the API keeps its promises', () => {
     const theirs = await fetch(`${app.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${other.token}`, 'idempotency-key': key },
-      body: JSON.stringify({ query: 'mutation($u: ID!) { createPurchase(amount: 1500, description: "Once", userId: $u) { id } }', variables: { u: other.userId } }),
+      body: JSON.stringify({
+        query: 'mutation($u: ID!) { createPurchase(amount: 1500, description: "Once", userId: $u) { id } }',
+        variables: { u: other.userId },
+      }),
     });
     expect(((await theirs.json()) as any).data.createPurchase.id).not.toBe([...ids][0]);
   });
@@ -123,7 +134,9 @@ describe('the API keeps its promises', () => {
       fetch(`${app.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}`, 'idempotency-key': key },
-        body: JSON.stringify({ query: `mutation { createPurchase(amount: ${amount}, description: "x", userId: "${user.userId}") { id } }` }),
+        body: JSON.stringify({
+          query: `mutation { createPurchase(amount: ${amount}, description: "x", userId: "${user.userId}") { id } }`,
+        }),
       }).then((response) => response.json() as Promise<any>);
     expect(codesOf(await send(0))).toEqual(['BAD_USER_INPUT']);
     expect((await send(0)).errors).toBeDefined();
@@ -135,8 +148,16 @@ describe('the API keeps its promises', () => {
     const admin = await app.accessToken('callbacks:admin');
     const before = await counts();
     const cases: [string, Record<string, unknown>, string][] = [
-      ['mutation($d: String!, $u: ID!) { createPurchase(amount: 5, description: $d, userId: $u) { id } }', { d: 'a\u0000b', u: user.userId }, user.token],
-      [`mutation { createPurchase(amount: 5, description: "a\\u0000b", userId: "${user.userId}") { id } }`, {}, user.token],
+      [
+        'mutation($d: String!, $u: ID!) { createPurchase(amount: 5, description: $d, userId: $u) { id } }',
+        { d: 'a\u0000b', u: user.userId },
+        user.token,
+      ],
+      [
+        `mutation { createPurchase(amount: 5, description: "a\\u0000b", userId: "${user.userId}") { id } }`,
+        {},
+        user.token,
+      ],
       ['{ allPurchases(after: "x\\u0000") { id } }', {}, user.token],
       ['{ callbackDeliveries(after: "not-a-uuid") { id } }', {}, admin],
       ['{ callbackDeliveries(callback: "a\\u0000") { id } }', {}, admin],
@@ -150,7 +171,11 @@ describe('the API keeps its promises', () => {
   it('a currency must be one Stripe supports; any case is stored lower case', async () => {
     const user = await app.signUp();
     const create = (currency: string) =>
-      app.graphql('mutation($u: ID!, $c: String!) { createPurchase(amount: 500, description: "x", currency: $c, userId: $u) { currency } }', { u: user.userId, c: currency }, user.token);
+      app.graphql(
+        'mutation($u: ID!, $c: String!) { createPurchase(amount: 500, description: "x", currency: $c, userId: $u) { currency } }',
+        { u: user.userId, c: currency },
+        user.token,
+      );
     expect(codesOf(await create('zzz'))).toEqual(['BAD_USER_INPUT']);
     expect((await create('EUR')).data).toEqual({ createPurchase: { currency: 'eur' } });
     expect(await app.db.purchase.count({ where: { userId: user.userId } })).toBe(1);
@@ -161,7 +186,9 @@ describe('the API keeps its promises', () => {
     const nested = 'query($n: Int) { me { purchases(first: $n) { user { purchases(first: $n) { id } } } } }';
     expect(codesOf(await app.graphql(nested, { n: 300 }, user.token))).toEqual(['BAD_USER_INPUT']);
     expect(codesOf(await app.graphql(nested, { n: 100 }, user.token))).toEqual(['BAD_USER_INPUT']);
-    expect(codesOf(await app.graphql('{ me { purchases { user { purchases { id } } } } }', {}, user.token))).toEqual(['BAD_USER_INPUT']);
+    expect(codesOf(await app.graphql('{ me { purchases { user { purchases { id } } } } }', {}, user.token))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
     const small = await app.graphql(nested, { n: 5 }, user.token);
     expect(small.errors).toBeUndefined();
   });
@@ -172,10 +199,14 @@ describe('the API keeps its promises', () => {
       fetch(`${app.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: 'mutation($e: String!, $p: String!) { signinUser(email: { email: $e, password: $p }) { token } }', variables: { e: email, p: password } }),
+        body: JSON.stringify({
+          query: 'mutation($e: String!, $p: String!) { signinUser(email: { email: $e, password: $p }) { token } }',
+          variables: { e: email, p: password },
+        }),
       });
     for (const email of [user.email, `nobody-${Date.now()}@example.com`]) {
-      for (let i = 0; i < 3; i += 1) expect(codesOf((await (await signIn(email, 'wrong password')).json()) as any)).toEqual(['UNAUTHENTICATED']);
+      for (let i = 0; i < 3; i += 1)
+        expect(codesOf((await (await signIn(email, 'wrong password')).json()) as any)).toEqual(['UNAUTHENTICATED']);
       const throttled = await signIn(email, 'correct horse');
       expect(throttled.status).toBe(429);
       expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -185,7 +216,9 @@ describe('the API keeps its promises', () => {
 
   it('concurrent wrong sign-ins to one account get no more guesses than its limit', async () => {
     const user = await app.signUp();
-    const guesses = await Promise.all(Array.from({ length: 12 }, (_, i) => app.graphql(signin, { e: user.email, p: `wrong ${i}` })));
+    const guesses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => app.graphql(signin, { e: user.email, p: `wrong ${i}` })),
+    );
     const codes = guesses.flatMap((guess) => codesOf(guess));
     expect(codes.filter((code) => code === 'UNAUTHENTICATED')).toHaveLength(3);
     expect(codes.filter((code) => code === 'RATE_LIMITED')).toHaveLength(9);
@@ -203,7 +236,11 @@ describe('the API keeps its promises', () => {
     for (const [index, query] of queries.entries()) {
       const key = `signin-${Date.now()}-${index}`;
       const send = () =>
-        fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify({ query }) });
+        fetch(`${app.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': key },
+          body: JSON.stringify({ query }),
+        });
       for (const response of [await send(), await send()]) {
         expect(response.headers.get('idempotent-replayed'), query).toBeNull();
         const body = (await response.json()) as any;
@@ -215,14 +252,21 @@ describe('the API keeps its promises', () => {
   });
 
   it('one request cannot hold many aliased sign-ins', async () => {
-    const aliases = Array.from({ length: 50 }, (_, i) => `a${i}: signinUser(email: { email: "x${i}@example.com", password: "p" }) { token }`).join(' ');
+    const aliases = Array.from(
+      { length: 50 },
+      (_, i) => `a${i}: signinUser(email: { email: "x${i}@example.com", password: "p" }) { token }`,
+    ).join(' ');
     const response = await app.graphql(`mutation { ${aliases} }`);
     expect(codesOf(response)).toEqual(['BAD_USER_INPUT']);
   });
 
   it('malformed JSON is HTTP 400, whatever the client accepts', async () => {
     for (const accept of ['application/json', 'application/graphql-response+json']) {
-      const response = await fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: '{"query": ' });
+      const response = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept },
+        body: '{"query": ',
+      });
       expect(response.status, accept).toBe(400);
       expect(codesOf((await response.json()) as any)).toEqual(['BAD_USER_INPUT']);
     }
@@ -246,7 +290,11 @@ describe('the sign-in throttle per client address', () => {
   });
 
   it('concurrent wrong sign-ins to many accounts from one address get no more guesses than its limit', async () => {
-    const guesses = await Promise.all(Array.from({ length: 12 }, (_, i) => app.graphql(signin, { e: `guess${i}-${Date.now()}@example.com`, p: 'wrong' })));
+    const guesses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        app.graphql(signin, { e: `guess${i}-${Date.now()}@example.com`, p: 'wrong' }),
+      ),
+    );
     const codes = guesses.flatMap((guess) => codesOf(guess));
     expect(codes.filter((code) => code === 'UNAUTHENTICATED')).toHaveLength(2);
     expect(codes.filter((code) => code === 'RATE_LIMITED')).toHaveLength(10);

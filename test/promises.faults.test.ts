@@ -43,7 +43,10 @@ describe('PostgreSQL goes away under load and comes back', () => {
   });
 
   const get = (route: string, token?: string) =>
-    fetch(`${app.url}${route}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(10_000) });
+    fetch(`${app.url}${route}`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      signal: AbortSignal.timeout(10_000),
+    });
 
   it('the API and worker live through it, report it, and deliver every committed purchase afterwards', async () => {
     const user = await app.signUp();
@@ -52,7 +55,11 @@ describe('PostgreSQL goes away under load and comes back', () => {
     const load = (async () => {
       while (loading) {
         const response = await app
-          .graphql('mutation($u: ID!) { createPurchase(amount: 100, description: "load", userId: $u) { id } }', { u: user.userId }, user.token)
+          .graphql(
+            'mutation($u: ID!) { createPurchase(amount: 100, description: "load", userId: $u) { id } }',
+            { u: user.userId },
+            user.token,
+          )
           .catch(() => null);
         const id = response?.data?.createPurchase?.id;
         if (id) committed.push(id);
@@ -83,7 +90,9 @@ describe('PostgreSQL goes away under load and comes back', () => {
     await eventually(async () => committed.every((id) => delivered().has(id)), Boolean, 60_000);
     const metrics = await get('/metrics', METRICS_TOKEN);
     expect(metrics.status).toBe(200);
-    expect(await metrics.text()).toMatch(/paygraph_callback_attempts_total\{callback="onPurchase",outcome="delivered"\}/);
+    expect(await metrics.text()).toMatch(
+      /paygraph_callback_attempts_total\{callback="onPurchase",outcome="delivered"\}/,
+    );
   }, 120_000);
 });
 
@@ -109,7 +118,10 @@ describe('PostgreSQL killed, and its pid taken by another process after a restar
       const postmaster = Number(lines[0]);
       const processes = processTree(postmaster);
       process.kill(postmaster, 'SIGKILL');
-      await eventually(async () => processes.some(alive), (anyAlive) => !anyAlive);
+      await eventually(
+        async () => processes.some(alive),
+        (anyAlive) => !anyAlive,
+      );
       // After the restart, the old pid belongs to some other live process.
       lines[0] = String(unrelated.pid);
       writeFileSync(pidFile, lines.join('\n'));
@@ -151,7 +163,10 @@ describe('the API stops while a mutation is in flight', () => {
     let stopped: Promise<void> | undefined;
     try {
       const email = `in-flight-${Date.now()}@example.com`;
-      const signUp = app.graphql('mutation($e: String!) { createUser(name: "X", authProvider: { email: { email: $e, password: "correct horse" } }) { id } }', { e: email });
+      const signUp = app.graphql(
+        'mutation($e: String!) { createUser(name: "X", authProvider: { email: { email: $e, password: "correct horse" } }) { id } }',
+        { e: email },
+      );
       const hook = await hookHeld;
       stopped = app.stop();
       await eventually(() => refusesConnections(app.url), Boolean);

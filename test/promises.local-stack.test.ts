@@ -9,7 +9,6 @@ import { localStackEnv } from './support/local-stack.js';
 import { alive } from './support/processes.js';
 import { eventually } from '../packages/testing/eventually.js';
 
-
 // `npm start` as a user runs it: the API, the worker and both services, owned by one process.
 describe('npm start owns its services', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -42,9 +41,13 @@ describe('npm start owns its services', () => {
   };
   const readiness = () =>
     fetch(`${apiUrl}/readyz`, { signal: AbortSignal.timeout(2_000) })
-      .then(async (response) => ({ status: response.status, body: (await response.json()) as { checks: Record<string, string> } }))
+      .then(async (response) => ({
+        status: response.status,
+        body: (await response.json()) as { checks: Record<string, string> },
+      }))
       .catch(() => null);
-  const servicePids = () => (JSON.parse(readFileSync(path.join(dataDir, 'local-stack.pids.json'), 'utf8')) as { pids: number[] }).pids;
+  const servicePids = () =>
+    (JSON.parse(readFileSync(path.join(dataDir, 'local-stack.pids.json'), 'utf8')) as { pids: number[] }).pids;
 
   it('restarts a service that dies, reports it meanwhile, and takes its services down when killed with SIGKILL', async () => {
     const first = start();
@@ -60,7 +63,11 @@ describe('npm start owns its services', () => {
     await eventually(readiness, (ready) => ready?.status === 200, 30_000);
 
     first.kill('SIGKILL');
-    await eventually(async () => restarted.filter(alive), (left) => left.length === 0, 20_000);
+    await eventually(
+      async () => restarted.filter(alive),
+      (left) => left.length === 0,
+      20_000,
+    );
 
     // The next start finds the ports free and runs again.
     output = '';
@@ -68,7 +75,11 @@ describe('npm start owns its services', () => {
     await eventually(readiness, (ready) => ready?.status === 200, 60_000);
 
     // Its banner links to the console with an operator token that holds callbacks:admin.
-    const link = await eventually(async () => /(http\S+\/console#token=(pgt_\S+))/.exec(output), (match) => match !== null, 20_000);
+    const link = await eventually(
+      async () => /(http\S+\/console#token=(pgt_\S+))/.exec(output),
+      (match) => match !== null,
+      20_000,
+    );
     expect((await fetch(link![1]!.split('#')[0]!)).status).toBe(200);
     const callbacks = await fetch(`${apiUrl}/graphql`, {
       method: 'POST',

@@ -28,7 +28,9 @@ describe('what is committed matches what runs', () => {
     expect(await applyMigrations(database.url)).toEqual([]);
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
-    const { rows } = await client.query('select migration_name, finished_at from _prisma_migrations order by migration_name');
+    const { rows } = await client.query(
+      'select migration_name, finished_at from _prisma_migrations order by migration_name',
+    );
     await client.end();
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((row) => row.finished_at !== null)).toBe(true);
@@ -47,7 +49,8 @@ describe('what is committed matches what runs', () => {
     await client.connect();
     const state = async () => ({
       table: (await client.query(`select to_regclass('half_way')::text as t`)).rows[0].t,
-      records: (await client.query('select finished_at from _prisma_migrations where migration_name = $1', [name])).rows.length,
+      records: (await client.query('select finished_at from _prisma_migrations where migration_name = $1', [name])).rows
+        .length,
     });
     try {
       await expect(applyMigrations(database.url, directory)).rejects.toThrow(/division by zero/);

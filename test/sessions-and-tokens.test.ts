@@ -25,7 +25,10 @@ describe('sessions', () => {
 
   it('an expired session is refused', async () => {
     const user = await app.signUp();
-    await app.db.session.updateMany({ where: { userId: user.userId }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await app.db.session.updateMany({
+      where: { userId: user.userId },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
     expect(codesOf(await app.graphql('{ me { id } }', {}, user.token))).toEqual(['UNAUTHENTICATED']);
   });
 
@@ -58,7 +61,11 @@ describe('access tokens and scopes', () => {
   afterAll(() => app.stop());
 
   const settle = (token: string) =>
-    app.graphql(`mutation { updatePurchase(id: "${purchaseId}", isPaid: true, status: PAID, stripeChargeId: "ch_test1") { id isPaid status paidAt } }`, {}, token);
+    app.graphql(
+      `mutation { updatePurchase(id: "${purchaseId}", isPaid: true, status: PAID, stripeChargeId: "ch_test1") { id isPaid status paidAt } }`,
+      {},
+      token,
+    );
 
   it('a token without purchases:settle cannot settle a purchase', async () => {
     const token = await app.accessToken('customers:write');
@@ -68,7 +75,11 @@ describe('access tokens and scopes', () => {
 
   it('a token with customers:write sets stripeId but cannot settle', async () => {
     const token = await app.accessToken('customers:write');
-    const updated = await app.graphql(`mutation { updateUser(id: "${user.userId}", stripeId: "cus_ABC123") { id stripeId } }`, {}, token);
+    const updated = await app.graphql(
+      `mutation { updateUser(id: "${user.userId}", stripeId: "cus_ABC123") { id stripeId } }`,
+      {},
+      token,
+    );
     expect(updated.data!.updateUser).toEqual({ id: user.userId, stripeId: 'cus_ABC123' });
   });
 
@@ -78,16 +89,29 @@ describe('access tokens and scopes', () => {
     expect(settled.errors).toBeUndefined();
     expect(settled.data!.updatePurchase).toMatchObject({ isPaid: true, status: 'PAID', paidAt: expect.any(String) });
     const row = await app.db.accessToken.findFirstOrThrow({ where: { scopes: { equals: ['purchases:settle'] } } });
-    await expect.poll(async () => (await app.db.accessToken.findUniqueOrThrow({ where: { id: row.id } })).lastUsedAt).not.toBeNull();
+    await expect
+      .poll(async () => (await app.db.accessToken.findUniqueOrThrow({ where: { id: row.id } })).lastUsedAt)
+      .not.toBeNull();
   });
 
   it('a paid purchase cannot be unpaid or settled with another charge', async () => {
     const token = await app.accessToken('purchases:settle');
-    const unpay = await app.graphql(`mutation { updatePurchase(id: "${purchaseId}", isPaid: false, status: FAILED) { id } }`, {}, token);
-    const recharge = await app.graphql(`mutation { updatePurchase(id: "${purchaseId}", stripeChargeId: "ch_other") { id } }`, {}, token);
+    const unpay = await app.graphql(
+      `mutation { updatePurchase(id: "${purchaseId}", isPaid: false, status: FAILED) { id } }`,
+      {},
+      token,
+    );
+    const recharge = await app.graphql(
+      `mutation { updatePurchase(id: "${purchaseId}", stripeChargeId: "ch_other") { id } }`,
+      {},
+      token,
+    );
     expect(codesOf(unpay)).toEqual(['CONFLICT']);
     expect(codesOf(recharge)).toEqual(['CONFLICT']);
-    expect(await app.db.purchase.findUniqueOrThrow({ where: { id: purchaseId } })).toMatchObject({ isPaid: true, stripeChargeId: 'ch_test1' });
+    expect(await app.db.purchase.findUniqueOrThrow({ where: { id: purchaseId } })).toMatchObject({
+      isPaid: true,
+      stripeChargeId: 'ch_test1',
+    });
   });
 
   it('a token reads nodes only with nodes:read, and then sees cardToken', async () => {

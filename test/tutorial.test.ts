@@ -23,7 +23,11 @@ describe('the Graphcool Stripe tutorial, verbatim', () => {
     const token = signedIn.data!.signinUser.token;
     expect(token).toMatch(/^pgs_/);
 
-    const card = await app.graphql(`mutation { createCardDetails(cardToken: "tok_visa", userId: "${userId}") { id } }`, {}, token);
+    const card = await app.graphql(
+      `mutation { createCardDetails(cardToken: "tok_visa", userId: "${userId}") { id } }`,
+      {},
+      token,
+    );
     expect(card.errors).toBeUndefined();
     expect(card.data!.createCardDetails.id).toEqual(expect.any(String));
 
@@ -44,7 +48,9 @@ describe('the Graphcool Stripe tutorial, verbatim', () => {
       email: 'nilan@graph.cool',
       stripeId: null,
       cardDetails: [{ id: card.data!.createCardDetails.id, status: 'PENDING' }],
-      purchases: [{ amount: 50000, currency: 'usd', status: 'PENDING', isPaid: false, description: 'A new laptop', paidAt: null }],
+      purchases: [
+        { amount: 50000, currency: 'usd', status: 'PENDING', isPaid: false, description: 'A new laptop', paidAt: null },
+      ],
     });
   });
 

@@ -22,14 +22,24 @@ import { welcome } from './welcome.js';
 const SERVICES = [
   { name: 'create-customer', port: 'CREATE_CUSTOMER_PORT', url: 'CREATE_CUSTOMER_URL', token: 'CREATE_CUSTOMER_TOKEN' },
   { name: 'charge-customer', port: 'CHARGE_CUSTOMER_PORT', url: 'CHARGE_CUSTOMER_URL', token: 'CHARGE_CUSTOMER_TOKEN' },
-] as const satisfies readonly { name: keyof typeof SERVICE_SCOPES; port: keyof Config; url: keyof Config; token: string }[];
+] as const satisfies readonly {
+  name: keyof typeof SERVICE_SCOPES;
+  port: keyof Config;
+  url: keyof Config;
+  token: string;
+}[];
 
 const SERVICE_RUNNER = launcherArgs('../../services/run', import.meta.url);
 const PAYGRAPH_RUNNER = launcherArgs('../../src/main', import.meta.url);
 
 /** Where callbacks.yml finds the services `npm start` runs; known before anything starts, so the file can be checked first. */
 export function localStackEnv(config: Config): Record<string, string> {
-  return Object.fromEntries(SERVICES.map((service) => [service.url, config[service.url] ?? `http://${connectHost(config.HOST)}:${config[service.port]}/`]));
+  return Object.fromEntries(
+    SERVICES.map((service) => [
+      service.url,
+      config[service.url] ?? `http://${connectHost(config.HOST)}:${config[service.port]}/`,
+    ]),
+  );
 }
 
 /**
@@ -37,7 +47,13 @@ export function localStackEnv(config: Config): Record<string, string> {
  * Stripe-compatible server when no key is set, the services' access tokens, the services and (where
  * WORKER_PROCESS says) the callbacks worker, each in its own process, owned and supervised by this one.
  */
-export async function startLocalStack(config: Config, databaseUrl: string, signingSecret: string, logger: Logger, callbacks: readonly CallbackDefinition[]) {
+export async function startLocalStack(
+  config: Config,
+  databaseUrl: string,
+  signingSecret: string,
+  logger: Logger,
+  callbacks: readonly CallbackDefinition[],
+) {
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch(() => undefined);
@@ -64,7 +80,12 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
     };
     const readiness: Record<string, Check> = {};
     for (const service of SERVICES) {
-      const supervised = await startService(launch, service, tokens[service.name], serviceTimeoutMs(env[service.url]!, callbacks));
+      const supervised = await startService(
+        launch,
+        service,
+        tokens[service.name],
+        serviceTimeoutMs(env[service.url]!, callbacks),
+      );
       stops.push(supervised.stop);
       readiness[service.name] = supervised.ready;
     }
@@ -84,7 +105,9 @@ export async function startLocalStack(config: Config, databaseUrl: string, signi
       readiness,
       stop,
       printWelcome(apiUrl: string, readyMs: number) {
-        console.log(welcome({ apiUrl, readyMs, stripeNote: stripe.note, env, operatorToken: operator, host: config.HOST }));
+        console.log(
+          welcome({ apiUrl, readyMs, stripeNote: stripe.note, env, operatorToken: operator, host: config.HOST }),
+        );
       },
     };
   } catch (error) {
@@ -116,13 +139,19 @@ async function startStripe(config: Config, logger: Logger): Promise<LocalStripe>
   // Subscribed, as a Stripe endpoint would be, to the event types the API acts on: a payment's
   // payment_intent.created and charge.succeeded would each cost the API a request and a transaction.
   const stripe = await startLocalStripe({
-    webhook: { accountKey: account.key, url: `http://${connectHost(config.HOST)}:${config.PORT}/stripe/webhook`, secret: webhookSecret, events: APPLIED_STRIPE_EVENTS },
+    webhook: {
+      accountKey: account.key,
+      url: `http://${connectHost(config.HOST)}:${config.PORT}/stripe/webhook`,
+      secret: webhookSecret,
+      events: APPLIED_STRIPE_EVENTS,
+    },
   });
   logger.warn({ url: stripe.url }, 'STRIPE_SECRET_KEY is not set: using a local Stripe-compatible server');
   return {
     env: { STRIPE_SECRET_KEY: account.key, STRIPE_API_URL: stripe.url },
     webhookSecret,
-    note: `LOCAL Stripe emulator (services/stripe-local, in memory) at ${stripe.url}: no real money, no Stripe account\n` +
+    note:
+      `LOCAL Stripe emulator (services/stripe-local, in memory) at ${stripe.url}: no real money, no Stripe account\n` +
       `  stripe events       POST /stripe/webhook, STRIPE_WEBHOOK_SECRET=${webhookSecret}\n` +
       `  stripe key          ${account.file} (its account's events alone reach the API)`,
     stop: stripe.stop,
@@ -138,7 +167,12 @@ interface Launch {
   launched: (name: string, pid: number) => void;
 }
 
-async function startService(launch: Launch, service: (typeof SERVICES)[number], token: string, timeoutMs: number | null) {
+async function startService(
+  launch: Launch,
+  service: (typeof SERVICES)[number],
+  token: string,
+  timeoutMs: number | null,
+) {
   const { config, logger } = launch;
   const port = config[service.port];
   await assertPortFree(port, service.name);
@@ -188,11 +222,16 @@ async function startWorkerProcess(launch: Launch, env: Record<string, string>, d
 const OPERATOR = { name: 'operator', scopes: ['callbacks:admin'] as const };
 
 // Tokens are shown once and stored hashed, so each start replaces the previous start's.
-async function mintTokens(databaseUrl: string): Promise<Record<(typeof SERVICES)[number]['name'] | 'operator', string>> {
+async function mintTokens(
+  databaseUrl: string,
+): Promise<Record<(typeof SERVICES)[number]['name'] | 'operator', string>> {
   const db = createPrismaClient(databaseUrl, 2);
   try {
     const tokens: Record<string, string> = {};
-    const holders = [...SERVICES.map((service) => ({ name: service.name, scopes: SERVICE_SCOPES[service.name].scopes })), OPERATOR];
+    const holders = [
+      ...SERVICES.map((service) => ({ name: service.name, scopes: SERVICE_SCOPES[service.name].scopes })),
+      OPERATOR,
+    ];
     for (const holder of holders) {
       const tokenName = `${holder.name} (npm start)`;
       await revokeAccessToken(db, tokenName);

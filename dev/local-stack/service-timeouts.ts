@@ -6,8 +6,13 @@ import type { CallbackDefinition } from '../../src/callbacks/load.js';
  * every one of them (services/lib/service-env.ts derives its budget from it). Null when no callback
  * reaches it: it keeps its default.
  */
-export function serviceTimeoutMs(serviceUrl: string, callbacks: readonly Pick<CallbackDefinition, 'url' | 'timeoutMs'>[]): number | null {
+export function serviceTimeoutMs(
+  serviceUrl: string,
+  callbacks: readonly Pick<CallbackDefinition, 'url' | 'timeoutMs'>[],
+): number | null {
   const origin = new URL(serviceUrl).origin;
-  const timeouts = callbacks.filter((callback) => new URL(callback.url).origin === origin).map((callback) => callback.timeoutMs);
+  const timeouts = callbacks
+    .filter((callback) => new URL(callback.url).origin === origin)
+    .map((callback) => callback.timeoutMs);
   return timeouts.length > 0 ? Math.min(...timeouts) : null;
 }

@@ -86,7 +86,11 @@ export async function startSupervised(options: SupervisedOptions) {
 }
 
 /** Starts the service; `ready` once it answers as the instance it was given, failed if it exits first. */
-function spawnService(options: SupervisedOptions): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | string> } {
+function spawnService(options: SupervisedOptions): {
+  child: ChildProcess;
+  ready: Promise<void>;
+  exited: Promise<number | string>;
+} {
   const instance = randomUUID();
   const child = spawn(process.execPath, options.args, {
     cwd: options.cwd,
@@ -94,7 +98,9 @@ function spawnService(options: SupervisedOptions): { child: ChildProcess; ready:
     env: { ...options.env, SERVICE_INSTANCE: instance },
   });
   if (child.pid) options.onLaunch?.(child.pid);
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? 0)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(signal ?? code ?? 0)),
+  );
   const ready = Promise.race([
     answersAs(options.url, instance, options.startTimeoutMs ?? 30_000),
     exited.then((how) => {

@@ -1,7 +1,14 @@
 import { LOOPBACK } from '../../packages/base/listen-host.js';
 
 /** The banner `npm start` prints once everything answers: URLs and a copy-paste walkthrough. */
-export function welcome(info: { apiUrl: string; readyMs: number; stripeNote: string; env: Record<string, string>; operatorToken: string; host: string }): string {
+export function welcome(info: {
+  apiUrl: string;
+  readyMs: number;
+  stripeNote: string;
+  env: Record<string, string>;
+  operatorToken: string;
+  host: string;
+}): string {
   const graphql = `${info.apiUrl}/graphql`;
   const curl = (query: string, auth = '') =>
     `curl -s ${graphql} -H 'content-type: application/json'${auth} \\\n    -d '${JSON.stringify({ query })}'`;

@@ -31,7 +31,12 @@ const agents = { 'http:': new http.Agent(KEEP_ALIVE), 'https:': new https.Agent(
  * AbortSignal.timeout() deadline a visible share of a callbacks worker's. Rejects on a network
  * error, once `timeoutMs` has passed, or when `signal` aborts.
  */
-export function httpPost(url: string | URL, body: string, headers: Record<string, string>, options: PostOptions): Promise<PostAnswer> {
+export function httpPost(
+  url: string | URL,
+  body: string,
+  headers: Record<string, string>,
+  options: PostOptions,
+): Promise<PostAnswer> {
   const { timeoutMs, maxAnswerBytes = Infinity } = options;
   const target = typeof url === 'string' ? new URL(url) : url;
   const client = target.protocol === 'https:' ? https : http;
@@ -54,7 +59,11 @@ export function httpPost(url: string | URL, body: string, headers: Record<string
         response.on('end', () => {
           clearTimeout(timer);
           const answer = Buffer.concat(chunks);
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: answer.subarray(0, maxAnswerBytes).toString('utf8') });
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: answer.subarray(0, maxAnswerBytes).toString('utf8'),
+          });
         });
         response.on('error', fail);
       },

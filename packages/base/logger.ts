@@ -19,10 +19,24 @@ export function createLogger(level: string = logLevelFromEnv()): Logger {
   return pino({
     level,
     redact: {
-      paths: ['password', '*.password', 'token', '*.token', 'authorization', '*.authorization', 'headers.authorization'],
+      paths: [
+        'password',
+        '*.password',
+        'token',
+        '*.token',
+        'authorization',
+        '*.authorization',
+        'headers.authorization',
+      ],
       censor: '[redacted]',
     },
-    serializers: { err: serializeError, error: serializeError, req: serializeRequest, request: serializeRequest, client: () => '[client]' },
+    serializers: {
+      err: serializeError,
+      error: serializeError,
+      req: serializeRequest,
+      request: serializeRequest,
+      client: () => '[client]',
+    },
   });
 }
 

@@ -14,7 +14,10 @@ export function withSecretFiles(env: NodeJS.ProcessEnv, names: readonly string[]
     try {
       value = readFileSync(file, 'utf8').trim();
     } catch (error) {
-      throw new Error(`${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+      throw new Error(
+        `${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        { cause: error },
+      );
     }
     if (!value) throw new Error(`${name}_FILE: ${file} is empty`);
     resolved[name] = value;

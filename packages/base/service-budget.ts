@@ -25,12 +25,22 @@ export const STRIPE_MAX_RETRY_DELAY_MS = 500;
 export function serviceBudget(callbackTimeoutMs: number): ServiceBudget {
   const marginMs = Math.max(200, Math.floor(callbackTimeoutMs / 10));
   const available = callbackTimeoutMs - marginMs - STRIPE_MAX_RETRY_DELAY_MS;
-  if (available <= 0) throw new Error(`a callback timeout of ${callbackTimeoutMs} ms leaves a service no time to call Stripe`);
+  if (available <= 0)
+    throw new Error(`a callback timeout of ${callbackTimeoutMs} ms leaves a service no time to call Stripe`);
   const stripeTimeoutMs = Math.floor((available * 2) / 3 / (STRIPE_RETRIES + 1));
   const writeBackTimeoutMs = Math.floor(available / 3);
-  return { stripeTimeoutMs, stripeRetries: STRIPE_RETRIES, stripeRetryDelayMs: STRIPE_MAX_RETRY_DELAY_MS, writeBackTimeoutMs, marginMs };
+  return {
+    stripeTimeoutMs,
+    stripeRetries: STRIPE_RETRIES,
+    stripeRetryDelayMs: STRIPE_MAX_RETRY_DELAY_MS,
+    writeBackTimeoutMs,
+    marginMs,
+  };
 }
 
 /** The worst case a budget allows, from the callback arriving to the service answering. */
 export const worstCaseMs = (budget: ServiceBudget) =>
-  budget.stripeTimeoutMs * (budget.stripeRetries + 1) + budget.stripeRetryDelayMs + budget.writeBackTimeoutMs + budget.marginMs;
+  budget.stripeTimeoutMs * (budget.stripeRetries + 1) +
+  budget.stripeRetryDelayMs +
+  budget.writeBackTimeoutMs +
+  budget.marginMs;

@@ -53,7 +53,13 @@ export async function startStripeGateway(standInUrl: string) {
       gathering = { path, count, arrived: [] };
     },
     /** The next `count` `method` requests to `path` get this Stripe error instead of reaching the stand-in (Stripe's 409, a lock timeout). */
-    answerNext(method: string, path: string, count: number, status: number, error: { type: string; message: string; code?: string }) {
+    answerNext(
+      method: string,
+      path: string,
+      count: number,
+      status: number,
+      error: { type: string; message: string; code?: string },
+    ) {
       for (let i = 0; i < count; i++) answers.push({ method, path, status, error });
     },
     close: server.close,
@@ -63,7 +69,9 @@ export async function startStripeGateway(standInUrl: string) {
 /** Sends the request on to the stand-in and its answer back, with the headers a Stripe client reads; a refused connection resets this one. */
 async function passOn(req: IncomingMessage, res: ServerResponse, standInUrl: string, chunks: Buffer[]): Promise<void> {
   const headers = Object.fromEntries(
-    Object.entries(req.headers).filter(([name, value]) => typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name)),
+    Object.entries(req.headers).filter(
+      ([name, value]) => typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name),
+    ),
   ) as Record<string, string>;
   let upstream: Response;
   try {

@@ -25,12 +25,21 @@ export interface LookupOptions {
  * and before a failure is recorded (`exact`). Without `exact`, search's own lag is covered by the key
  * within its 24 hours.
  */
-export async function findPaymentIntentForPurchase(stripe: Stripe, purchase: PurchaseAsked, purchasedAt: Date, options: LookupOptions = {}): Promise<Stripe.PaymentIntent | null> {
+export async function findPaymentIntentForPurchase(
+  stripe: Stripe,
+  purchase: PurchaseAsked,
+  purchasedAt: Date,
+  options: LookupOptions = {},
+): Promise<Stripe.PaymentIntent | null> {
   const searched = await searchPaymentIntents(stripe, purchase.id);
   const own = searched?.filter((intent) => isOwnPaymentIntent(intent, purchase));
   if (own?.length) return oldest(own);
   if (!listingNeeded(searched !== null, purchasedAt, options)) return null;
-  return oldest((await listPaymentIntents(stripe, purchase.id, purchasedAt)).filter((intent) => isOwnPaymentIntent(intent, purchase)));
+  return oldest(
+    (await listPaymentIntents(stripe, purchase.id, purchasedAt)).filter((intent) =>
+      isOwnPaymentIntent(intent, purchase),
+    ),
+  );
 }
 
 /** What charge-customer asks Stripe for: a PaymentIntent found by its metadata must also be of this money. */
@@ -75,7 +84,11 @@ async function searchPaymentIntents(stripe: Stripe, purchaseId: string): Promise
  * or a redelivery can make the purchase's PaymentIntent any time after it, past any retry schedule.
  * Stopping early without a match is not "none": that would charge a second time, so it is retried.
  */
-async function listPaymentIntents(stripe: Stripe, purchaseId: string, purchasedAt: Date): Promise<Stripe.PaymentIntent[]> {
+async function listPaymentIntents(
+  stripe: Stripe,
+  purchaseId: string,
+  purchasedAt: Date,
+): Promise<Stripe.PaymentIntent[]> {
   const since = Math.floor(purchasedAt.getTime() / 1000) - CLOCK_MARGIN_S;
   const matches: Stripe.PaymentIntent[] = [];
   let seen = 0;
@@ -83,7 +96,11 @@ async function listPaymentIntents(stripe: Stripe, purchaseId: string, purchasedA
     if (intent.metadata?.purchaseId === purchaseId) matches.push(intent);
     if (++seen < LIST_LIMIT) continue;
     if (matches.length) break;
-    throw createError(503, `Over ${LIST_LIMIT} PaymentIntents since the purchase and no search to find its own: retried rather than charged again`, new Error('listing limit'));
+    throw createError(
+      503,
+      `Over ${LIST_LIMIT} PaymentIntents since the purchase and no search to find its own: retried rather than charged again`,
+      new Error('listing limit'),
+    );
   }
   return matches;
 }

@@ -25,15 +25,36 @@ describe('charge-customer', () => {
   /** A customer with a saved card, as create-customer leaves it. */
   const customerWith = async (paymentMethod: string) => {
     const customer = await stripe.customers.create({ email: `${randomUUID()}@example.com` });
-    const setup = await stripe.setupIntents.create({ customer: customer.id, payment_method: paymentMethod, confirm: true, usage: 'off_session' });
+    const setup = await stripe.setupIntents.create({
+      customer: customer.id,
+      payment_method: paymentMethod,
+      confirm: true,
+      usage: 'off_session',
+    });
     return { stripeId: customer.id, pm: setup.payment_method as string };
   };
   /** The payload of chargePurchase in callbacks.yml. */
-  const newPurchase = (saved: { stripeId: string; pm: string } | null, amount = 50_000, cards: { status: string; stripePaymentMethodId: string | null }[] = saved ? [{ status: 'ACTIVE', stripePaymentMethodId: saved.pm }] : []) => {
+  const newPurchase = (
+    saved: { stripeId: string; pm: string } | null,
+    amount = 50_000,
+    cards: { status: string; stripePaymentMethodId: string | null }[] = saved
+      ? [{ status: 'ACTIVE', stripePaymentMethodId: saved.pm }]
+      : [],
+  ) => {
     const n = randomUUID().slice(0, 8);
-    return { id: `pur_${n}`, amount, currency: 'usd', description: 'A new laptop', isPaid: false, status: 'PENDING', createdAt: new Date().toISOString(), user: { id: `u_${n}`, stripeId: saved?.stripeId ?? null, cardDetails: cards } };
+    return {
+      id: `pur_${n}`,
+      amount,
+      currency: 'usd',
+      description: 'A new laptop',
+      isPaid: false,
+      status: 'PENDING',
+      createdAt: new Date().toISOString(),
+      user: { id: `u_${n}`, stripeId: saved?.stripeId ?? null, cardDetails: cards },
+    };
   };
-  const intentsFor = async (purchaseId: string) => (await stripe.paymentIntents.search({ query: `metadata['purchaseId']:'${purchaseId}'` })).data;
+  const intentsFor = async (purchaseId: string) =>
+    (await stripe.paymentIntents.search({ query: `metadata['purchaseId']:'${purchaseId}'` })).data;
   const settlements = (purchaseId: string) => api.writes('updatePurchase', purchaseId);
   /** Moves the Stripe stand-in's clock on (ours stays): past 24 hours, it has forgotten idempotency keys. */
   const advanceStripeClock = async (seconds: number) => {
@@ -52,10 +73,18 @@ describe('charge-customer', () => {
     const response = await sendCallback(serviceUrl, purchase);
     const intents = await intentsFor(purchase.id);
     expect(intents).toHaveLength(1);
-    expect(intents[0]).toMatchObject({ amount: 50_000, currency: 'usd', status: 'succeeded', customer: saved.stripeId, payment_method: saved.pm });
+    expect(intents[0]).toMatchObject({
+      amount: 50_000,
+      currency: 'usd',
+      status: 'succeeded',
+      customer: saved.stripeId,
+      payment_method: saved.pm,
+    });
     expect(intents[0]!.metadata).toEqual({ purchaseId: purchase.id, userId: purchase.user.id });
     expect(response).toMatchObject({ status: 200, body: { paid: purchase.id, paymentIntent: intents[0]!.id } });
-    expect(settlements(purchase.id)).toEqual([expect.objectContaining({ status: 'PAID', pi: intents[0]!.id, charge: intents[0]!.latest_charge })]);
+    expect(settlements(purchase.id)).toEqual([
+      expect.objectContaining({ status: 'PAID', pi: intents[0]!.id, charge: intents[0]!.latest_charge }),
+    ]);
   });
 
   it('an already paid purchase: 200, nothing charged, nothing written', async () => {
@@ -69,20 +98,31 @@ describe('charge-customer', () => {
     const waiting = newPurchase(null, 100, [{ status: 'PENDING', stripePaymentMethodId: null }]);
     expect((await sendCallback(serviceUrl, waiting)).status).toBe(409);
     const none = newPurchase(null, 100, [{ status: 'REJECTED', stripePaymentMethodId: null }]);
-    expect(await sendCallback(serviceUrl, none)).toMatchObject({ status: 200, body: { failed: none.id, reason: 'no_payment_method' } });
+    expect(await sendCallback(serviceUrl, none)).toMatchObject({
+      status: 200,
+      body: { failed: none.id, reason: 'no_payment_method' },
+    });
     expect([...(await intentsFor(waiting.id)), ...(await intentsFor(none.id))]).toEqual([]);
   });
 
   it('a card declined when charged: 200, purchase FAILED with the reason, no successful PaymentIntent', async () => {
     const purchase = newPurchase(await customerWith('pm_card_chargeCustomerFail'));
-    expect(await sendCallback(serviceUrl, purchase)).toMatchObject({ status: 200, body: { failed: purchase.id, reason: 'card_declined' } });
+    expect(await sendCallback(serviceUrl, purchase)).toMatchObject({
+      status: 200,
+      body: { failed: purchase.id, reason: 'card_declined' },
+    });
     expect((await intentsFor(purchase.id)).filter((intent) => intent.status === 'succeeded')).toEqual([]);
   });
 
   it('a card not set up for off-session use (3-D Secure asked when saved, never finished): REQUIRES_ACTION with the client secret', async () => {
     const purchase = newPurchase(await customerWith('pm_card_authenticationRequiredOnSetup'));
-    expect(await sendCallback(serviceUrl, purchase)).toMatchObject({ status: 200, body: { requiresAction: purchase.id } });
-    expect(settlements(purchase.id)).toEqual([expect.objectContaining({ status: 'REQUIRES_ACTION', secret: expect.stringContaining('_secret_') })]);
+    expect(await sendCallback(serviceUrl, purchase)).toMatchObject({
+      status: 200,
+      body: { requiresAction: purchase.id },
+    });
+    expect(settlements(purchase.id)).toEqual([
+      expect.objectContaining({ status: 'REQUIRES_ACTION', secret: expect.stringContaining('_secret_') }),
+    ]);
   });
 
   it('the same delivery twice, and five at once: one PaymentIntent, every settlement names it', async () => {
@@ -108,7 +148,15 @@ describe('charge-customer', () => {
   it('redelivered after Stripe forgot the idempotency key: the PaymentIntent carrying the purchase id is reused', async () => {
     const saved = await customerWith('pm_card_visa');
     const purchase = { ...newPurchase(saved), createdAt: new Date(Date.now() - 3 * 86_400_000).toISOString() };
-    const earlier = await stripe.paymentIntents.create({ amount: 50_000, currency: 'usd', customer: saved.stripeId, payment_method: saved.pm, confirm: true, off_session: true, metadata: { purchaseId: purchase.id } });
+    const earlier = await stripe.paymentIntents.create({
+      amount: 50_000,
+      currency: 'usd',
+      customer: saved.stripeId,
+      payment_method: saved.pm,
+      confirm: true,
+      off_session: true,
+      metadata: { purchaseId: purchase.id },
+    });
     const threeDaysLater = { createdAt: new Date(purchase.createdAt) };
     expect((await sendCallback(serviceUrl, purchase, threeDaysLater)).status).toBe(200);
     expect(await intentsFor(purchase.id)).toHaveLength(1);
@@ -119,7 +167,15 @@ describe('charge-customer', () => {
     const saved = await customerWith('pm_card_visa');
     const purchase = { ...newPurchase(saved), createdAt: new Date(Date.now() - 3 * 86_400_000).toISOString() };
     // A Dashboard payment whose metadata was copied from the purchase's: found by search, not the purchase's own.
-    const copied = await stripe.paymentIntents.create({ amount: 50, currency: 'usd', customer: saved.stripeId, payment_method: saved.pm, confirm: true, off_session: true, metadata: { purchaseId: purchase.id } });
+    const copied = await stripe.paymentIntents.create({
+      amount: 50,
+      currency: 'usd',
+      customer: saved.stripeId,
+      payment_method: saved.pm,
+      confirm: true,
+      off_session: true,
+      metadata: { purchaseId: purchase.id },
+    });
     expect((await sendCallback(serviceUrl, purchase, { createdAt: new Date(purchase.createdAt) })).status).toBe(200);
     const own = (await intentsFor(purchase.id)).filter((intent) => intent.id !== copied.id);
     expect(own).toEqual([expect.objectContaining({ amount: 50_000, status: 'succeeded' })]);
@@ -132,8 +188,16 @@ describe('charge-customer', () => {
     api.failNext('updatePurchase', 503);
     expect((await sendCallback(serviceUrl, purchase)).status).toBe(503);
     const [first] = await intentsFor(purchase.id);
-    const newer = await stripe.setupIntents.create({ customer: saved.stripeId, payment_method: 'pm_card_mastercard', confirm: true, usage: 'off_session' });
-    const cards = [...purchase.user.cardDetails, { status: 'ACTIVE', stripePaymentMethodId: newer.payment_method as string }];
+    const newer = await stripe.setupIntents.create({
+      customer: saved.stripeId,
+      payment_method: 'pm_card_mastercard',
+      confirm: true,
+      usage: 'off_session',
+    });
+    const cards = [
+      ...purchase.user.cardDetails,
+      { status: 'ACTIVE', stripePaymentMethodId: newer.payment_method as string },
+    ];
     const redelivered = { ...purchase, user: { ...purchase.user, cardDetails: cards } };
     expect((await sendCallback(serviceUrl, redelivered, { attempt: 2 })).status).toBe(200);
     expect(await intentsFor(purchase.id)).toHaveLength(1);
@@ -173,10 +237,19 @@ describe('charge-customer', () => {
     const [first] = await intentsFor(purchase.id);
     // The payload is read at delivery time: the user removed the card meanwhile.
     const cardless = { ...purchase, user: { ...purchase.user, cardDetails: [] } };
-    expect(await sendCallback(serviceUrl, cardless, { attempt: 2 })).toMatchObject({ status: 200, body: { paid: purchase.id, paymentIntent: first!.id } });
+    expect(await sendCallback(serviceUrl, cardless, { attempt: 2 })).toMatchObject({
+      status: 200,
+      body: { paid: purchase.id, paymentIntent: first!.id },
+    });
     // triggerCallback: a new delivery, its first attempt.
-    expect(await sendCallback(serviceUrl, cardless)).toMatchObject({ status: 200, body: { paid: purchase.id, paymentIntent: first!.id } });
-    expect(settlements(purchase.id)).toEqual([expect.objectContaining({ status: 'PAID', pi: first!.id }), expect.objectContaining({ status: 'PAID', pi: first!.id })]);
+    expect(await sendCallback(serviceUrl, cardless)).toMatchObject({
+      status: 200,
+      body: { paid: purchase.id, paymentIntent: first!.id },
+    });
+    expect(settlements(purchase.id)).toEqual([
+      expect.objectContaining({ status: 'PAID', pi: first!.id }),
+      expect.objectContaining({ status: 'PAID', pi: first!.id }),
+    ]);
     expect(await intentsFor(purchase.id)).toHaveLength(1);
   });
 
@@ -188,7 +261,10 @@ describe('charge-customer', () => {
     const [first] = await intentsFor(purchase.id);
     await advanceStripeClock(25 * 3600);
     // triggerCallback makes a new delivery: its event is from now, the purchase from a day ago.
-    expect(await sendCallback(serviceUrl, purchase, { createdAt: new Date() })).toMatchObject({ status: 200, body: { paid: purchase.id, paymentIntent: first!.id } });
+    expect(await sendCallback(serviceUrl, purchase, { createdAt: new Date() })).toMatchObject({
+      status: 200,
+      body: { paid: purchase.id, paymentIntent: first!.id },
+    });
     expect(await intentsFor(purchase.id)).toHaveLength(1);
   });
 
@@ -199,11 +275,18 @@ describe('charge-customer', () => {
     expect((await sendCallback(serviceUrl, purchase, { createdAt: new Date(purchase.createdAt) })).status).toBe(503);
     const [first] = await intentsFor(purchase.id);
     for (let batch = 0; batch < 21; batch++) {
-      await Promise.all(Array.from({ length: 50 }, () => stripe.paymentIntents.create({ amount: 100, currency: 'usd' })));
+      await Promise.all(
+        Array.from({ length: 50 }, () => stripe.paymentIntents.create({ amount: 100, currency: 'usd' })),
+      );
     }
     await advanceStripeClock(25 * 3600);
-    harness.gateway.answerNext('GET', '/v1/payment_intents/search', 5, 404, { type: 'invalid_request_error', message: 'Unrecognized request URL (GET: /v1/payment_intents/search).' });
-    expect(await sendCallback(serviceUrl, purchase, { createdAt: new Date(purchase.createdAt), attempt: 20 })).toMatchObject({ status: 200, body: { paid: purchase.id, paymentIntent: first!.id } });
+    harness.gateway.answerNext('GET', '/v1/payment_intents/search', 5, 404, {
+      type: 'invalid_request_error',
+      message: 'Unrecognized request URL (GET: /v1/payment_intents/search).',
+    });
+    expect(
+      await sendCallback(serviceUrl, purchase, { createdAt: new Date(purchase.createdAt), attempt: 20 }),
+    ).toMatchObject({ status: 200, body: { paid: purchase.id, paymentIntent: first!.id } });
     expect(await intentsFor(purchase.id)).toHaveLength(1);
   }, 120_000);
 });

@@ -32,7 +32,10 @@ type NewPurchase = z.infer<typeof newPurchase>;
 const SETTLE = `mutation($id: ID!, $status: PurchaseStatus!, $pi: String, $charge: String, $secret: String, $code: String, $message: String) {
   updatePurchase(id: $id, status: $status, stripePaymentIntentId: $pi, stripeChargeId: $charge, clientSecret: $secret,
     failureCode: $code, failureMessage: $message) { id } }`;
-const NO_PAYMENT_METHOD: CardProblem = { code: 'no_payment_method', message: 'The user has no usable card: add one, then buy again' };
+const NO_PAYMENT_METHOD: CardProblem = {
+  code: 'no_payment_method',
+  message: 'The user has no usable card: add one, then buy again',
+};
 // Being saved: the purchase waits for it (409), and the card's write-back wakes it at once.
 const CARD_ON_ITS_WAY = new Set(['PENDING', 'REQUIRES_ACTION']);
 
@@ -61,21 +64,30 @@ export function chargeCustomerHandler(deps: ServiceDeps) {
     logger: deps.logger,
     node: newPurchase,
     async handle(purchase, event): Promise<Outcome> {
-      if (purchase.isPaid || purchase.status !== 'PENDING') return { status: 200, body: { skipped: purchase.isPaid ? 'already paid' : `already ${purchase.status}` } };
+      if (purchase.isPaid || purchase.status !== 'PENDING')
+        return { status: 200, body: { skipped: purchase.isPaid ? 'already paid' : `already ${purchase.status}` } };
       const cards = purchase.user.cardDetails;
       const card = cards.filter((entry) => entry.status === 'ACTIVE' && entry.stripePaymentMethodId).at(-1);
       const waiting = cards.some((entry) => CARD_ON_ITS_WAY.has(entry.status));
       const purchasedAt = new Date(purchase.createdAt ?? event.createdAt);
       if (!card && !waiting) return failUnlessCharged(stripe, paygraph, purchase, purchasedAt, NO_PAYMENT_METHOD);
       const customerId = purchase.user.stripeId;
-      if (!card || !customerId) throw createError(409, 'The user\'s card is still being saved; retried as soon as it is', new Error('card pending'));
+      if (!card || !customerId)
+        throw createError(
+          409,
+          "The user's card is still being saved; retried as soon as it is",
+          new Error('card pending'),
+        );
       // A refused token charges nothing: its write-back would be refused too.
       await token.ensure();
       let intent: Stripe.PaymentIntent;
       try {
         intent = await paymentIntentFor(stripe, purchase, customerId, card.stripePaymentMethodId!, purchasedAt);
       } catch (error) {
-        const declined = error instanceof Stripe.errors.StripeError ? (error.payment_intent as Stripe.PaymentIntent | undefined) : undefined;
+        const declined =
+          error instanceof Stripe.errors.StripeError
+            ? (error.payment_intent as Stripe.PaymentIntent | undefined)
+            : undefined;
         if (declined?.id) intent = declined;
         else {
           const problem = refusal(error);
@@ -96,7 +108,13 @@ export function chargeCustomerHandler(deps: ServiceDeps) {
  * cost a Stripe request); the lookup runs once the key may be forgotten, and when the key was used
  * with other parameters (the newest card changed since an earlier attempt made one).
  */
-async function paymentIntentFor(stripe: Stripe, purchase: NewPurchase, customerId: string, paymentMethodId: string, purchasedAt: Date): Promise<Stripe.PaymentIntent> {
+async function paymentIntentFor(
+  stripe: Stripe,
+  purchase: NewPurchase,
+  customerId: string,
+  paymentMethodId: string,
+  purchasedAt: Date,
+): Promise<Stripe.PaymentIntent> {
   if (keysMayBeForgotten(purchasedAt)) {
     const earlier = await findPaymentIntentForPurchase(stripe, purchase, purchasedAt);
     if (earlier) return earlier;
@@ -113,7 +131,12 @@ async function paymentIntentFor(stripe: Stripe, purchase: NewPurchase, customerI
 }
 
 /** The one PaymentIntent of a purchase: the idempotency key makes concurrent and repeated attempts the same request. */
-async function createPaymentIntent(stripe: Stripe, purchase: NewPurchase, customerId: string, paymentMethodId: string): Promise<Stripe.PaymentIntent> {
+async function createPaymentIntent(
+  stripe: Stripe,
+  purchase: NewPurchase,
+  customerId: string,
+  paymentMethodId: string,
+): Promise<Stripe.PaymentIntent> {
   const intent = await stripe.paymentIntents.create(
     {
       amount: purchase.amount,
@@ -144,11 +167,22 @@ async function settleWith(paygraph: Paygraph, purchaseId: string, intent: Stripe
     return { status: 200, body: { processing: purchaseId, paymentIntent: intent.id } };
   }
   if (intent.status === 'requires_action' || error?.code === 'authentication_required') {
-    await paygraph(SETTLE, { ...ids, status: 'REQUIRES_ACTION', secret: intent.client_secret, code: error?.code ?? null, message: error?.message ?? null });
+    await paygraph(SETTLE, {
+      ...ids,
+      status: 'REQUIRES_ACTION',
+      secret: intent.client_secret,
+      code: error?.code ?? null,
+      message: error?.message ?? null,
+    });
     return { status: 200, body: { requiresAction: purchaseId, paymentIntent: intent.id } };
   }
   const code = error?.code ?? intent.status;
-  await paygraph(SETTLE, { ...ids, status: 'FAILED', code, message: error?.message ?? `The PaymentIntent is ${intent.status}` });
+  await paygraph(SETTLE, {
+    ...ids,
+    status: 'FAILED',
+    code,
+    message: error?.message ?? `The PaymentIntent is ${intent.status}`,
+  });
   return { status: 200, body: { failed: purchaseId, reason: code } };
 }
 
@@ -157,7 +191,13 @@ async function settleWith(paygraph: Paygraph, purchaseId: string, intent: Stripe
  * write-back before the card went away: that PaymentIntent settles the purchase instead, so money
  * taken is never recorded as a failure.
  */
-async function failUnlessCharged(stripe: Stripe, paygraph: Paygraph, purchase: NewPurchase, purchasedAt: Date, problem: CardProblem): Promise<Outcome> {
+async function failUnlessCharged(
+  stripe: Stripe,
+  paygraph: Paygraph,
+  purchase: NewPurchase,
+  purchasedAt: Date,
+  problem: CardProblem,
+): Promise<Outcome> {
   const purchaseId = purchase.id;
   const earlier = await findPaymentIntentForPurchase(stripe, purchase, purchasedAt, { exact: true });
   if (earlier) return settleWith(paygraph, purchaseId, earlier);
@@ -168,6 +208,7 @@ async function failUnlessCharged(stripe: Stripe, paygraph: Paygraph, purchase: N
 /** Stripe refused the card, or the purchase itself (an amount under its minimum, an unknown currency): final either way. */
 function refusal(error: unknown): CardProblem | null {
   const aboutPurchase =
-    error instanceof Stripe.errors.StripeInvalidRequestError && (error.param === 'amount' || error.param === 'currency');
+    error instanceof Stripe.errors.StripeInvalidRequestError &&
+    (error.param === 'amount' || error.param === 'currency');
   return aboutPurchase ? { code: error.code ?? error.type, message: error.message } : cardProblem(error);
 }

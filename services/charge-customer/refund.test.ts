@@ -25,7 +25,14 @@ describe('charge-customer /refund', () => {
   /** A purchase paid with a PaymentIntent, as charge-customer leaves it. */
   const paidIntent = async (amount = 5_000) => {
     const customer = await stripe.customers.create({ email: `${randomUUID()}@example.com` });
-    return stripe.paymentIntents.create({ amount, currency: 'usd', customer: customer.id, payment_method: 'pm_card_visa', confirm: true, off_session: true });
+    return stripe.paymentIntents.create({
+      amount,
+      currency: 'usd',
+      customer: customer.id,
+      payment_method: 'pm_card_visa',
+      confirm: true,
+      off_session: true,
+    });
   };
   /** The payload of refundPurchase in callbacks.yml. */
   const newRefund = (intent: Stripe.PaymentIntent, amount: number) => ({
@@ -35,7 +42,8 @@ describe('charge-customer /refund', () => {
     status: 'PENDING',
     purchase: { id: `pur_${randomUUID().slice(0, 8)}`, stripePaymentIntentId: intent.id },
   });
-  const refundsAt = async (intent: Stripe.PaymentIntent) => (await stripe.refunds.list({ payment_intent: intent.id })).data;
+  const refundsAt = async (intent: Stripe.PaymentIntent) =>
+    (await stripe.refunds.list({ payment_intent: intent.id })).data;
   const settled = (refundId: string) => api.writes('settleRefund', refundId);
 
   it('delivered three times at once and again later: one refund at Stripe, every write-back names it', async () => {
@@ -52,34 +60,72 @@ describe('charge-customer /refund', () => {
   it('redelivered after Stripe forgot the idempotency key: the refund carrying its id is found, not made again', async () => {
     const intent = await paidIntent();
     const refund = newRefund(intent, 1_000);
-    const earlier = await stripe.refunds.create({ payment_intent: intent.id, amount: 1_000, metadata: { refundId: refund.id } });
-    expect(await sendCallback(refundUrl, refund, { createdAt: new Date(Date.now() - 3 * 86_400_000) })).toMatchObject({ status: 200, body: { stripeRefund: earlier.id } });
+    const earlier = await stripe.refunds.create({
+      payment_intent: intent.id,
+      amount: 1_000,
+      metadata: { refundId: refund.id },
+    });
+    expect(await sendCallback(refundUrl, refund, { createdAt: new Date(Date.now() - 3 * 86_400_000) })).toMatchObject({
+      status: 200,
+      body: { stripeRefund: earlier.id },
+    });
     expect(await refundsAt(intent)).toHaveLength(1);
   });
 
   it.each([
     ['already refunded in full elsewhere', 5_000, 'charge_already_refunded'],
     ['more than remains after a refund made elsewhere', 4_000, 'amount_too_large'],
-  ])('Stripe refuses it for good (%s): 200 and FAILED with Stripe\'s code', async (_case, elsewhere, code) => {
+  ])("Stripe refuses it for good (%s): 200 and FAILED with Stripe's code", async (_case, elsewhere, code) => {
     const intent = await paidIntent();
     await stripe.refunds.create({ payment_intent: intent.id, amount: elsewhere });
     const refund = newRefund(intent, 2_000);
     expect(await sendCallback(refundUrl, refund)).toMatchObject({ status: 200, body: { failed: code } });
-    expect(settled(refund.id)).toEqual([expect.objectContaining({ status: 'FAILED', code, message: expect.any(String) })]);
+    expect(settled(refund.id)).toEqual([
+      expect.objectContaining({ status: 'FAILED', code, message: expect.any(String) }),
+    ]);
   });
 
   it.each([
-    ['rate limited', 429, { type: 'invalid_request_error', code: 'rate_limit', message: 'Too many requests hit the API too quickly.' }, 503],
-    ['a lock timeout', 429, { type: 'invalid_request_error', code: 'lock_timeout', message: 'This object cannot be accessed right now because another API request or Stripe process is currently accessing it.' }, 503],
-    ['the same key in flight', 409, { type: 'idempotency_error', message: 'There is currently another in-progress request using this Stripe API key and idempotency key.' }, 409],
-  ] as const)('Stripe says not now (%s, HTTP %i): retried, nothing recorded, and the retry refunds once', async (_case, status, error, answer) => {
-    const intent = await paidIntent();
-    const refund = newRefund(intent, 500);
-    // The SDK retries a 409 once by itself, so it must come twice to reach the service.
-    harness.gateway.answerNext('POST', '/v1/refunds', status === 409 ? 2 : 1, status, error);
-    expect((await sendCallback(refundUrl, refund)).status).toBe(answer);
-    expect(settled(refund.id)).toEqual([]);
-    expect(await sendCallback(refundUrl, refund, { attempt: 2 })).toMatchObject({ status: 200, body: { status: 'SUCCEEDED' } });
-    expect(await refundsAt(intent)).toHaveLength(1);
-  });
+    [
+      'rate limited',
+      429,
+      { type: 'invalid_request_error', code: 'rate_limit', message: 'Too many requests hit the API too quickly.' },
+      503,
+    ],
+    [
+      'a lock timeout',
+      429,
+      {
+        type: 'invalid_request_error',
+        code: 'lock_timeout',
+        message:
+          'This object cannot be accessed right now because another API request or Stripe process is currently accessing it.',
+      },
+      503,
+    ],
+    [
+      'the same key in flight',
+      409,
+      {
+        type: 'idempotency_error',
+        message: 'There is currently another in-progress request using this Stripe API key and idempotency key.',
+      },
+      409,
+    ],
+  ] as const)(
+    'Stripe says not now (%s, HTTP %i): retried, nothing recorded, and the retry refunds once',
+    async (_case, status, error, answer) => {
+      const intent = await paidIntent();
+      const refund = newRefund(intent, 500);
+      // The SDK retries a 409 once by itself, so it must come twice to reach the service.
+      harness.gateway.answerNext('POST', '/v1/refunds', status === 409 ? 2 : 1, status, error);
+      expect((await sendCallback(refundUrl, refund)).status).toBe(answer);
+      expect(settled(refund.id)).toEqual([]);
+      expect(await sendCallback(refundUrl, refund, { attempt: 2 })).toMatchObject({
+        status: 200,
+        body: { status: 'SUCCEEDED' },
+      });
+      expect(await refundsAt(intent)).toHaveLength(1);
+    },
+  );
 });

@@ -16,7 +16,13 @@ const SETTLE_REFUND = `mutation($id: ID!, $status: RefundStatus!, $re: String, $
   settleRefund(id: $id, status: $status, stripeRefundId: $re, failureCode: $code, failureMessage: $message) { id } }`;
 // A refund still `pending` (or `requires_action`) is recorded PENDING with its Stripe id and this delivery is
 // done: Stripe's refund.updated / refund.failed event at POST /stripe/webhook moves it on when it ends.
-const STATUS: Record<string, string> = { succeeded: 'SUCCEEDED', failed: 'FAILED', canceled: 'FAILED', pending: 'PENDING', requires_action: 'PENDING' };
+const STATUS: Record<string, string> = {
+  succeeded: 'SUCCEEDED',
+  failed: 'FAILED',
+  canceled: 'FAILED',
+  pending: 'PENDING',
+  requires_action: 'PENDING',
+};
 // Codes Stripe sends with a 4xx that says "not now" rather than "no": asked again later, they may pass.
 const TRANSIENT_CODES = new Set(['rate_limit', 'lock_timeout', 'token_in_use']);
 
@@ -49,12 +55,19 @@ export function refundHandler(deps: ServiceDeps) {
       const paymentIntent = refund.purchase.stripePaymentIntentId;
       if (!paymentIntent) throw new Error('refund of a purchase without a PaymentIntent');
       try {
-        const existing = (await stripe.refunds.list({ payment_intent: paymentIntent, limit: 100 })).data.find((made) => made.metadata?.refundId === refund.id);
+        const existing = (await stripe.refunds.list({ payment_intent: paymentIntent, limit: 100 })).data.find(
+          (made) => made.metadata?.refundId === refund.id,
+        );
         const made =
           existing ??
           expectStripeObject(
             await stripe.refunds.create(
-              { payment_intent: paymentIntent, amount: refund.amount, ...(refund.reason && { reason: refund.reason }), metadata: { refundId: refund.id, purchaseId: refund.purchase.id } },
+              {
+                payment_intent: paymentIntent,
+                amount: refund.amount,
+                ...(refund.reason && { reason: refund.reason }),
+                metadata: { refundId: refund.id, purchaseId: refund.purchase.id },
+              },
               { idempotencyKey: `refund:${refund.id}` },
             ),
             'refund',
@@ -65,7 +78,12 @@ export function refundHandler(deps: ServiceDeps) {
       } catch (error) {
         const refused = refundRefusal(error);
         if (!refused) throw error;
-        await paygraph(SETTLE_REFUND, { id: refund.id, status: 'FAILED', code: refused.code, message: refused.message });
+        await paygraph(SETTLE_REFUND, {
+          id: refund.id,
+          status: 'FAILED',
+          code: refused.code,
+          message: refused.message,
+        });
         return { status: 200, body: { refund: refund.id, failed: refused.code } };
       }
     },

@@ -6,7 +6,10 @@ import { expectStripeObject, type Stripe } from '../lib/stripe-client.js';
  * (search lags a few seconds behind writes at Stripe; the key covers that gap, search covers the
  * key's 24 hours).
  */
-export async function customerForUser(stripe: Stripe, user: { id: string; email: string; name: string }): Promise<string> {
+export async function customerForUser(
+  stripe: Stripe,
+  user: { id: string; email: string; name: string },
+): Promise<string> {
   const found = await existingCustomerOf(stripe, user.id);
   if (found) return found;
   const customer = await stripe.customers.create(

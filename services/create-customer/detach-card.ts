@@ -15,12 +15,14 @@ const deletedCard = z.object({
 });
 type DeletedCard = z.infer<typeof deletedCard>;
 
-const isMissing = (error: unknown) => error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing';
+const isMissing = (error: unknown) =>
+  error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing';
 const orNullIfMissing = (error: unknown) => {
   if (isMissing(error)) return null;
   throw error;
 };
-const idOf = (value: string | { id: string } | null | undefined) => (typeof value === 'string' ? value : (value?.id ?? null));
+const idOf = (value: string | { id: string } | null | undefined) =>
+  typeof value === 'string' ? value : (value?.id ?? null);
 
 /**
  * On CardDetails.deleted: the card's SetupIntent is canceled unless it succeeded (a canceled one
@@ -36,7 +38,8 @@ export function detachCardHandler(deps: ServiceDeps) {
     logger: deps.logger,
     node: deletedCard,
     nodeField: 'deletedNode',
-    handle: async (card): Promise<Outcome> => forgetCardAtStripe(stripe, await setupIntentOfDeleted(stripe, card), card.stripePaymentMethodId),
+    handle: async (card): Promise<Outcome> =>
+      forgetCardAtStripe(stripe, await setupIntentOfDeleted(stripe, card), card.stripePaymentMethodId),
   });
 }
 
@@ -45,7 +48,11 @@ export function detachCardHandler(deps: ServiceDeps) {
  * it succeeded, and its PaymentMethod detached. Also create-customer's answer when its write-back
  * finds the card deleted meanwhile.
  */
-export async function forgetCardAtStripe(stripe: Stripe, setup: Stripe.SetupIntent | null, paymentMethodId: string | null): Promise<Outcome> {
+export async function forgetCardAtStripe(
+  stripe: Stripe,
+  setup: Stripe.SetupIntent | null,
+  paymentMethodId: string | null,
+): Promise<Outcome> {
   const settled = setup && (await cancelUnlessSucceeded(stripe, setup));
   const methodId = paymentMethodId ?? idOf(settled?.payment_method);
   const canceled = settled?.status === 'canceled' ? { canceled: settled.id } : {};
@@ -59,7 +66,8 @@ async function setupIntentOfDeleted(stripe: Stripe, card: DeletedCard): Promise<
   // Deleted while create-customer was saving it: the ids were never written back.
   const customerId = card.userId ? await existingCustomerOf(stripe, card.userId) : null;
   if (customerId) return findSetupIntentOfCard(stripe, { customer: customerId }, card.id);
-  if (card.stripePaymentMethodId) return findSetupIntentOfCard(stripe, { payment_method: card.stripePaymentMethodId }, card.id);
+  if (card.stripePaymentMethodId)
+    return findSetupIntentOfCard(stripe, { payment_method: card.stripePaymentMethodId }, card.id);
   return null;
 }
 
@@ -67,15 +75,22 @@ async function setupIntentOfDeleted(stripe: Stripe, card: DeletedCard): Promise<
 async function cancelUnlessSucceeded(stripe: Stripe, setup: Stripe.SetupIntent): Promise<Stripe.SetupIntent> {
   if (setup.status === 'succeeded' || setup.status === 'canceled') return setup;
   try {
-    return expectStripeObject(await stripe.setupIntents.cancel(setup.id, { cancellation_reason: 'abandoned' }), 'setup_intent');
+    return expectStripeObject(
+      await stripe.setupIntents.cancel(setup.id, { cancellation_reason: 'abandoned' }),
+      'setup_intent',
+    );
   } catch (error) {
-    if (!(error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'setup_intent_unexpected_state')) throw error;
+    if (!(error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'setup_intent_unexpected_state'))
+      throw error;
     return expectStripeObject(await stripe.setupIntents.retrieve(setup.id), 'setup_intent');
   }
 }
 
 /** Detaches an attached PaymentMethod and gives its customer the newest remaining card as default; null when it was not attached. */
-async function detachPaymentMethod(stripe: Stripe, paymentMethodId: string): Promise<{ detached: string; default: string | null } | null> {
+async function detachPaymentMethod(
+  stripe: Stripe,
+  paymentMethodId: string,
+): Promise<{ detached: string; default: string | null } | null> {
   const method = await stripe.paymentMethods.retrieve(paymentMethodId).catch(orNullIfMissing);
   const customerId = idOf(method?.customer);
   if (!method || !customerId) return null;

@@ -19,31 +19,54 @@ describe('create-customer', () => {
   });
   afterAll(() => harness?.stop());
 
-  type PayloadUser = { id: string; email: string; name: string; stripeId: string | null; cardDetails: { id: string; status: string }[] };
+  type PayloadUser = {
+    id: string;
+    email: string;
+    name: string;
+    stripeId: string | null;
+    cardDetails: { id: string; status: string }[];
+  };
   /** The payload of createStripeCustomer in callbacks.yml: the card as it is at delivery time, and its user's cards. */
   const newCard = (cardToken: string, user?: PayloadUser) => {
     const n = randomUUID().slice(0, 8);
-    const card = { id: `card_${n}`, cardToken, status: 'PENDING', stripePaymentMethodId: null as string | null, stripeSetupIntentId: null as string | null };
+    const card = {
+      id: `card_${n}`,
+      cardToken,
+      status: 'PENDING',
+      stripePaymentMethodId: null as string | null,
+      stripeSetupIntentId: null as string | null,
+    };
     const owner = user ?? { id: `u_${n}`, email: `${n}@example.com`, name: 'Nilan', stripeId: null, cardDetails: [] };
     return { ...card, user: { ...owner, cardDetails: [...owner.cardDetails, { id: card.id, status: 'PENDING' }] } };
   };
-  const defaultOf = async (customerId: string) => ((await stripe.customers.retrieve(customerId)) as Stripe.Customer).invoice_settings.default_payment_method;
+  const defaultOf = async (customerId: string) =>
+    ((await stripe.customers.retrieve(customerId)) as Stripe.Customer).invoice_settings.default_payment_method;
   /** The cardholder on the emulator's 3-D Secure page. */
   const authenticate = async (setupIntentId: string) => {
     const setup = await stripe.setupIntents.retrieve(setupIntentId);
-    const page = await fetch(setup.next_action!.redirect_to_url!.url!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'outcome=complete' });
+    const page = await fetch(setup.next_action!.redirect_to_url!.url!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'outcome=complete',
+    });
     expect(page.status).toBe(200);
   };
-  const customersOf = async (userId: string) => (await stripe.customers.search({ query: `metadata['userId']:'${userId}'` })).data;
+  const customersOf = async (userId: string) =>
+    (await stripe.customers.search({ query: `metadata['userId']:'${userId}'` })).data;
   const cardWrite = (cardId: string) => api.writes('updateCardDetails', cardId).at(-1);
 
-  it('a first card: the user\'s customer, the card saved as its default PaymentMethod, stripeId then ACTIVE with brand and last four', async () => {
+  it("a first card: the user's customer, the card saved as its default PaymentMethod, stripeId then ACTIVE with brand and last four", async () => {
     const card = newCard('tok_visa');
     expect((await sendCallback(serviceUrl, card)).status).toBe(200);
     const [customer, ...others] = await customersOf(card.user.id);
     expect(others).toEqual([]);
     expect(api.writes('updateUser', card.user.id)).toEqual([{ id: card.user.id, stripeId: customer!.id }]);
-    expect(cardWrite(card.id)).toMatchObject({ status: 'ACTIVE', pm: expect.stringMatching(/^pm_/), brand: 'visa', last4: '4242' });
+    expect(cardWrite(card.id)).toMatchObject({
+      status: 'ACTIVE',
+      pm: expect.stringMatching(/^pm_/),
+      brand: 'visa',
+      last4: '4242',
+    });
     expect(customer!.invoice_settings.default_payment_method).toBe(cardWrite(card.id)!.pm);
   });
 
@@ -51,7 +74,11 @@ describe('create-customer', () => {
     const first = newCard('tok_visa');
     await sendCallback(serviceUrl, first);
     const [customer] = await customersOf(first.user.id);
-    const second = newCard('pm_card_mastercard', { ...first.user, stripeId: customer!.id, cardDetails: [{ id: first.id, status: 'ACTIVE' }] });
+    const second = newCard('pm_card_mastercard', {
+      ...first.user,
+      stripeId: customer!.id,
+      cardDetails: [{ id: first.id, status: 'ACTIVE' }],
+    });
     expect((await sendCallback(serviceUrl, second, { id: 'same' })).status).toBe(200);
     expect((await sendCallback(serviceUrl, second, { id: 'same', attempt: 2 })).status).toBe(200);
     const methods = await stripe.paymentMethods.list({ customer: customer!.id, type: 'card' });
@@ -59,22 +86,35 @@ describe('create-customer', () => {
     expect(await defaultOf(customer!.id)).toBe(cardWrite(second.id)!.pm);
   });
 
-  it.each(['tok_chargeDeclined', 'tok_chargeDeclinedExpiredCard'])('a first card Stripe declines (%s): 200, REJECTED with the reason, no stripeId written', async (token) => {
-    const card = newCard(token);
-    expect((await sendCallback(serviceUrl, card)).status).toBe(200);
-    expect(cardWrite(card.id)).toMatchObject({ status: 'REJECTED', code: expect.any(String), message: expect.any(String) });
-    expect(api.writes('updateUser', card.user.id)).toEqual([]);
-  });
+  it.each(['tok_chargeDeclined', 'tok_chargeDeclinedExpiredCard'])(
+    'a first card Stripe declines (%s): 200, REJECTED with the reason, no stripeId written',
+    async (token) => {
+      const card = newCard(token);
+      expect((await sendCallback(serviceUrl, card)).status).toBe(200);
+      expect(cardWrite(card.id)).toMatchObject({
+        status: 'REJECTED',
+        code: expect.any(String),
+        message: expect.any(String),
+      });
+      expect(api.writes('updateUser', card.user.id)).toEqual([]);
+    },
+  );
 
   it('a card whose bank asks for 3-D Secure when saved: REQUIRES_ACTION with the SetupIntent and its client secret', async () => {
     const card = newCard('pm_card_authenticationRequiredOnSetup');
     expect((await sendCallback(serviceUrl, card)).status).toBe(200);
-    expect(cardWrite(card.id)).toMatchObject({ status: 'REQUIRES_ACTION', seti: expect.stringMatching(/^seti_/), secret: expect.stringContaining('_secret_') });
+    expect(cardWrite(card.id)).toMatchObject({
+      status: 'REQUIRES_ACTION',
+      seti: expect.stringMatching(/^seti_/),
+      secret: expect.stringContaining('_secret_'),
+    });
   });
 
   it('redelivered days later, after an attempt that saved the card but whose write-back failed: the spent token is not used again, the saved card is found', async () => {
     // A one-time token, as Stripe.js makes them: a second use is refused by Stripe.
-    const token = await stripe.tokens.create({ card: { number: '4242424242424242', exp_month: '12', exp_year: '2040', cvc: '123' } });
+    const token = await stripe.tokens.create({
+      card: { number: '4242424242424242', exp_month: '12', exp_year: '2040', cvc: '123' },
+    });
     const card = newCard(token.id);
     api.failNext('updateUser', 503);
     expect((await sendCallback(serviceUrl, card)).status).toBe(503);
@@ -92,13 +132,22 @@ describe('create-customer', () => {
     await sendCallback(serviceUrl, card);
     const written = cardWrite(card.id)!;
     const [customer] = await customersOf(card.user.id);
-    const again = { ...card, status: 'ACTIVE', stripePaymentMethodId: written.pm as string, stripeSetupIntentId: written.seti as string, user: { ...card.user, stripeId: customer!.id } };
-    expect((await sendCallback(serviceUrl, again, { createdAt: new Date(Date.now() - 3 * 86_400_000) })).status).toBe(200);
+    const again = {
+      ...card,
+      status: 'ACTIVE',
+      stripePaymentMethodId: written.pm as string,
+      stripeSetupIntentId: written.seti as string,
+      user: { ...card.user, stripeId: customer!.id },
+    };
+    expect((await sendCallback(serviceUrl, again, { createdAt: new Date(Date.now() - 3 * 86_400_000) })).status).toBe(
+      200,
+    );
     expect((await stripe.paymentMethods.list({ customer: customer!.id, type: 'card' })).data).toHaveLength(1);
     expect(cardWrite(card.id)).toMatchObject({ status: 'ACTIVE', pm: written.pm, seti: written.seti });
   });
 
-  const detach = (card: { id: string }, ids: Record<string, string | null>) => sendCallback(new URL('detach', serviceUrl).toString(), { id: card.id, ...ids }, { field: 'deletedNode' });
+  const detach = (card: { id: string }, ids: Record<string, string | null>) =>
+    sendCallback(new URL('detach', serviceUrl).toString(), { id: card.id, ...ids }, { field: 'deletedNode' });
   const ownerOf = (pm: string) => stripe.paymentMethods.retrieve(pm).then((method) => method.customer);
 
   it('/detach of a card deleted before its ids were written back: found at Stripe by the owner, detached and no longer the default', async () => {
@@ -108,7 +157,9 @@ describe('create-customer', () => {
     const [customer] = await customersOf(card.user.id);
     const pm = (await defaultOf(customer!.id)) as string;
     expect(pm).toMatch(/^pm_/);
-    expect(await detach(card, { userId: card.user.id, stripePaymentMethodId: null, stripeSetupIntentId: null })).toMatchObject({ status: 200, body: { detached: pm } });
+    expect(
+      await detach(card, { userId: card.user.id, stripePaymentMethodId: null, stripeSetupIntentId: null }),
+    ).toMatchObject({ status: 200, body: { detached: pm } });
     expect(await ownerOf(pm)).toBeNull();
     expect(await defaultOf(customer!.id)).toBeNull();
   });
@@ -120,7 +171,15 @@ describe('create-customer', () => {
     const page = (await stripe.setupIntents.retrieve(seti)).next_action!.redirect_to_url!.url!;
     // As a callbacks.yml written before the payload carried the SetupIntent and the owner sends it.
     expect(await detach(card, { stripePaymentMethodId: pm })).toMatchObject({ status: 200, body: { canceled: seti } });
-    expect((await fetch(page, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'outcome=complete' })).status).toBe(404);
+    expect(
+      (
+        await fetch(page, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'outcome=complete',
+        })
+      ).status,
+    ).toBe(404);
     expect(await ownerOf(pm)).toBeNull();
   });
 
@@ -134,7 +193,10 @@ describe('create-customer', () => {
 
     const waiting = newCard('pm_card_authenticationRequiredOnSetup');
     api.refuseNext('updateCardDetails', 'NOT_FOUND');
-    expect(await sendCallback(serviceUrl, waiting)).toMatchObject({ status: 200, body: { canceled: expect.stringMatching(/^seti_/) } });
+    expect(await sendCallback(serviceUrl, waiting)).toMatchObject({
+      status: 200,
+      body: { canceled: expect.stringMatching(/^seti_/) },
+    });
   });
 
   it('3-D Secure finished later (/setup-finished): the card becomes the default when it is the newest, not when a newer card is active', async () => {
@@ -143,18 +205,42 @@ describe('create-customer', () => {
     const [customer] = await customersOf(first.user.id);
     expect(await defaultOf(customer!.id)).toBeNull();
     await authenticate(cardWrite(first.id)!.seti as string);
-    const finished = { ...first, status: 'ACTIVE', stripeSetupIntentId: cardWrite(first.id)!.seti as string, user: { ...first.user, stripeId: customer!.id, cardDetails: [{ id: first.id, status: 'ACTIVE' }] } };
-    expect(await sendCallback(new URL('setup-finished', serviceUrl).toString(), finished, { field: 'updatedNode' })).toMatchObject({ status: 200, body: { active: first.id, default: true } });
+    const finished = {
+      ...first,
+      status: 'ACTIVE',
+      stripeSetupIntentId: cardWrite(first.id)!.seti as string,
+      user: { ...first.user, stripeId: customer!.id, cardDetails: [{ id: first.id, status: 'ACTIVE' }] },
+    };
+    expect(
+      await sendCallback(new URL('setup-finished', serviceUrl).toString(), finished, { field: 'updatedNode' }),
+    ).toMatchObject({ status: 200, body: { active: first.id, default: true } });
     expect(await defaultOf(customer!.id)).toBe(cardWrite(first.id)!.pm);
 
     // A second such card, finished after a newer plain card was saved, leaves the newer one the default.
     const late = newCard('pm_card_authenticationRequiredOnSetup', finished.user);
     await sendCallback(serviceUrl, late);
-    const newest = newCard('pm_card_mastercard', { ...late.user, cardDetails: [...late.user.cardDetails.slice(0, -1), { id: late.id, status: 'REQUIRES_ACTION' }] });
+    const newest = newCard('pm_card_mastercard', {
+      ...late.user,
+      cardDetails: [...late.user.cardDetails.slice(0, -1), { id: late.id, status: 'REQUIRES_ACTION' }],
+    });
     await sendCallback(serviceUrl, newest);
     await authenticate(cardWrite(late.id)!.seti as string);
-    const lateFinished = { ...late, status: 'ACTIVE', stripeSetupIntentId: cardWrite(late.id)!.seti as string, user: { ...newest.user, cardDetails: [{ id: first.id, status: 'ACTIVE' }, { id: late.id, status: 'ACTIVE' }, { id: newest.id, status: 'ACTIVE' }] } };
-    expect(await sendCallback(new URL('setup-finished', serviceUrl).toString(), lateFinished, { field: 'updatedNode' })).toMatchObject({ status: 200, body: { default: false } });
+    const lateFinished = {
+      ...late,
+      status: 'ACTIVE',
+      stripeSetupIntentId: cardWrite(late.id)!.seti as string,
+      user: {
+        ...newest.user,
+        cardDetails: [
+          { id: first.id, status: 'ACTIVE' },
+          { id: late.id, status: 'ACTIVE' },
+          { id: newest.id, status: 'ACTIVE' },
+        ],
+      },
+    };
+    expect(
+      await sendCallback(new URL('setup-finished', serviceUrl).toString(), lateFinished, { field: 'updatedNode' }),
+    ).toMatchObject({ status: 200, body: { default: false } });
     expect(await defaultOf(customer!.id)).toBe(cardWrite(newest.id)!.pm);
   });
 });

@@ -57,7 +57,11 @@ export function createCustomerHandler(deps: ServiceDeps) {
       nodeField,
       handle: (card, event) => saveCard(deps, card, event),
     });
-  return byPath({ '/': saveCardAt('createdNode'), '/setup-finished': saveCardAt('updatedNode'), '/detach': detachCardHandler(deps) });
+  return byPath({
+    '/': saveCardAt('createdNode'),
+    '/setup-finished': saveCardAt('updatedNode'),
+    '/detach': detachCardHandler(deps),
+  });
 }
 
 async function saveCard(deps: ServiceDeps, card: CardDetailsNode, event: CallbackEvent): Promise<Outcome> {
@@ -81,14 +85,31 @@ async function saveCard(deps: ServiceDeps, card: CardDetailsNode, event: Callbac
 }
 
 /** The SetupIntent's outcome written back: stripeId, then the card ACTIVE (and the default when newest), REQUIRES_ACTION or REJECTED. */
-async function recordSetup({ stripe, paygraph }: ServiceDeps, card: CardDetailsNode, customerId: string, setup: Stripe.SetupIntent): Promise<Outcome> {
+async function recordSetup(
+  { stripe, paygraph }: ServiceDeps,
+  card: CardDetailsNode,
+  customerId: string,
+  setup: Stripe.SetupIntent,
+): Promise<Outcome> {
   const method = setup.payment_method as Stripe.PaymentMethod | null;
   if ((setup.status !== 'succeeded' && setup.status !== 'requires_action') || !method) {
     const error = setup.last_setup_error;
-    await paygraph(SET_CARD, { id: card.id, status: 'REJECTED', code: error?.code ?? setup.status, message: error?.message ?? `The SetupIntent is ${setup.status}` });
+    await paygraph(SET_CARD, {
+      id: card.id,
+      status: 'REJECTED',
+      code: error?.code ?? setup.status,
+      message: error?.message ?? `The SetupIntent is ${setup.status}`,
+    });
     return { status: 200, body: { rejected: card.id, reason: error?.code ?? setup.status } };
   }
-  const shown = { pm: method.id, seti: setup.id, brand: method.card?.brand, last4: method.card?.last4, expMonth: method.card?.exp_month, expYear: method.card?.exp_year };
+  const shown = {
+    pm: method.id,
+    seti: setup.id,
+    brand: method.card?.brand,
+    last4: method.card?.last4,
+    expMonth: method.card?.exp_month,
+    expYear: method.card?.exp_year,
+  };
   const madeDefault = setup.status === 'succeeded' && (await makeDefaultIfNewest(stripe, customerId, card, method.id));
   // stripeId before the card: a charge needs both, and each write wakes the purchases waiting for them.
   if (customerId !== card.user.stripeId) await paygraph(SET_STRIPE_ID, { id: card.user.id, stripeId: customerId });

@@ -20,7 +20,12 @@ const EXPANDED = ['payment_method'];
  * redelivery days later, when a one-time `tok_` is spent) the card row's ids or the SetupIntent's
  * `metadata.cardDetailsId` find it, so the token is never used twice and no second card is saved.
  */
-export async function setupIntentForCard(stripe: Stripe, customerId: string, card: CardToSave, since: Date): Promise<Stripe.SetupIntent> {
+export async function setupIntentForCard(
+  stripe: Stripe,
+  customerId: string,
+  card: CardToSave,
+  since: Date,
+): Promise<Stripe.SetupIntent> {
   const made = await madeBefore(stripe, customerId, card, since);
   if (made) return made;
   const paymentMethod =
@@ -28,21 +33,41 @@ export async function setupIntentForCard(stripe: Stripe, customerId: string, car
     (card.cardToken.startsWith('tok_')
       ? expectStripeObject(
           await stripe.paymentMethods.create(
-            { type: 'card', card: { token: card.cardToken }, metadata: { cardDetailsId: card.id, userId: card.user.id } },
+            {
+              type: 'card',
+              card: { token: card.cardToken },
+              metadata: { cardDetailsId: card.id, userId: card.user.id },
+            },
             { idempotencyKey: `payment-method:${card.id}` },
           ),
           'payment_method',
         ).id
       : card.cardToken);
   const setup = await stripe.setupIntents.create(
-    { customer: customerId, payment_method: paymentMethod, confirm: true, usage: 'off_session', metadata: { cardDetailsId: card.id, userId: card.user.id }, expand: EXPANDED },
+    {
+      customer: customerId,
+      payment_method: paymentMethod,
+      confirm: true,
+      usage: 'off_session',
+      metadata: { cardDetailsId: card.id, userId: card.user.id },
+      expand: EXPANDED,
+    },
     { idempotencyKey: `setup-card:${card.id}` },
   );
   return expectStripeObject(setup, 'setup_intent');
 }
 
-async function madeBefore(stripe: Stripe, customerId: string, card: CardToSave, since: Date): Promise<Stripe.SetupIntent | null> {
-  if (card.stripeSetupIntentId) return expectStripeObject(await stripe.setupIntents.retrieve(card.stripeSetupIntentId, { expand: EXPANDED }), 'setup_intent');
+async function madeBefore(
+  stripe: Stripe,
+  customerId: string,
+  card: CardToSave,
+  since: Date,
+): Promise<Stripe.SetupIntent | null> {
+  if (card.stripeSetupIntentId)
+    return expectStripeObject(
+      await stripe.setupIntents.retrieve(card.stripeSetupIntentId, { expand: EXPANDED }),
+      'setup_intent',
+    );
   if (!keysMayBeForgotten(since)) return null;
   return findSetupIntentOfCard(stripe, { customer: customerId }, card.id);
 }
@@ -54,7 +79,11 @@ export async function findSetupIntentOfCard(
   cardDetailsId: string,
 ): Promise<Stripe.SetupIntent | null> {
   let seen = 0;
-  for await (const setup of stripe.setupIntents.list({ ...among, limit: 100, expand: EXPANDED.map((field) => `data.${field}`) })) {
+  for await (const setup of stripe.setupIntents.list({
+    ...among,
+    limit: 100,
+    expand: EXPANDED.map((field) => `data.${field}`),
+  })) {
     if (setup.metadata?.cardDetailsId === cardDetailsId) return setup;
     if (++seen >= LIST_LIMIT) break;
   }

@@ -35,7 +35,9 @@ export function callbackService<Node>(options: {
       event = callback.event;
       const node = callback.data[field];
       // The payload is read at delivery time: a node deleted since has nothing left to do.
-      const outcome = node ? await options.handle(node, event) : { status: 200, body: { skipped: 'the node no longer exists' } };
+      const outcome = node
+        ? await options.handle(node, event)
+        : { status: 200, body: { skipped: 'the node no longer exists' } };
       logger.info({ event, status: outcome.status, ...outcome.body }, 'callback handled');
       return send(res, outcome.status, outcome.body);
     } catch (error) {

@@ -17,7 +17,8 @@ export function cardProblem(error: unknown): CardProblem | null {
   const code = error.code ?? error.type;
   // The SDK picks the class by HTTP status, so a card_error sent with 404 (no card to charge) is
   // an "invalid request" by class: the type Stripe sent is what counts.
-  if (error instanceof Stripe.errors.StripeCardError || error.rawType === 'card_error') return { code, message: error.message };
+  if (error instanceof Stripe.errors.StripeCardError || error.rawType === 'card_error')
+    return { code, message: error.message };
   const badToken =
     error instanceof Stripe.errors.StripeInvalidRequestError &&
     (error.code === 'token_already_used' || (error.code === 'resource_missing' && error.param === 'source'));

@@ -40,5 +40,8 @@ function stripeErrorToStatus(error: Stripe.errors.StripeError): ErrorResponse {
   if (unavailable) return { status: 503, message: `Stripe unavailable: ${error.message}` };
   // A wrong key, a reused idempotency key with other parameters, a request Stripe rejects: a bug or a
   // misconfiguration, retried (500) so that fixing it is enough.
-  return { status: 500, message: `Stripe refused: ${error.type}${error.code ? ` (${error.code})` : ''}: ${error.message}` };
+  return {
+    status: 500,
+    message: `Stripe refused: ${error.type}${error.code ? ` (${error.code})` : ''}: ${error.message}`,
+  };
 }

@@ -17,7 +17,12 @@ export interface LocalStripeOptions {
    * A webhook endpoint of the account whose key is `accountKey`: that account's events, and no other's,
    * are POSTed here, signed as Stripe signs (`Stripe-Signature`).
    */
-  webhook?: { accountKey: string; url: string; secret?: string; /** Only these event types (Stripe's enabled_events); all when left out. */ events?: readonly string[] };
+  webhook?: {
+    accountKey: string;
+    url: string;
+    secret?: string;
+    /** Only these event types (Stripe's enabled_events); all when left out. */ events?: readonly string[];
+  };
 }
 
 /**
@@ -63,7 +68,10 @@ export async function startLocalStripe(options: LocalStripeOptions = {}): Promis
 
   try {
     const ready = await new Promise<{ ready: string; webhookSecret: string | null }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`did not report ready within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`did not report ready within ${START_TIMEOUT_MS} ms`)),
+        START_TIMEOUT_MS,
+      );
       child.once('message', (message) => {
         clearTimeout(timer);
         resolve(message as { ready: string; webhookSecret: string | null });
@@ -78,7 +86,10 @@ export async function startLocalStripe(options: LocalStripeOptions = {}): Promis
     return { url: ready.ready, webhookSecret: ready.webhookSecret, stop };
   } catch (error) {
     await stop();
-    throw new Error(`the local Stripe server (services/stripe-local) did not start: ${(error as Error).message}${stderr ? `: ${stderr.trim()}` : ''}`, { cause: error });
+    throw new Error(
+      `the local Stripe server (services/stripe-local) did not start: ${(error as Error).message}${stderr ? `: ${stderr.trim()}` : ''}`,
+      { cause: error },
+    );
   }
 }
 
@@ -90,6 +101,8 @@ function emulatorBin(): string {
   try {
     return createRequire(import.meta.url).resolve('@paygraph/stripe-local/bin/stripe-local.js');
   } catch {
-    throw new Error('the local Stripe emulator (@paygraph/stripe-local, a development tool) is not installed here: set STRIPE_SECRET_KEY to use Stripe, or run from the repository after npm install');
+    throw new Error(
+      'the local Stripe emulator (@paygraph/stripe-local, a development tool) is not installed here: set STRIPE_SECRET_KEY to use Stripe, or run from the repository after npm install',
+    );
   }
 }

@@ -36,9 +36,17 @@ interface GraphQLResponse<T> {
  * A GraphQL client that acts as one service, with its own access token (`pgt_...`) and nothing more.
  * Over node:http with a keep-alive agent (src/http-post.ts) rather than fetch.
  */
-export function paygraphClient(url: string, accessToken: string, timeoutMs = serviceBudget(DEFAULT_CALLBACK_TIMEOUT_MS).writeBackTimeoutMs): Paygraph {
+export function paygraphClient(
+  url: string,
+  accessToken: string,
+  timeoutMs = serviceBudget(DEFAULT_CALLBACK_TIMEOUT_MS).writeBackTimeoutMs,
+): Paygraph {
   const target = new URL(url);
-  const headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${accessToken}` };
+  const headers = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    authorization: `Bearer ${accessToken}`,
+  };
   return async <T>(query: string, variables: Record<string, unknown>) => {
     let answer: PostAnswer;
     try {
@@ -53,10 +61,12 @@ export function paygraphClient(url: string, accessToken: string, timeoutMs = ser
     if (error) {
       const code = error.extensions?.code;
       // A masked internal error (the database away, say) is the API's trouble, not a refusal.
-      if (!code || code === 'INTERNAL_SERVER_ERROR') throw new PaygraphUnavailableError(`Paygraph API failed: ${error.message}`);
+      if (!code || code === 'INTERNAL_SERVER_ERROR')
+        throw new PaygraphUnavailableError(`Paygraph API failed: ${error.message}`);
       throw new PaygraphRefusedError(code, error.message);
     }
-    if (status < 200 || status >= 300) throw new PaygraphRefusedError(`HTTP_${status}`, `Paygraph API answered ${status}`);
+    if (status < 200 || status >= 300)
+      throw new PaygraphRefusedError(`HTTP_${status}`, `Paygraph API answered ${status}`);
     if (!body?.data) throw new PaygraphUnavailableError('Paygraph API answered without data');
     return body.data;
   };

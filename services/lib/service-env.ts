@@ -8,7 +8,6 @@ import { paygraphClient, type Paygraph } from './paygraph-client.js';
 import { createStripe, DEFAULT_CALLBACK_TIMEOUT_MS, type Stripe } from './stripe-client.js';
 import { serviceBudget } from '../../packages/base/service-budget.js';
 
-
 /** What every handler is built from; tests and the in-process launcher pass their own. */
 export interface ServiceDeps {
   stripe: Stripe;
@@ -47,7 +46,8 @@ export function loadServiceEnv(service: ServiceName, env: NodeJS.ProcessEnv = pr
   const parsed = schema.safeParse({ ...resolved, accessToken: resolved[tokenVariable] });
   if (!parsed.success) {
     const name = (path: PropertyKey[]) => (path[0] === 'accessToken' ? tokenVariable : String(path[0]));
-    const line = (issue: z.core.$ZodIssue) => (issue.message.startsWith(name(issue.path)) ? issue.message : `${name(issue.path)}: ${issue.message}`);
+    const line = (issue: z.core.$ZodIssue) =>
+      issue.message.startsWith(name(issue.path)) ? issue.message : `${name(issue.path)}: ${issue.message}`;
     throw new Error(parsed.error.issues.map(line).join('\n'));
   }
   const values = parsed.data;

@@ -9,7 +9,11 @@ export const DEFAULT_CALLBACK_TIMEOUT_MS = 15_000;
  * for so a Stripe account upgrade cannot change response shapes under us. `apiUrl`
  * (STRIPE_API_URL) points it at any Stripe-compatible server, such as the local stand-in.
  */
-export function createStripe(secretKey: string, apiUrl?: string, budget: ServiceBudget = serviceBudget(DEFAULT_CALLBACK_TIMEOUT_MS)): Stripe {
+export function createStripe(
+  secretKey: string,
+  apiUrl?: string,
+  budget: ServiceBudget = serviceBudget(DEFAULT_CALLBACK_TIMEOUT_MS),
+): Stripe {
   const server = apiUrl ? new URL(apiUrl) : null;
   return new Stripe(secretKey, {
     apiVersion: Stripe.API_VERSION,
@@ -32,7 +36,10 @@ export function createStripe(secretKey: string, apiUrl?: string, budget: Service
  */
 export function expectStripeObject<T extends { id: string; object: string }>(value: T, ...objects: T['object'][]): T {
   if (typeof value?.id !== 'string' || !objects.includes(value.object)) {
-    throw new Stripe.errors.StripeAPIError({ message: `Stripe answered without a ${objects.join(' or ')}`, type: 'api_error' });
+    throw new Stripe.errors.StripeAPIError({
+      message: `Stripe answered without a ${objects.join(' or ')}`,
+      type: 'api_error',
+    });
   }
   return value;
 }

@@ -30,7 +30,12 @@ export interface Callback<Node> {
  * payload this service was configured for is a 400: callbacks.yml and the service disagree, and
  * retrying will not help.
  */
-export async function verifyCallback<Node>(req: IncomingMessage, signingSecret: string, node: z.ZodType<Node>, field: NodeField = 'createdNode'): Promise<Callback<Node>> {
+export async function verifyCallback<Node>(
+  req: IncomingMessage,
+  signingSecret: string,
+  node: z.ZodType<Node>,
+  field: NodeField = 'createdNode',
+): Promise<Callback<Node>> {
   const body = await text(req, { limit: '1mb' });
   try {
     new Webhook(signingSecret).verify(body, signatureHeaders(req), { jsonParse: false });
@@ -46,7 +51,11 @@ export async function verifyCallback<Node>(req: IncomingMessage, signingSecret: 
   }
   const parsed = envelopeSchema(node, field).safeParse(json);
   if (!parsed.success) {
-    throw createError(400, `Callback payload is not what this service expects: ${z.prettifyError(parsed.error)}`, parsed.error);
+    throw createError(
+      400,
+      `Callback payload is not what this service expects: ${z.prettifyError(parsed.error)}`,
+      parsed.error,
+    );
   }
   return parsed.data as Callback<Node>;
 }
@@ -57,7 +66,8 @@ function envelopeSchema(node: z.ZodType, field: NodeField): z.ZodType {
   const byField = envelopes.get(node) ?? new Map<NodeField, z.ZodType>();
   envelopes.set(node, byField);
   let envelope = byField.get(field);
-  if (!envelope) byField.set(field, (envelope = z.object({ data: z.object({ [field]: node.nullable() }), event: eventSchema })));
+  if (!envelope)
+    byField.set(field, (envelope = z.object({ data: z.object({ [field]: node.nullable() }), event: eventSchema })));
   return envelope;
 }
 

@@ -51,7 +51,12 @@ export class Collection<T extends Stored> {
   }
 
   /** Newest first, filtered, paginated with `starting_after` / `ending_before` as Stripe does. */
-  list<R>(params: ListParams, url: string, render: (record: T) => R, keep: (record: T) => boolean = () => true): ListPage<R> {
+  list<R>(
+    params: ListParams,
+    url: string,
+    render: (record: T) => R,
+    keep: (record: T) => boolean = () => true,
+  ): ListPage<R> {
     const limit = params.limit ?? 10;
     const inRange = createdMatcher(params.created);
     const matches = (record: T) => inRange(record.created) && keep(record);
@@ -94,5 +99,9 @@ function createdMatcher(created: ListParams['created']): (value: number) => bool
   if (created === undefined) return () => true;
   if (typeof created === 'number') return (value) => value === created;
   const { gt, gte, lt, lte } = created;
-  return (value) => (gt === undefined || value > gt) && (gte === undefined || value >= gte) && (lt === undefined || value < lt) && (lte === undefined || value <= lte);
+  return (value) =>
+    (gt === undefined || value > gt) &&
+    (gte === undefined || value >= gte) &&
+    (lt === undefined || value < lt) &&
+    (lte === undefined || value <= lte);
 }

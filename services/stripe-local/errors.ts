@@ -24,17 +24,31 @@ export class StripeLocalError extends Error {
 
 export const docUrl = (code: string) => `https://stripe.com/docs/error-codes/${code.replace(/_/g, '-')}`;
 
-export function invalidRequest(message: string, options: { param?: string; code?: string; status?: number } = {}): StripeLocalError {
+export function invalidRequest(
+  message: string,
+  options: { param?: string; code?: string; status?: number } = {},
+): StripeLocalError {
   const { param, code, status = 400 } = options;
-  return new StripeLocalError(status, { type: 'invalid_request_error', message, ...(code && { code, doc_url: docUrl(code) }), ...(param && { param }) });
+  return new StripeLocalError(status, {
+    type: 'invalid_request_error',
+    message,
+    ...(code && { code, doc_url: docUrl(code) }),
+    ...(param && { param }),
+  });
 }
 
-export const missingParam = (param: string) => invalidRequest(`Missing required param: ${param}.`, { param, code: 'parameter_missing' });
-export const unknownParam = (param: string) => invalidRequest(`Received unknown parameter: ${param}`, { param, code: 'parameter_unknown' });
+export const missingParam = (param: string) =>
+  invalidRequest(`Missing required param: ${param}.`, { param, code: 'parameter_missing' });
+export const unknownParam = (param: string) =>
+  invalidRequest(`Received unknown parameter: ${param}`, { param, code: 'parameter_unknown' });
 
 /** `No such customer: 'cus_x'`: 404 when the id is in the path, 400 when a parameter names it. */
 export function resourceMissing(kind: string, id: string, param = 'id'): StripeLocalError {
-  return invalidRequest(`No such ${kind}: '${id}'`, { param, code: 'resource_missing', status: param === 'id' ? 404 : 400 });
+  return invalidRequest(`No such ${kind}: '${id}'`, {
+    param,
+    code: 'resource_missing',
+    status: param === 'id' ? 404 : 400,
+  });
 }
 
 export function unexpectedState(message: string, code = 'payment_intent_unexpected_state'): StripeLocalError {
@@ -48,7 +62,10 @@ export interface Decline {
 }
 
 /** HTTP 402: the card was refused; the object the attempt left behind travels in the error, as Stripe sends it. */
-export function cardError(decline: Decline, attached: Pick<StripeErrorBody, 'charge' | 'payment_intent' | 'setup_intent' | 'payment_method' | 'param'> = {}): StripeLocalError {
+export function cardError(
+  decline: Decline,
+  attached: Pick<StripeErrorBody, 'charge' | 'payment_intent' | 'setup_intent' | 'payment_method' | 'param'> = {},
+): StripeLocalError {
   return new StripeLocalError(402, { type: 'card_error', ...decline, doc_url: docUrl(decline.code), ...attached });
 }
 

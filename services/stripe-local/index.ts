@@ -44,7 +44,14 @@ export async function startStripeLocal(options: StripeLocalOptions = {}): Promis
   const stripeLocal = createStripeLocalServer({
     logger: options.logger ?? silent,
     controls: options.controls ?? true,
-    ...(webhook && { webhook: { accountKey: webhook.accountKey, url: webhook.url, secret: webhookSecret!, enabledEvents: webhook.events ?? ['*'] } }),
+    ...(webhook && {
+      webhook: {
+        accountKey: webhook.accountKey,
+        url: webhook.url,
+        secret: webhookSecret!,
+        enabledEvents: webhook.events ?? ['*'],
+      },
+    }),
   });
   const { server } = stripeLocal;
   const host = options.host ?? '127.0.0.1';

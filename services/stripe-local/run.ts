@@ -15,12 +15,16 @@ const env = withSecretFiles(process.env, ['STRIPE_LOCAL_WEBHOOK_SECRET', 'STRIPE
 const production = process.env.NODE_ENV === 'production';
 const port = Number(process.env.STRIPE_LOCAL_PORT ?? 12111);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-  console.error(`stripe-local cannot start: STRIPE_LOCAL_PORT must be a port number, not '${process.env.STRIPE_LOCAL_PORT}'`);
+  console.error(
+    `stripe-local cannot start: STRIPE_LOCAL_PORT must be a port number, not '${process.env.STRIPE_LOCAL_PORT}'`,
+  );
   process.exit(2);
 }
 // An endpoint belongs to one account, as at Stripe: without one named, any key could reach the receiver.
 if (env.STRIPE_LOCAL_WEBHOOK_URL && !env.STRIPE_LOCAL_ACCOUNT_KEY) {
-  console.error('stripe-local cannot start: STRIPE_LOCAL_WEBHOOK_URL needs STRIPE_LOCAL_ACCOUNT_KEY, the secret key (sk_test_...) of the account whose events it receives');
+  console.error(
+    'stripe-local cannot start: STRIPE_LOCAL_WEBHOOK_URL needs STRIPE_LOCAL_ACCOUNT_KEY, the secret key (sk_test_...) of the account whose events it receives',
+  );
   process.exit(2);
 }
 
@@ -41,12 +45,15 @@ try {
     controls: !production,
     logger,
   });
-  const generatedSecret = process.env.STRIPE_LOCAL_WEBHOOK_URL && !env.STRIPE_LOCAL_WEBHOOK_SECRET ? stripeLocal.webhookSecret : undefined;
+  const generatedSecret =
+    process.env.STRIPE_LOCAL_WEBHOOK_URL && !env.STRIPE_LOCAL_WEBHOOK_SECRET ? stripeLocal.webhookSecret : undefined;
   logger.warn(
     { url: stripeLocal.url, webhook: process.env.STRIPE_LOCAL_WEBHOOK_URL ?? null, controls: !production },
     'stripe-local: a LOCAL Stripe emulator (test-mode keys only, no real money). ALL STATE IS IN MEMORY AND FORGOTTEN ON RESTART.',
   );
-  console.log(`\n  stripe-local at ${stripeLocal.url}: LOCAL Stripe emulator, test keys only.\n  STATE IS IN MEMORY: everything is forgotten when it stops.\n`);
+  console.log(
+    `\n  stripe-local at ${stripeLocal.url}: LOCAL Stripe emulator, test keys only.\n  STATE IS IN MEMORY: everything is forgotten when it stops.\n`,
+  );
   // Printed once, like Stripe's dashboard shows a new endpoint's secret.
   if (generatedSecret) console.log(`STRIPE_LOCAL_WEBHOOK_SECRET=${generatedSecret}`);
   process.send?.({ ready: stripeLocal.url, webhookSecret: stripeLocal.webhookSecret ?? null });

@@ -15,7 +15,9 @@ export async function checkCredentials(
 ): Promise<{ user: User | null; valid: boolean }> {
   await deps.signinThrottle.attempt(email, deps.clientAddress);
   const user = await deps.db.user.findUnique({ where: { email } });
-  const valid = user ? await verifyPassword(password, user.passwordHash) : await spendDecoyVerification(password).then(() => false);
+  const valid = user
+    ? await verifyPassword(password, user.passwordHash)
+    : await spendDecoyVerification(password).then(() => false);
   if (valid) await deps.signinThrottle.succeeded(email, deps.clientAddress);
   return { user, valid };
 }

@@ -89,7 +89,8 @@ export function createIdentityCache({ ttlMs, maxEntries }: { ttlMs: number; maxE
       drop(id);
       const now = Date.now();
       // A revocation that rolled back is never heard: its mark goes once stale.
-      if (pendingUntil.size >= maxEntries) for (const [stale, until] of pendingUntil) if (until <= now) pendingUntil.delete(stale);
+      if (pendingUntil.size >= maxEntries)
+        for (const [stale, until] of pendingUntil) if (until <= now) pendingUntil.delete(stale);
       pendingUntil.set(id, now + PENDING_REVOCATION_MS);
     },
     setListening(value) {
@@ -111,7 +112,11 @@ export interface CredentialAnnouncer {
 }
 
 /** Revocations for `cache`, heard on the API process's LISTEN connection (src/live/change-feed.ts). */
-export function revocationListener(cache: IdentityCache, logger: Logger, announce?: CredentialAnnouncer): ChannelListener {
+export function revocationListener(
+  cache: IdentityCache,
+  logger: Logger,
+  announce?: CredentialAnnouncer,
+): ChannelListener {
   return {
     channel: AUTH_CHANNEL,
     onPayload(payload) {

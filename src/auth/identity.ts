@@ -19,7 +19,11 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * `cache` (API processes), a token verified moments ago is not read again: revocations reach the
  * cache by NOTIFY (./identity-cache.ts).
  */
-export async function identify(db: Db, authorization: string | null | undefined, cache?: IdentityCache): Promise<Identity> {
+export async function identify(
+  db: Db,
+  authorization: string | null | undefined,
+  cache?: IdentityCache,
+): Promise<Identity> {
   if (!authorization) return ANONYMOUS;
   const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
   if (!match?.[1]) throw unauthenticated('The Authorization header must be "Bearer <token>"');
@@ -36,7 +40,12 @@ export async function identify(db: Db, authorization: string | null | undefined,
     const row = await db.accessToken.findUnique({ where: { tokenHash } });
     if (!row || row.revokedAt) throw unauthenticated('The access token is unknown or revoked');
     const lastUsedAt = recordUse(db, row.id, row.lastUsedAt?.getTime() ?? null);
-    const identity: Identity = { kind: 'token', tokenId: row.id, name: row.name, scopes: new Set(row.scopes.filter(isScope)) };
+    const identity: Identity = {
+      kind: 'token',
+      tokenId: row.id,
+      name: row.name,
+      scopes: new Set(row.scopes.filter(isScope)),
+    };
     cache?.set(tokenHash, row.id, { identity, expiresAt: Infinity, lastUsedAt }, epoch);
     return identity;
   }

@@ -5,7 +5,13 @@ import { badInput, notFound } from '../errors.js';
 import { retireOlderSecrets, rotateCallbackSecret } from './store/secrets.js';
 import { isBuiltinTrigger } from './events.js';
 import { insertManualDelivery } from './store/new-deliveries.js';
-import { countRedeliverable, deliveryCallback, redeliver, redeliverMatching, type RedeliveryFilter } from './store/redelivery.js';
+import {
+  countRedeliverable,
+  deliveryCallback,
+  redeliver,
+  redeliverMatching,
+  type RedeliveryFilter,
+} from './store/redelivery.js';
 import { callbackStats, NO_DELIVERIES, type CallbackStats } from './store/reports.js';
 import { callbackConditions, forgetFailing, type CallbackCondition } from './store/callback-state.js';
 import { enabledOverrides, setCallbackEnabled } from './store/settings.js';
@@ -67,7 +73,10 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
   // A secret written in callbacks.yml is rotated there (secrets: [new, old]); the database's would never be used.
   const ownSecretOf = (name: string) => {
     const callback = definition(name);
-    if (callback.secrets !== null) throw badInput(`Callback "${name}" signs with the secret callbacks.yml gives it; rotate it there with secrets: [new, old]`);
+    if (callback.secrets !== null)
+      throw badInput(
+        `Callback "${name}" signs with the secret callbacks.yml gives it; rotate it there with secrets: [new, old]`,
+      );
     return callback;
   };
   const operationsOn = (db: Queryable): CallbackOperations => ({
@@ -79,9 +88,18 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
     async trigger(name, nodeId) {
       const callback = definition(name);
       const [model, operation] = callback.trigger.split('.') as [string, string];
-      if (isBuiltinTrigger(callback.trigger)) throw badInput(`Callback "${name}" announces ${callback.trigger} events; they cannot be sent by hand`);
-      if (operation === 'deleted') throw badInput(`Callback "${name}" fires on deletion; a deleted node cannot be sent again`);
-      const id = await insertManualDelivery(db, { callback: name, trigger: callback.trigger, model, nodeId, maxAttempts: callback.maxAttempts, ordered: callback.ordered });
+      if (isBuiltinTrigger(callback.trigger))
+        throw badInput(`Callback "${name}" announces ${callback.trigger} events; they cannot be sent by hand`);
+      if (operation === 'deleted')
+        throw badInput(`Callback "${name}" fires on deletion; a deleted node cannot be sent again`);
+      const id = await insertManualDelivery(db, {
+        callback: name,
+        trigger: callback.trigger,
+        model,
+        nodeId,
+        maxAttempts: callback.maxAttempts,
+        ordered: callback.ordered,
+      });
       if (!id) throw notFound(`${model} ${nodeId}`);
       return id;
     },
@@ -119,7 +137,11 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
 
 /** Each callback as callbacks.yml defines it, with its runtime switch, its delivery counts and its condition. */
 async function listCallbacks(db: Queryable, callbacks: readonly CallbackDefinition[]) {
-  const [overrides, stats, conditions] = await Promise.all([enabledOverrides(db), callbackStats(db), callbackConditions(db)]);
+  const [overrides, stats, conditions] = await Promise.all([
+    enabledOverrides(db),
+    callbackStats(db),
+    callbackConditions(db),
+  ]);
   return callbacks.map((callback) => ({
     name: callback.name,
     trigger: callback.trigger,

@@ -15,11 +15,17 @@ function fakeDb(rows: { id: string; amount: number }[]) {
   return { db: { purchase, $transaction: 'untouched' } as unknown as Db, calls };
 }
 
-const byId = (id: string, select?: Record<string, unknown>) => ({ where: { AND: [{ id }, {}] }, ...(select ? { select } : {}) });
+const byId = (id: string, select?: Record<string, unknown>) => ({
+  where: { AND: [{ id }, {}] },
+  ...(select ? { select } : {}),
+});
 
 describe('batchNodeLookups: node lookups of one turn become one findMany', () => {
   it('answers each lookup with its own row, or null, from one query per selection', async () => {
-    const { db, calls } = fakeDb([{ id: 'a', amount: 1 }, { id: 'b', amount: 2 }]);
+    const { db, calls } = fakeDb([
+      { id: 'a', amount: 1 },
+      { id: 'b', amount: 2 },
+    ]);
     const batched = batchNodeLookups(db);
     const results = await Promise.all([
       batched.purchase.findFirst(byId('a') as never),
@@ -34,7 +40,10 @@ describe('batchNodeLookups: node lookups of one turn become one findMany', () =>
   it('asks for the id when the selection leaves it out, and keeps selections apart', async () => {
     const { db, calls } = fakeDb([{ id: 'a', amount: 1 }]);
     const batched = batchNodeLookups(db);
-    await Promise.all([batched.purchase.findFirst(byId('a', { amount: true }) as never), batched.purchase.findFirst(byId('a') as never)]);
+    await Promise.all([
+      batched.purchase.findFirst(byId('a', { amount: true }) as never),
+      batched.purchase.findFirst(byId('a') as never),
+    ]);
     expect(calls.map((call) => call.args)).toEqual([
       { select: { amount: true, id: true }, where: { id: { in: ['a'] } } },
       { where: { id: { in: ['a'] } } },

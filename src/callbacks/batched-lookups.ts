@@ -25,11 +25,17 @@ export function batchNodeLookups(db: Db): Db {
 }
 
 const isDelegate = (value: unknown): value is Delegate =>
-  typeof value === 'object' && value !== null && typeof (value as Delegate).findFirst === 'function' && typeof (value as Delegate).findMany === 'function';
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as Delegate).findFirst === 'function' &&
+  typeof (value as Delegate).findMany === 'function';
 
 function batchedDelegate(delegate: Delegate): Delegate {
   // Per selection, the ids asked for in this turn and who waits for each.
-  const pending = new Map<string, { args: Args; waiting: Map<string, { resolve(row: Row | null): void; reject(error: unknown): void }[]> }>();
+  const pending = new Map<
+    string,
+    { args: Args; waiting: Map<string, { resolve(row: Row | null): void; reject(error: unknown): void }[]> }
+  >();
   let scheduled = false;
   const flush = () => {
     scheduled = false;
@@ -55,7 +61,10 @@ function batchedDelegate(delegate: Delegate): Delegate {
         const id = unconditionalIdLookup(args);
         if (id === null) return target.findFirst(args);
         // The id must come back to match rows to lookups; an extra field is harmless to GraphQL.
-        const batchArgs: Args = { ...(args.select ? { select: { ...args.select, id: true } } : {}), ...(args.include ? { include: args.include } : {}) };
+        const batchArgs: Args = {
+          ...(args.select ? { select: { ...args.select, id: true } } : {}),
+          ...(args.include ? { include: args.include } : {}),
+        };
         const key = JSON.stringify(batchArgs);
         let batch = pending.get(key);
         if (!batch) pending.set(key, (batch = { args: batchArgs, waiting: new Map() }));

@@ -2,7 +2,10 @@
  * Gathers calls made in the same turn of the event loop into one: under load, many concurrent
  * deliveries share each database round trip; alone, a call waits for nothing but the next tick.
  */
-export function createBatcher<In, Out>(run: (inputs: In[]) => Promise<Out[]>, maxSize = 200): (input: In) => Promise<Out> {
+export function createBatcher<In, Out>(
+  run: (inputs: In[]) => Promise<Out[]>,
+  maxSize = 200,
+): (input: In) => Promise<Out> {
   let pending: { input: In; resolve: (value: Out) => void; reject: (error: unknown) => void }[] = [];
   const flush = () => {
     const batch = pending;

@@ -2,16 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { conditionHolds, fieldsNamedIn } from './condition.js';
 
 const purchase = (fields: Record<string, unknown>) => ({ id: 'p1', ...fields });
-const facts = (node: Record<string, unknown> | null, previous: Record<string, unknown> | null, changedFields: string[]) => ({
+const facts = (
+  node: Record<string, unknown> | null,
+  previous: Record<string, unknown> | null,
+  changedFields: string[],
+) => ({
   node: node && purchase(node),
   previous: previous && purchase(previous),
   changedFields,
 });
 
-describe('conditionHolds: a callback\'s `when`, decided at commit', () => {
+describe("conditionHolds: a callback's `when`, decided at commit", () => {
   it('changed: one of the named fields changed', () => {
     expect(conditionHolds({ changed: ['isPaid'] }, facts({ isPaid: true }, { isPaid: false }, ['isPaid']))).toBe(true);
-    expect(conditionHolds({ changed: ['isPaid'] }, facts({ isPaid: false }, { isPaid: false }, ['description']))).toBe(false);
+    expect(conditionHolds({ changed: ['isPaid'] }, facts({ isPaid: false }, { isPaid: false }, ['description']))).toBe(
+      false,
+    );
   });
 
   it('node and previous compare values, dates as ISO text', () => {
@@ -49,8 +55,14 @@ describe('conditionHolds: a callback\'s `when`, decided at commit', () => {
 
 describe('fieldsNamedIn', () => {
   it('lists every field a condition names, nested ones too', () => {
-    expect(fieldsNamedIn({ changed: ['a'], node: { b: 1 }, previous: { c: 1 }, any: [{ node: { d: 1 } }], not: { changed: ['e'] } }).sort()).toEqual([
-      'a', 'b', 'c', 'd', 'e',
-    ]);
+    expect(
+      fieldsNamedIn({
+        changed: ['a'],
+        node: { b: 1 },
+        previous: { c: 1 },
+        any: [{ node: { d: 1 } }],
+        not: { changed: ['e'] },
+      }).sort(),
+    ).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 });

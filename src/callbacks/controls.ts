@@ -5,7 +5,12 @@ import type { CallbackDefinition } from './load.js';
 import { callbacksDisabled } from './metrics.js';
 import { parseRetryAfter } from './retry-policy.js';
 import type { SendResult } from './send.js';
-import { announceDeadDeliveries, disableFailingCallbacks, disableGoneCallback, type AlertCallback } from './store/alerts.js';
+import {
+  announceDeadDeliveries,
+  disableFailingCallbacks,
+  disableGoneCallback,
+  type AlertCallback,
+} from './store/alerts.js';
 import { failingTracker, pauseCallback } from './store/callback-state.js';
 import type { DeliveryRow } from './store/claims.js';
 import { finishFlow, putBack, takeSlot, takeStartTime, waitForSlot } from './store/flow-control.js';
@@ -18,7 +23,11 @@ import { finishFlow, putBack, takeSlot, takeStartTime, waitForSlot } from './sto
 export interface CallbackControls {
   /** Null: the delivery was put back untried (not an attempt) and this run ends. Else call `done` after recording. */
   admit(callback: CallbackDefinition, delivery: DeliveryRow): Promise<{ done(): Promise<void> } | null>;
-  afterAttempt(callback: CallbackDefinition, delivery: DeliveryRow, outcome: { delivered: boolean; dead: boolean; result: SendResult }): Promise<void>;
+  afterAttempt(
+    callback: CallbackDefinition,
+    delivery: DeliveryRow,
+    outcome: { delivered: boolean; dead: boolean; result: SendResult },
+  ): Promise<void>;
   /** The worker's periodic pass: callbacks failing too long are switched off; deaths a crash left unannounced are announced. */
   sweep(): Promise<void>;
 }
@@ -30,13 +39,22 @@ const GONE = 410;
 // Answers whose Retry-After speaks for the whole endpoint, not only the one request.
 const SLOW_DOWN = new Set([429, 503]);
 
-export function createCallbackControls(options: { pool: Pool; callbacks: readonly CallbackDefinition[]; leaseMs: number; logger: Logger }): CallbackControls {
+export function createCallbackControls(options: {
+  pool: Pool;
+  callbacks: readonly CallbackDefinition[];
+  leaseMs: number;
+  logger: Logger;
+}): CallbackControls {
   const { pool, leaseMs, logger } = options;
   const alerts: AlertCallback[] = options.callbacks
     .filter((callback) => isBuiltinTrigger(callback.trigger))
     .map((callback) => ({ name: callback.name, maxAttempts: callback.maxAttempts, enabled: callback.enabled }));
-  const deadAlerts = alerts.filter((alert) => options.callbacks.find((c) => c.name === alert.name)?.trigger === 'CallbackDelivery.dead');
-  const disabledAlerts = alerts.filter((alert) => options.callbacks.find((c) => c.name === alert.name)?.trigger === 'CallbackDelivery.disabled');
+  const deadAlerts = alerts.filter(
+    (alert) => options.callbacks.find((c) => c.name === alert.name)?.trigger === 'CallbackDelivery.dead',
+  );
+  const disabledAlerts = alerts.filter(
+    (alert) => options.callbacks.find((c) => c.name === alert.name)?.trigger === 'CallbackDelivery.disabled',
+  );
   const trackFailing = failingTracker(pool);
   // A callback callbacks.yml keeps off is never switched off again (nor announced) for an old failure.
   const failingLimits = options.callbacks
@@ -48,7 +66,8 @@ export function createCallbackControls(options: { pool: Pool; callbacks: readonl
 
     async afterAttempt(callback, delivery, { delivered, dead, result }) {
       if (callback.disableAfterFailingForMs !== null) await trackFailing(callback.name, delivered);
-      const retryAfterMs = result.status !== undefined && SLOW_DOWN.has(result.status) ? parseRetryAfter(result.retryAfter) : undefined;
+      const retryAfterMs =
+        result.status !== undefined && SLOW_DOWN.has(result.status) ? parseRetryAfter(result.retryAfter) : undefined;
       if (retryAfterMs !== undefined && retryAfterMs > 0) {
         await pauseCallback(pool, callback.name, new Date(Date.now() + retryAfterMs));
         logger.info({ callback: callback.name, retryAfterMs }, 'callback paused: its endpoint answered Retry-After');
@@ -56,9 +75,19 @@ export function createCallbackControls(options: { pool: Pool; callbacks: readonl
       if (dead) await announceDeadDeliveries(pool, [delivery.id], deadAlerts);
       if (result.status === GONE) {
         const lastError = `HTTP 410${result.response ? `: ${result.response.slice(0, 200)}` : ''}`;
-        if (await disableGoneCallback(pool, callback.name, lastError, isBuiltinTrigger(callback.trigger) ? [] : disabledAlerts)) {
+        if (
+          await disableGoneCallback(
+            pool,
+            callback.name,
+            lastError,
+            isBuiltinTrigger(callback.trigger) ? [] : disabledAlerts,
+          )
+        ) {
           callbacksDisabled.inc({ callback: callback.name, reason: 'gone' });
-          logger.warn({ callback: callback.name, delivery: delivery.id }, 'callback disabled: its endpoint answered 410 Gone; enable it again once fixed');
+          logger.warn(
+            { callback: callback.name, delivery: delivery.id },
+            'callback disabled: its endpoint answered 410 Gone; enable it again once fixed',
+          );
         }
       }
     },
@@ -67,10 +96,16 @@ export function createCallbackControls(options: { pool: Pool; callbacks: readonl
       // An alert callback switched off is not announced to the others: alerts about alerts could loop.
       const plain = failingLimits.filter((limit) => !alerts.some((alert) => alert.name === limit.name));
       const quiet = failingLimits.filter((limit) => alerts.some((alert) => alert.name === limit.name));
-      for (const [limits, announceTo] of [[plain, disabledAlerts], [quiet, []]] as const) {
+      for (const [limits, announceTo] of [
+        [plain, disabledAlerts],
+        [quiet, []],
+      ] as const) {
         for (const name of await disableFailingCallbacks(pool, limits, announceTo)) {
           callbacksDisabled.inc({ callback: name, reason: 'failing' });
-          logger.warn({ callback: name }, 'callback disabled: it failed for longer than its disableAfterFailingFor; its deliveries are held until it is enabled');
+          logger.warn(
+            { callback: name },
+            'callback disabled: it failed for longer than its disableAfterFailingFor; its deliveries are held until it is enabled',
+          );
         }
       }
       const announced = await announceDeadDeliveries(pool, null, deadAlerts);
@@ -80,7 +115,12 @@ export function createCallbackControls(options: { pool: Pool; callbacks: readonl
 }
 
 // A paused endpoint, a start time `ratePerSecond` has not reached, or no free slot of `maxInFlight`: put back until then.
-async function admitFlow(pool: Pool, leaseMs: number, callback: CallbackDefinition, delivery: DeliveryRow): ReturnType<CallbackControls['admit']> {
+async function admitFlow(
+  pool: Pool,
+  leaseMs: number,
+  callback: CallbackDefinition,
+  delivery: DeliveryRow,
+): ReturnType<CallbackControls['admit']> {
   const now = Date.now();
   if (delivery.paused_until && delivery.paused_until.getTime() > now) {
     await putBack(pool, delivery.id, delivery.paused_until, null);

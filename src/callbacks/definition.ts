@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { BUILTIN_TRIGGERS, MODELS, OPERATIONS } from './events.js';
 
-const triggerPattern = new RegExp(`^((${MODELS.join('|')})\\.(${OPERATIONS.join('|')})|${BUILTIN_TRIGGERS.join('|').replaceAll('.', '\\.')})$`);
+const triggerPattern = new RegExp(
+  `^((${MODELS.join('|')})\\.(${OPERATIONS.join('|')})|${BUILTIN_TRIGGERS.join('|').replaceAll('.', '\\.')})$`,
+);
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const comparison = z
@@ -43,10 +45,13 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
 
 const duration = z.union([
   z.number().positive(),
-  z.string().regex(/^\d+(\.\d+)?(ms|s|m)$/, 'a duration like 500ms, 15s or 2m').transform((text) => {
-    const [, amount, unit] = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text)!;
-    return Number(amount) * (unit === 'ms' ? 0.001 : unit === 'm' ? 60 : 1);
-  }),
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?(ms|s|m)$/, 'a duration like 500ms, 15s or 2m')
+    .transform((text) => {
+      const [, amount, unit] = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text)!;
+      return Number(amount) * (unit === 'ms' ? 0.001 : unit === 'm' ? 60 : 1);
+    }),
 ]);
 
 const LONG_UNITS_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -63,7 +68,12 @@ export const longDuration = z
 /** One entry of callbacks.yml, as written (after ${ENV} interpolation). */
 export const callbackEntrySchema = z
   .object({
-    trigger: z.string().regex(triggerPattern, `a trigger like Purchase.created (models: ${MODELS.join(', ')}), or ${BUILTIN_TRIGGERS.join(' or ')}`),
+    trigger: z
+      .string()
+      .regex(
+        triggerPattern,
+        `a trigger like Purchase.created (models: ${MODELS.join(', ')}), or ${BUILTIN_TRIGGERS.join(' or ')}`,
+      ),
     url: z.url({ protocol: /^https?$/ }),
     headers: z.record(z.string(), z.string()).default({}),
     payload: z.string().min(1),
@@ -77,7 +87,9 @@ export const callbackEntrySchema = z
     secrets: z.array(z.string().startsWith('whsec_')).min(1).max(5).optional(),
     // Flow control, across every worker process: deliveries beyond these wait their turn, none is dropped.
     maxInFlight: z
-      .number({ error: 'a whole number from 1 to 1000: deliveries in flight to this endpoint at once, across all workers' })
+      .number({
+        error: 'a whole number from 1 to 1000: deliveries in flight to this endpoint at once, across all workers',
+      })
       .int('a whole number from 1 to 1000: deliveries in flight to this endpoint at once, across all workers')
       .min(1, 'a whole number from 1 to 1000: deliveries in flight to this endpoint at once, across all workers')
       .max(1000, 'a whole number from 1 to 1000: deliveries in flight to this endpoint at once, across all workers')
@@ -89,10 +101,15 @@ export const callbackEntrySchema = z
       .optional(),
     // Continuous failure for this long switches the callback off (announced through CallbackDelivery.disabled); false: never.
     disableAfterFailingFor: z
-      .union([longDuration.refine((ms) => ms > 0, 'longer than 0'), z.literal(false)], { error: 'a duration like 30m, 12h or 5d, or false (never)' })
+      .union([longDuration.refine((ms) => ms > 0, 'longer than 0'), z.literal(false)], {
+        error: 'a duration like 30m, 12h or 5d, or false (never)',
+      })
       .default(5 * 86_400_000),
   })
   .strict()
-  .refine((entry) => !(entry.secret && entry.secrets), { message: 'give secret or secrets, not both', path: ['secrets'] });
+  .refine((entry) => !(entry.secret && entry.secrets), {
+    message: 'give secret or secrets, not both',
+    path: ['secrets'],
+  });
 
 export type CallbackEntry = z.infer<typeof callbackEntrySchema>;

@@ -3,7 +3,14 @@ import type { Pool } from 'pg';
 import type { Logger } from '../../packages/base/logger.js';
 import type { Context } from '../schema/context.js';
 import { attemptRecorder, type AttemptRecord } from './store/attempts.js';
-import { deliveryClaimer, pendingPredecessor, retryAfterLease, scheduleDelivery, wakeSuccessor, type DeliveryRow } from './store/claims.js';
+import {
+  deliveryClaimer,
+  pendingPredecessor,
+  retryAfterLease,
+  scheduleDelivery,
+  wakeSuccessor,
+  type DeliveryRow,
+} from './store/claims.js';
 import type { NodeRow } from './events.js';
 import type { CallbackDefinition } from './load.js';
 import type { CallbackControls } from './controls.js';
@@ -43,7 +50,11 @@ const UNKNOWN_RECHECK_MAX_MS = 10 * 60_000;
  * record. `rendered`: its payload data, already being rendered (see payloadRenderer). `sent`: called
  * once nothing is being sent any more (answered, failed, or not sent at all), before the record.
  */
-export type AttemptClaimed = (delivery: DeliveryRow, rendered?: Promise<Record<string, unknown>>, sent?: () => void) => Promise<void>;
+export type AttemptClaimed = (
+  delivery: DeliveryRow,
+  rendered?: Promise<Record<string, unknown>>,
+  sent?: () => void,
+) => Promise<void>;
 
 export function attemptClaimed(deps: DeliveryDeps): AttemptClaimed {
   const store = { record: attemptRecorder(deps.pool) };
@@ -55,7 +66,9 @@ export function attemptClaimed(deps: DeliveryDeps): AttemptClaimed {
  * row but its callback and node (no snapshot, no changed fields): an idle worker renders it while
  * its claim is on the way. A function that starts the render, or null for any other callback.
  */
-export function payloadRenderer(deps: DeliveryDeps): (callbackName: string, nodeId: string) => (() => Promise<Record<string, unknown>>) | null {
+export function payloadRenderer(
+  deps: DeliveryDeps,
+): (callbackName: string, nodeId: string) => (() => Promise<Record<string, unknown>>) | null {
   return (callbackName, nodeId) => {
     const callback = deps.callbacks.get(callbackName);
     if (!callback?.trigger.endsWith('.created')) return null;
@@ -67,15 +80,31 @@ export function payloadRenderer(deps: DeliveryDeps): (callbackName: string, node
  * The payload data of a delivery just claimed, started while it waits for a slot; null when this
  * attempt would not send it (unknown or disabled callback, paused, ordered: deliverCallback decides).
  */
-export function claimedPayloadRenderer(deps: DeliveryDeps): (delivery: DeliveryRow) => Promise<Record<string, unknown>> | null {
+export function claimedPayloadRenderer(
+  deps: DeliveryDeps,
+): (delivery: DeliveryRow) => Promise<Record<string, unknown>> | null {
   return (delivery) => {
     const callback = deps.callbacks.get(delivery.callback);
-    if (!callback || callback.ordered || !(delivery.enabled_override ?? callback.enabled) || delivery.paused_until) return null;
-    return render(deps, callback, delivery.node_id, delivery.previous_values as NodeRow | null, delivery.changed_fields);
+    if (!callback || callback.ordered || !(delivery.enabled_override ?? callback.enabled) || delivery.paused_until)
+      return null;
+    return render(
+      deps,
+      callback,
+      delivery.node_id,
+      delivery.previous_values as NodeRow | null,
+      delivery.changed_fields,
+    );
   };
 }
 
-const render = (deps: DeliveryDeps, callback: CallbackDefinition, nodeId: string, snapshot: NodeRow | null, changedFields: string[], context = deps.systemContext) =>
+const render = (
+  deps: DeliveryDeps,
+  callback: CallbackDefinition,
+  nodeId: string,
+  snapshot: NodeRow | null,
+  changedFields: string[],
+  context = deps.systemContext,
+) =>
   renderPayload(callback.payload, {
     schema: deps.schema,
     // Its own context object: Pothos caches per context, and renders run side by side.
@@ -117,7 +146,8 @@ async function deliverCallback(
   let outcome: ReturnType<typeof classify>;
   try {
     try {
-      const data = await (rendered ?? render(deps, callback, delivery.node_id, delivery.previous_values as NodeRow | null, delivery.changed_fields));
+      const data = await (rendered ??
+        render(deps, callback, delivery.node_id, delivery.previous_values as NodeRow | null, delivery.changed_fields));
       payload = {
         data,
         event: {
@@ -148,7 +178,11 @@ async function deliverCallback(
   } finally {
     await admitted.done();
   }
-  await deps.controls.afterAttempt(callback, delivery, { delivered: outcome === 'delivered', dead: outcome === 'dead', result });
+  await deps.controls.afterAttempt(callback, delivery, {
+    delivered: outcome === 'delivered',
+    dead: outcome === 'dead',
+    result,
+  });
   if (outcome === 'delivered' && callback.ordered) await wakeSuccessor(deps.pool, delivery);
 }
 
@@ -175,14 +209,29 @@ async function admit(deps: DeliveryDeps, callback: CallbackDefinition, delivery:
  * it. Only once it has waited its whole retry span (at least a day) is it taken for removed on purpose
  * and failed, so deliveries of a deleted callback do not stay pending for ever.
  */
-async function holdOrFailUnknown(deps: DeliveryDeps, store: Store, delivery: DeliveryRow, attempt: number, startedAt: Date): Promise<void> {
+async function holdOrFailUnknown(
+  deps: DeliveryDeps,
+  store: Store,
+  delivery: DeliveryRow,
+  attempt: number,
+  startedAt: Date,
+): Promise<void> {
   const waitedMs = Date.now() - delivery.created_at.getTime();
   if (waitedMs >= unknownCallbackHoldMs(deps.retryPolicy, delivery)) {
     const error = `callback "${delivery.callback}" is no longer defined in the callbacks file`;
-    await finish(deps, store, delivery, { attempt, startedAt, outcome: 'failed', result: failure(error), payload: null });
+    await finish(deps, store, delivery, {
+      attempt,
+      startedAt,
+      outcome: 'failed',
+      result: failure(error),
+      payload: null,
+    });
     return;
   }
-  deps.logger.warn({ delivery: delivery.id, callback: delivery.callback }, 'callback not defined in this worker\'s callbacks file: delivery held for a worker that defines it');
+  deps.logger.warn(
+    { delivery: delivery.id, callback: delivery.callback },
+    "callback not defined in this worker's callbacks file: delivery held for a worker that defines it",
+  );
   await scheduleDelivery(deps.pool, delivery, new Date(Date.now() + unknownRecheckMs(waitedMs)));
 }
 
@@ -190,13 +239,20 @@ const unknownCallbackHoldMs = (policy: RetryPolicy, delivery: DeliveryRow) =>
   Math.max(UNKNOWN_CALLBACK_MIN_HOLD_MS, retrySpanMs(policy, delivery.max_attempts - delivery.attempts));
 
 // Soon while a deploy may still be rolling, then seldom: a deleted callback's backlog costs little.
-const unknownRecheckMs = (waitedMs: number) => Math.min(Math.max(waitedMs / 10, UNKNOWN_RECHECK_MIN_MS), UNKNOWN_RECHECK_MAX_MS);
+const unknownRecheckMs = (waitedMs: number) =>
+  Math.min(Math.max(waitedMs / 10, UNKNOWN_RECHECK_MIN_MS), UNKNOWN_RECHECK_MAX_MS);
 
 async function finish(
   deps: DeliveryDeps,
   store: Store,
   delivery: DeliveryRow,
-  done: { attempt: number; startedAt: Date; outcome: ReturnType<typeof classify>; result: SendResult; payload: unknown },
+  done: {
+    attempt: number;
+    startedAt: Date;
+    outcome: ReturnType<typeof classify>;
+    result: SendResult;
+    payload: unknown;
+  },
 ): Promise<void> {
   const { attempt, outcome, result } = done;
   const nextAttemptAt =
@@ -218,7 +274,17 @@ async function finish(
   if (outcome === 'dead') deadDeliveries.inc({ callback: delivery.callback });
   deliveryOutcomes.inc({ callback: delivery.callback, outcome });
   const log = outcome === 'delivered' ? deps.logger.debug.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
-  log({ delivery: delivery.id, callback: delivery.callback, attempt, status: result.status, error: result.error, outcome }, 'callback attempt');
+  log(
+    {
+      delivery: delivery.id,
+      callback: delivery.callback,
+      attempt,
+      status: result.status,
+      error: result.error,
+      outcome,
+    },
+    'callback attempt',
+  );
 }
 
 const failure = (error: string): SendResult => ({ retryAfter: null, response: null, error, durationMs: 0 });

@@ -34,11 +34,18 @@ export interface DispatcherOptions {
  * `pumpIntervalMs` (backlog-pump.ts). A retry goes through graphile-worker as before (store/attempts.ts).
  * The attempts from claim to record run in dispatch-slots.ts.
  */
-export async function startDispatcher(options: DispatcherOptions): Promise<{ stop(): Promise<void>; listening(): boolean }> {
+export async function startDispatcher(
+  options: DispatcherOptions,
+): Promise<{ stop(): Promise<void>; listening(): boolean }> {
   const { pool, logger } = options;
   let stopped = false;
   const slots = new DispatchSlots({ ...options, changed: () => fill() });
-  const pump = new BacklogPump({ ...options, retryFirstMs: options.pumpIntervalMs, retryMaxMs: options.pumpRetryMaxMs, retry: () => fill() });
+  const pump = new BacklogPump({
+    ...options,
+    retryFirstMs: options.pumpIntervalMs,
+    retryMaxMs: options.pumpRetryMaxMs,
+    retry: () => fill(),
+  });
 
   function fill(): void {
     if (stopped) return;
@@ -77,7 +84,12 @@ export async function startDispatcher(options: DispatcherOptions): Promise<{ sto
 }
 
 /** What the dispatcher does with a delivery it hears of: claims it at once, or leaves it to the pump. */
-function newDeliveryClaimer(options: DispatcherOptions, slots: DispatchSlots, pump: BacklogPump, fill: () => void): (heard: NewDelivery) => void {
+function newDeliveryClaimer(
+  options: DispatcherOptions,
+  slots: DispatchSlots,
+  pump: BacklogPump,
+  fill: () => void,
+): (heard: NewDelivery) => void {
   const { pool, leaseMs, logger } = options;
   const claimHeard = deliveryClaimer(pool, leaseMs, 'new');
   return ({ id, callback, nodeId }) => {
@@ -98,7 +110,13 @@ function newDeliveryClaimer(options: DispatcherOptions, slots: DispatchSlots, pu
     const rendered = startRender && Promise.resolve().then(startRender);
     rendered?.catch(() => undefined); // a guess that loses the claim is dropped, its failure with it
     slots.claim(
-      claim.then((row) => row && { delivery: row, ...(rendered && row.callback === callback && row.node_id === nodeId ? { rendered } : {}) }),
+      claim.then(
+        (row) =>
+          row && {
+            delivery: row,
+            ...(rendered && row.callback === callback && row.node_id === nodeId ? { rendered } : {}),
+          },
+      ),
       (err) => {
         pump.markBacklog();
         logger.warn({ err }, 'claiming a new delivery failed; the pump takes it');
@@ -117,10 +135,18 @@ interface NewDelivery {
 function parseNewDelivery(payload: string | undefined): NewDelivery | null {
   if (!payload?.includes('"created"')) return null;
   try {
-    const change = JSON.parse(payload) as { type?: string; id?: unknown; created?: boolean; callback?: unknown; node?: unknown };
+    const change = JSON.parse(payload) as {
+      type?: string;
+      id?: unknown;
+      created?: boolean;
+      callback?: unknown;
+      node?: unknown;
+    };
     if (change.type !== 'CallbackDelivery' || change.created !== true) return null;
     const { id, callback, node } = change;
-    return typeof id === 'string' && typeof callback === 'string' && typeof node === 'string' ? { id, callback, nodeId: node } : null;
+    return typeof id === 'string' && typeof callback === 'string' && typeof node === 'string'
+      ? { id, callback, nodeId: node }
+      : null;
   } catch {
     return null;
   }

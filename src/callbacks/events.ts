@@ -11,9 +11,14 @@ export type Trigger = `${ModelName}.${Operation}`;
  * delivery used up its attempts; a callback was switched off automatically; a verified Stripe event
  * named something of ours but was not its own payment, so it changed nothing.
  */
-export const BUILTIN_TRIGGERS = ['CallbackDelivery.dead', 'CallbackDelivery.disabled', 'StripeEvent.notApplied'] as const;
+export const BUILTIN_TRIGGERS = [
+  'CallbackDelivery.dead',
+  'CallbackDelivery.disabled',
+  'StripeEvent.notApplied',
+] as const;
 export type BuiltinTrigger = (typeof BUILTIN_TRIGGERS)[number];
-export const isBuiltinTrigger = (trigger: string): trigger is BuiltinTrigger => (BUILTIN_TRIGGERS as readonly string[]).includes(trigger);
+export const isBuiltinTrigger = (trigger: string): trigger is BuiltinTrigger =>
+  (BUILTIN_TRIGGERS as readonly string[]).includes(trigger);
 
 /** A row as the mutation saw it; relation objects Prisma may have included are ignored. */
 export type NodeRow = { id: string } & Record<string, unknown>;

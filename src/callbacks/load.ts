@@ -32,7 +32,10 @@ export interface CallbackDefinition {
 }
 
 export class CallbacksConfigError extends Error {
-  constructor(readonly problems: string[], file: string) {
+  constructor(
+    readonly problems: string[],
+    file: string,
+  ) {
     super(`${file} is not valid:\n  - ${problems.join('\n  - ')}`);
   }
 }
@@ -56,7 +59,12 @@ export function loadCallbacks(options: {
     throw new CallbacksConfigError([`not valid YAML: ${(error as Error).message}`], options.file);
   }
   const problems: string[] = [];
-  if (raw != null && (!isRecord(raw) || Object.keys(raw).some((key) => key !== 'callbacks' && key !== 'hooks') || (raw.callbacks != null && !isRecord(raw.callbacks)))) {
+  if (
+    raw != null &&
+    (!isRecord(raw) ||
+      Object.keys(raw).some((key) => key !== 'callbacks' && key !== 'hooks') ||
+      (raw.callbacks != null && !isRecord(raw.callbacks)))
+  ) {
     problems.push('the file has two top-level keys, "callbacks" and "hooks", each mapping names to entries');
   }
   const entries = isRecord(raw) && isRecord(raw.callbacks) ? raw.callbacks : {};
@@ -82,11 +90,14 @@ export function readHooksSection(file: string): unknown {
 /** `${VAR}` and `${VAR:-default}`; an unset variable without a default is an error. */
 export function interpolate(text: unknown, env: NodeJS.ProcessEnv): unknown {
   if (typeof text !== 'string') return text;
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_match, variable: string, fallback?: string) => {
-    const value = env[variable] ?? fallback;
-    if (value === undefined) throw new Error(`environment variable ${variable} is not set`);
-    return value;
-  });
+  return text.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+    (_match, variable: string, fallback?: string) => {
+      const value = env[variable] ?? fallback;
+      if (value === undefined) throw new Error(`environment variable ${variable} is not set`);
+      return value;
+    },
+  );
 }
 
 function defineCallback(
@@ -98,7 +109,9 @@ function defineCallback(
   const env = { ...(options.env ?? process.env), CALLBACK_SIGNING_SECRET: options.sharedSecret };
   const parsed = callbackEntrySchema.safeParse(interpolateEntry(rawEntry, env));
   if (!parsed.success) {
-    throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'entry'}: ${issue.message}`).join('; '));
+    throw new Error(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'entry'}: ${issue.message}`).join('; '),
+    );
   }
   const entry: CallbackEntry = parsed.data;
   const builtin = isBuiltinTrigger(entry.trigger) ? entry.trigger : null;
@@ -107,7 +120,9 @@ function defineCallback(
   if (builtin && entry.when) throw new Error(`when: ${builtin} callbacks take no condition; every such event is sent`);
   let payload: CompiledPayload;
   try {
-    payload = builtin ? compileBuiltinPayload(options.schema, builtin, entry.payload) : compilePayload(options.schema, model, operation, entry.payload);
+    payload = builtin
+      ? compileBuiltinPayload(options.schema, builtin, entry.payload)
+      : compilePayload(options.schema, model, operation, entry.payload);
   } catch (error) {
     if (error instanceof PayloadError) throw new Error(`payload: ${error.message}`, { cause: error });
     throw error;
@@ -136,7 +151,8 @@ function checkConditionFields(condition: Condition, model: ModelName, schema: Gr
   const fields = isObjectType(type) ? type.getFields() : {};
   for (const field of fieldsNamedIn(condition)) {
     const found = fields[field];
-    if (!found || !isLeafType(getNamedType(found.type))) throw new Error(`when: ${model} has no scalar field "${field}"`);
+    if (!found || !isLeafType(getNamedType(found.type)))
+      throw new Error(`when: ${model} has no scalar field "${field}"`);
   }
 }
 

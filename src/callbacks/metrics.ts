@@ -42,7 +42,11 @@ export const attemptDuration = new Histogram({
  */
 export function registerQueueGauges(pool: Pool, checkMs: number): void {
   // The newest pool wins when one process wires Paygraph twice (tests do).
-  for (const name of ['paygraph_callback_queue_depth', 'paygraph_callback_oldest_pending_seconds', 'paygraph_database_up']) {
+  for (const name of [
+    'paygraph_callback_queue_depth',
+    'paygraph_callback_oldest_pending_seconds',
+    'paygraph_database_up',
+  ]) {
     metricsRegistry.removeSingleMetric(name);
   }
   // One read per scrape, shared by the three gauges (they are collected together).

@@ -19,7 +19,8 @@ const BOOKKEEPING_COLUMNS = new Set(['updatedAt']);
  */
 export function createOutbox(callbacks: readonly CallbackDefinition[], schema: GraphQLSchema): EventRecorder {
   const byTrigger = new Map<string, CallbackDefinition[]>();
-  for (const callback of callbacks) byTrigger.set(callback.trigger, [...(byTrigger.get(callback.trigger) ?? []), callback]);
+  for (const callback of callbacks)
+    byTrigger.set(callback.trigger, [...(byTrigger.get(callback.trigger) ?? []), callback]);
   const hiddenByModel = new Map<string, Set<string>>();
   for (const callback of callbacks) {
     const model = callback.trigger.split('.')[0]!;
@@ -31,7 +32,11 @@ export function createOutbox(callbacks: readonly CallbackDefinition[], schema: G
       const candidates = byTrigger.get(`${event.model}.${event.operation}`);
       if (!candidates) return;
       const node = event.operation === 'deleted' ? null : columnsOf(event.node);
-      const previous = event.previous ? columnsOf(event.previous) : event.operation === 'deleted' ? columnsOf(event.node) : null;
+      const previous = event.previous
+        ? columnsOf(event.previous)
+        : event.operation === 'deleted'
+          ? columnsOf(event.node)
+          : null;
       const changedFields = changedBetween(previous, node, event.operation);
       if (event.operation === 'updated' && changedFields.length === 0) return;
       // Conditions still see every column at commit; only the stored snapshot goes without the hidden ones.
@@ -54,16 +59,19 @@ export function createOutbox(callbacks: readonly CallbackDefinition[], schema: G
     async announce(tx: Tx, { trigger, nodeId, facts }: Announcement): Promise<void> {
       const subscribed = byTrigger.get(trigger);
       if (!subscribed) return;
-      await insertDeliveries(tx, subscribed.map((callback) => ({
-        callback: callback.name,
-        trigger,
-        node_id: nodeId,
-        changed_fields: [],
-        previous_values: facts,
-        max_attempts: callback.maxAttempts,
-        ordered: false,
-        enabled: callback.enabled,
-      })));
+      await insertDeliveries(
+        tx,
+        subscribed.map((callback) => ({
+          callback: callback.name,
+          trigger,
+          node_id: nodeId,
+          changed_fields: [],
+          previous_values: facts,
+          max_attempts: callback.maxAttempts,
+          ordered: false,
+          enabled: callback.enabled,
+        })),
+      );
     },
   };
 }

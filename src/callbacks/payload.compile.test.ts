@@ -4,8 +4,8 @@ import { schema } from '../schema/index.js';
 import type { Context } from '../schema/context.js';
 import { compilePayload, PayloadError, renderPayload } from './payload.js';
 
-describe('compilePayload: a callback\'s payload selection, checked once at start', () => {
-  it('turns createdNode into a lookup of the node by the delivery\'s node id', () => {
+describe("compilePayload: a callback's payload selection, checked once at start", () => {
+  it("turns createdNode into a lookup of the node by the delivery's node id", () => {
     const compiled = compilePayload(schema, 'Purchase', 'created', '{ createdNode { id amount user { id } } }');
     expect(print(compiled.liveQuery!).replace(/\s+/g, ' ')).toBe(
       'query ($nodeId: ID!) { createdNode: Purchase(id: $nodeId) { id amount user { id } } }',
@@ -14,17 +14,35 @@ describe('compilePayload: a callback\'s payload selection, checked once at start
   });
 
   it('answers previousValues and changedFields of an update from the commit-time facts, keeping aliases', () => {
-    const compiled = compilePayload(schema, 'Purchase', 'updated', '{ before: previousValues { paid: isPaid amount } changedFields }');
+    const compiled = compilePayload(
+      schema,
+      'Purchase',
+      'updated',
+      '{ before: previousValues { paid: isPaid amount } changedFields }',
+    );
     expect(compiled.liveQuery).toBeNull();
-    expect(compiled.snapshotParts).toEqual([{ alias: 'before', fields: [{ alias: 'paid', name: 'isPaid' }, { alias: 'amount', name: 'amount' }] }]);
+    expect(compiled.snapshotParts).toEqual([
+      {
+        alias: 'before',
+        fields: [
+          { alias: 'paid', name: 'isPaid' },
+          { alias: 'amount', name: 'amount' },
+        ],
+      },
+    ]);
     expect(compiled.changedFieldsAlias).toBe('changedFields');
   });
 
   it('refuses what it cannot answer, naming the problem', () => {
-    const refused = (model: 'Purchase', operation: 'created' | 'updated' | 'deleted', text: string) => () => compilePayload(schema, model, operation, text);
+    const refused = (model: 'Purchase', operation: 'created' | 'updated' | 'deleted', text: string) => () =>
+      compilePayload(schema, model, operation, text);
     expect(refused('Purchase', 'created', '{ createdNode { id ')).toThrow(PayloadError);
-    expect(refused('Purchase', 'created', '{ deletedNode { id } }')).toThrow(/offer createdNode; "deletedNode" is not one of them/);
-    expect(refused('Purchase', 'updated', '{ previousValues { user { id } } }')).toThrow(/relation; snapshots hold scalar fields only/);
+    expect(refused('Purchase', 'created', '{ deletedNode { id } }')).toThrow(
+      /offer createdNode; "deletedNode" is not one of them/,
+    );
+    expect(refused('Purchase', 'updated', '{ previousValues { user { id } } }')).toThrow(
+      /relation; snapshots hold scalar fields only/,
+    );
     expect(refused('Purchase', 'deleted', '{ deletedNode { price } }')).toThrow(/has no field "price"/);
     expect(refused('Purchase', 'created', '{ createdNode { price } }')).toThrow(/price/);
     expect(refused('Purchase', 'created', '{ createdNode }')).toThrow(/needs a selection/);
@@ -37,7 +55,13 @@ describe('compilePayload: a callback\'s payload selection, checked once at start
       /deletedNode\.setupClientSecret has its own access rule/,
     );
     expect(compilePayload(schema, 'CardDetails', 'deleted', '{ deletedNode { id cardToken } }').snapshotParts).toEqual([
-      { alias: 'deletedNode', fields: [{ alias: 'id', name: 'id' }, { alias: 'cardToken', name: 'cardToken' }] },
+      {
+        alias: 'deletedNode',
+        fields: [
+          { alias: 'id', name: 'id' },
+          { alias: 'cardToken', name: 'cardToken' },
+        ],
+      },
     ]);
   });
 });
@@ -50,6 +74,9 @@ describe('renderPayload without a live query', () => {
       previousValues: { isPaid: false },
       changedFields: ['isPaid'],
     });
-    expect(await renderPayload(compiled, { ...input, snapshot: null })).toEqual({ previousValues: null, changedFields: ['isPaid'] });
+    expect(await renderPayload(compiled, { ...input, snapshot: null })).toEqual({
+      previousValues: null,
+      changedFields: ['isPaid'],
+    });
   });
 });

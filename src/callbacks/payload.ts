@@ -39,10 +39,31 @@ export interface CompiledPayload {
  * root query field of the admin schema (the event's node id is its argument), and facts taken when
  * the event happened.
  */
-const BUILTIN_PAYLOADS: Record<BuiltinTrigger, { live: string; rootField: string; argument: string; argumentType: string; facts: string[] }> = {
-  'CallbackDelivery.dead': { live: 'deadDelivery', rootField: 'callbackDelivery', argument: 'id', argumentType: 'ID', facts: [] },
-  'CallbackDelivery.disabled': { live: 'disabledCallback', rootField: 'callback', argument: 'name', argumentType: 'String', facts: ['reason', 'failingSince', 'lastError'] },
-  'StripeEvent.notApplied': { live: 'stripeEvent', rootField: 'stripeEvent', argument: 'id', argumentType: 'ID', facts: ['type', 'reason', 'purchaseId'] },
+const BUILTIN_PAYLOADS: Record<
+  BuiltinTrigger,
+  { live: string; rootField: string; argument: string; argumentType: string; facts: string[] }
+> = {
+  'CallbackDelivery.dead': {
+    live: 'deadDelivery',
+    rootField: 'callbackDelivery',
+    argument: 'id',
+    argumentType: 'ID',
+    facts: [],
+  },
+  'CallbackDelivery.disabled': {
+    live: 'disabledCallback',
+    rootField: 'callback',
+    argument: 'name',
+    argumentType: 'String',
+    facts: ['reason', 'failingSince', 'lastError'],
+  },
+  'StripeEvent.notApplied': {
+    live: 'stripeEvent',
+    rootField: 'stripeEvent',
+    argument: 'id',
+    argumentType: 'ID',
+    facts: ['type', 'reason', 'purchaseId'],
+  },
 };
 
 /** A built-in trigger's payload, e.g. `{ deadDelivery { id callback nodeId attemptLog { httpStatus error } } }`. */
@@ -62,7 +83,9 @@ export function compileBuiltinPayload(schema: GraphQLSchema, trigger: BuiltinTri
       if (selection.selectionSet) throw new PayloadError(`${name} is a plain value; it takes no selection`);
       facts.push({ alias, name });
     } else {
-      throw new PayloadError(`${trigger} payloads offer ${[spec.live, ...spec.facts].join(', ')}; "${name}" is not one of them`);
+      throw new PayloadError(
+        `${trigger} payloads offer ${[spec.live, ...spec.facts].join(', ')}; "${name}" is not one of them`,
+      );
     }
   }
   const compiled: CompiledPayload = { liveQuery: null, snapshotParts: [], changedFieldsAlias: null, facts };
@@ -90,12 +113,21 @@ function singleSelection(text: string): OperationDefinitionNode {
 
 export class PayloadError extends Error {}
 
-export function compilePayload(schema: GraphQLSchema, model: ModelName, operation: Operation, text: string): CompiledPayload {
+export function compilePayload(
+  schema: GraphQLSchema,
+  model: ModelName,
+  operation: Operation,
+  text: string,
+): CompiledPayload {
   const operationNode = singleSelection(text);
   const modelType = schema.getType(model);
   if (!isObjectType(modelType)) throw new PayloadError(`model ${model} is not in the GraphQL schema`);
 
-  const offered = [LIVE_FIELD[operation], ...SNAPSHOT_FIELDS[operation], ...(operation === 'updated' ? ['changedFields'] : [])]
+  const offered = [
+    LIVE_FIELD[operation],
+    ...SNAPSHOT_FIELDS[operation],
+    ...(operation === 'updated' ? ['changedFields'] : []),
+  ]
     .filter(Boolean)
     .join(', ');
   const liveFields: FieldNode[] = [];
@@ -175,7 +207,10 @@ function liveQueryDocument(fields: FieldNode[], variableType = 'ID'): DocumentNo
       {
         kind: Kind.VARIABLE_DEFINITION,
         variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: 'nodeId' } },
-        type: { kind: Kind.NON_NULL_TYPE, type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: variableType } } },
+        type: {
+          kind: Kind.NON_NULL_TYPE,
+          type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: variableType } },
+        },
       },
     ],
     selectionSet: { kind: Kind.SELECTION_SET, selections: fields },
@@ -199,7 +234,9 @@ function snapshotFields(
       throw new PayloadError(`${partName}.${field.name} is a relation; snapshots hold scalar fields only`);
     }
     if (!systemMayRead(field)) {
-      throw new PayloadError(`${partName}.${field.name} has its own access rule that callbacks do not pass (the owner only, say); a snapshot cannot ask for it`);
+      throw new PayloadError(
+        `${partName}.${field.name} has its own access rule that callbacks do not pass (the owner only, say); a snapshot cannot ask for it`,
+      );
     }
     return { alias: selection.alias?.value ?? field.name, name: field.name };
   });

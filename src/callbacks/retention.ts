@@ -27,7 +27,12 @@ export async function pruneDeliveries(pool: Pool, policy: RetentionPolicy): Prom
  * The worker's retention sweep: expired deliveries, then graphile-worker's queue rows that no job
  * uses any more (each node of an `ordered` callback has its own named queue), through its public cleanup.
  */
-export function startRetentionSweep(options: { pool: Pool; policy: RetentionPolicy; intervalMs: number; logger: Logger }): { stop(): void } {
+export function startRetentionSweep(options: {
+  pool: Pool;
+  policy: RetentionPolicy;
+  intervalMs: number;
+  logger: Logger;
+}): { stop(): void } {
   const { pool, policy, logger } = options;
   let running: Promise<void> | null = null;
   const sweep = async () => {

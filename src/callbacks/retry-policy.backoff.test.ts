@@ -18,7 +18,7 @@ describe('retryDelayMs: exponential backoff with jitter', () => {
     expect(total / 86_400_000).toBeLessThan(3.5);
   });
 
-  it('retrySpanMs is the backoff between the first and the last of a delivery\'s attempts, without jitter', () => {
+  it("retrySpanMs is the backoff between the first and the last of a delivery's attempts, without jitter", () => {
     expect(retrySpanMs(policy(0.5), 4)).toBe(1000 + 2000 + 4000);
     expect(retrySpanMs(policy(0.5), 1)).toBe(0);
     const total = Array.from({ length: 24 }, (_, i) => retryDelayMs(policy(0.5), i + 1)).reduce((a, b) => a + b, 0);

@@ -8,7 +8,8 @@ describe('classify: what an answer means for a delivery', () => {
   });
 
   it('5xx, 408, 409, 425, 429 and no answer at all are retried', () => {
-    for (const status of [500, 502, 503, 408, 409, 425, 429, undefined]) expect(classify({ status }, 1, 3)).toBe('retry');
+    for (const status of [500, 502, 503, 408, 409, 425, 429, undefined])
+      expect(classify({ status }, 1, 3)).toBe('retry');
   });
 
   it('other 4xx fail at once, and 3xx is not followed', () => {

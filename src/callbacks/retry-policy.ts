@@ -19,7 +19,8 @@ export function classify(result: { status?: number }, attempt: number, maxAttemp
 }
 
 /** The wait after an attempt before jitter: doubling from the base, capped. */
-const backoffMs = (policy: RetryPolicy, attempt: number) => Math.min(policy.baseDelayMs * 2 ** (attempt - 1), MAX_DELAY_MS);
+const backoffMs = (policy: RetryPolicy, attempt: number) =>
+  Math.min(policy.baseDelayMs * 2 ** (attempt - 1), MAX_DELAY_MS);
 
 /** Exponential backoff with ±20% jitter, so a receiver that comes back is not hit by every retry at once. */
 export function retryDelayMs(policy: RetryPolicy, attempt: number, retryAfterMs?: number): number {

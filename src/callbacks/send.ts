@@ -19,7 +19,12 @@ export interface SendResult {
 const SECRET_LOOKING_HEADER = /auth|token|secret|key|cookie|password/i;
 
 const headersForLog = (headers: Record<string, string>, custom: Record<string, string>) =>
-  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, name in custom && SECRET_LOOKING_HEADER.test(name) ? '***' : value]));
+  Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [
+      name,
+      name in custom && SECRET_LOOKING_HEADER.test(name) ? '***' : value,
+    ]),
+  );
 
 /** One signed POST. Never throws: a refused connection or a timeout is a result like any other. */
 export async function sendSigned(request: {
@@ -50,7 +55,13 @@ export async function sendSigned(request: {
   } catch (error) {
     const err = error as Error & { code?: string };
     const reason = err.name === 'TimeoutError' ? `timed out after ${request.timeoutMs} ms` : (err.code ?? err.message);
-    return { retryAfter: null, response: null, error: reason, durationMs: Math.round(performance.now() - startedAt), requestHeaders };
+    return {
+      retryAfter: null,
+      response: null,
+      error: reason,
+      durationMs: Math.round(performance.now() - startedAt),
+      requestHeaders,
+    };
   }
 }
 

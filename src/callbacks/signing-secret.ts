@@ -11,7 +11,9 @@ import { writeSecretFile } from '../../packages/base/secret-files.js';
 export function resolveSigningSecret(config: Config): { secret: string; generated: boolean } {
   if (config.CALLBACK_SIGNING_SECRET) return { secret: config.CALLBACK_SIGNING_SECRET, generated: false };
   if (config.NODE_ENV === 'production') {
-    throw new Error('CALLBACK_SIGNING_SECRET is required in production (whsec_ followed by base64 of 24 to 64 random bytes)');
+    throw new Error(
+      'CALLBACK_SIGNING_SECRET is required in production (whsec_ followed by base64 of 24 to 64 random bytes)',
+    );
   }
   const file = path.join(config.DATA_DIR, 'callback-signing-secret');
   if (existsSync(file)) return { secret: readFileSync(file, 'utf8').trim(), generated: false };

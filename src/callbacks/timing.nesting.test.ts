@@ -3,7 +3,11 @@ import { deliveryTiming, probeTiming, serviceBudget, worstCaseMs } from './timin
 
 describe('deliveryTiming: each limit fits inside the next', () => {
   it('attempt < lease < stale lock, and the local queue gives jobs back well before a lock is stale', () => {
-    for (const [longestTimeoutMs, staleLockGraceMs] of [[15_000, 60_000], [1_000, 500], [300_000, 60_000]] as const) {
+    for (const [longestTimeoutMs, staleLockGraceMs] of [
+      [15_000, 60_000],
+      [1_000, 500],
+      [300_000, 60_000],
+    ] as const) {
       const timing = deliveryTiming({ longestTimeoutMs, staleLockGraceMs });
       expect(timing.leaseMs).toBeGreaterThan(longestTimeoutMs);
       expect(timing.staleLockMs).toBeGreaterThan(timing.leaseMs);
@@ -37,7 +41,12 @@ describe('serviceBudget: a service finishes before its callback times out', () =
   });
 
   it('for the default 15 s callback: 4.3 s per Stripe request and 4.3 s for the write-back', () => {
-    expect(serviceBudget(15_000)).toMatchObject({ stripeTimeoutMs: 4_333, stripeRetries: 1, writeBackTimeoutMs: 4_333, marginMs: 1_500 });
+    expect(serviceBudget(15_000)).toMatchObject({
+      stripeTimeoutMs: 4_333,
+      stripeRetries: 1,
+      writeBackTimeoutMs: 4_333,
+      marginMs: 1_500,
+    });
   });
 
   it('refuses a timeout too short for any Stripe call', () => {

@@ -33,7 +33,11 @@ const PUMP_RETRY_MAX_MS = 10_000;
 // machine that takes a while, and a lease that ran out mid-attempt lets another worker send it again.
 const MIN_LEASE_MARGIN_MS = 2_000;
 
-export function deliveryTiming(options: { longestTimeoutMs: number; staleLockGraceMs: number; pumpIntervalMs?: number }): DeliveryTiming {
+export function deliveryTiming(options: {
+  longestTimeoutMs: number;
+  staleLockGraceMs: number;
+  pumpIntervalMs?: number;
+}): DeliveryTiming {
   const { longestTimeoutMs, staleLockGraceMs, pumpIntervalMs = DEFAULT_PUMP_INTERVAL_MS } = options;
   const leaseMs = longestTimeoutMs + Math.max(staleLockGraceMs / 2, MIN_LEASE_MARGIN_MS);
   const staleLockMs = leaseMs + staleLockGraceMs / 2;
@@ -49,7 +53,13 @@ export function deliveryTiming(options: { longestTimeoutMs: number; staleLockGra
 
 // A service's share of a callback's timeout is the services' own rule (they import only the base
 // package); it is re-exported here so every limit of the delivery path is read in one place.
-export { serviceBudget, worstCaseMs, STRIPE_RETRIES, STRIPE_MAX_RETRY_DELAY_MS, type ServiceBudget } from '../../packages/base/service-budget.js';
+export {
+  serviceBudget,
+  worstCaseMs,
+  STRIPE_RETRIES,
+  STRIPE_MAX_RETRY_DELAY_MS,
+  type ServiceBudget,
+} from '../../packages/base/service-budget.js';
 
 /** How long the probes (/healthz, /readyz, /metrics) may take, from PROBE_TIMEOUT_MS. */
 export interface ProbeTiming {

@@ -17,7 +17,9 @@ export async function applyMigrationsApart(databaseUrl: string): Promise<string[
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4_000)));
-  const code = await new Promise<number | string>((resolve) => child.once('exit', (exitCode, signal) => resolve(signal ?? exitCode ?? 0)));
+  const code = await new Promise<number | string>((resolve) =>
+    child.once('exit', (exitCode, signal) => resolve(signal ?? exitCode ?? 0)),
+  );
   if (code !== 0) throw new Error(`applying migrations failed (${code}): ${stderr.trim()}`);
   return JSON.parse(stdout) as string[];
 }

@@ -15,8 +15,13 @@ const MIGRATION_LOCK_KEY = 7_202_611;
 /** The migration folders in the order they apply (their names start with a timestamp), with their scripts. */
 async function migrationList(baseDir = migrationsDir): Promise<{ name: string; script: string }[]> {
   const entries = existsSync(baseDir) ? await readdir(baseDir, { withFileTypes: true }) : [];
-  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
-  return Promise.all(names.map(async (name) => ({ name, script: await readFile(path.join(baseDir, name, 'migration.sql'), 'utf8') })));
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+  return Promise.all(
+    names.map(async (name) => ({ name, script: await readFile(path.join(baseDir, name, 'migration.sql'), 'utf8') })),
+  );
 }
 
 const schemaFile = async () => ({ path: schemaPath, content: await readFile(schemaPath, 'utf8') });
@@ -27,7 +32,10 @@ export async function migrationsPending(databaseUrl: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    return !(await allApplied(client, (await migrationList()).map((migration) => migration.name)));
+    return !(await allApplied(
+      client,
+      (await migrationList()).map((migration) => migration.name),
+    ));
   } finally {
     await client.end();
   }
@@ -46,7 +54,13 @@ export async function applyMigrations(databaseUrl: string, directory = migration
   try {
     await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     const migrations = await migrationList(directory);
-    if (await allApplied(lock, migrations.map((migration) => migration.name))) return [];
+    if (
+      await allApplied(
+        lock,
+        migrations.map((migration) => migration.name),
+      )
+    )
+      return [];
     await lock.query(CREATE_MIGRATIONS_TABLE);
     await refuseFailedMigrations(lock);
     const done = await finishedMigrations(lock);
@@ -72,7 +86,8 @@ const CREATE_MIGRATIONS_TABLE = `create table if not exists "_prisma_migrations"
 )`;
 
 /** Prisma's checksum: SHA-256 of the script with Windows line endings made Unix ones. */
-const migrationChecksum = (script: string) => createHash('sha256').update(script.replaceAll('\r\n', '\n')).digest('hex');
+const migrationChecksum = (script: string) =>
+  createHash('sha256').update(script.replaceAll('\r\n', '\n')).digest('hex');
 
 async function applyMigration(client: pg.Client, name: string, script: string): Promise<void> {
   const id = randomUUID();
@@ -91,7 +106,10 @@ async function applyMigration(client: pg.Client, name: string, script: string): 
     await client.query('commit');
   } catch (error) {
     await client.query('rollback').catch(() => undefined);
-    throw new Error(`migration ${name} failed and was rolled back, nothing of it applied: ${(error as Error).message}`, { cause: error });
+    throw new Error(
+      `migration ${name} failed and was rolled back, nothing of it applied: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 
@@ -123,7 +141,9 @@ async function refuseFailedMigrations(client: pg.Client): Promise<void> {
  * that every start but the first on a database spawns no migration process (src/db/migrate-apart.ts).
  */
 async function allApplied(client: pg.Client, names: string[]): Promise<boolean> {
-  const { rows } = await client.query<{ table: string | null }>(`select to_regclass('_prisma_migrations')::text as table`);
+  const { rows } = await client.query<{ table: string | null }>(
+    `select to_regclass('_prisma_migrations')::text as table`,
+  );
   if (!rows[0]?.table) return false;
   const recorded = await client.query<{ migration_name: string; done: boolean; rolled_back: boolean }>(
     'select migration_name, finished_at is not null as done, rolled_back_at is not null as rolled_back from _prisma_migrations',
@@ -145,9 +165,10 @@ export async function pendingSchemaChange(databaseUrl: string): Promise<string> 
   const last = (await migrationList()).at(-1);
   const current = await schemaFile();
   const snapshotPath = last ? path.join(migrationsDir, last.name, SNAPSHOT_FILE) : null;
-  const from = snapshotPath && existsSync(snapshotPath)
-    ? { tag: 'schemaDatamodel', files: [{ path: snapshotPath, content: await readFile(snapshotPath, 'utf8') }] }
-    : { tag: 'empty' };
+  const from =
+    snapshotPath && existsSync(snapshotPath)
+      ? { tag: 'schemaDatamodel', files: [{ path: snapshotPath, content: await readFile(snapshotPath, 'utf8') }] }
+      : { tag: 'empty' };
   const result = await withSchemaEngine(databaseUrl, current, (engine) =>
     engine.diff({
       from,

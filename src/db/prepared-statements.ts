@@ -42,7 +42,8 @@ export class NamedStatementsClient extends pg.Client {
 }
 
 function isUnnamedWithValues(config: unknown): config is pg.QueryConfig {
-  if (typeof config !== 'object' || config === null || typeof (config as { submit?: unknown }).submit === 'function') return false;
+  if (typeof config !== 'object' || config === null || typeof (config as { submit?: unknown }).submit === 'function')
+    return false;
   const { text, values, name } = config as pg.QueryConfig;
   return typeof text === 'string' && Array.isArray(values) && !name;
 }

@@ -21,7 +21,10 @@ export function createProbePool(databaseUrl: string, timing: ProbeTiming, logger
   const database: Check = () =>
     pool.query('select 1').then(
       () => ({ ok: true, detail: 'reachable' }),
-      (err: Error) => ({ ok: false, detail: /timeout/i.test(err.message) ? `no answer within ${timing.checkMs} ms` : 'unreachable' }),
+      (err: Error) => ({
+        ok: false,
+        detail: /timeout/i.test(err.message) ? `no answer within ${timing.checkMs} ms` : 'unreachable',
+      }),
     );
   return { pool, database, stop: () => pool.end() };
 }

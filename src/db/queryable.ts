@@ -6,7 +6,10 @@ import type { Tx } from './client.js';
  * Prisma transaction, so the same statement can commit on its own (the CLI) or with a request.
  */
 export interface Queryable {
-  query<Row extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: Row[]; rowCount: number | null }>;
+  query<Row extends QueryResultRow = QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<{ rows: Row[]; rowCount: number | null }>;
 }
 
 /**

@@ -10,7 +10,11 @@ const TRIES = 3;
  * its own batches: now and then the two meet in opposite orders. The aborted statement left nothing
  * behind, so running it again is safe; failing instead cost a delivery its lease (45 s by default).
  */
-export async function queryRetryingDeadlocks<Row extends QueryResultRow>(pool: Pool, text: string, values: unknown[]): Promise<QueryResult<Row>> {
+export async function queryRetryingDeadlocks<Row extends QueryResultRow>(
+  pool: Pool,
+  text: string,
+  values: unknown[],
+): Promise<QueryResult<Row>> {
   for (let tried = 1; ; tried++) {
     try {
       return await pool.query<Row>(text, values);

@@ -50,7 +50,11 @@ export async function withSchemaEngine<T>(
   factory.connect = async () => track(await connect());
   factory.connectToShadowDb = async () => track(await connectToShadowDb());
   const adapter = bindMigrationAwareSqlAdapterFactory(factory);
-  const engine = await SchemaEngine.new({ datamodels: [[schemaFile.path, schemaFile.content]] }, () => undefined, adapter);
+  const engine = await SchemaEngine.new(
+    { datamodels: [[schemaFile.path, schemaFile.content]] },
+    () => undefined,
+    adapter,
+  );
   try {
     return await work(engine);
   } finally {
@@ -58,4 +62,3 @@ export async function withSchemaEngine<T>(
     await Promise.all(opened.map((connection) => connection.dispose().catch(() => undefined)));
   }
 }
-

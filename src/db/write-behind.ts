@@ -57,19 +57,24 @@ export class WriteBehindClient extends pg.Client {
     if (text === 'ROLLBACK') {
       this.#pending = [];
       // Nothing was sent: there is nothing to roll back.
-      if (this.#beginPending) return (this.#beginPending = false, Promise.resolve(NO_ROWS)) as never;
+      if (this.#beginPending) return ((this.#beginPending = false), Promise.resolve(NO_ROWS)) as never;
     }
     const ahead = [...(this.#beginPending ? [{ text: 'BEGIN' }] : []), ...this.#pending];
     this.#beginPending = false;
     this.#pending = [];
     if (ahead.length === 0) return superQuery(...args) as never;
-    const stream = (this as unknown as { connection: { stream: NodeJS.WritableStream & { cork(): void; uncork(): void } } }).connection.stream;
+    const stream = (
+      this as unknown as { connection: { stream: NodeJS.WritableStream & { cork(): void; uncork(): void } } }
+    ).connection.stream;
     stream.cork();
     let sent: Promise<unknown>[];
     let main: Promise<unknown>;
     try {
-      sent = ahead.map(({ text, values }) =>
-        superQuery(values ? { ...(this.#nameStatements && { name: statementName(text) }), text, values } : text) as Promise<unknown>,
+      sent = ahead.map(
+        ({ text, values }) =>
+          superQuery(
+            values ? { ...(this.#nameStatements && { name: statementName(text) }), text, values } : text,
+          ) as Promise<unknown>,
       );
       main = superQuery(...args) as Promise<unknown>;
     } finally {
@@ -124,6 +129,10 @@ export function writeBehind(tx: object, text: string, values: unknown[]): boolea
  * A statement of `tx` whose answer nobody reads (a write, a lock): written behind when it can be,
  * else run now. Either way it has run before `tx`'s next statement does.
  */
-export async function sendBehind(tx: { $executeRawUnsafe(text: string, ...values: unknown[]): Promise<number> }, text: string, values: unknown[]): Promise<void> {
+export async function sendBehind(
+  tx: { $executeRawUnsafe(text: string, ...values: unknown[]): Promise<number> },
+  text: string,
+  values: unknown[],
+): Promise<void> {
   if (!writeBehind(tx, text, values)) await tx.$executeRawUnsafe(text, ...values);
 }

@@ -13,7 +13,11 @@ export function offlineGraphiQL(): { render: (options?: GraphiQLOptions) => Prom
   return {
     async render(options) {
       const key = JSON.stringify(options ?? {});
-      if (!pages.has(key)) pages.set(key, import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => withPolicy(renderGraphiQL(options))));
+      if (!pages.has(key))
+        pages.set(
+          key,
+          import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) => withPolicy(renderGraphiQL(options))),
+        );
       const page = await pages.get(key)!;
       policy = page.policy;
       return page.html;
@@ -39,7 +43,9 @@ export function offlineGraphiQL(): { render: (options?: GraphiQLOptions) => Prom
  * this origin. With nothing loadable from elsewhere, an injected style has nowhere to send data.
  */
 function withPolicy(html: string): { html: string; policy: string } {
-  const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((match) => `'sha256-${createHash('sha256').update(match[1]!).digest('base64')}'`);
+  const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map(
+    (match) => `'sha256-${createHash('sha256').update(match[1]!).digest('base64')}'`,
+  );
   const policy = [
     "default-src 'none'",
     `script-src ${scripts.join(' ')}`,

@@ -49,11 +49,17 @@ export function useBlockingHooks(hooks: readonly HookDefinition[], logger: Logge
         // Execution reads the arguments of the first node; the others are validated to be the same.
         let input = argumentsOf(field, nodes[0]!, root.variables);
         // Fail closed: a guarded field whose hooks cannot be told its input does not run.
-        if (input instanceof GraphQLError) return setResultAndStopExecution({ data: null, errors: [badInput(`${responseKey}: ${input.message}`)] });
+        if (input instanceof GraphQLError)
+          return setResultAndStopExecution({ data: null, errors: [badInput(`${responseKey}: ${input.message}`)] });
         let set: Record<string, unknown> = {};
         for (const hook of guards) {
           // Secrets (a password, a client secret) never leave the API: the hook is told one was given.
-          const decision = await ask(hook, maskSecrets(field.args, input), (args.contextValue as Context).identity, logger);
+          const decision = await ask(
+            hook,
+            maskSecrets(field.args, input),
+            (args.contextValue as Context).identity,
+            logger,
+          );
           if (!decision.allow) {
             setResultAndStopExecution({ data: null, errors: [forbidden(decision.message)] });
             return;
@@ -72,7 +78,11 @@ export function useBlockingHooks(hooks: readonly HookDefinition[], logger: Logge
 
 type Rewrite = { field: GraphQLField<unknown, unknown>; nodes: readonly FieldNode[]; set: Record<string, unknown> };
 
-function argumentsOf(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): Record<string, unknown> | GraphQLError {
+function argumentsOf(
+  field: GraphQLField<unknown, unknown>,
+  node: FieldNode,
+  variables: Record<string, unknown>,
+): Record<string, unknown> | GraphQLError {
   try {
     return getArgumentValues(field, node, variables);
   } catch (error) {
@@ -80,8 +90,18 @@ function argumentsOf(field: GraphQLField<unknown, unknown>, node: FieldNode, var
   }
 }
 
-async function ask(hook: HookDefinition, input: Record<string, unknown>, identity: Identity, logger: Logger): Promise<Decision> {
-  const viewer = identity.kind === 'user' ? { id: identity.userId } : identity.kind === 'token' ? { id: `token:${identity.name}` } : null;
+async function ask(
+  hook: HookDefinition,
+  input: Record<string, unknown>,
+  identity: Identity,
+  logger: Logger,
+): Promise<Decision> {
+  const viewer =
+    identity.kind === 'user'
+      ? { id: identity.userId }
+      : identity.kind === 'token'
+        ? { id: `token:${identity.name}` }
+        : null;
   const result = await sendSigned({
     url: hook.url,
     headers: {},
@@ -92,7 +112,9 @@ async function ask(hook: HookDefinition, input: Record<string, unknown>, identit
   });
   const problem = (reason: string): Decision => {
     logger.warn({ hook: hook.name, reason, onError: hook.onError }, 'blocking hook failed');
-    return hook.onError === 'allow' ? { allow: true, set: {} } : { allow: false, message: `Refused: hook "${hook.name}" could not decide (${reason})` };
+    return hook.onError === 'allow'
+      ? { allow: true, set: {} }
+      : { allow: false, message: `Refused: hook "${hook.name}" could not decide (${reason})` };
   };
   if (result.error) return problem(result.error);
   if (!result.status || result.status < 200 || result.status >= 300) return problem(`HTTP ${result.status}`);
@@ -102,9 +124,14 @@ async function ask(hook: HookDefinition, input: Record<string, unknown>, identit
   } catch {
     return problem('the answer is not JSON');
   }
-  if (typeof answer !== 'object' || answer === null || typeof (answer as { allow?: unknown }).allow !== 'boolean') return problem('the answer has no boolean "allow"');
+  if (typeof answer !== 'object' || answer === null || typeof (answer as { allow?: unknown }).allow !== 'boolean')
+    return problem('the answer has no boolean "allow"');
   const { allow, message, set } = answer as { allow: boolean; message?: unknown; set?: unknown };
-  if (!allow) return { allow: false, message: typeof message === 'string' && message ? message : `Refused by hook "${hook.name}"` };
+  if (!allow)
+    return {
+      allow: false,
+      message: typeof message === 'string' && message ? message : `Refused by hook "${hook.name}"`,
+    };
   if (set === undefined) return { allow: true, set: {} };
   if (typeof set !== 'object' || set === null || Array.isArray(set)) return problem('"set" is not an object');
   const refused = Object.keys(set).filter((key) => !hook.mayChange.includes(key));
@@ -126,7 +153,8 @@ function withArguments(document: DocumentNode, rewrites: readonly Rewrite[]): Do
       for (const [name, value] of Object.entries(rewrite.set)) {
         const definition = rewrite.field.args.find((arg) => arg.name === name)!;
         const literal = astFromValue(value, definition.type);
-        if (literal) replaced.set(name, { kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: name }, value: literal });
+        if (literal)
+          replaced.set(name, { kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: name }, value: literal });
       }
       const kept = (node.arguments ?? []).filter((argument) => !replaced.has(argument.name.value));
       return { ...node, arguments: [...kept, ...replaced.values()] };

@@ -32,7 +32,12 @@ const RECONNECT_MAX_MS = 10_000;
  * connection is down, changes are missed (NOTIFY is not queued for absent listeners); the
  * connection comes back with backoff and the log says so.
  */
-export function listenForChanges(databaseUrl: string, feed: ChangeFeed, logger: Logger, also: ChannelListener[] = []): Promise<{ stop(): Promise<void>; listening(): boolean }> {
+export function listenForChanges(
+  databaseUrl: string,
+  feed: ChangeFeed,
+  logger: Logger,
+  also: ChannelListener[] = [],
+): Promise<{ stop(): Promise<void>; listening(): boolean }> {
   return listenToChanges(databaseUrl, (payload) => publish(feed, payload, logger), logger, 'live updates', also);
 }
 

@@ -80,10 +80,14 @@ class OpenCounts {
 
 const refused = (holder: string, limit: number) => ({
   errors: [
-    new PaygraphError('RATE_LIMITED', `Too many open subscriptions for ${holder} (at most ${limit}); close one to open another`, {
-      maxOpenStreams: limit,
-      // No Retry-After: the place frees when one of the caller's own streams ends, not after a time.
-      http: { status: 429 },
-    }),
+    new PaygraphError(
+      'RATE_LIMITED',
+      `Too many open subscriptions for ${holder} (at most ${limit}); close one to open another`,
+      {
+        maxOpenStreams: limit,
+        // No Retry-After: the place frees when one of the caller's own streams ends, not after a time.
+        http: { status: 429 },
+      },
+    ),
   ],
 });

@@ -20,7 +20,10 @@ async function validUntil(db: Db, credential: { kind: 'session' | 'token'; id: s
     const token = await db.accessToken.findUnique({ where: { id: credential.id }, select: { revokedAt: true } });
     return token && !token.revokedAt ? Infinity : 0;
   }
-  const session = await db.session.findUnique({ where: { id: credential.id }, select: { revokedAt: true, expiresAt: true } });
+  const session = await db.session.findUnique({
+    where: { id: credential.id },
+    select: { revokedAt: true, expiresAt: true },
+  });
   return session && !session.revokedAt ? session.expiresAt.getTime() : 0;
 }
 
@@ -34,28 +37,43 @@ async function validUntil(db: Db, credential: { kind: 'session' | 'token'; id: s
  * and again for every stream when the LISTEN connection holds again after a loss.
  * A Repeater, not an async generator: a client that leaves ends it at once, not at its next event.
  */
-export function whileSignedIn<T>(ctx: { db: Db; identity: Identity; live: ChangeFeed }, source: AsyncIterable<T>): AsyncIterable<T> {
+export function whileSignedIn<T>(
+  ctx: { db: Db; identity: Identity; live: ChangeFeed },
+  source: AsyncIterable<T>,
+): AsyncIterable<T> {
   const credential = credentialOf(ctx.identity);
   if (!credential) return source;
   return new Repeater<T>(async (push, stop) => {
     // A pubsub stream starts listening at its first next(): asked before the first check.
-    const notices = Repeater.merge([ctx.live.subscribe('CredentialChanged', credential.id), ctx.live.subscribe('AnyCredentialChanged')])[Symbol.asyncIterator]();
+    const notices = Repeater.merge([
+      ctx.live.subscribe('CredentialChanged', credential.id),
+      ctx.live.subscribe('AnyCredentialChanged'),
+    ])[Symbol.asyncIterator]();
     let nextNotice = notices.next();
     const events = source[Symbol.asyncIterator]();
     const stopped = stop.then(() => 'stopped' as const);
     let timer: NodeJS.Timeout | undefined;
     const checkStillSignedIn = async () => {
       const until = await validUntil(ctx.db, credential);
-      if (until <= Date.now()) throw unauthenticated('The session was signed out or has expired, or the access token was revoked');
+      if (until <= Date.now())
+        throw unauthenticated('The session was signed out or has expired, or the access token was revoked');
       clearTimeout(timer);
       // Expiry is a change of its own: announced to this credential's subscribers, and checked like one.
-      if (until !== Infinity) timer = setTimeout(() => ctx.live.publish('CredentialChanged', credential.id, credential.id), Math.min(until - Date.now(), MAX_TIMER_MS));
+      if (until !== Infinity)
+        timer = setTimeout(
+          () => ctx.live.publish('CredentialChanged', credential.id, credential.id),
+          Math.min(until - Date.now(), MAX_TIMER_MS),
+        );
     };
     try {
       await checkStillSignedIn();
       let nextEvent = events.next();
       for (;;) {
-        const winner = await Promise.race([nextEvent.then((event) => ({ event })), nextNotice.then(() => 'notice' as const), stopped]);
+        const winner = await Promise.race([
+          nextEvent.then((event) => ({ event })),
+          nextNotice.then(() => 'notice' as const),
+          stopped,
+        ]);
         if (winner === 'stopped') return;
         if (winner === 'notice') {
           await checkStillSignedIn();

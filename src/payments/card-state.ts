@@ -13,7 +13,11 @@ const BEING_SAVED: readonly CardStatus[] = ['PENDING', 'REQUIRES_ACTION'];
  * a card that stops being saved (REJECTED, its 3-D Secure failed) wakes them too, so one with no
  * other card fails `no_payment_method` now rather than at its next retry.
  */
-export async function changeCard(ctx: Pick<Context, 'db' | 'events'>, previous: CardDetails, data: Prisma.CardDetailsUpdateInput): Promise<CardDetails> {
+export async function changeCard(
+  ctx: Pick<Context, 'db' | 'events'>,
+  previous: CardDetails,
+  data: Prisma.CardDetailsUpdateInput,
+): Promise<CardDetails> {
   if (previous.status === 'DETACHED') return previous;
   const card = await ctx.db.cardDetails.update({ where: { id: previous.id }, data });
   await ctx.events.record(ctx.db, { model: 'CardDetails', operation: 'updated', node: card, previous });

@@ -10,7 +10,10 @@ import type { CardDetails } from '../generated/prisma/client.js';
  * no longer lists it); these may still complete on it. Read in the caller's transaction, so a
  * deleted card's answer is as of its delete.
  */
-export async function chargesInFlight(db: Db, card: Pick<CardDetails, 'id' | 'userId' | 'status' | 'stripePaymentMethodId'>): Promise<string[]> {
+export async function chargesInFlight(
+  db: Db,
+  card: Pick<CardDetails, 'id' | 'userId' | 'status' | 'stripePaymentMethodId'>,
+): Promise<string[]> {
   if (card.status !== 'ACTIVE' || !card.stripePaymentMethodId) return [];
   const rows = await db.$queryRawUnsafe<{ id: string }[]>(
     `select p.id from "Purchase" p

@@ -13,13 +13,17 @@ export async function changeStripeId(
   ctx: Pick<Context, 'db' | 'events'>,
   id: string,
   next: (current: string | null) => string | null,
-  { query = {}, wakeCharges = true }: { query?: { include?: Prisma.UserInclude; select?: Prisma.UserSelect }; wakeCharges?: boolean } = {},
+  {
+    query = {},
+    wakeCharges = true,
+  }: { query?: { include?: Prisma.UserInclude; select?: Prisma.UserSelect }; wakeCharges?: boolean } = {},
 ): Promise<User | null> {
   const previous = await ctx.db.user.findUnique({ where: { id } });
   if (!previous) return null;
   const stripeId = next(previous.stripeId);
   // Unchanged: read again only for the relations a GraphQL selection asks for.
-  if (stripeId === previous.stripeId) return query.include || query.select ? ctx.db.user.findUniqueOrThrow({ ...query, where: { id } }) : previous;
+  if (stripeId === previous.stripeId)
+    return query.include || query.select ? ctx.db.user.findUniqueOrThrow({ ...query, where: { id } }) : previous;
   const user = await ctx.db.user.update({ ...query, where: { id }, data: { stripeId } });
   await ctx.events.record(ctx.db, { model: 'User', operation: 'updated', node: user, previous });
   if (stripeId && wakeCharges) await wakeWaitingCharges(ctx.db, id);

@@ -6,19 +6,41 @@ import type { PurchaseStatus } from '../generated/prisma/enums.js';
  * Stripe event. Every source goes through `nextPurchaseState`, so the money rules live in one place.
  */
 export type PaymentFact =
-  | { kind: 'requires_action'; paymentIntentId?: string | null; clientSecret?: string | null; code?: string | null; message?: string | null }
+  | {
+      kind: 'requires_action';
+      paymentIntentId?: string | null;
+      clientSecret?: string | null;
+      code?: string | null;
+      message?: string | null;
+    }
   | { kind: 'processing'; paymentIntentId?: string | null }
   | { kind: 'succeeded'; paymentIntentId?: string | null; chargeId?: string | null }
   | { kind: 'failed'; paymentIntentId?: string | null; code?: string | null; message?: string | null }
   /** `reportedAt`: the time of the Stripe event that reported it; none when Paygraph counted its own refunds. */
-  | { kind: 'refunded'; paymentIntentId?: string | null; chargeId?: string | null; amountRefunded: number; reportedAt?: Date }
+  | {
+      kind: 'refunded';
+      paymentIntentId?: string | null;
+      chargeId?: string | null;
+      amountRefunded: number;
+      reportedAt?: Date;
+    }
   /** A refund made at Stripe failed: its `amount` is no longer refunded; `stillRefunded` is what surely still is. */
   | { kind: 'refund_failed'; paymentIntentId?: string | null; amount: number; stillRefunded: number; reportedAt?: Date }
   | { kind: 'disputed'; paymentIntentId?: string | null; chargeId?: string | null; disputeStatus: string };
 
 export type PurchaseChange = Pick<
   Purchase,
-  'isPaid' | 'status' | 'stripeChargeId' | 'stripePaymentIntentId' | 'clientSecret' | 'amountRefunded' | 'refundFailureReportedAt' | 'disputeStatus' | 'failureCode' | 'failureMessage' | 'paidAt'
+  | 'isPaid'
+  | 'status'
+  | 'stripeChargeId'
+  | 'stripePaymentIntentId'
+  | 'clientSecret'
+  | 'amountRefunded'
+  | 'refundFailureReportedAt'
+  | 'disputeStatus'
+  | 'failureCode'
+  | 'failureMessage'
+  | 'paidAt'
 >;
 
 export type Transition =
@@ -75,18 +97,35 @@ export function nextPurchaseState(previous: Purchase, fact: PaymentFact): Transi
     if (chargeId && previous.stripeChargeId && chargeId !== previous.stripeChargeId) {
       return { result: 'conflict', reason: 'The purchase is already settled with another charge' };
     }
-    Object.assign(next, { isPaid: true, stripeChargeId: previous.stripeChargeId ?? chargeId, clientSecret: null, failureCode: null, failureMessage: null });
+    Object.assign(next, {
+      isPaid: true,
+      stripeChargeId: previous.stripeChargeId ?? chargeId,
+      clientSecret: null,
+      failureCode: null,
+      failureMessage: null,
+    });
     next.paidAt = previous.paidAt ?? new Date();
-    if (fact.kind === 'refunded' && !reportedBeforeFailure(previous, fact)) next.amountRefunded = Math.min(previous.amount, Math.max(previous.amountRefunded, fact.amountRefunded));
-    if (fact.kind === 'disputed' && !(previous.disputeStatus && CLOSED_DISPUTE.has(previous.disputeStatus))) next.disputeStatus = fact.disputeStatus;
+    if (fact.kind === 'refunded' && !reportedBeforeFailure(previous, fact))
+      next.amountRefunded = Math.min(previous.amount, Math.max(previous.amountRefunded, fact.amountRefunded));
+    if (fact.kind === 'disputed' && !(previous.disputeStatus && CLOSED_DISPUTE.has(previous.disputeStatus)))
+      next.disputeStatus = fact.disputeStatus;
     next.status = paidStatus(previous.amount, next.amountRefunded, next.disputeStatus);
   } else if (!previous.isPaid) {
     if (fact.kind === 'failed') {
-      Object.assign(next, { status: 'FAILED', clientSecret: null, failureCode: fact.code ?? previous.failureCode, failureMessage: fact.message ?? previous.failureMessage });
+      Object.assign(next, {
+        status: 'FAILED',
+        clientSecret: null,
+        failureCode: fact.code ?? previous.failureCode,
+        failureMessage: fact.message ?? previous.failureMessage,
+      });
     } else if (UNSETTLED.includes(previous.status)) {
       next.status = fact.kind === 'processing' ? 'PROCESSING' : 'REQUIRES_ACTION';
       if (fact.kind === 'requires_action') {
-        Object.assign(next, { clientSecret: fact.clientSecret ?? previous.clientSecret, failureCode: fact.code ?? null, failureMessage: fact.message ?? null });
+        Object.assign(next, {
+          clientSecret: fact.clientSecret ?? previous.clientSecret,
+          failureCode: fact.code ?? null,
+          failureMessage: fact.message ?? null,
+        });
       }
     }
   }
@@ -107,4 +146,5 @@ function reportedBeforeFailure(previous: Purchase, fact: { reportedAt?: Date }):
 
 const latest = (a: Date | null, b: Date | undefined): Date | null => (b && (!a || b > a) ? b : a);
 
-const same = (a: unknown, b: unknown) => (a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b);
+const same = (a: unknown, b: unknown) =>
+  a instanceof Date && b instanceof Date ? a.getTime() === b.getTime() : a === b;

@@ -9,5 +9,10 @@ import { wakeDeliveries } from '../callbacks/store/new-deliveries.js';
  */
 export async function wakeWaitingCharges(tx: Tx, userId: string): Promise<void> {
   const purchases = await tx.purchase.findMany({ where: { userId, status: 'PENDING' }, select: { id: true } });
-  if (purchases.length > 0) await wakeDeliveries(tx, 'Purchase.created', purchases.map((purchase) => purchase.id));
+  if (purchases.length > 0)
+    await wakeDeliveries(
+      tx,
+      'Purchase.created',
+      purchases.map((purchase) => purchase.id),
+    );
 }

@@ -32,7 +32,13 @@ function factOf(change: WriteBack): PaymentFact | null {
   const kind = SERVICE_STATUSES[status];
   if (!kind) throw badInput(`Status ${status} is set from Stripe's events, not written by a service`);
   const ids = { paymentIntentId: change.stripePaymentIntentId, chargeId: change.stripeChargeId };
-  return { kind, ...ids, clientSecret: change.clientSecret, code: change.failureCode, message: change.failureMessage } as PaymentFact;
+  return {
+    kind,
+    ...ids,
+    clientSecret: change.clientSecret,
+    code: change.failureCode,
+    message: change.failureMessage,
+  } as PaymentFact;
 }
 
 /** The money rules of a write-back: a paid purchase stays paid, and keeps the one charge it was paid with. */
@@ -40,7 +46,10 @@ export function settle(previous: Purchase, change: WriteBack) {
   const fact = factOf(change);
   if (!fact) {
     if (previous.isPaid) throw conflict('The purchase is already paid');
-    return { failureCode: change.failureCode ?? previous.failureCode, failureMessage: change.failureMessage ?? previous.failureMessage };
+    return {
+      failureCode: change.failureCode ?? previous.failureCode,
+      failureMessage: change.failureMessage ?? previous.failureMessage,
+    };
   }
   if (previous.isPaid && fact.kind !== 'succeeded') throw conflict('The purchase is already paid');
   const transition = nextPurchaseState(previous, fact);

@@ -15,7 +15,8 @@ export function useHiddenSuggestions(): Plugin {
     onValidate({ validateFn, setValidationFn }) {
       // graphql 16's order: schema, document, rules, options, typeInfo.
       setValidationFn((schema, document, rules, options, typeInfo) =>
-        validateFn(schema, document, rules, { ...options, hideSuggestions: true }, typeInfo));
+        validateFn(schema, document, rules, { ...options, hideSuggestions: true }, typeInfo),
+      );
     },
     // On the request's own arguments, so later plugins that read the variables before execution
     // (src/request/root-fields.ts) see it too. Envelop's types predate the option.
@@ -29,7 +30,12 @@ export function useHiddenSuggestions(): Plugin {
     // graphql's coerceInputValue without it, so a misspelt enum value or input field in the variables
     // still got a suggestion: it is cut from the answer.
     onResultProcess({ result, setResult }) {
-      if (Array.isArray(result) || !('errors' in result) || !result.errors?.some((error) => error.message.includes(' Did you mean '))) return;
+      if (
+        Array.isArray(result) ||
+        !('errors' in result) ||
+        !result.errors?.some((error) => error.message.includes(' Did you mean '))
+      )
+        return;
       setResult({ ...result, errors: result.errors.map((error) => withoutSuggestion(error as GraphQLError)) });
     },
   };
@@ -38,5 +44,11 @@ export function useHiddenSuggestions(): Plugin {
 function withoutSuggestion(error: GraphQLError): GraphQLError {
   const message = error.message.replace(SUGGESTION, '');
   if (message === error.message) return error;
-  return new GraphQLError(message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions: error.extensions });
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: error.extensions,
+  });
 }

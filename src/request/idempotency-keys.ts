@@ -29,7 +29,10 @@ export async function saveResponse(tx: Tx, claim: Claim, result: ExecutionResult
   await sendBehind(tx, SAVE_RESPONSE, [stringify(result), claim.scope, claim.key]);
 }
 
-export async function readClaim(db: Db, claim: Claim): Promise<{ request_hash: string; response: ExecutionResult | null } | undefined> {
+export async function readClaim(
+  db: Db,
+  claim: Claim,
+): Promise<{ request_hash: string; response: ExecutionResult | null } | undefined> {
   const [row] = await db.$queryRaw<{ request_hash: string; response: ExecutionResult | null }[]>`
     select request_hash, response from idempotency_key where scope = ${claim.scope} and key = ${claim.key}`;
   return row;

@@ -58,34 +58,46 @@ export function useMutationTransaction({ db, timeoutMs, hooksFollow }: MutationT
         // A retry of a mutation already answered gets that answer before anything else runs, so blocking
         // hooks (registered after this plugin) are not asked again and cannot refuse what already happened.
         const claim = { scope: scopeOf(early), key: sentKey, requestHash: sentHash };
-        if ((await readClaim(db, claim))?.response) return setResultAndStopExecution(await replay(db, claim, early.request));
+        if ((await readClaim(db, claim))?.response)
+          return setResultAndStopExecution(await replay(db, claim, early.request));
       }
       setExecuteFn(async (executionArgs: ExecutionArgs) => {
         const context = executionArgs.contextValue as Context & { request: Request };
         const key = context.request.headers.get('idempotency-key');
         if (key !== null) {
-          if (!KEY_PATTERN.test(key)) return errorResult(badInput('Idempotency-Key must be 1 to 255 printable ASCII characters'));
+          if (!KEY_PATTERN.test(key))
+            return errorResult(badInput('Idempotency-Key must be 1 to 255 printable ASCII characters'));
           const root = collectRootFields(executionArgs);
           if ('errors' in root) return { data: null, errors: root.errors };
-          const secretField = [...root.fields.values()].map((nodes) => nodes[0]!.name.value).find((field) => NOT_REPLAYABLE.has(field));
-          if (secretField) return errorResult(badInput(`${secretField} takes no Idempotency-Key: its answer holds a secret, and it is safe to retry`));
+          const secretField = [...root.fields.values()]
+            .map((nodes) => nodes[0]!.name.value)
+            .find((field) => NOT_REPLAYABLE.has(field));
+          if (secretField)
+            return errorResult(
+              badInput(`${secretField} takes no Idempotency-Key: its answer holds a secret, and it is safe to retry`),
+            );
         }
         const claim = key === null ? null : { scope: scopeOf(context), key, requestHash: sentHash };
         try {
-          return await withWriteBehind(() => db.$transaction(
-            async (tx) => {
-              attachTransaction(tx);
-              if (claim && !(await claimKey(tx, claim))) throw new KeyTaken();
-              // The transaction client stands in for the database for every resolver of this request.
-              const result = (await executeFn({ ...executionArgs, contextValue: { ...context, db: tx as unknown as Db } })) as ExecutionResult;
-              if (result.errors?.length) throw new RolledBack(result);
-              if (claim) await saveResponse(tx, claim, result);
-              return result;
-            },
-            // Under a burst every connection may be busy: waiting for one may take longer than any one
-            // transaction may last. (Passwords are hashed before this, src/auth/hash-passwords-first.ts.)
-            { timeout: timeoutMs, maxWait: 3 * timeoutMs },
-          ));
+          return await withWriteBehind(() =>
+            db.$transaction(
+              async (tx) => {
+                attachTransaction(tx);
+                if (claim && !(await claimKey(tx, claim))) throw new KeyTaken();
+                // The transaction client stands in for the database for every resolver of this request.
+                const result = (await executeFn({
+                  ...executionArgs,
+                  contextValue: { ...context, db: tx as unknown as Db },
+                })) as ExecutionResult;
+                if (result.errors?.length) throw new RolledBack(result);
+                if (claim) await saveResponse(tx, claim, result);
+                return result;
+              },
+              // Under a burst every connection may be busy: waiting for one may take longer than any one
+              // transaction may last. (Passwords are hashed before this, src/auth/hash-passwords-first.ts.)
+              { timeout: timeoutMs, maxWait: 3 * timeoutMs },
+            ),
+          );
         } catch (error) {
           if (error instanceof RolledBack) return { data: null, errors: error.result.errors };
           if (error instanceof KeyTaken && claim) return replay(db, claim, context.request);
@@ -101,7 +113,8 @@ export function useMutationTransaction({ db, timeoutMs, hooksFollow }: MutationT
 
 async function replay(db: Db, claim: Claim, request: Request): Promise<ExecutionResult> {
   const row = await readClaim(db, claim);
-  if (!row?.response) return errorResult(conflict('A request with this Idempotency-Key is still being processed; retry shortly'));
+  if (!row?.response)
+    return errorResult(conflict('A request with this Idempotency-Key is still being processed; retry shortly'));
   if (row.request_hash !== claim.requestHash) {
     return errorResult(conflict('This Idempotency-Key was used with another request; use a new key for a new request'));
   }
@@ -128,7 +141,13 @@ function requestHash(args: ExecutionArgs): string {
   const operation = getOperationAST(args.document, args.operationName);
   const text = args.document.loc?.source.body ?? '';
   return createHash('sha256')
-    .update(stringify({ document: text, operationName: operation?.name?.value ?? null, variables: args.variableValues ?? {} }) ?? '')
+    .update(
+      stringify({
+        document: text,
+        operationName: operation?.name?.value ?? null,
+        variables: args.variableValues ?? {},
+      }) ?? '',
+    )
     .digest('hex');
 }
 

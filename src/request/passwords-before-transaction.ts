@@ -35,7 +35,11 @@ export function usePasswordsBeforeTransaction(): Plugin<Context> {
         const names = [...PASSWORD_FIELDS].join(', ');
         return setResultAndStopExecution({
           data: null,
-          errors: [badInput(`A request may hold one of ${names}; send each as a request of its own`, { passwordFieldsPerRequest: 1 })],
+          errors: [
+            badInput(`A request may hold one of ${names}; send each as a request of its own`, {
+              passwordFieldsPerRequest: 1,
+            }),
+          ],
         });
       }
       const [node] = hashing.map((nodes) => nodes[0]!);
@@ -44,11 +48,17 @@ export function usePasswordsBeforeTransaction(): Plugin<Context> {
       const values = argumentsOf(mutationType, node, root.variables);
       if (node.name.value === 'createUser') {
         // Counted before anything else, so a request refused for its input still counts as an attempt.
-        const refusal = await context.signinThrottle.signingUp(context.clientAddress).then(() => null, (error: unknown) => error);
+        const refusal = await context.signinThrottle.signingUp(context.clientAddress).then(
+          () => null,
+          (error: unknown) => error,
+        );
         if (refusal instanceof PaygraphError) return setResultAndStopExecution({ data: null, errors: [refusal] });
         if (refusal) throw refusal;
-        const password = input.password.safeParse((values?.authProvider as { email?: Credentials } | undefined)?.email?.password);
-        if (password.success) extendContext({ passwordHashes: new Map([[password.data, await hashPassword(password.data)]]) });
+        const password = input.password.safeParse(
+          (values?.authProvider as { email?: Credentials } | undefined)?.email?.password,
+        );
+        if (password.success)
+          extendContext({ passwordHashes: new Map([[password.data, await hashPassword(password.data)]]) });
         return;
       }
       const email = input.email.safeParse((values?.email as Credentials)?.email);
@@ -56,7 +66,8 @@ export function usePasswordsBeforeTransaction(): Plugin<Context> {
       if (!email.success || !password.success) return; // execution reports the bad input
       // A refusal (RATE_LIMITED) is left for the resolver to raise as the field's error.
       const checked = await checkCredentials(context, email.data, password.data).catch(() => null);
-      if (checked) extendContext({ checkedCredentials: new Map([[credentialsKey(email.data, password.data), checked]]) });
+      if (checked)
+        extendContext({ checkedCredentials: new Map([[credentialsKey(email.data, password.data), checked]]) });
     },
   };
 }

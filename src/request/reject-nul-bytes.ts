@@ -19,7 +19,10 @@ export function useRejectNulBytes(): Plugin {
     onParams({ params }) {
       const problem = problemIn(params.variables) ?? (params.operationName?.includes('\0') ? MESSAGE : null);
       if (problem === TOO_DEEP) {
-        throw badInput(`Variables nest deeper than ${MAX_VARIABLES_DEPTH} levels`, { reason: 'VARIABLES_TOO_DEEP', http: { status: 400 } });
+        throw badInput(`Variables nest deeper than ${MAX_VARIABLES_DEPTH} levels`, {
+          reason: 'VARIABLES_TOO_DEEP',
+          http: { status: 400 },
+        });
       }
       if (problem) throw badInput(problem);
     },

@@ -1,4 +1,11 @@
-import { getOperationAST, getVariableValues, Kind, type ExecutionArgs, type FieldNode, type FragmentDefinitionNode } from 'graphql';
+import {
+  getOperationAST,
+  getVariableValues,
+  Kind,
+  type ExecutionArgs,
+  type FieldNode,
+  type FragmentDefinitionNode,
+} from 'graphql';
 // Execution's own field collection (graphql 16 has no "exports", so the module is reachable): any
 // other reading of the document could disagree with what actually runs.
 import { collectFields } from 'graphql/execution/collectFields.js';
@@ -21,11 +28,17 @@ export function collectRootFields(args: ExecutionArgs): RootFields | { errors: P
   const operation = getOperationAST(args.document, args.operationName);
   const rootType = operation && args.schema.getRootType(operation.operation);
   if (!operation || !rootType) return { fields: new Map(), variables: {} };
-  const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, { maxErrors: 50, hideSuggestions: args.hideSuggestions ?? false });
+  const coerced = getVariableValues(args.schema, operation.variableDefinitions ?? [], args.variableValues ?? {}, {
+    maxErrors: 50,
+    hideSuggestions: args.hideSuggestions ?? false,
+  });
   if (coerced.errors) return { errors: coerced.errors.map((error) => badInput(error.message)) };
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const definition of args.document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
   }
-  return { fields: collectFields(args.schema, fragments, coerced.coerced, rootType, operation.selectionSet), variables: coerced.coerced };
+  return {
+    fields: collectFields(args.schema, fragments, coerced.coerced, rootType, operation.selectionSet),
+    variables: coerced.coerced,
+  };
 }

@@ -14,6 +14,8 @@ builder.queryFields((t) => ({
     description: 'For services: checks that their token is still accepted before they do anything that costs money.',
     authScopes: (_root, _args, ctx) => ctx.identity.kind === 'token',
     resolve: (_root, _args, ctx) =>
-      ctx.identity.kind === 'token' ? { name: ctx.identity.name, scopes: [...ctx.identity.scopes] } : { name: '', scopes: [] },
+      ctx.identity.kind === 'token'
+        ? { name: ctx.identity.name, scopes: [...ctx.identity.scopes] }
+        : { name: '', scopes: [] },
   }),
 }));

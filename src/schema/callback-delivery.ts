@@ -35,17 +35,35 @@ const CallbackRef = builder.objectRef<CallbackSummary>('Callback').implement({
       resolve: (callback) => callback.stats.failureRate,
     }),
     lastError: t.string({ nullable: true, resolve: (callback) => callback.stats.lastError?.message ?? null }),
-    lastErrorAt: t.field({ type: 'DateTime', nullable: true, resolve: (callback) => callback.stats.lastError?.at ?? null }),
+    lastErrorAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      resolve: (callback) => callback.stats.lastError?.at ?? null,
+    }),
     disabledReason: t.string({
       nullable: true,
-      description: 'Why Paygraph switched it off by itself: "gone" (the endpoint answered 410) or "failing" (disableAfterFailingFor); null when on or switched off by an operator.',
+      description:
+        'Why Paygraph switched it off by itself: "gone" (the endpoint answered 410) or "failing" (disableAfterFailingFor); null when on or switched off by an operator.',
       resolve: (callback) => callback.condition.disabledReason,
     }),
-    failingSince: t.field({ type: 'DateTime', nullable: true, description: 'The first failed attempt since the last delivered one.', resolve: (callback) => callback.condition.failingSince }),
-    pausedUntil: t.field({ type: 'DateTime', nullable: true, description: 'A Retry-After from the endpoint holds its deliveries until then.', resolve: (callback) => callback.condition.pausedUntil }),
+    failingSince: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'The first failed attempt since the last delivered one.',
+      resolve: (callback) => callback.condition.failingSince,
+    }),
+    pausedUntil: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'A Retry-After from the endpoint holds its deliveries until then.',
+      resolve: (callback) => callback.condition.pausedUntil,
+    }),
     maxInFlight: t.int({ nullable: true, resolve: (callback) => callback.maxInFlight }),
     ratePerSecond: t.float({ nullable: true, resolve: (callback) => callback.ratePerSecond }),
-    secretSource: t.string({ description: '"own" (generated; rotate with npm run callbacks -- rotate) or "callbacks.yml".', resolve: (callback) => callback.secretSource }),
+    secretSource: t.string({
+      description: '"own" (generated; rotate with npm run callbacks -- rotate) or "callbacks.yml".',
+      resolve: (callback) => callback.secretSource,
+    }),
   }),
 });
 
@@ -110,7 +128,10 @@ const deliveryWhere = (args: DeliveryFilter) => ({
   ...(args.callback ? { callback: args.callback } : {}),
   ...(args.status ? { status: args.status } : {}),
   ...(args.nodeId ? { nodeId: String(args.nodeId) } : {}),
-  createdAt: { ...(args.createdAfter ? { gte: args.createdAfter } : {}), ...(args.createdBefore ? { lt: args.createdBefore } : {}) },
+  createdAt: {
+    ...(args.createdAfter ? { gte: args.createdAfter } : {}),
+    ...(args.createdBefore ? { lt: args.createdBefore } : {}),
+  },
 });
 
 builder.queryFields((t) => ({
@@ -125,7 +146,8 @@ builder.queryFields((t) => ({
     authScopes: admin,
     description: 'One callback by name (what a CallbackDelivery.disabled payload reads); null for an unknown name.',
     args: { name: t.arg.string({ required: true }) },
-    resolve: async (_root, args, ctx) => (await ctx.callbacks.list()).find((callback) => callback.name === args.name) ?? null,
+    resolve: async (_root, args, ctx) =>
+      (await ctx.callbacks.list()).find((callback) => callback.name === args.name) ?? null,
   }),
   callbackDeliveries: t.prismaField({
     type: ['CallbackDelivery'],
@@ -138,7 +160,9 @@ builder.queryFields((t) => ({
     description: 'Newest first.',
     resolve: async (query, _root, args, ctx) => {
       // The page continues below the cursor's place in the order, whether or not that delivery matches the filter.
-      const cursor = args.after ? await ctx.db.callbackDelivery.findUnique({ where: { id: String(args.after) }, select: { seq: true } }) : null;
+      const cursor = args.after
+        ? await ctx.db.callbackDelivery.findUnique({ where: { id: String(args.after) }, select: { seq: true } })
+        : null;
       if (args.after && !cursor) throw invalidCursor('delivery');
       const where = { ...deliveryWhere(args), ...(cursor ? { seq: { lt: cursor.seq } } : {}) };
       return ctx.db.callbackDelivery.findMany({ ...query, ...pageSize(args), orderBy: { seq: 'desc' }, where });
@@ -155,7 +179,8 @@ builder.queryFields((t) => ({
     nullable: true,
     authScopes: admin,
     args: { id: t.arg.id({ required: true, validate: z.uuid('Not a delivery id') }) },
-    resolve: (query, _root, args, ctx) => ctx.db.callbackDelivery.findUnique({ ...query, where: { id: String(args.id) } }),
+    resolve: (query, _root, args, ctx) =>
+      ctx.db.callbackDelivery.findUnique({ ...query, where: { id: String(args.id) } }),
   }),
 }));
 

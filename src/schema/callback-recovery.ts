@@ -15,7 +15,12 @@ const recoveryArgs = builder.args((t) => ({
   createdBefore: t.field({ type: 'DateTime', required: false, description: 'Exclusive.' }),
 }));
 
-function recoveryFilter(args: { callback: string; statuses?: readonly ('FAILED' | 'DEAD')[] | null; createdAfter?: Date | null; createdBefore?: Date | null }): RedeliveryFilter {
+function recoveryFilter(args: {
+  callback: string;
+  statuses?: readonly ('FAILED' | 'DEAD')[] | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
+}): RedeliveryFilter {
   if (args.createdAfter && args.createdBefore && args.createdAfter >= args.createdBefore) {
     throw badInput('createdAfter must be before createdBefore');
   }
@@ -30,7 +35,8 @@ function recoveryFilter(args: { callback: string; statuses?: readonly ('FAILED' 
 builder.queryFields((t) => ({
   redeliverableCount: t.int({
     authScopes: admin,
-    description: 'How many deliveries redeliverCallbacks would send again with the same arguments: ask before you run it.',
+    description:
+      'How many deliveries redeliverCallbacks would send again with the same arguments: ask before you run it.',
     args: recoveryArgs,
     resolve: (_root, args, ctx) => ctx.callbacks.countRedeliverable(recoveryFilter(args)),
   }),
@@ -40,7 +46,8 @@ builder.mutationFields((t) => ({
   triggerCallback: t.prismaField({
     type: 'CallbackDelivery',
     authScopes: admin,
-    description: 'Sends a callback now for an existing node: a fresh event, signed and recorded like any other (its `when` is not checked).',
+    description:
+      'Sends a callback now for an existing node: a fresh event, signed and recorded like any other (its `when` is not checked).',
     args: { name: t.arg.string({ required: true }), nodeId: t.arg.id({ required: true, validate: input.id }) },
     resolve: async (query, _root, args, ctx) => {
       const id = await ctx.callbacks.within(ctx.db).trigger(args.name, String(args.nodeId));

@@ -26,7 +26,10 @@ builder.prismaObject('CardDetails', {
     failureCode: t.exposeString('failureCode', { nullable: true }),
     failureMessage: t.exposeString('failureMessage', { nullable: true }),
     stripePaymentMethodId: t.exposeString('stripePaymentMethodId', { nullable: true }),
-    stripeSetupIntentId: t.exposeString('stripeSetupIntentId', { nullable: true, description: 'The SetupIntent that saved the card at Stripe.' }),
+    stripeSetupIntentId: t.exposeString('stripeSetupIntentId', {
+      nullable: true,
+      description: 'The SetupIntent that saved the card at Stripe.',
+    }),
     brand: t.exposeString('brand', { nullable: true }),
     last4: t.exposeString('last4', { nullable: true }),
     expMonth: t.exposeInt('expMonth', { nullable: true }),
@@ -34,10 +37,14 @@ builder.prismaObject('CardDetails', {
     livemode: t.exposeBoolean('livemode'),
     setupClientSecret: t.exposeString('setupClientSecret', {
       nullable: true,
-      description: "The SetupIntent's client secret while the bank waits for the owner (REQUIRES_ACTION): finish with Stripe.js confirmCardSetup. The owner only.",
+      description:
+        "The SetupIntent's client secret while the bank waits for the owner (REQUIRES_ACTION): finish with Stripe.js confirmCardSetup. The owner only.",
       authScopes: (card) => ({ self: card.userId }),
     }),
-    userId: t.exposeID('userId', { description: "The owner's id: kept in a deleted card's snapshot, so its detachCard callback finds the owner's customer at Stripe." }),
+    userId: t.exposeID('userId', {
+      description:
+        "The owner's id: kept in a deleted card's snapshot, so its detachCard callback finds the owner's customer at Stripe.",
+    }),
     user: t.relation('user'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     chargesInFlight: t.prismaField({
@@ -46,7 +53,9 @@ builder.prismaObject('CardDetails', {
         "Unsettled purchases (PENDING or PROCESSING) whose charge has already started on this card: a PaymentIntent exists or the charge callback is being sent. deleteCardDetails' answer lists them as of the delete: they may still be charged to it; no charge started later is.",
       resolve: async (query, card, _args, ctx) => {
         const ids = await chargesInFlight(ctx.db, card);
-        return ids.length === 0 ? [] : ctx.db.purchase.findMany({ ...query, where: { id: { in: ids } }, orderBy: { id: 'asc' } });
+        return ids.length === 0
+          ? []
+          : ctx.db.purchase.findMany({ ...query, where: { id: { in: ids } }, orderBy: { id: 'asc' } });
       },
     }),
   }),
@@ -58,7 +67,11 @@ builder.queryFields((t) => ({
     nullable: true,
     authScopes: findsNodes,
     args: { id: t.arg.id({ required: true, validate: input.id }) },
-    resolve: (query, _root, args, ctx) => ctx.db.cardDetails.findFirst({ ...query, where: { AND: [{ id: String(args.id) }, ownedByCaller(ctx, 'userId')] } }),
+    resolve: (query, _root, args, ctx) =>
+      ctx.db.cardDetails.findFirst({
+        ...query,
+        where: { AND: [{ id: String(args.id) }, ownedByCaller(ctx, 'userId')] },
+      }),
   }),
   allCardDetails: t.prismaField({
     type: ['CardDetails'],
@@ -76,7 +89,8 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createCardDetails: t.prismaField({
     type: 'CardDetails',
-    description: 'Adds a card, as a Stripe.js token (tok_...) or PaymentMethod id (pm_...), to your own user. Fires CardDetails.created.',
+    description:
+      'Adds a card, as a Stripe.js token (tok_...) or PaymentMethod id (pm_...), to your own user. Fires CardDetails.created.',
     authScopes: (_root, args) => ({ self: String(args.userId) }),
     args: {
       cardToken: t.arg.string({ required: true, validate: cardToken }),
@@ -109,7 +123,8 @@ builder.mutationFields((t) => ({
   }),
   updateCardDetails: t.prismaField({
     type: 'CardDetails',
-    description: "For the create-customer service: records the saved card (active, waiting for authentication, or rejected with Stripe's reason).",
+    description:
+      "For the create-customer service: records the saved card (active, waiting for authentication, or rejected with Stripe's reason).",
     authScopes: { token: 'customers:write' },
     grantScopes: ['mutationResult'],
     args: {
@@ -134,8 +149,11 @@ builder.mutationFields((t) => ({
         status,
         failureCode: failureCode ?? null,
         failureMessage: failureMessage ?? null,
-        setupClientSecret: status === 'REQUIRES_ACTION' ? (stripe.setupClientSecret ?? previous.setupClientSecret) : null,
-        ...Object.fromEntries(Object.entries(stripe).filter(([key, value]) => value != null && key !== 'setupClientSecret')),
+        setupClientSecret:
+          status === 'REQUIRES_ACTION' ? (stripe.setupClientSecret ?? previous.setupClientSecret) : null,
+        ...Object.fromEntries(
+          Object.entries(stripe).filter(([key, value]) => value != null && key !== 'setupClientSecret'),
+        ),
       });
       return ctx.db.cardDetails.findUniqueOrThrow({ ...query, where: { id: card.id } });
     },

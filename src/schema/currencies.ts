@@ -19,4 +19,7 @@ export const STRIPE_CURRENCIES = new Set(
 export const currency = z
   .string()
   .transform((value) => value.toLowerCase())
-  .refine((value) => STRIPE_CURRENCIES.has(value), 'Currency must be an ISO 4217 code Stripe supports, such as usd or eur');
+  .refine(
+    (value) => STRIPE_CURRENCIES.has(value),
+    'Currency must be an ISO 4217 code Stripe supports, such as usd or eur',
+  );

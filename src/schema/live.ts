@@ -13,7 +13,8 @@ builder.subscriptionType({});
  * so a change just before it subscribed is not missed. Merged, both start at once, so listening
  * begins before that first answer; and a Repeater ends at once when the client leaves.
  */
-const currentThenChanges = (id: string, changes: AsyncIterable<string>): AsyncIterable<string> => Repeater.merge([[id], changes]);
+const currentThenChanges = (id: string, changes: AsyncIterable<string>): AsyncIterable<string> =>
+  Repeater.merge([[id], changes]);
 
 // Someone else's node and an unknown id are refused alike, so ids cannot be probed.
 const NOBODY = { self: '' } as const;
@@ -30,25 +31,30 @@ builder.subscriptionFields((t) => ({
   purchaseUpdated: t.prismaField({
     type: 'Purchase',
     nullable: true,
-    description: 'The purchase now, then at every change (status, isPaid, failure), for its owner or a nodes:read token.',
+    description:
+      'The purchase now, then at every change (status, isPaid, failure), for its owner or a nodes:read token.',
     args: { id: t.arg.id({ required: true, validate: input.id }) },
     authScopes: watchableBy((ctx, id) => ctx.db.purchase.findUnique({ where: { id }, select: { userId: true } })),
-    subscribe: (_root, args, ctx) => whileSignedIn(ctx, currentThenChanges(String(args.id), ctx.live.subscribe('Purchase', String(args.id)))),
+    subscribe: (_root, args, ctx) =>
+      whileSignedIn(ctx, currentThenChanges(String(args.id), ctx.live.subscribe('Purchase', String(args.id)))),
     resolve: (query, _id, args, ctx) => ctx.db.purchase.findUnique({ ...query, where: { id: String(args.id) } }),
   }),
   cardDetailsUpdated: t.prismaField({
     type: 'CardDetails',
     nullable: true,
-    description: 'The card details now, then at every change (ACTIVE or REJECTED), for their owner or a nodes:read token.',
+    description:
+      'The card details now, then at every change (ACTIVE or REJECTED), for their owner or a nodes:read token.',
     args: { id: t.arg.id({ required: true, validate: input.id }) },
     authScopes: watchableBy((ctx, id) => ctx.db.cardDetails.findUnique({ where: { id }, select: { userId: true } })),
-    subscribe: (_root, args, ctx) => whileSignedIn(ctx, currentThenChanges(String(args.id), ctx.live.subscribe('CardDetails', String(args.id)))),
+    subscribe: (_root, args, ctx) =>
+      whileSignedIn(ctx, currentThenChanges(String(args.id), ctx.live.subscribe('CardDetails', String(args.id)))),
     resolve: (query, _id, args, ctx) => ctx.db.cardDetails.findUnique({ ...query, where: { id: String(args.id) } }),
   }),
   callbackDeliveryUpdated: t.prismaField({
     type: 'CallbackDelivery',
     nullable: true,
-    description: 'Every new delivery and every attempt or status change of one, for callbacks:admin; null once removed.',
+    description:
+      'Every new delivery and every attempt or status change of one, for callbacks:admin; null once removed.',
     authScopes: { token: 'callbacks:admin' },
     subscribe: (_root, _args, ctx) => whileSignedIn(ctx, ctx.live.subscribe('AnyCallbackDelivery')),
     resolve: (query, id, _args, ctx) => ctx.db.callbackDelivery.findUnique({ ...query, where: { id: String(id) } }),

@@ -3,7 +3,6 @@ import { badInput } from '../errors.js';
 import { builder } from './builder.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './page-size.js';
 
-
 /** Graphcool-style list arguments: `first`, `skip` and an `after` cursor (the last id seen). */
 export const pageArgs = builder.args((t) => ({
   first: t.int({ required: false, validate: z.number().int().min(1).max(MAX_PAGE_SIZE) }),

@@ -19,7 +19,9 @@ builder.prismaObject('Purchase', {
   fields: (t) => ({
     id: t.exposeID('id'),
     description: t.exposeString('description'),
-    amount: t.exposeInt('amount', { description: "In the currency's smallest unit (cents for usd), as Stripe counts." }),
+    amount: t.exposeInt('amount', {
+      description: "In the currency's smallest unit (cents for usd), as Stripe counts.",
+    }),
     currency: t.exposeString('currency'),
     isPaid: t.exposeBoolean('isPaid'),
     status: t.expose('status', { type: PurchaseStatusEnum }),
@@ -27,11 +29,15 @@ builder.prismaObject('Purchase', {
     stripePaymentIntentId: t.exposeString('stripePaymentIntentId', { nullable: true }),
     clientSecret: t.exposeString('clientSecret', {
       nullable: true,
-      description: "The PaymentIntent's client secret while the bank waits for the owner (REQUIRES_ACTION): finish with Stripe.js. The owner only.",
+      description:
+        "The PaymentIntent's client secret while the bank waits for the owner (REQUIRES_ACTION): finish with Stripe.js. The owner only.",
       authScopes: (purchase) => ({ self: purchase.userId }),
     }),
     amountRefunded: t.exposeInt('amountRefunded', { description: 'Refunded so far, in the smallest unit.' }),
-    disputeStatus: t.exposeString('disputeStatus', { nullable: true, description: "Stripe's dispute status, once the payment is disputed." }),
+    disputeStatus: t.exposeString('disputeStatus', {
+      nullable: true,
+      description: "Stripe's dispute status, once the payment is disputed.",
+    }),
     livemode: t.exposeBoolean('livemode'),
     refunds: t.relation('refunds', { args: pageArgs, query: (args) => toPage(args) }),
     failureCode: t.exposeString('failureCode', { nullable: true }),
@@ -48,7 +54,8 @@ builder.queryFields((t) => ({
     nullable: true,
     authScopes: findsNodes,
     args: { id: t.arg.id({ required: true, validate: input.id }) },
-    resolve: (query, _root, args, ctx) => ctx.db.purchase.findFirst({ ...query, where: { AND: [{ id: String(args.id) }, ownedByCaller(ctx, 'userId')] } }),
+    resolve: (query, _root, args, ctx) =>
+      ctx.db.purchase.findFirst({ ...query, where: { AND: [{ id: String(args.id) }, ownedByCaller(ctx, 'userId')] } }),
   }),
   allPurchases: t.prismaField({
     type: ['Purchase'],
@@ -93,7 +100,8 @@ builder.mutationFields((t) => ({
   }),
   updatePurchase: t.prismaField({
     type: 'Purchase',
-    description: 'For the charge-customer service: settles a purchase as paid, failed, waiting for authentication or processing.',
+    description:
+      'For the charge-customer service: settles a purchase as paid, failed, waiting for authentication or processing.',
     authScopes: { token: 'purchases:settle' },
     grantScopes: ['mutationResult'],
     args: {

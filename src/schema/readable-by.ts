@@ -14,6 +14,9 @@ export const findsNodes = { $any: { signedIn: true, token: 'nodes:read' } } as c
  * The rows such a query looks in, as a Prisma filter on the owner column: a user finds only their
  * own (so someone else's id answers null, exactly as an unknown id does), a nodes:read token all.
  */
-export function ownedByCaller<Column extends string>(ctx: Context, ownerColumn: Column): Partial<Record<Column, string>> {
+export function ownedByCaller<Column extends string>(
+  ctx: Context,
+  ownerColumn: Column,
+): Partial<Record<Column, string>> {
   return ctx.identity.kind === 'user' ? ({ [ownerColumn]: ctx.identity.userId } as Record<Column, string>) : {};
 }

@@ -9,10 +9,15 @@ import { findsNodes, readableBy } from './readable-by.js';
 
 const RefundStatusEnum = builder.enumType(RefundStatus, { name: 'RefundStatus' });
 // The reasons Stripe's refunds API takes.
-const reason = z.enum(['duplicate', 'fraudulent', 'requested_by_customer'], { error: 'reason must be duplicate, fraudulent or requested_by_customer' });
+const reason = z.enum(['duplicate', 'fraudulent', 'requested_by_customer'], {
+  error: 'reason must be duplicate, fraudulent or requested_by_customer',
+});
 
 builder.prismaObject('Refund', {
-  authScopes: async (refund, ctx) => readableBy((await ctx.db.purchase.findUniqueOrThrow({ where: { id: refund.purchaseId }, select: { userId: true } })).userId),
+  authScopes: async (refund, ctx) =>
+    readableBy(
+      (await ctx.db.purchase.findUniqueOrThrow({ where: { id: refund.purchaseId }, select: { userId: true } })).userId,
+    ),
   fields: (t) => ({
     id: t.exposeID('id'),
     amount: t.exposeInt('amount'),
@@ -35,7 +40,10 @@ builder.queryFields((t) => ({
     resolve: (query, _root, args, ctx) =>
       ctx.db.refund.findFirst({
         ...query,
-        where: { id: String(args.id), ...(ctx.identity.kind === 'user' && { purchase: { userId: ctx.identity.userId } }) },
+        where: {
+          id: String(args.id),
+          ...(ctx.identity.kind === 'user' && { purchase: { userId: ctx.identity.userId } }),
+        },
       }),
   }),
 }));
@@ -56,13 +64,20 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, args, ctx) => {
       const purchase = await lockedPurchase(ctx.db, String(args.id));
       if (!purchase) throw notFound('Purchase');
-      if (!purchase.isPaid || !purchase.stripePaymentIntentId) throw conflict('Only a purchase paid with a PaymentIntent can be refunded');
-      const requested = await ctx.db.refund.aggregate({ where: { purchaseId: purchase.id, status: { not: 'FAILED' } }, _sum: { amount: true } });
+      if (!purchase.isPaid || !purchase.stripePaymentIntentId)
+        throw conflict('Only a purchase paid with a PaymentIntent can be refunded');
+      const requested = await ctx.db.refund.aggregate({
+        where: { purchaseId: purchase.id, status: { not: 'FAILED' } },
+        _sum: { amount: true },
+      });
       const remaining = purchase.amount - Math.max(requested._sum.amount ?? 0, purchase.amountRefunded);
       if (remaining <= 0) throw conflict('The purchase is already fully refunded');
       const amount = args.amount ?? remaining;
       if (amount > remaining) throw badInput(`At most ${remaining} remains to refund`);
-      const refund = await ctx.db.refund.create({ ...query, data: { purchaseId: purchase.id, amount, reason: args.reason ?? null } });
+      const refund = await ctx.db.refund.create({
+        ...query,
+        data: { purchaseId: purchase.id, amount, reason: args.reason ?? null },
+      });
       await ctx.events.record(ctx.db, { model: 'Refund', operation: 'created', node: refund });
       return refund;
     },
@@ -86,10 +101,22 @@ builder.mutationFields((t) => ({
       const purchase = await lockedPurchase(ctx.db, found.purchaseId);
       if (!purchase) throw notFound('Purchase');
       const previous = await ctx.db.refund.findUniqueOrThrow({ where: { id } });
-      if (previous.stripeRefundId && args.stripeRefundId && previous.stripeRefundId !== args.stripeRefundId) throw conflict('The refund is already recorded with another Stripe refund');
+      if (previous.stripeRefundId && args.stripeRefundId && previous.stripeRefundId !== args.stripeRefundId)
+        throw conflict('The refund is already recorded with another Stripe refund');
       // Final answers stay final: a late or repeated write-back changes nothing.
       if (previous.status !== 'PENDING') return ctx.db.refund.findUniqueOrThrow({ ...query, where: { id } });
-      return changeRefund(ctx, purchase, previous, { status: args.status, stripeRefundId: args.stripeRefundId, failureCode: args.failureCode, failureMessage: args.failureMessage }, query);
+      return changeRefund(
+        ctx,
+        purchase,
+        previous,
+        {
+          status: args.status,
+          stripeRefundId: args.stripeRefundId,
+          failureCode: args.failureCode,
+          failureMessage: args.failureMessage,
+        },
+        query,
+      );
     },
   }),
 }));

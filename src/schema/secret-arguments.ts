@@ -14,7 +14,10 @@ type Extensible = { extensions?: Readonly<Record<string, unknown>> | null };
 const isSecret = (item: Extensible) => item.extensions?.secret === true;
 
 /** The arguments' values with every secret given (not null) replaced by SECRET_MARKER, however deep. */
-export function maskSecrets(args: readonly GraphQLArgument[], values: Record<string, unknown>): Record<string, unknown> {
+export function maskSecrets(
+  args: readonly GraphQLArgument[],
+  values: Record<string, unknown>,
+): Record<string, unknown> {
   const byName = new Map(args.map((arg) => [arg.name, arg]));
   return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, masked(byName.get(name), value)]));
 }
@@ -27,7 +30,10 @@ function masked(definition: (Extensible & { type: GraphQLInputType }) | undefine
 function maskedOfType(type: GraphQLInputType, value: unknown): unknown {
   if (value == null) return value;
   if (isNonNullType(type)) return maskedOfType(type.ofType, value);
-  if (isListType(type)) return Array.isArray(value) ? value.map((item) => maskedOfType(type.ofType, item)) : maskedOfType(type.ofType, value);
+  if (isListType(type))
+    return Array.isArray(value)
+      ? value.map((item) => maskedOfType(type.ofType, item))
+      : maskedOfType(type.ofType, value);
   if (!isInputObjectType(type) || typeof value !== 'object') return value;
   const fields = type.getFields();
   return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, masked(fields[name], inner)]));

@@ -28,7 +28,8 @@ builder.mutationFields((t) => ({
     args: { email: t.arg({ type: SigninCredentials, required: true }) },
     resolve: async (_root, args, ctx) => {
       const { email, password } = args.email;
-      const { user, valid } = ctx.checkedCredentials?.get(credentialsKey(email, password)) ?? (await checkCredentials(ctx, email, password));
+      const { user, valid } =
+        ctx.checkedCredentials?.get(credentialsKey(email, password)) ?? (await checkCredentials(ctx, email, password));
       // The throttle counted this attempt before its password was checked (checkCredentials).
       if (!user || !valid) throw unauthenticated('Wrong email or password');
       return { token: await createSession(ctx.db, user.id, ctx.sessionTtlHours), user };

@@ -16,10 +16,17 @@ builder.prismaObject('StripeEvent', {
     receivedAt: t.expose('receivedAt', { type: 'DateTime' }),
     outcome: t.exposeString('outcome', {
       nullable: true,
-      description: 'What applying it did: applied, unchanged, ignored, held (waits for its purchase to record the PaymentIntent) or "not applied" (see reason).',
+      description:
+        'What applying it did: applied, unchanged, ignored, held (waits for its purchase to record the PaymentIntent) or "not applied" (see reason).',
     }),
-    reason: t.exposeString('reason', { nullable: true, description: 'Why a verified event was not applied; it changed nothing.' }),
-    payload: t.string({ description: 'The event as Stripe sent it (JSON).', resolve: (event) => JSON.stringify(event.payload) }),
+    reason: t.exposeString('reason', {
+      nullable: true,
+      description: 'Why a verified event was not applied; it changed nothing.',
+    }),
+    payload: t.string({
+      description: 'The event as Stripe sent it (JSON).',
+      resolve: (event) => JSON.stringify(event.payload),
+    }),
   }),
 });
 
@@ -28,23 +35,32 @@ builder.queryFields((t) => ({
     type: 'StripeEvent',
     nullable: true,
     authScopes: admin,
-    description: 'One Stripe event by its id (what a StripeEvent.notApplied payload reads); null when it was never received.',
+    description:
+      'One Stripe event by its id (what a StripeEvent.notApplied payload reads); null when it was never received.',
     args: { id: t.arg.id({ required: true, validate: eventId }) },
     resolve: (query, _root, args, ctx) => ctx.db.stripeEvent.findUnique({ ...query, where: { id: String(args.id) } }),
   }),
   stripeEvents: t.prismaField({
     type: ['StripeEvent'],
     authScopes: admin,
-    description: 'Stripe events received, newest first; `notApplied: true` lists only those refused, with their reason.',
+    description:
+      'Stripe events received, newest first; `notApplied: true` lists only those refused, with their reason.',
     args: {
       notApplied: t.arg.boolean({ required: false }),
       first: t.arg.int({ required: false, validate: z.number().int().min(1).max(MAX_PAGE_SIZE) }),
-      before: t.arg({ type: 'DateTime', required: false, description: 'Only events received before this time: the last receivedAt of the previous page.' }),
+      before: t.arg({
+        type: 'DateTime',
+        required: false,
+        description: 'Only events received before this time: the last receivedAt of the previous page.',
+      }),
     },
     resolve: (query, _root, args, ctx) =>
       ctx.db.stripeEvent.findMany({
         ...query,
-        where: { ...(args.notApplied && { outcome: 'not applied' }), ...(args.before && { receivedAt: { lt: args.before } }) },
+        where: {
+          ...(args.notApplied && { outcome: 'not applied' }),
+          ...(args.before && { receivedAt: { lt: args.before } }),
+        },
         orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
         take: args.first ?? DEFAULT_PAGE_SIZE,
       }),

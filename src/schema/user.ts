@@ -8,7 +8,6 @@ import { pageArgs, toPage } from './pagination.js';
 import { secretValue } from './secret-arguments.js';
 import { findsNodes, ownedByCaller, readableBy } from './readable-by.js';
 
-
 builder.prismaObject('User', {
   authScopes: (user) => readableBy(user.id),
   fields: (t) => ({
@@ -46,7 +45,8 @@ builder.queryFields((t) => ({
     nullable: true,
     authScopes: findsNodes,
     args: { id: t.arg.id({ required: true, validate: input.id }) },
-    resolve: (query, _root, args, ctx) => ctx.db.user.findFirst({ ...query, where: { AND: [{ id: String(args.id) }, ownedByCaller(ctx, 'id')] } }),
+    resolve: (query, _root, args, ctx) =>
+      ctx.db.user.findFirst({ ...query, where: { AND: [{ id: String(args.id) }, ownedByCaller(ctx, 'id')] } }),
   }),
 }));
 
@@ -101,7 +101,12 @@ builder.mutationFields((t) => ({
 }));
 
 /** A user's Stripe customer id, changed by `next` (src/payments/customer-state.ts); the user as the query asks. */
-async function stripeIdChanged(ctx: Context, query: { include?: object; select?: object }, id: string, next: (current: string | null) => string | null) {
+async function stripeIdChanged(
+  ctx: Context,
+  query: { include?: object; select?: object },
+  id: string,
+  next: (current: string | null) => string | null,
+) {
   const user = await changeStripeId(ctx, id, next, { query });
   if (!user) throw notFound('User');
   return user;

@@ -39,7 +39,8 @@ export async function applyStripeEvent(scope: Scope, event: StripeEventEnvelope)
   if (payment) {
     const outcome = await applyPaymentEvent(scope, event, payment);
     // Stripe's events about this PaymentIntent that came before the purchase recorded it apply now.
-    if (outcome.outcome === 'applied' && outcome.recordedPaymentIntentId) await applyHeldEvents(scope, outcome.recordedPaymentIntentId, applyStripeEvent);
+    if (outcome.outcome === 'applied' && outcome.recordedPaymentIntentId)
+      await applyHeldEvents(scope, outcome.recordedPaymentIntentId, applyStripeEvent);
     return outcome;
   }
   const refund = refundEvent(event);

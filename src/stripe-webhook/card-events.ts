@@ -24,16 +24,36 @@ export function cardEvent(event: StripeEventEnvelope): CardEvent | null {
     const about = { find, from: WAITING, setupIntentId: intent.id };
     if (event.type === 'setup_intent.succeeded') {
       const paymentMethodId = intent.payment_method;
-      const data = { status: 'ACTIVE', stripeSetupIntentId: intent.id, setupClientSecret: null, failureCode: null, failureMessage: null, ...(paymentMethodId && { stripePaymentMethodId: paymentMethodId }) } as const;
+      const data = {
+        status: 'ACTIVE',
+        stripeSetupIntentId: intent.id,
+        setupClientSecret: null,
+        failureCode: null,
+        failureMessage: null,
+        ...(paymentMethodId && { stripePaymentMethodId: paymentMethodId }),
+      } as const;
       // Only a card saved makes its customer the owner's: a refused card leaves the owner without one.
       return { ...about, data, customerId: intent.customer };
     }
     const error = intent.last_setup_error;
-    return { ...about, data: { status: 'REJECTED', stripeSetupIntentId: intent.id, setupClientSecret: null, failureCode: error?.code ?? 'setup_failed', failureMessage: error?.message ?? 'The card could not be saved' } };
+    return {
+      ...about,
+      data: {
+        status: 'REJECTED',
+        stripeSetupIntentId: intent.id,
+        setupClientSecret: null,
+        failureCode: error?.code ?? 'setup_failed',
+        failureMessage: error?.message ?? 'The card could not be saved',
+      },
+    };
   }
   if (event.type === 'payment_method.detached') {
     const method = paymentMethodShape.parse(event.data.object);
-    return { data: { status: 'DETACHED', setupClientSecret: null }, find: [{ stripePaymentMethodId: method.id }], from: ['PENDING', 'REQUIRES_ACTION', 'ACTIVE', 'REJECTED'] };
+    return {
+      data: { status: 'DETACHED', setupClientSecret: null },
+      find: [{ stripePaymentMethodId: method.id }],
+      from: ['PENDING', 'REQUIRES_ACTION', 'ACTIVE', 'REJECTED'],
+    };
   }
   return null;
 }
@@ -41,8 +61,10 @@ export function cardEvent(event: StripeEventEnvelope): CardEvent | null {
 /** Why a SetupIntent is not the card's own: another SetupIntent recorded, or another customer than its owner's. */
 function setupMismatch(card: CardDetails, ownerCustomerId: string | null, change: CardEvent): string | null {
   if (!change.setupIntentId) return null;
-  if (card.stripeSetupIntentId && card.stripeSetupIntentId !== change.setupIntentId) return `SetupIntent ${change.setupIntentId} is not the card's own (${card.stripeSetupIntentId})`;
-  if (ownerCustomerId && change.customerId !== undefined && change.customerId !== ownerCustomerId) return `SetupIntent ${change.setupIntentId} is for customer ${change.customerId ?? '(none)'}, not the card owner's (${ownerCustomerId})`;
+  if (card.stripeSetupIntentId && card.stripeSetupIntentId !== change.setupIntentId)
+    return `SetupIntent ${change.setupIntentId} is not the card's own (${card.stripeSetupIntentId})`;
+  if (ownerCustomerId && change.customerId !== undefined && change.customerId !== ownerCustomerId)
+    return `SetupIntent ${change.setupIntentId} is for customer ${change.customerId ?? '(none)'}, not the card owner's (${ownerCustomerId})`;
   return null;
 }
 
@@ -58,7 +80,8 @@ export async function applyCardEvent(scope: Scope, event: StripeEventEnvelope, c
   // wakes the waiting charges next: woken here, they would be locked before the card, the other
   // way round from create-customer's card write-back, and the two deadlocked (bench:e2e).
   const { customerId } = change;
-  if (customerId) await changeStripeId(scope, previous.userId, (current) => current ?? customerId, { wakeCharges: false });
+  if (customerId)
+    await changeStripeId(scope, previous.userId, (current) => current ?? customerId, { wakeCharges: false });
   await changeCard(scope, previous, change.data);
   return done('applied');
 }

@@ -20,8 +20,13 @@ export async function stripeEventsOfPurchase(
 ): Promise<StripeEventSummary[]> {
   const object = (fields: Record<string, unknown>) => JSON.stringify({ data: { object: fields } });
   const patterns = [object({ metadata: { purchaseId: purchase.id } })];
-  if (purchase.stripePaymentIntentId) patterns.push(object({ id: purchase.stripePaymentIntentId }), object({ payment_intent: purchase.stripePaymentIntentId }));
-  if (purchase.stripeChargeId) patterns.push(object({ id: purchase.stripeChargeId }), object({ charge: purchase.stripeChargeId }));
+  if (purchase.stripePaymentIntentId)
+    patterns.push(
+      object({ id: purchase.stripePaymentIntentId }),
+      object({ payment_intent: purchase.stripePaymentIntentId }),
+    );
+  if (purchase.stripeChargeId)
+    patterns.push(object({ id: purchase.stripeChargeId }), object({ charge: purchase.stripeChargeId }));
   return db.$queryRaw<StripeEventSummary[]>`
     select id, type, received_at as "receivedAt", outcome, reason from stripe_event
      where payload @> any(${patterns}::jsonb[])

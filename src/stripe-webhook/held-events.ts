@@ -12,8 +12,15 @@ export async function holdEvent(db: Db, eventId: string, paymentIntentId: string
  * opened at once, a refund, its outcome) are applied now, in the order they arrived, each checked as
  * when it arrived, and its outcome kept. Returns how many.
  */
-export async function applyHeldEvents(scope: Scope, paymentIntentId: string, apply: (scope: Scope, event: StripeEventEnvelope) => Promise<Outcome>): Promise<number> {
-  const held = await scope.db.stripeEvent.findMany({ where: { heldForPaymentIntent: paymentIntentId }, orderBy: { receivedAt: 'asc' } });
+export async function applyHeldEvents(
+  scope: Scope,
+  paymentIntentId: string,
+  apply: (scope: Scope, event: StripeEventEnvelope) => Promise<Outcome>,
+): Promise<number> {
+  const held = await scope.db.stripeEvent.findMany({
+    where: { heldForPaymentIntent: paymentIntentId },
+    orderBy: { receivedAt: 'asc' },
+  });
   for (const row of held) {
     await scope.db.stripeEvent.update({ where: { id: row.id }, data: { heldForPaymentIntent: null } });
     // Checked when it arrived; a row written before the check existed is checked now.

@@ -14,7 +14,11 @@ export type Outcome =
   | { outcome: 'not applied'; reason: string; purchaseId: string | null };
 
 export const done = (outcome: 'applied' | 'unchanged' | 'ignored' | 'held'): Outcome => ({ outcome });
-export const notApplied = (reason: string, purchaseId: string | null = null): Outcome => ({ outcome: 'not applied', reason, purchaseId });
+export const notApplied = (reason: string, purchaseId: string | null = null): Outcome => ({
+  outcome: 'not applied',
+  reason,
+  purchaseId,
+});
 
 /**
  * Keeps what an event's application did beside the event, in the transaction that applied it, and

@@ -25,7 +25,8 @@ export function paymentEvent(event: StripeEventEnvelope): PaymentEvent | null {
     const base = {
       recorded: [{ stripePaymentIntentId: intent.id }],
       candidateId: intent.metadata.purchaseId ?? null,
-      mismatch: (purchase: Purchase, owner: string | null) => paymentIntentMismatch(purchase, owner, intent, event.type === 'payment_intent.succeeded'),
+      mismatch: (purchase: Purchase, owner: string | null) =>
+        paymentIntentMismatch(purchase, owner, intent, event.type === 'payment_intent.succeeded'),
     };
     const ids = { paymentIntentId: intent.id };
     switch (event.type) {
@@ -39,7 +40,8 @@ export function paymentEvent(event: StripeEventEnvelope): PaymentEvent | null {
         const error = intent.last_payment_error;
         const problem = { code: error?.code ?? 'payment_failed', message: error?.message ?? 'The payment failed' };
         // Off-session, the bank asked for 3-D Secure: the owner can still finish it with the client secret.
-        if (error?.code === 'authentication_required') return { ...base, fact: { kind: 'requires_action', ...ids, clientSecret: intent.client_secret, ...problem } };
+        if (error?.code === 'authentication_required')
+          return { ...base, fact: { kind: 'requires_action', ...ids, clientSecret: intent.client_secret, ...problem } };
         return { ...base, fact: { kind: 'failed', ...ids, ...problem } };
       }
       default:
@@ -51,8 +53,17 @@ export function paymentEvent(event: StripeEventEnvelope): PaymentEvent | null {
     const charge = chargeShape.parse(event.data.object);
     const paymentIntentId = charge.payment_intent;
     return {
-      fact: { kind: 'refunded', paymentIntentId, chargeId: charge.id, amountRefunded: charge.amount_refunded, reportedAt: createdAt(event) },
-      recorded: [...(paymentIntentId ? [{ stripePaymentIntentId: paymentIntentId }] : []), { stripeChargeId: charge.id }],
+      fact: {
+        kind: 'refunded',
+        paymentIntentId,
+        chargeId: charge.id,
+        amountRefunded: charge.amount_refunded,
+        reportedAt: createdAt(event),
+      },
+      recorded: [
+        ...(paymentIntentId ? [{ stripePaymentIntentId: paymentIntentId }] : []),
+        { stripeChargeId: charge.id },
+      ],
       candidateId: null,
       mismatch: (purchase) => chargeMismatch(purchase, charge),
     };
@@ -62,7 +73,10 @@ export function paymentEvent(event: StripeEventEnvelope): PaymentEvent | null {
     const { payment_intent: paymentIntentId, charge: chargeId } = dispute;
     return {
       fact: { kind: 'disputed', paymentIntentId, chargeId, disputeStatus: dispute.status },
-      recorded: [...(paymentIntentId ? [{ stripePaymentIntentId: paymentIntentId }] : []), ...(chargeId ? [{ stripeChargeId: chargeId }] : [])],
+      recorded: [
+        ...(paymentIntentId ? [{ stripePaymentIntentId: paymentIntentId }] : []),
+        ...(chargeId ? [{ stripeChargeId: chargeId }] : []),
+      ],
       candidateId: null,
       mismatch: (purchase) => disputeMismatch(purchase, dispute),
     };
@@ -75,7 +89,11 @@ export function paymentEvent(event: StripeEventEnvelope): PaymentEvent | null {
  * then the purchase's, in the order charge-customer's write-back takes them. An event about a
  * PaymentIntent no purchase has recorded yet, and that names none, is held for the write-back.
  */
-export async function applyPaymentEvent(scope: Scope, event: StripeEventEnvelope, payment: PaymentEvent): Promise<Outcome> {
+export async function applyPaymentEvent(
+  scope: Scope,
+  event: StripeEventEnvelope,
+  payment: PaymentEvent,
+): Promise<Outcome> {
   const paymentIntentId = payment.fact.paymentIntentId ?? null;
   if (paymentIntentId) await lockPaymentIntent(scope.db, paymentIntentId);
   const found = await findPurchase(scope.db, payment);
@@ -95,7 +113,8 @@ export async function applyPaymentEvent(scope: Scope, event: StripeEventEnvelope
   if (transition.result !== 'changed') return done('unchanged');
   const purchase = await scope.db.purchase.update({ where: { id: previous.id }, data: transition.data });
   await scope.events.record(scope.db, { model: 'Purchase', operation: 'updated', node: purchase, previous });
-  const recorded = purchase.stripePaymentIntentId && !previous.stripePaymentIntentId ? purchase.stripePaymentIntentId : undefined;
+  const recorded =
+    purchase.stripePaymentIntentId && !previous.stripePaymentIntentId ? purchase.stripePaymentIntentId : undefined;
   return { outcome: 'applied', ...(recorded && { recordedPaymentIntentId: recorded }) };
 }
 

@@ -49,34 +49,50 @@ export function stripeWebhookRoute(options: StripeWebhookOptions) {
     const parsed = parseEvent(verified.event);
     if ('problem' in parsed) {
       options.logger.warn({ problem: parsed.problem }, 'Stripe webhook of an unexpected shape refused');
-      return answer(res, 400, { error: `Not an event of the shape Stripe sends: ${parsed.problem}`, code: 'BAD_EVENT' });
+      return answer(res, 400, {
+        error: `Not an event of the shape Stripe sends: ${parsed.problem}`,
+        code: 'BAD_EVENT',
+      });
     }
     const event = parsed.event;
     // Its BEGIN and its locks ride with the statements after them (src/db/write-behind.ts).
-    const result = await withWriteBehind(() => options.db.$transaction(async (tx): Promise<Outcome | 'duplicate'> => {
-      attachTransaction(tx);
-      const scope = { db: tx as unknown as Db, events: options.events };
-      const recorded = await tx.$executeRaw`insert into stripe_event (id, type, livemode, payload)
+    const result = await withWriteBehind(() =>
+      options.db.$transaction(async (tx): Promise<Outcome | 'duplicate'> => {
+        attachTransaction(tx);
+        const scope = { db: tx as unknown as Db, events: options.events };
+        const recorded = await tx.$executeRaw`insert into stripe_event (id, type, livemode, payload)
         values (${event.id}, ${event.type}, ${event.livemode}, ${body.toString('utf8')}::jsonb) on conflict (id) do nothing`;
-      if (recorded === 0) return 'duplicate';
-      const foreign = accountMismatch(event.account, options.account);
-      const outcome = foreign ? notApplied(foreign) : await applyStripeEvent(scope, event);
-      await recordOutcome(scope, event, outcome);
-      return outcome;
-    }));
-    const outcome = result === 'duplicate' ? { outcome: 'duplicate' } : { outcome: result.outcome, ...(result.outcome === 'not applied' && { reason: result.reason }) };
-    const log = result !== 'duplicate' && result.outcome === 'not applied' ? options.logger.warn.bind(options.logger) : options.logger.info.bind(options.logger);
+        if (recorded === 0) return 'duplicate';
+        const foreign = accountMismatch(event.account, options.account);
+        const outcome = foreign ? notApplied(foreign) : await applyStripeEvent(scope, event);
+        await recordOutcome(scope, event, outcome);
+        return outcome;
+      }),
+    );
+    const outcome =
+      result === 'duplicate'
+        ? { outcome: 'duplicate' }
+        : { outcome: result.outcome, ...(result.outcome === 'not applied' && { reason: result.reason }) };
+    const log =
+      result !== 'duplicate' && result.outcome === 'not applied'
+        ? options.logger.warn.bind(options.logger)
+        : options.logger.info.bind(options.logger);
     log({ event: event.id, type: event.type, ...outcome }, 'Stripe event');
     return answer(res, 200, { received: true, ...outcome });
   };
 }
 
-async function verify(body: Buffer, header: string, secret: string | undefined): Promise<{ event: unknown } | { refused: string }> {
+async function verify(
+  body: Buffer,
+  header: string,
+  secret: string | undefined,
+): Promise<{ event: unknown } | { refused: string }> {
   try {
     if (!secret) throw new Error('STRIPE_WEBHOOK_SECRET is not set');
     const event: unknown = (await webhooks()).constructEvent(body, header, secret, TOLERANCE_S);
     const signedAt = Number(/(?:^|,)\s*t=(\d+)/.exec(header)?.[1]);
-    if (signedAt - Date.now() / 1000 > TOLERANCE_S) throw new Error('Timestamp in the future, outside the tolerance zone');
+    if (signedAt - Date.now() / 1000 > TOLERANCE_S)
+      throw new Error('Timestamp in the future, outside the tolerance zone');
     return { event };
   } catch (error) {
     return { refused: (error as Error).message };
@@ -98,5 +114,3 @@ function answer(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }
-
-

@@ -9,7 +9,11 @@ import { modeMismatch, refundMismatch } from './own-payment.js';
 // the one its test cards document, sent for some payment methods only.
 const REFUND_EVENTS = new Set(['refund.updated', 'refund.failed', 'charge.refund.updated']);
 // A pending or requires_action refund is still on its way: nothing to move.
-const REFUND_STATUS: Record<string, RefundChange['status']> = { succeeded: 'SUCCEEDED', failed: 'FAILED', canceled: 'FAILED' };
+const REFUND_STATUS: Record<string, RefundChange['status']> = {
+  succeeded: 'SUCCEEDED',
+  failed: 'FAILED',
+  canceled: 'FAILED',
+};
 
 interface RefundEvent {
   refund: ReturnType<typeof refundShape.parse>;
@@ -24,8 +28,13 @@ export function refundEvent(event: StripeEventEnvelope): RefundEvent | null {
   const refundId = refund.metadata.refundId;
   const find = [{ stripeRefundId: refund.id }, ...(refundId ? [{ id: refundId }] : [])];
   const status = REFUND_STATUS[refund.status ?? ''];
-  const failed = status === 'FAILED' && { failureCode: refund.failure_reason ?? 'refund_failed', failureMessage: `Stripe reports the refund ${refund.status}` };
-  const change = status ? { status, stripeRefundId: refund.id, ...failed, reportedAt: new Date(event.created * 1000) } : null;
+  const failed = status === 'FAILED' && {
+    failureCode: refund.failure_reason ?? 'refund_failed',
+    failureMessage: `Stripe reports the refund ${refund.status}`,
+  };
+  const change = status
+    ? { status, stripeRefundId: refund.id, ...failed, reportedAt: new Date(event.created * 1000) }
+    : null;
   return { refund, change, find };
 }
 
@@ -34,7 +43,11 @@ export function refundEvent(event: StripeEventEnvelope): RefundEvent | null {
  * under the locks a payment event takes: the PaymentIntent's, then the purchase's. The refund must be
  * the one asked for, of the purchase's own payment: `metadata.refundId` alone proves nothing.
  */
-export async function applyRefundEvent(scope: Scope, event: StripeEventEnvelope, { refund, change, find }: RefundEvent): Promise<Outcome> {
+export async function applyRefundEvent(
+  scope: Scope,
+  event: StripeEventEnvelope,
+  { refund, change, find }: RefundEvent,
+): Promise<Outcome> {
   if (!change) return done('unchanged');
   if (refund.payment_intent) await lockPaymentIntent(scope.db, refund.payment_intent);
   const [found] = await scope.db.refund.findMany({ where: { OR: find }, select: { purchaseId: true }, take: 1 });

@@ -43,7 +43,11 @@ export async function untilSomeoneWaitsForALock(url: string, timeoutMs = 15_000)
   await probe.connect();
   try {
     const waiting = "select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'";
-    await eventually(async () => (await probe.query(waiting)).rowCount, Boolean, { timeoutMs, intervalMs: 10, what: 'a backend waiting for a lock' });
+    await eventually(async () => (await probe.query(waiting)).rowCount, Boolean, {
+      timeoutMs,
+      intervalMs: 10,
+      what: 'a backend waiting for a lock',
+    });
   } finally {
     await probe.end();
   }

@@ -8,7 +8,10 @@ import { TEST_SIGNING_SECRET } from '../../packages/testing/signing-secret.js';
  * The environment `npm start` gets in tests: its own database, data directory and free ports, and no
  * Stripe key from the caller's shell, so the local Stripe is the one it starts.
  */
-export async function localStackEnv(databaseUrl: string, dataDirPrefix: string): Promise<{ env: NodeJS.ProcessEnv; apiUrl: string; dataDir: string }> {
+export async function localStackEnv(
+  databaseUrl: string,
+  dataDirPrefix: string,
+): Promise<{ env: NodeJS.ProcessEnv; apiUrl: string; dataDir: string }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), dataDirPrefix));
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {

@@ -20,7 +20,11 @@ export interface TestPaygraph extends Paygraph {
   callbacksFile: string;
   /** The callbacks' own secrets this start made, as `npm start` prints them once. */
   generatedSecrets: Map<string, string>;
-  graphql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
+  graphql<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<GraphQLResponse<T>>;
   signUp(email?: string): Promise<{ userId: string; token: string; email: string }>;
   accessToken(...scopes: Scope[]): Promise<string>;
 }
@@ -28,15 +32,19 @@ export interface TestPaygraph extends Paygraph {
 let userCounter = 0;
 
 /** A real Paygraph (API and worker) on its own fresh database, listening on an ephemeral loopback port. */
-export async function startTestPaygraph(options: {
-  callbacksYaml?: string;
-  env?: Record<string, string>;
-  roles?: { api: boolean; worker: boolean };
-  databaseUrl?: string;
-  /** For a test that reads what the process logs. */
-  logger?: Logger;
-} = {}): Promise<TestPaygraph> {
-  const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => undefined } : await createTestDatabase();
+export async function startTestPaygraph(
+  options: {
+    callbacksYaml?: string;
+    env?: Record<string, string>;
+    roles?: { api: boolean; worker: boolean };
+    databaseUrl?: string;
+    /** For a test that reads what the process logs. */
+    logger?: Logger;
+  } = {},
+): Promise<TestPaygraph> {
+  const database = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => undefined }
+    : await createTestDatabase();
   const callbacksFile = path.join(mkdtempSync(path.join(tmpdir(), 'paygraph-callbacks-')), 'callbacks.yml');
   writeFileSync(callbacksFile, options.callbacksYaml ?? 'callbacks: {}\n');
   const env = {

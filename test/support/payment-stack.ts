@@ -19,18 +19,25 @@ export async function startPaymentStack(options: { extraCallbacks?: string; env?
   // The API must exist to mint the services' tokens, and the services to be named in callbacks.yml:
   // so the API starts first with a placeholder for their URLs, filled once they listen.
   const urls: Record<string, string> = {};
-  const forward = (name: string): RequestHandler => async (req, res) => handlers[name]!(req, res);
+  const forward =
+    (name: string): RequestHandler =>
+    async (req, res) =>
+      handlers[name]!(req, res);
   const handlers: Record<string, RequestHandler> = {};
   const createCustomer = await listen(forward('create'));
   const chargeCustomer = await listen(forward('charge'));
   urls.CREATE_CUSTOMER_URL = createCustomer.url;
   urls.CHARGE_CUSTOMER_URL = chargeCustomer.url;
   const app: TestPaygraph = await startTestPaygraph({
-    callbacksYaml: (await import('node:fs')).readFileSync(new URL('../../callbacks.yml', import.meta.url), 'utf8') + (options.extraCallbacks ?? ''),
+    callbacksYaml:
+      (await import('node:fs')).readFileSync(new URL('../../callbacks.yml', import.meta.url), 'utf8') +
+      (options.extraCallbacks ?? ''),
     env: { ...urls, STRIPE_WEBHOOK_SECRET: TEST_STRIPE_WEBHOOK_SECRET, ...options.env },
   });
   // The stack account's events go to the API's /stripe/webhook, signed as Stripe signs them.
-  const stripeServer = await startLocalStripe({ webhook: { accountKey: TEST_STRIPE_KEY, url: `${app.url}/stripe/webhook`, secret: TEST_STRIPE_WEBHOOK_SECRET } });
+  const stripeServer = await startLocalStripe({
+    webhook: { accountKey: TEST_STRIPE_KEY, url: `${app.url}/stripe/webhook`, secret: TEST_STRIPE_WEBHOOK_SECRET },
+  });
   // The services reach Stripe through a switch, so a test can take Stripe away and bring it back.
   const stripeSwitch = await startSwitch(stripeServer.url);
   const stripe = createStripe(TEST_STRIPE_KEY, stripeSwitch.url);

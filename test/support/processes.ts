@@ -14,7 +14,9 @@ export function alive(pid: number): boolean {
 export function processTree(pid: number): number[] {
   const children = (() => {
     try {
-      return readdirSync(`/proc/${pid}/task`).flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number));
+      return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+        readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+      );
     } catch {
       return [];
     }
@@ -38,13 +40,16 @@ export function listeningAddresses(pids: number[]): { address: string; port: num
     }
   }
   return ['tcp', 'tcp6'].flatMap((table) =>
-    readFileSync(`/proc/net/${table}`, 'utf8').split('\n').slice(1).flatMap((line) => {
-      const [, local, , state, , , , , , inode] = line.trim().split(/\s+/);
-      // 0A: LISTEN
-      if (state !== '0A' || !inode || !owners.has(inode)) return [];
-      const [hex, port] = local!.split(':');
-      return [{ address: procAddress(hex!), port: Number.parseInt(port!, 16), pid: owners.get(inode)! }];
-    }),
+    readFileSync(`/proc/net/${table}`, 'utf8')
+      .split('\n')
+      .slice(1)
+      .flatMap((line) => {
+        const [, local, , state, , , , , , inode] = line.trim().split(/\s+/);
+        // 0A: LISTEN
+        if (state !== '0A' || !inode || !owners.has(inode)) return [];
+        const [hex, port] = local!.split(':');
+        return [{ address: procAddress(hex!), port: Number.parseInt(port!, 16), pid: owners.get(inode)! }];
+      }),
   );
 }
 

@@ -6,7 +6,10 @@ import { TEST_SIGNING_SECRET } from '../../packages/testing/signing-secret.js';
 export interface ReceivedCallback {
   headers: IncomingHttpHeaders;
   rawBody: string;
-  body: { data: Record<string, any>; event: { id: string; callback: string; trigger: string; nodeId: string; createdAt: string; attempt: number } };
+  body: {
+    data: Record<string, any>;
+    event: { id: string; callback: string; trigger: string; nodeId: string; createdAt: string; attempt: number };
+  };
   receivedAt: number;
 }
 
@@ -23,7 +26,12 @@ export async function startReceiver(respond: Responder = () => undefined, port =
     req.setEncoding('utf8');
     req.on('data', (chunk) => (rawBody += chunk));
     req.on('end', () => {
-      const request: ReceivedCallback = { headers: req.headers, rawBody, body: JSON.parse(rawBody), receivedAt: Date.now() };
+      const request: ReceivedCallback = {
+        headers: req.headers,
+        rawBody,
+        body: JSON.parse(rawBody),
+        receivedAt: Date.now(),
+      };
       received.push(request);
       for (const wake of waiters) wake();
       const index = received.length - 1;

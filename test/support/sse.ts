@@ -1,13 +1,27 @@
 /** A GraphQL subscription over SSE, as curl -N or the console reads it: every `next` payload, in order. */
-export async function subscribe(graphqlUrl: string, query: string, variables: Record<string, unknown> = {}, token?: string, headers: Record<string, string> = {}) {
+export async function subscribe(
+  graphqlUrl: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token?: string,
+  headers: Record<string, string> = {},
+) {
   const controller = new AbortController();
   const response = await fetch(graphqlUrl, {
     method: 'POST',
     signal: controller.signal,
-    headers: { ...headers, 'content-type': 'application/json', accept: 'text/event-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      ...headers,
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: JSON.stringify({ query, variables }),
   });
-  const events: { data?: Record<string, any> | null; errors?: { message: string; extensions?: { code?: string } }[] }[] = [];
+  const events: {
+    data?: Record<string, any> | null;
+    errors?: { message: string; extensions?: { code?: string } }[];
+  }[] = [];
   const waiters = new Set<() => void>();
   let ended = false;
   void (async () => {

@@ -33,20 +33,36 @@ export class AuthenticationPages {
 
   handle(method: string, token: string, form: URLSearchParams): PageResponse {
     const entry = this.waiting.get(token);
-    const intent = entry && (entry.intentId.startsWith('pi_') ? entry.account.paymentIntents.get(entry.intentId) : entry.account.setupIntents.get(entry.intentId));
+    const intent =
+      entry &&
+      (entry.intentId.startsWith('pi_')
+        ? entry.account.paymentIntents.get(entry.intentId)
+        : entry.account.setupIntents.get(entry.intentId));
     if (!entry || !intent || intent.authentication !== token) {
       this.waiting.delete(token);
       return page(404, 'Nothing to authenticate', '<p>This authentication is finished or does not exist.</p>');
     }
-    const amount = 'amount' in intent ? `<p>Payment of ${intent.amount} ${escapeHtml(intent.currency.toUpperCase())} (smallest unit)</p>` : '<p>Saving a card for later payments</p>';
+    const amount =
+      'amount' in intent
+        ? `<p>Payment of ${intent.amount} ${escapeHtml(intent.currency.toUpperCase())} (smallest unit)</p>`
+        : '<p>Saving a card for later payments</p>';
     if (method === 'GET') {
       const button = (outcome: string, label: string) =>
         `<form method="post" style="display:inline"><input type="hidden" name="outcome" value="${outcome}"><button type="submit">${label}</button></form> `;
-      return page(200, '3D Secure test page (stripe-local)', `${amount}${button('complete', 'Complete authentication')}${button('fail', 'Fail authentication')}`);
+      return page(
+        200,
+        '3D Secure test page (stripe-local)',
+        `${amount}${button('complete', 'Complete authentication')}${button('fail', 'Fail authentication')}`,
+      );
     }
     if (method !== 'POST') return page(405, 'Method not allowed', '<p>GET shows the page, POST answers it.</p>');
     const outcome = form.get('outcome');
-    if (outcome !== 'complete' && outcome !== 'fail') return page(400, 'Invalid outcome', '<p>The form field <code>outcome</code> must be <code>complete</code> or <code>fail</code>.</p>');
+    if (outcome !== 'complete' && outcome !== 'fail')
+      return page(
+        400,
+        'Invalid outcome',
+        '<p>The form field <code>outcome</code> must be <code>complete</code> or <code>fail</code>.</p>',
+      );
     this.waiting.delete(token);
     const { account } = entry;
     account.request = { id: null, idempotency_key: null };
@@ -61,6 +77,10 @@ export class AuthenticationPages {
       back.searchParams.set('redirect_status', intent.status === 'succeeded' ? 'succeeded' : 'failed');
       return { status: 303, headers: { location: back.toString() }, body: '' };
     }
-    return page(200, passed ? 'Authentication complete' : 'Authentication failed', `<p>The ${'amount' in intent ? 'payment' : 'setup'} is now ${escapeHtml(intent.status)}. You can close this page.</p>`);
+    return page(
+      200,
+      passed ? 'Authentication complete' : 'Authentication failed',
+      `<p>The ${'amount' in intent ? 'payment' : 'setup'} is now ${escapeHtml(intent.status)}. You can close this page.</p>`,
+    );
   }
 }

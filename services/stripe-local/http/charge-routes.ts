@@ -84,19 +84,32 @@ export const chargeRoutes: Route[] = [
     method: 'GET',
     path: '/v1/charges',
     handler({ account, params }) {
-      const query = parse(z.strictObject({ ...listShape, customer: id.optional(), payment_intent: id.optional(), transfer_group: z.string().optional() }), params);
+      const query = parse(
+        z.strictObject({
+          ...listShape,
+          customer: id.optional(),
+          payment_intent: id.optional(),
+          transfer_group: z.string().optional(),
+        }),
+        params,
+      );
       return account.charges.list(
         query,
         '/v1/charges',
         (charge) => renderCharge(account, charge),
-        (charge) => (query.customer === undefined || charge.customer === query.customer) && (query.payment_intent === undefined || charge.paymentIntent === query.payment_intent),
+        (charge) =>
+          (query.customer === undefined || charge.customer === query.customer) &&
+          (query.payment_intent === undefined || charge.paymentIntent === query.payment_intent),
       );
     },
   },
   {
     method: 'GET',
     path: '/v1/charges/search',
-    handler: ({ account, params }) => search(params, '/v1/charges/search', account.charges.newestFirst(), chargeSearchFields, (charge) => renderCharge(account, charge)),
+    handler: ({ account, params }) =>
+      search(params, '/v1/charges/search', account.charges.newestFirst(), chargeSearchFields, (charge) =>
+        renderCharge(account, charge),
+      ),
   },
   {
     method: 'GET',

@@ -22,17 +22,45 @@ export interface ControlTarget {
 }
 
 const faultParams = z.strictObject({
-  count: integer.refine((value) => value >= 1 && value <= 10_000, { message: 'Invalid count: between 1 and 10000', params: { stripeCode: 'parameter_invalid_integer' } }),
+  count: integer.refine((value) => value >= 1 && value <= 10_000, {
+    message: 'Invalid count: between 1 and 10000',
+    params: { stripeCode: 'parameter_invalid_integer' },
+  }),
   status: oneOf(['429', '500']).optional(),
-  delay_ms: integer.refine((value) => value >= 0 && value <= 60_000, { message: 'Invalid delay_ms: between 0 and 60000', params: { stripeCode: 'parameter_invalid_integer' } }).optional(),
+  delay_ms: integer
+    .refine((value) => value >= 0 && value <= 60_000, {
+      message: 'Invalid delay_ms: between 0 and 60000',
+      params: { stripeCode: 'parameter_invalid_integer' },
+    })
+    .optional(),
   path: z.string().optional(),
 });
 
 // Stripe's documented Refund.failure_reason values.
-const REFUND_FAILURE_REASONS = ['charge_for_pending_refund_disputed', 'declined', 'expired_or_canceled_card', 'insufficient_funds', 'lost_or_stolen_card', 'merchant_request', 'unknown'];
+const REFUND_FAILURE_REASONS = [
+  'charge_for_pending_refund_disputed',
+  'declined',
+  'expired_or_canceled_card',
+  'insufficient_funds',
+  'lost_or_stolen_card',
+  'merchant_request',
+  'unknown',
+];
 
-const renderFaults = (account: Account) => ({ object: 'stripe_local.faults', data: account.faults.map(({ remaining, status, delayMs, path }) => ({ remaining, status: status ?? null, delay_ms: delayMs, path: path ?? null })) });
-const renderClock = (account: Account) => ({ object: 'stripe_local.clock', now: account.seconds(), now_ms: account.now() });
+const renderFaults = (account: Account) => ({
+  object: 'stripe_local.faults',
+  data: account.faults.map(({ remaining, status, delayMs, path }) => ({
+    remaining,
+    status: status ?? null,
+    delay_ms: delayMs,
+    path: path ?? null,
+  })),
+});
+const renderClock = (account: Account) => ({
+  object: 'stripe_local.clock',
+  now: account.seconds(),
+  now_ms: account.now(),
+});
 
 export function controlRoutes(target: ControlTarget): Route[] {
   return [
@@ -41,7 +69,12 @@ export function controlRoutes(target: ControlTarget): Route[] {
       path: `${CONTROL_PATH}/faults`,
       handler({ account, params }) {
         const input = parse(faultParams, params);
-        account.faults.push({ remaining: input.count, delayMs: input.delay_ms ?? 0, ...(input.status && { status: Number(input.status) as 429 | 500 }), ...(input.path && { path: input.path }) });
+        account.faults.push({
+          remaining: input.count,
+          delayMs: input.delay_ms ?? 0,
+          ...(input.status && { status: Number(input.status) as 429 | 500 }),
+          ...(input.path && { path: input.path }),
+        });
         return renderFaults(account);
       },
     },
@@ -58,7 +91,15 @@ export function controlRoutes(target: ControlTarget): Route[] {
       method: 'POST',
       path: `${CONTROL_PATH}/clock/advance`,
       handler({ account, params }) {
-        const { seconds } = parse(z.strictObject({ seconds: integer.refine((value) => value > 0, { message: 'Invalid seconds: must be positive', params: { stripeCode: 'parameter_invalid_integer' } }) }), params);
+        const { seconds } = parse(
+          z.strictObject({
+            seconds: integer.refine((value) => value > 0, {
+              message: 'Invalid seconds: must be positive',
+              params: { stripeCode: 'parameter_invalid_integer' },
+            }),
+          }),
+          params,
+        );
         account.advanceClock(seconds * 1000);
         target.clockMoved();
         return renderClock(account);
@@ -86,7 +127,13 @@ export function controlRoutes(target: ControlTarget): Route[] {
       method: 'POST',
       path: `${CONTROL_PATH}/refunds/:id/settle`,
       handler({ account, path, params }) {
-        const input = parse(z.strictObject({ outcome: oneOf(['succeeded', 'failed']), failure_reason: oneOf(REFUND_FAILURE_REASONS).optional() }), params);
+        const input = parse(
+          z.strictObject({
+            outcome: oneOf(['succeeded', 'failed']),
+            failure_reason: oneOf(REFUND_FAILURE_REASONS).optional(),
+          }),
+          params,
+        );
         const refund = account.refunds.get(path.id!);
         if (!refund) throw resourceMissing('refund', path.id!);
         return settleRefund(account, refund, input.outcome, input.failure_reason);
@@ -99,7 +146,12 @@ export function controlRoutes(target: ControlTarget): Route[] {
         object: 'stripe_local.stats',
         memory: memoryAfterCollection(),
         accounts: target.accountCount(),
-        account: { customers: account.customers.size, payment_intents: account.paymentIntents.size, charges: account.charges.size, events: account.events.size },
+        account: {
+          customers: account.customers.size,
+          payment_intents: account.paymentIntents.size,
+          charges: account.charges.size,
+          events: account.events.size,
+        },
       }),
     },
   ];

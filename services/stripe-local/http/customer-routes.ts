@@ -20,7 +20,8 @@ const fields = {
 };
 const createParams = z.strictObject({ ...fields, payment_method: id.optional() });
 const updateParams = z.strictObject({ ...fields, default_source: id.optional() });
-const nullable = (value: string | undefined, current: string | null) => (value === undefined ? current : value === '' ? null : value);
+const nullable = (value: string | undefined, current: string | null) =>
+  value === undefined ? current : value === '' ? null : value;
 
 export const customerRoutes: Route[] = [
   {
@@ -31,7 +32,8 @@ export const customerRoutes: Route[] = [
       // Everything that can refuse is checked before the customer exists: a declined card leaves no customer.
       const sourceCard = input.source !== undefined ? useToken(account, input.source, 'source') : undefined;
       if (sourceCard) checkAttach(sourceCard);
-      const paymentMethod = input.payment_method !== undefined ? resolvePaymentMethod(account, input.payment_method) : undefined;
+      const paymentMethod =
+        input.payment_method !== undefined ? resolvePaymentMethod(account, input.payment_method) : undefined;
       if (paymentMethod) checkAttach(paymentMethod.card);
       const record = account.customers.add({
         id: newId('cus', 14),
@@ -57,8 +59,16 @@ export const customerRoutes: Route[] = [
     method: 'GET',
     path: '/v1/customers',
     handler({ account, params }) {
-      const query = parse(z.strictObject({ ...listShape, email: z.string().optional(), test_clock: z.string().optional() }), params);
-      return account.customers.list(query, '/v1/customers', (record) => renderCustomer(account, record), (record) => !record.deleted && (query.email === undefined || record.email === query.email));
+      const query = parse(
+        z.strictObject({ ...listShape, email: z.string().optional(), test_clock: z.string().optional() }),
+        params,
+      );
+      return account.customers.list(
+        query,
+        '/v1/customers',
+        (record) => renderCustomer(account, record),
+        (record) => !record.deleted && (query.email === undefined || record.email === query.email),
+      );
     },
   },
   {
@@ -69,7 +79,13 @@ export const customerRoutes: Route[] = [
         params,
         '/v1/customers/search',
         account.customers.newestFirst((record) => !record.deleted),
-        { email: (c) => c.email, name: (c) => c.name, phone: (c) => c.phone, created: (c) => c.created, metadata: (c, key) => c.metadata[key!] },
+        {
+          email: (c) => c.email,
+          name: (c) => c.name,
+          phone: (c) => c.phone,
+          created: (c) => c.created,
+          metadata: (c, key) => c.metadata[key!],
+        },
         (record) => renderCustomer(account, record),
       ),
   },
@@ -93,7 +109,11 @@ export const customerRoutes: Route[] = [
       if (input.source !== undefined) record.defaultSource = addSource(account, record, input.source).id;
       if (input.default_source !== undefined) {
         const card = account.cards.get(input.default_source);
-        if (!card || card.customer !== record.id) throw invalidRequest(`No such source: '${input.default_source}'`, { param: 'default_source', code: 'resource_missing' });
+        if (!card || card.customer !== record.id)
+          throw invalidRequest(`No such source: '${input.default_source}'`, {
+            param: 'default_source',
+            code: 'resource_missing',
+          });
         record.defaultSource = card.id;
       }
       record.email = nullable(input.email, record.email);
@@ -104,7 +124,11 @@ export const customerRoutes: Route[] = [
       const defaultPaymentMethod = input.invoice_settings?.default_payment_method;
       if (defaultPaymentMethod !== undefined) setDefaultPaymentMethod(account, record, defaultPaymentMethod);
       const after = renderCustomer(account, record) as Record<string, unknown>;
-      const previous = Object.fromEntries(Object.keys(after).filter((key) => JSON.stringify(after[key]) !== JSON.stringify(before[key])).map((key) => [key, before[key]]));
+      const previous = Object.fromEntries(
+        Object.keys(after)
+          .filter((key) => JSON.stringify(after[key]) !== JSON.stringify(before[key]))
+          .map((key) => [key, before[key]]),
+      );
       if (Object.keys(previous).length > 0) emit(account, 'customer.updated', after, previous);
       return renderCustomer(account, record, expand.includes('sources'));
     },

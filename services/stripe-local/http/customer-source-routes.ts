@@ -61,7 +61,9 @@ export const customerSourceRoutes: Route[] = [
       const customer = customerOf(account, path.id!);
       card.customer = null;
       if (customer.defaultSource === card.id) {
-        customer.defaultSource = account.cards.newestFirst((other) => other.object === 'card' && other.customer === customer.id).next().value?.id ?? null;
+        customer.defaultSource =
+          account.cards.newestFirst((other) => other.object === 'card' && other.customer === customer.id).next().value
+            ?.id ?? null;
       }
       emit(account, 'customer.source.deleted', renderCard({ ...card, customer: customer.id }));
       return { id: card.id, object: 'card', deleted: true };

@@ -17,16 +17,25 @@ export const disputeRoutes: Route[] = [
     method: 'GET',
     path: '/v1/disputes',
     handler({ account, params }) {
-      const query = parse(z.strictObject({ ...listShape, charge: id.optional(), payment_intent: id.optional() }), params);
+      const query = parse(
+        z.strictObject({ ...listShape, charge: id.optional(), payment_intent: id.optional() }),
+        params,
+      );
       return account.disputes.list(
         query,
         '/v1/disputes',
         renderDispute,
-        (dispute) => (query.charge === undefined || dispute.charge.id === query.charge) && (query.payment_intent === undefined || dispute.charge.paymentIntent === query.payment_intent),
+        (dispute) =>
+          (query.charge === undefined || dispute.charge.id === query.charge) &&
+          (query.payment_intent === undefined || dispute.charge.paymentIntent === query.payment_intent),
       );
     },
   },
-  { method: 'GET', path: '/v1/disputes/:id', handler: ({ account, path }) => renderDispute(disputeOf(account, path.id!)) },
+  {
+    method: 'GET',
+    path: '/v1/disputes/:id',
+    handler: ({ account, path }) => renderDispute(disputeOf(account, path.id!)),
+  },
   {
     method: 'POST',
     path: '/v1/disputes/:id',

@@ -4,11 +4,18 @@ import { renderEvent } from '../resources/events.js';
 import { listShape, oneOf, parse, stringArray } from './params.js';
 import type { Route } from './router.js';
 
-const listEvents = z.strictObject({ ...listShape, type: z.string().optional(), types: stringArray.optional(), delivery_success: oneOf(['true', 'false']).optional() });
+const listEvents = z.strictObject({
+  ...listShape,
+  type: z.string().optional(),
+  types: stringArray.optional(),
+  delivery_success: oneOf(['true', 'false']).optional(),
+});
 
 /** `charge.*` style patterns, as Stripe's `type` filter takes them. */
 function typeMatcher(patterns: string[]): (type: string) => boolean {
-  const expressions = patterns.map((pattern) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`));
+  const expressions = patterns.map(
+    (pattern) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`),
+  );
   return (type) => expressions.some((expression) => expression.test(type));
 }
 

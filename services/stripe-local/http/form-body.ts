@@ -24,11 +24,15 @@ export function decodeForm(text: string): FormObject {
     for (let i = 0; i < path.length - 1; i++) {
       const segment = path[i] === '' ? String(nextIndex(node)) : path[i]!;
       const child = node[segment] ?? (node[segment] = Object.create(null) as FormObject);
-      if (typeof child === 'string') throw invalidRequest(`Invalid parameter: ${name} conflicts with ${path.slice(0, i + 1).join('.')}`, { param: name });
+      if (typeof child === 'string')
+        throw invalidRequest(`Invalid parameter: ${name} conflicts with ${path.slice(0, i + 1).join('.')}`, {
+          param: name,
+        });
       node = child;
     }
     const last = path.at(-1) === '' ? String(nextIndex(node)) : path.at(-1)!;
-    if (typeof node[last] === 'object') throw invalidRequest(`Invalid parameter: ${name} conflicts with a nested parameter`, { param: name });
+    if (typeof node[last] === 'object')
+      throw invalidRequest(`Invalid parameter: ${name} conflicts with a nested parameter`, { param: name });
     node[last] = value;
   }
   return root;

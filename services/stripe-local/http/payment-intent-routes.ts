@@ -39,7 +39,9 @@ const createParams = z.strictObject({
   metadata: metadata.optional(),
   description: text().optional(),
   payment_method_types: stringArray.optional(),
-  automatic_payment_methods: z.strictObject({ enabled: boolean, allow_redirects: oneOf(['always', 'never']).optional() }).optional(),
+  automatic_payment_methods: z
+    .strictObject({ enabled: boolean, allow_redirects: oneOf(['always', 'never']).optional() })
+    .optional(),
   capture_method: oneOf(['automatic', 'automatic_async']).optional(),
   confirmation_method: oneOf(['automatic', 'manual']).optional(),
   statement_descriptor: text(22).optional(),
@@ -62,9 +64,12 @@ const updateParams = z.strictObject({
 function usablePaymentMethod(account: Account, paymentMethodId: string, customer: string | null): string {
   const saved = resolvePaymentMethod(account, paymentMethodId);
   if (saved.customer && saved.customer !== customer) {
-    throw invalidRequest(`The provided PaymentMethod ${saved.id} belongs to a different Customer; it cannot be used with ${customer ? `Customer ${customer}` : 'no Customer'}.`, {
-      param: 'payment_method',
-    });
+    throw invalidRequest(
+      `The provided PaymentMethod ${saved.id} belongs to a different Customer; it cannot be used with ${customer ? `Customer ${customer}` : 'no Customer'}.`,
+      {
+        param: 'payment_method',
+      },
+    );
   }
   return saved.id;
 }
@@ -94,7 +99,8 @@ export const paymentIntentRoutes: Route[] = [
     path: '/v1/payment_intents',
     handler({ account, params }) {
       const input = parse(createParams, params);
-      if (input.off_session !== undefined && input.confirm !== true) throw invalidRequest('off_session can only be used when confirm=true', { param: 'off_session' });
+      if (input.off_session !== undefined && input.confirm !== true)
+        throw invalidRequest('off_session can only be used when confirm=true', { param: 'off_session' });
       const currency = checkCurrency(input.currency);
       checkAmount(input.amount, currency);
       const customer = input.customer === undefined ? null : customerOf(account, input.customer, 'customer').id;
@@ -102,7 +108,8 @@ export const paymentIntentRoutes: Route[] = [
         amount: input.amount,
         currency,
         customer,
-        paymentMethod: input.payment_method === undefined ? null : usablePaymentMethod(account, input.payment_method, customer),
+        paymentMethod:
+          input.payment_method === undefined ? null : usablePaymentMethod(account, input.payment_method, customer),
         metadata: mergeMetadata({}, input.metadata),
         description: input.description ?? null,
         receiptEmail: input.receipt_email ?? null,
@@ -111,7 +118,10 @@ export const paymentIntentRoutes: Route[] = [
       });
       emit(account, 'payment_intent.created', renderPaymentIntent(account, intent));
       if (!input.confirm) return renderPaymentIntent(account, intent);
-      return confirmPaymentIntent(account, intent, { offSession: input.off_session === true, errorOnRequiresAction: input.error_on_requires_action });
+      return confirmPaymentIntent(account, intent, {
+        offSession: input.off_session === true,
+        errorOnRequiresAction: input.error_on_requires_action,
+      });
     },
   },
   {
@@ -119,10 +129,19 @@ export const paymentIntentRoutes: Route[] = [
     path: '/v1/payment_intents',
     handler({ account, params }) {
       const query = parse(z.strictObject({ ...listShape, customer: id.optional() }), params);
-      return account.paymentIntents.list(query, '/v1/payment_intents', (intent) => renderPaymentIntent(account, intent), (intent) => query.customer === undefined || intent.customer === query.customer);
+      return account.paymentIntents.list(
+        query,
+        '/v1/payment_intents',
+        (intent) => renderPaymentIntent(account, intent),
+        (intent) => query.customer === undefined || intent.customer === query.customer,
+      );
     },
   },
-  { method: 'GET', path: '/v1/payment_intents/search', handler: ({ account, params }) => paymentIntentSearch(account, params) },
+  {
+    method: 'GET',
+    path: '/v1/payment_intents/search',
+    handler: ({ account, params }) => paymentIntentSearch(account, params),
+  },
   {
     method: 'GET',
     path: '/v1/payment_intents/:id',
@@ -160,20 +179,31 @@ export const paymentIntentRoutes: Route[] = [
     handler({ account, path, params }) {
       const input = parse(z.strictObject({ ...confirmShape, client_secret: z.string().optional() }), params);
       const intent = paymentIntentOf(account, path.id!);
-      if (input.payment_method !== undefined && (intent.status === 'requires_payment_method' || intent.status === 'requires_confirmation')) {
+      if (
+        input.payment_method !== undefined &&
+        (intent.status === 'requires_payment_method' || intent.status === 'requires_confirmation')
+      ) {
         intent.paymentMethod = usablePaymentMethod(account, input.payment_method, intent.customer);
       }
       if (input.return_url !== undefined) intent.returnUrl = input.return_url;
       if (input.receipt_email !== undefined) intent.receiptEmail = input.receipt_email || null;
       intent.setupFutureUsage = futureUsage(input.setup_future_usage, intent.setupFutureUsage);
-      return confirmPaymentIntent(account, intent, { offSession: input.off_session === true, errorOnRequiresAction: input.error_on_requires_action });
+      return confirmPaymentIntent(account, intent, {
+        offSession: input.off_session === true,
+        errorOnRequiresAction: input.error_on_requires_action,
+      });
     },
   },
   {
     method: 'POST',
     path: '/v1/payment_intents/:id/cancel',
     handler({ account, path, params }) {
-      const input = parse(z.strictObject({ cancellation_reason: oneOf(['abandoned', 'duplicate', 'fraudulent', 'requested_by_customer']).optional() }), params);
+      const input = parse(
+        z.strictObject({
+          cancellation_reason: oneOf(['abandoned', 'duplicate', 'fraudulent', 'requested_by_customer']).optional(),
+        }),
+        params,
+      );
       return cancelPaymentIntent(account, paymentIntentOf(account, path.id!), input.cancellation_reason ?? null);
     },
   },

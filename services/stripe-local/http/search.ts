@@ -14,7 +14,8 @@ interface Clause {
 /** The value of a searchable field of a record; `metadata` is looked up by key. */
 export type SearchFields<T> = Record<string, (record: T, metadataKey?: string) => string | number | null | undefined>;
 
-const CLAUSE = /\s*(-)?(metadata\[(['"])(.*?)\3\]|[a-z_]+)\s*(>=|<=|:|~|>|<)\s*(?:(['"])((?:\\.|(?!\6).)*)\6|(-?\d+(?:\.\d+)?))\s*/y;
+const CLAUSE =
+  /\s*(-)?(metadata\[(['"])(.*?)\3\]|[a-z_]+)\s*(>=|<=|:|~|>|<)\s*(?:(['"])((?:\\.|(?!\6).)*)\6|(-?\d+(?:\.\d+)?))\s*/y;
 const JOIN = /(AND|OR)\b/y;
 
 /** Stripe's search query language: `email:'a@b.c' AND metadata['k']:'v'`, `amount>1000`, `-status:'canceled'`, `name~'jen'`. */
@@ -49,19 +50,31 @@ function parseQuery(query: string): { clauses: Clause[]; join: 'AND' | 'OR' } {
 }
 
 function badQuery(query: string, at: number): Error {
-  return invalidRequest(`Invalid search query: could not parse '${query}' at position ${at}.`, { param: 'query', code: 'parameter_invalid_string' });
+  return invalidRequest(`Invalid search query: could not parse '${query}' at position ${at}.`, {
+    param: 'query',
+    code: 'parameter_invalid_string',
+  });
 }
 
 function clauseMatcher<T>(clause: Clause, fields: SearchFields<T>): (record: T) => boolean {
   const read = fields[clause.field];
-  if (!read) throw invalidRequest(`Field '${clause.field}' is not supported in search queries on this resource.`, { param: 'query' });
+  if (!read)
+    throw invalidRequest(`Field '${clause.field}' is not supported in search queries on this resource.`, {
+      param: 'query',
+    });
   const test = (record: T): boolean => {
     const value = read(record, clause.metadataKey);
     if (value === null || value === undefined) return false;
     if (clause.operator === ':') return String(value).toLowerCase() === clause.value.toLowerCase();
     if (clause.operator === '~') return String(value).toLowerCase().includes(clause.value.toLowerCase());
     const [left, right] = [Number(value), Number(clause.value)];
-    return clause.operator === '>' ? left > right : clause.operator === '<' ? left < right : clause.operator === '>=' ? left >= right : left <= right;
+    return clause.operator === '>'
+      ? left > right
+      : clause.operator === '<'
+        ? left < right
+        : clause.operator === '>='
+          ? left >= right
+          : left <= right;
   };
   return clause.negate ? (record) => !test(record) : test;
 }
@@ -69,11 +82,20 @@ function clauseMatcher<T>(clause: Clause, fields: SearchFields<T>): (record: T) 
 const searchParams = z.strictObject(searchShape);
 
 /** `GET /v1/<type>/search`: newest first, one page of `limit`, `next_page` as an opaque offset. */
-export function search<T>(params: FormObject, url: string, records: Iterable<T>, fields: SearchFields<T>, render: (record: T) => object) {
+export function search<T>(
+  params: FormObject,
+  url: string,
+  records: Iterable<T>,
+  fields: SearchFields<T>,
+  render: (record: T) => object,
+) {
   const { query, limit = 10, page } = parse(searchParams, params);
   const { clauses, join } = parseQuery(query);
   const tests = clauses.map((clause) => clauseMatcher(clause, fields));
-  const matches = join === 'AND' ? (record: T) => tests.every((test) => test(record)) : (record: T) => tests.some((test) => test(record));
+  const matches =
+    join === 'AND'
+      ? (record: T) => tests.every((test) => test(record))
+      : (record: T) => tests.some((test) => test(record));
   const offset = page === undefined ? 0 : Number.parseInt(Buffer.from(page, 'base64url').toString(), 10);
   if (!Number.isSafeInteger(offset) || offset < 0) throw invalidRequest('Invalid page token.', { param: 'page' });
   const data: object[] = [];

@@ -1,6 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { authenticationError, internalError, invalidRequest, rateLimited, StripeLocalError, unrecognizedUrl } from '../errors.js';
+import {
+  authenticationError,
+  internalError,
+  invalidRequest,
+  rateLimited,
+  StripeLocalError,
+  unrecognizedUrl,
+} from '../errors.js';
 import { newId } from '../ids.js';
 import { Account } from '../resources/account.js';
 import { API_VERSION } from '../resources/events.js';
@@ -81,7 +88,8 @@ export function createStripeLocalServer(options: ServerOptions) {
     .add(disputeRoutes)
     .add(eventRoutes)
     .add(webhookEndpointRoutes);
-  if (options.controls) router.add(controlRoutes({ clockMoved: () => delivery.poke(), accountCount: () => accounts.size }));
+  if (options.controls)
+    router.add(controlRoutes({ clockMoved: () => delivery.poke(), accountCount: () => accounts.size }));
 
   function accountFor(authorization: string | undefined): Account {
     const key = apiKey(authorization);
@@ -92,7 +100,10 @@ export function createStripeLocalServer(options: ServerOptions) {
   function accountOf(key: string): Account {
     const shown = `${key.slice(0, 8)}****${key.slice(-4)}`;
     if (!TEST_KEY.test(key)) {
-      const why = key.startsWith('sk_live_') || key.startsWith('rk_live_') ? ' stripe-local accepts test-mode keys (sk_test_...) only: it never moves real money.' : '';
+      const why =
+        key.startsWith('sk_live_') || key.startsWith('rk_live_')
+          ? ' stripe-local accepts test-mode keys (sk_test_...) only: it never moves real money.'
+          : '';
       throw authenticationError(`Invalid API Key provided: ${shown}.${why}`);
     }
     let account = accounts.get(key);
@@ -102,7 +113,10 @@ export function createStripeLocalServer(options: ServerOptions) {
 
   if (options.webhook) {
     const { accountKey, ...endpoint } = options.webhook;
-    if (!TEST_KEY.test(accountKey)) throw new Error('the webhook endpoint\'s account key must be a test-mode secret key (sk_test_ and letters, digits or _)');
+    if (!TEST_KEY.test(accountKey))
+      throw new Error(
+        "the webhook endpoint's account key must be a test-mode secret key (sk_test_ and letters, digits or _)",
+      );
     addWebhookEndpoint(accountOf(accountKey), { ...endpoint, description: 'STRIPE_LOCAL_WEBHOOK_URL, made at start' });
   }
 
@@ -118,7 +132,8 @@ export function createStripeLocalServer(options: ServerOptions) {
       if (!found) throw unrecognizedUrl(method, url.pathname);
       const key = header(req, 'idempotency-key');
       if (key !== undefined && method === 'POST') {
-        if (key.length > 255) throw invalidRequest('Idempotency keys can be at most 255 characters long.', { param: 'Idempotency-Key' });
+        if (key.length > 255)
+          throw invalidRequest('Idempotency keys can be at most 255 characters long.', { param: 'Idempotency-Key' });
         const digest = requestDigest(method, url.pathname, { params, expand });
         for (;;) {
           const claim = account.idempotency.claim(key, digest, account.now());
@@ -128,7 +143,12 @@ export function createStripeLocalServer(options: ServerOptions) {
           }
           const saved = await claim.response;
           // The first request with this key did not run (a fault): this one runs instead.
-          if (saved) return { status: saved.status, body: replayBody(account, saved.body), headers: { 'idempotent-replayed': 'true', 'original-request': saved.requestId } };
+          if (saved)
+            return {
+              status: saved.status,
+              body: replayBody(account, saved.body),
+              headers: { 'idempotent-replayed': 'true', 'original-request': saved.requestId },
+            };
         }
       }
       if (!url.pathname.startsWith(CONTROL_PATH)) {
@@ -141,14 +161,22 @@ export function createStripeLocalServer(options: ServerOptions) {
         }
       }
       account.request = { id: requestId, idempotency_key: key ?? null };
-      const reply = { status: 200, body: JSON.stringify(applyExpand(account, found.route.handler({ account, params, path: found.path, expand }), expand)) };
+      const reply = {
+        status: 200,
+        body: JSON.stringify(
+          applyExpand(account, found.route.handler({ account, params, path: found.path, expand }), expand),
+        ),
+      };
       finish?.({ ...reply, requestId });
       return reply;
     } catch (error) {
       const known = error instanceof StripeLocalError;
       if (!known) options.logger.error({ err: error, path: url.pathname }, 'request failed unexpectedly');
       const failure = known ? error : internalError();
-      const reply = { status: failure.status, body: JSON.stringify({ error: { ...failure.body, request_log_url: null } }) };
+      const reply = {
+        status: failure.status,
+        body: JSON.stringify({ error: { ...failure.body, request_log_url: null } }),
+      };
       // Stripe saves an answer to an idempotent request once it ran, errors included, but not its own failures.
       finish?.(known ? { ...reply, requestId } : null);
       return reply;
@@ -161,7 +189,12 @@ export function createStripeLocalServer(options: ServerOptions) {
     const body = await readBody(req);
     let reply: Reply;
     if (body === null) {
-      reply = { status: 413, body: JSON.stringify({ error: { type: 'invalid_request_error', message: `Request bodies are limited to ${MAX_BODY_BYTES} bytes.` } }) };
+      reply = {
+        status: 413,
+        body: JSON.stringify({
+          error: { type: 'invalid_request_error', message: `Request bodies are limited to ${MAX_BODY_BYTES} bytes.` },
+        }),
+      };
     } else if (url.pathname.startsWith('/authenticate/')) {
       reply = pages.handle(req.method ?? 'GET', url.pathname.slice('/authenticate/'.length), new URLSearchParams(body));
     } else if (url.pathname === '/healthz') {

@@ -8,7 +8,11 @@ import { confirmSetupIntent, renderSetupIntent, setupIntentOf, usePaymentMethod 
 import { boolean, id, listShape, mergeMetadata, metadata, oneOf, parse, stringArray, text } from './params.js';
 import type { Route } from './router.js';
 
-const confirmShape = { payment_method: id.optional(), return_url: text(2_048).optional(), use_stripe_sdk: boolean.optional() };
+const confirmShape = {
+  payment_method: id.optional(),
+  return_url: text(2_048).optional(),
+  use_stripe_sdk: boolean.optional(),
+};
 const createParams = z.strictObject({
   ...confirmShape,
   customer: id.optional(),
@@ -17,7 +21,9 @@ const createParams = z.strictObject({
   metadata: metadata.optional(),
   description: text().optional(),
   payment_method_types: stringArray.optional(),
-  automatic_payment_methods: z.strictObject({ enabled: boolean, allow_redirects: oneOf(['always', 'never']).optional() }).optional(),
+  automatic_payment_methods: z
+    .strictObject({ enabled: boolean, allow_redirects: oneOf(['always', 'never']).optional() })
+    .optional(),
 });
 
 export const setupIntentRoutes: Route[] = [
@@ -51,12 +57,17 @@ export const setupIntentRoutes: Route[] = [
     method: 'GET',
     path: '/v1/setup_intents',
     handler({ account, params }) {
-      const query = parse(z.strictObject({ ...listShape, customer: id.optional(), payment_method: id.optional() }), params);
+      const query = parse(
+        z.strictObject({ ...listShape, customer: id.optional(), payment_method: id.optional() }),
+        params,
+      );
       return account.setupIntents.list(
         query,
         '/v1/setup_intents',
         (intent) => renderSetupIntent(account, intent),
-        (intent) => (query.customer === undefined || intent.customer === query.customer) && (query.payment_method === undefined || intent.paymentMethod === query.payment_method),
+        (intent) =>
+          (query.customer === undefined || intent.customer === query.customer) &&
+          (query.payment_method === undefined || intent.paymentMethod === query.payment_method),
       );
     },
   },
@@ -72,7 +83,14 @@ export const setupIntentRoutes: Route[] = [
     method: 'POST',
     path: '/v1/setup_intents/:id',
     handler({ account, path, params }) {
-      const input = parse(z.strictObject({ metadata: metadata.optional(), description: text().optional(), payment_method: id.optional() }), params);
+      const input = parse(
+        z.strictObject({
+          metadata: metadata.optional(),
+          description: text().optional(),
+          payment_method: id.optional(),
+        }),
+        params,
+      );
       const intent = setupIntentOf(account, path.id!);
       if (input.payment_method !== undefined) usePaymentMethod(account, intent, input.payment_method);
       intent.metadata = mergeMetadata(intent.metadata, input.metadata);
@@ -86,7 +104,8 @@ export const setupIntentRoutes: Route[] = [
     handler({ account, path, params }) {
       const input = parse(z.strictObject({ ...confirmShape, client_secret: z.string().optional() }), params);
       const intent = setupIntentOf(account, path.id!);
-      if (input.payment_method !== undefined && intent.status === 'requires_payment_method') usePaymentMethod(account, intent, input.payment_method);
+      if (input.payment_method !== undefined && intent.status === 'requires_payment_method')
+        usePaymentMethod(account, intent, input.payment_method);
       if (input.return_url !== undefined) intent.returnUrl = input.return_url;
       return confirmSetupIntent(account, intent);
     },
@@ -95,9 +114,16 @@ export const setupIntentRoutes: Route[] = [
     method: 'POST',
     path: '/v1/setup_intents/:id/cancel',
     handler({ account, path, params }) {
-      const input = parse(z.strictObject({ cancellation_reason: oneOf(['abandoned', 'duplicate', 'requested_by_customer']).optional() }), params);
+      const input = parse(
+        z.strictObject({ cancellation_reason: oneOf(['abandoned', 'duplicate', 'requested_by_customer']).optional() }),
+        params,
+      );
       const intent = setupIntentOf(account, path.id!);
-      if (intent.status === 'succeeded' || intent.status === 'canceled') throw unexpectedState(`You cannot cancel this SetupIntent because it has a status of ${intent.status}.`, 'setup_intent_unexpected_state');
+      if (intent.status === 'succeeded' || intent.status === 'canceled')
+        throw unexpectedState(
+          `You cannot cancel this SetupIntent because it has a status of ${intent.status}.`,
+          'setup_intent_unexpected_state',
+        );
       intent.status = 'canceled';
       intent.authentication = null;
       intent.cancellationReason = input.cancellation_reason ?? null;

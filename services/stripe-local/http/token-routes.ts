@@ -27,13 +27,26 @@ export const tokenRoutes: Route[] = [
       const { card } = parse(createParams, params);
       const testCard = cardForNumber(card.number);
       if (!testCard) throw cardError(INCORRECT_NUMBER, { param: 'number' });
-      if (card.exp_month < 1 || card.exp_month > 12) throw cardError({ code: 'invalid_expiry_month', message: "Your card's expiration month is invalid." }, { param: 'exp_month' });
+      if (card.exp_month < 1 || card.exp_month > 12)
+        throw cardError(
+          { code: 'invalid_expiry_month', message: "Your card's expiration month is invalid." },
+          { param: 'exp_month' },
+        );
       const year = card.exp_year < 100 ? 2000 + card.exp_year : card.exp_year;
       const now = new Date(account.now());
       if (year < now.getUTCFullYear() || (year === now.getUTCFullYear() && card.exp_month < now.getUTCMonth() + 1)) {
-        throw cardError({ code: 'invalid_expiry_year', message: "Your card's expiration year is invalid." }, { param: 'exp_year' });
+        throw cardError(
+          { code: 'invalid_expiry_year', message: "Your card's expiration year is invalid." },
+          { param: 'exp_year' },
+        );
       }
-      const record: TokenRecord = { id: newId('tok'), cardId: newId('card'), card: testCard, created: account.seconds(), used: false };
+      const record: TokenRecord = {
+        id: newId('tok'),
+        cardId: newId('card'),
+        card: testCard,
+        created: account.seconds(),
+        used: false,
+      };
       account.tokens.set(record.id, record);
       return renderToken(record);
     },

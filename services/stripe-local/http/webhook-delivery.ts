@@ -5,7 +5,10 @@ import type { EventRecord } from '../resources/events.js';
 import { wants } from '../resources/webhook-endpoints.js';
 
 /** After a failed attempt, the next one this long after (emulator clock): about three days in all, as Stripe retries. */
-export const RETRY_DELAYS_MS = [60_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000, 36_000_000, 36_000_000, 43_200_000, 43_200_000];
+export const RETRY_DELAYS_MS = [
+  60_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000, 36_000_000, 36_000_000, 43_200_000,
+  43_200_000,
+];
 const ATTEMPT_TIMEOUT_MS = 10_000;
 
 interface Delivery {
@@ -48,8 +51,15 @@ export class WebhookDelivery {
   onEvent(account: Account, event: EventRecord): void {
     if (this.stopped) return;
     const dueAt = account.now();
-    for (const endpoint of account.webhookEndpoints.newestFirst((candidate) => candidate.status === 'enabled' && wants(candidate.enabledEvents, event.type))) {
-      this.queue(`${account.key}:${endpoint.id}`, endpoint.url, endpoint.secret, () => account.webhookOrder === 'reversed').pending.push({ account, event, attempts: 0, dueAt });
+    for (const endpoint of account.webhookEndpoints.newestFirst(
+      (candidate) => candidate.status === 'enabled' && wants(candidate.enabledEvents, event.type),
+    )) {
+      this.queue(
+        `${account.key}:${endpoint.id}`,
+        endpoint.url,
+        endpoint.secret,
+        () => account.webhookOrder === 'reversed',
+      ).pending.push({ account, event, attempts: 0, dueAt });
     }
     // Sent after the request that caused the event has answered, as Stripe does.
     setImmediate(() => this.poke());
@@ -120,7 +130,10 @@ export class WebhookDelivery {
     const delay = RETRY_DELAYS_MS[delivery.attempts];
     delivery.attempts++;
     if (delay === undefined) {
-      this.logger.warn({ url: queue.url, event: delivery.event.id, attempts: delivery.attempts }, 'webhook given up after three days of retries');
+      this.logger.warn(
+        { url: queue.url, event: delivery.event.id, attempts: delivery.attempts },
+        'webhook given up after three days of retries',
+      );
       return;
     }
     delivery.dueAt = delivery.account.now() + delay;

@@ -23,24 +23,52 @@ export const webhookEndpointRoutes: Route[] = [
     path: '/v1/webhook_endpoints',
     handler({ account, params }) {
       const input = parse(
-        z.strictObject({ url, enabled_events: stringArray, description: text().optional(), metadata: metadata.optional(), api_version: z.string().optional(), connect: boolean.optional() }),
+        z.strictObject({
+          url,
+          enabled_events: stringArray,
+          description: text().optional(),
+          metadata: metadata.optional(),
+          api_version: z.string().optional(),
+          connect: boolean.optional(),
+        }),
         params,
       );
-      const endpoint = addWebhookEndpoint(account, { url: input.url, enabledEvents: input.enabled_events, description: input.description ?? null, metadata: mergeMetadata({}, input.metadata) });
+      const endpoint = addWebhookEndpoint(account, {
+        url: input.url,
+        enabledEvents: input.enabled_events,
+        description: input.description ?? null,
+        metadata: mergeMetadata({}, input.metadata),
+      });
       return renderEndpoint(endpoint, true);
     },
   },
   {
     method: 'GET',
     path: '/v1/webhook_endpoints',
-    handler: ({ account, params }) => account.webhookEndpoints.list(parse(z.strictObject(listShape), params), '/v1/webhook_endpoints', (endpoint) => renderEndpoint(endpoint)),
+    handler: ({ account, params }) =>
+      account.webhookEndpoints.list(parse(z.strictObject(listShape), params), '/v1/webhook_endpoints', (endpoint) =>
+        renderEndpoint(endpoint),
+      ),
   },
-  { method: 'GET', path: '/v1/webhook_endpoints/:id', handler: ({ account, path }) => renderEndpoint(endpointOf(account, path.id!)) },
+  {
+    method: 'GET',
+    path: '/v1/webhook_endpoints/:id',
+    handler: ({ account, path }) => renderEndpoint(endpointOf(account, path.id!)),
+  },
   {
     method: 'POST',
     path: '/v1/webhook_endpoints/:id',
     handler({ account, path, params }) {
-      const input = parse(z.strictObject({ url: url.optional(), enabled_events: stringArray.optional(), disabled: boolean.optional(), description: text().optional(), metadata: metadata.optional() }), params);
+      const input = parse(
+        z.strictObject({
+          url: url.optional(),
+          enabled_events: stringArray.optional(),
+          disabled: boolean.optional(),
+          description: text().optional(),
+          metadata: metadata.optional(),
+        }),
+        params,
+      );
       const endpoint = endpointOf(account, path.id!);
       if (input.url !== undefined) endpoint.url = input.url;
       if (input.enabled_events !== undefined) endpoint.enabledEvents = input.enabled_events;

@@ -19,16 +19,31 @@ export interface AttemptContext {
 }
 
 /** What the card's bank answers to a payment, as Stripe's test cards behave. */
-export function authorize(saved: Pick<CardRecord, 'card' | 'setUpForOffSession'>, attempt: AttemptContext): Authorization {
+export function authorize(
+  saved: Pick<CardRecord, 'card' | 'setUpForOffSession'>,
+  attempt: AttemptContext,
+): Authorization {
   const { card } = saved;
   if (card.decline) {
     const { when: _when, ...decline } = card.decline;
     return { result: 'declined', decline };
   }
-  const asks = card.authentication === 'always' || (card.authentication === 'on_setup' && !(attempt.offSession && saved.setUpForOffSession));
+  const asks =
+    card.authentication === 'always' ||
+    (card.authentication === 'on_setup' && !(attempt.offSession && saved.setUpForOffSession));
   if (!asks || attempt.authenticated) return { result: 'approved' };
-  if (attempt.legacy) return { result: 'declined', decline: { code: 'card_declined', decline_code: 'authentication_required', message: AUTHENTICATION_REQUIRED.message } };
-  return attempt.offSession ? { result: 'authentication_required', decline: AUTHENTICATION_REQUIRED } : { result: 'requires_action' };
+  if (attempt.legacy)
+    return {
+      result: 'declined',
+      decline: {
+        code: 'card_declined',
+        decline_code: 'authentication_required',
+        message: AUTHENTICATION_REQUIRED.message,
+      },
+    };
+  return attempt.offSession
+    ? { result: 'authentication_required', decline: AUTHENTICATION_REQUIRED }
+    : { result: 'requires_action' };
 }
 
 /** Saving a card (SetupIntent): cards that ask for 3-D Secure ask here too. */

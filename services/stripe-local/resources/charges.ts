@@ -40,7 +40,14 @@ export interface NewCharge {
 
 /** A charge as the card's bank decided it, with its events; a test card that disputes opens the dispute at once. */
 export function recordCharge(account: Account, input: NewCharge): ChargeRecord {
-  const charge = account.charges.add({ id: newId('ch'), created: account.seconds(), ...input, status: input.failure ? 'failed' : 'succeeded', amountRefunded: 0, dispute: null });
+  const charge = account.charges.add({
+    id: newId('ch'),
+    created: account.seconds(),
+    ...input,
+    status: input.failure ? 'failed' : 'succeeded',
+    amountRefunded: 0,
+    dispute: null,
+  });
   emit(account, charge.status === 'succeeded' ? 'charge.succeeded' : 'charge.failed', renderCharge(account, charge));
   if (charge.status === 'succeeded' && charge.saved.card.dispute) openDispute(account, charge);
   return charge;
@@ -60,7 +67,13 @@ export function renderCharge(account: Account, charge: ChargeRecord): object {
     application_fee: null,
     application_fee_amount: null,
     balance_transaction: succeeded ? `txn_${charge.id.slice(3)}` : null,
-    billing_details: { address: NULL_ADDRESS, email: billing?.email ?? null, name: billing?.name ?? null, phone: billing?.phone ?? null, tax_id: null },
+    billing_details: {
+      address: NULL_ADDRESS,
+      email: billing?.email ?? null,
+      name: billing?.name ?? null,
+      phone: billing?.phone ?? null,
+      tax_id: null,
+    },
     calculated_statement_descriptor: 'PAYGRAPH LOCAL',
     captured: succeeded,
     created: charge.created,
@@ -76,8 +89,28 @@ export function renderCharge(account: Account, charge: ChargeRecord): object {
     metadata: charge.metadata,
     on_behalf_of: null,
     outcome: succeeded
-      ? { advice_code: null, network_advice_code: null, network_decline_code: null, network_status: 'approved_by_network', reason: null, risk_level: card.name === 'riskLevelElevated' ? 'elevated' : 'normal', risk_score: card.name === 'riskLevelElevated' ? 75 : 20, seller_message: 'Payment complete.', type: 'authorized' }
-      : { advice_code: null, network_advice_code: null, network_decline_code: null, network_status: 'declined_by_network', reason: charge.failure?.decline_code ?? charge.failure?.code ?? null, risk_level: 'normal', risk_score: 20, seller_message: 'The bank did not return any further details with this decline.', type: 'issuer_declined' },
+      ? {
+          advice_code: null,
+          network_advice_code: null,
+          network_decline_code: null,
+          network_status: 'approved_by_network',
+          reason: null,
+          risk_level: card.name === 'riskLevelElevated' ? 'elevated' : 'normal',
+          risk_score: card.name === 'riskLevelElevated' ? 75 : 20,
+          seller_message: 'Payment complete.',
+          type: 'authorized',
+        }
+      : {
+          advice_code: null,
+          network_advice_code: null,
+          network_decline_code: null,
+          network_status: 'declined_by_network',
+          reason: charge.failure?.decline_code ?? charge.failure?.code ?? null,
+          risk_level: 'normal',
+          risk_score: 20,
+          seller_message: 'The bank did not return any further details with this decline.',
+          type: 'issuer_declined',
+        },
     paid: succeeded,
     payment_intent: charge.paymentIntent,
     payment_method: charge.saved.id,
@@ -104,7 +137,15 @@ export function renderCharge(account: Account, charge: ChargeRecord): object {
         overcapture: { maximum_amount_capturable: charge.amount, status: 'unavailable' },
         regulated_status: 'unregulated',
         three_d_secure: charge.authenticated
-          ? { authentication_flow: 'challenge', electronic_commerce_indicator: '05', exemption_indicator: null, result: 'authenticated', result_reason: null, transaction_id: charge.id, version: '2.2.0' }
+          ? {
+              authentication_flow: 'challenge',
+              electronic_commerce_indicator: '05',
+              exemption_indicator: null,
+              result: 'authenticated',
+              result_reason: null,
+              transaction_id: charge.id,
+              version: '2.2.0',
+            }
           : null,
         transaction_link_id: null,
         wallet: null,

@@ -41,7 +41,12 @@ export function renderCustomer(account: Account, record: CustomerRecord, withSou
     discount: null,
     email: record.email,
     invoice_prefix: record.id.slice(4, 12).toUpperCase(),
-    invoice_settings: { custom_fields: null, default_payment_method: record.defaultPaymentMethod, footer: null, rendering_options: null },
+    invoice_settings: {
+      custom_fields: null,
+      default_payment_method: record.defaultPaymentMethod,
+      footer: null,
+      rendering_options: null,
+    },
     livemode: false,
     metadata: record.metadata,
     name: record.name,
@@ -55,8 +60,17 @@ export function renderCustomer(account: Account, record: CustomerRecord, withSou
   };
 }
 
-export function sourcesOf(account: Account, customerId: string, params: { limit?: number; starting_after?: string; ending_before?: string }) {
-  return account.cards.list(params, `/v1/customers/${customerId}/sources`, renderCard, (card) => card.object === 'card' && card.customer === customerId);
+export function sourcesOf(
+  account: Account,
+  customerId: string,
+  params: { limit?: number; starting_after?: string; ending_before?: string },
+) {
+  return account.cards.list(
+    params,
+    `/v1/customers/${customerId}/sources`,
+    renderCard,
+    (card) => card.object === 'card' && card.customer === customerId,
+  );
 }
 
 /** A token as the customer's new source (`source=tok_...`): declined cards fail before anything is saved. */

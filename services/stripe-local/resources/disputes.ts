@@ -12,17 +12,45 @@ export interface DisputeRecord extends Stored {
 }
 
 const EVIDENCE_FIELDS = [
-  'access_activity_log', 'billing_address', 'cancellation_policy', 'cancellation_policy_disclosure', 'cancellation_rebuttal', 'customer_communication',
-  'customer_email_address', 'customer_name', 'customer_purchase_ip', 'customer_signature', 'duplicate_charge_documentation', 'duplicate_charge_explanation',
-  'duplicate_charge_id', 'product_description', 'receipt', 'refund_policy', 'refund_policy_disclosure', 'refund_refusal_explanation', 'service_date',
-  'service_documentation', 'shipping_address', 'shipping_carrier', 'shipping_date', 'shipping_documentation', 'shipping_tracking_number', 'uncategorized_file',
+  'access_activity_log',
+  'billing_address',
+  'cancellation_policy',
+  'cancellation_policy_disclosure',
+  'cancellation_rebuttal',
+  'customer_communication',
+  'customer_email_address',
+  'customer_name',
+  'customer_purchase_ip',
+  'customer_signature',
+  'duplicate_charge_documentation',
+  'duplicate_charge_explanation',
+  'duplicate_charge_id',
+  'product_description',
+  'receipt',
+  'refund_policy',
+  'refund_policy_disclosure',
+  'refund_refusal_explanation',
+  'service_date',
+  'service_documentation',
+  'shipping_address',
+  'shipping_carrier',
+  'shipping_date',
+  'shipping_documentation',
+  'shipping_tracking_number',
+  'uncategorized_file',
   'uncategorized_text',
 ];
 const DAY = 86_400;
 
 /** `pm_card_createDispute`: the cardholder disputes the payment as fraudulent right after it succeeds. */
 export function openDispute(account: Account, charge: ChargeRecord): DisputeRecord {
-  const dispute = account.disputes.add({ id: newId('dp'), created: account.seconds(), charge, status: 'needs_response', metadata: {} });
+  const dispute = account.disputes.add({
+    id: newId('dp'),
+    created: account.seconds(),
+    charge,
+    status: 'needs_response',
+    metadata: {},
+  });
   charge.dispute = dispute.id;
   emit(account, 'charge.dispute.created', renderDispute(dispute));
   return dispute;
@@ -40,12 +68,21 @@ export function renderDispute(dispute: DisputeRecord): object {
     currency: charge.currency,
     enhanced_eligibility_types: [],
     evidence: { ...Object.fromEntries(EVIDENCE_FIELDS.map((field) => [field, null])), enhanced_evidence: {} },
-    evidence_details: { due_by: dispute.created + 7 * DAY, enhanced_eligibility: {}, has_evidence: false, past_due: false, submission_count: 0 },
+    evidence_details: {
+      due_by: dispute.created + 7 * DAY,
+      enhanced_eligibility: {},
+      has_evidence: false,
+      past_due: false,
+      submission_count: 0,
+    },
     is_charge_refundable: false,
     livemode: false,
     metadata: dispute.metadata,
     payment_intent: charge.paymentIntent,
-    payment_method_details: { card: { brand: charge.saved.card.network, case_type: 'chargeback', network_reason_code: '10.4' }, type: 'card' },
+    payment_method_details: {
+      card: { brand: charge.saved.card.network, case_type: 'chargeback', network_reason_code: '10.4' },
+      type: 'card',
+    },
     reason: 'fraudulent',
     status: dispute.status,
   };

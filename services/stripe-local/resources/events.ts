@@ -12,7 +12,12 @@ export interface EventRecord extends Stored {
 export const API_VERSION = '2026-10-28.endive';
 
 /** Records a state change as Stripe's Event, with a snapshot of the object, and hands it to webhook delivery. */
-export function emit(account: Account, type: string, object: object, previousAttributes?: Record<string, unknown>): EventRecord {
+export function emit(
+  account: Account,
+  type: string,
+  object: object,
+  previousAttributes?: Record<string, unknown>,
+): EventRecord {
   const eventId = newId('evt');
   const created = account.seconds();
   const event = {

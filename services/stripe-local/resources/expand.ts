@@ -2,7 +2,19 @@ import type { Account } from './account.js';
 import { invalidRequest } from '../errors.js';
 
 /** Fields that hold an id Stripe lets you expand; any of them may be null (nothing to expand). */
-const EXPANDABLE_FIELDS = new Set(['customer', 'payment_method', 'latest_charge', 'payment_intent', 'charge', 'default_source', 'default_payment_method', 'dispute', 'setup_intent', 'sources', 'source']);
+const EXPANDABLE_FIELDS = new Set([
+  'customer',
+  'payment_method',
+  'latest_charge',
+  'payment_intent',
+  'charge',
+  'default_source',
+  'default_payment_method',
+  'dispute',
+  'setup_intent',
+  'sources',
+  'source',
+]);
 
 type Renderer = (account: Account, id: string) => object | undefined;
 
@@ -25,7 +37,10 @@ export function renderById(account: Account, id: string): object | undefined {
 export function applyExpand(account: Account, body: object, paths: string[]): object {
   for (const path of paths) {
     const parts = path.split('.');
-    if (parts.length > 4) throw invalidRequest(`You cannot expand more than 4 levels of a property. Property: ${path}`, { param: 'expand' });
+    if (parts.length > 4)
+      throw invalidRequest(`You cannot expand more than 4 levels of a property. Property: ${path}`, {
+        param: 'expand',
+      });
     expandAt(account, body, parts, path);
   }
   return body;
@@ -40,7 +55,9 @@ function expandAt(account: Account, node: unknown, parts: string[], path: string
   }
   const [field, ...rest] = parts as [string, ...string[]];
   const value = record[field];
-  const expandable = field in record && (EXPANDABLE_FIELDS.has(field) || (typeof value === 'object' && value !== null && rest.length > 0));
+  const expandable =
+    field in record &&
+    (EXPANDABLE_FIELDS.has(field) || (typeof value === 'object' && value !== null && rest.length > 0));
   if (!expandable) throw invalidRequest(`This property cannot be expanded (${field}).`, { param: 'expand' });
   if (typeof value === 'string') {
     const expanded = renderById(account, value);

@@ -28,12 +28,17 @@ export type Claim =
 
 /** The digest that says whether a reused key carries the same request. */
 export function requestDigest(method: string, path: string, params: unknown): string {
-  return createHash('sha256').update(`${method} ${path} ${canonical(params)}`).digest('base64');
+  return createHash('sha256')
+    .update(`${method} ${path} ${canonical(params)}`)
+    .digest('base64');
 }
 
 function canonical(value: unknown): string {
   if (typeof value !== 'object' || value === null) return JSON.stringify(value);
-  return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
+  return `{${Object.keys(value)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+    .join(',')}}`;
 }
 
 /**
@@ -54,7 +59,11 @@ export class IdempotencyStore {
       return { kind: 'replay', response: entry.saved ? Promise.resolve(entry.saved) : entry.pending! };
     }
     let settle!: (response: SavedResponse | null) => void;
-    const fresh: Entry = { digest, expiresAt: now + KEY_LIFETIME_MS, pending: new Promise((resolve) => (settle = resolve)) };
+    const fresh: Entry = {
+      digest,
+      expiresAt: now + KEY_LIFETIME_MS,
+      pending: new Promise((resolve) => (settle = resolve)),
+    };
     this.entries.delete(key);
     this.entries.set(key, fresh);
     if (this.entries.size > KEYS_KEPT) this.entries.delete(this.entries.keys().next().value!);

@@ -11,7 +11,8 @@ import { recordCharge } from './charges.js';
 import type { Decline } from '../errors.js';
 import { attach, renderPaymentMethod } from './payment-methods.js';
 
-export type PaymentIntentStatus = 'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'succeeded' | 'canceled';
+export type PaymentIntentStatus =
+  'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'succeeded' | 'canceled';
 
 export interface PaymentIntentRecord extends Stored {
   clientSecret: string;
@@ -33,7 +34,21 @@ export interface PaymentIntentRecord extends Stored {
   cancellationReason: string | null;
 }
 
-export function newPaymentIntent(account: Account, fields: Omit<PaymentIntentRecord, 'id' | 'created' | 'clientSecret' | 'status' | 'authentication' | 'lastPaymentError' | 'latestCharge' | 'canceledAt' | 'cancellationReason'>): PaymentIntentRecord {
+export function newPaymentIntent(
+  account: Account,
+  fields: Omit<
+    PaymentIntentRecord,
+    | 'id'
+    | 'created'
+    | 'clientSecret'
+    | 'status'
+    | 'authentication'
+    | 'lastPaymentError'
+    | 'latestCharge'
+    | 'canceledAt'
+    | 'cancellationReason'
+  >,
+): PaymentIntentRecord {
   const intentId = newId('pi');
   return account.paymentIntents.add({
     id: intentId,
@@ -76,11 +91,14 @@ export function renderPaymentIntent(account: Account, intent: PaymentIntentRecor
     livemode: false,
     managed_payments: null,
     metadata: intent.metadata,
-    next_action: intent.status === 'requires_action' ? nextAction(account, intent.authentication!, intent.returnUrl) : null,
+    next_action:
+      intent.status === 'requires_action' ? nextAction(account, intent.authentication!, intent.returnUrl) : null,
     on_behalf_of: null,
     payment_method: intent.paymentMethod,
     payment_method_configuration_details: null,
-    payment_method_options: { card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' } },
+    payment_method_options: {
+      card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' },
+    },
     payment_method_types: ['card'],
     processing: null,
     receipt_email: intent.receiptEmail,
@@ -107,13 +125,25 @@ registerExpandable('pi', (account, intentId) => {
   return intent && renderPaymentIntent(account, intent);
 });
 
-type Attempt = { result: 'succeeded' } | { result: 'requires_action' } | { result: 'processing' } | { result: 'failed'; decline: Decline; charge: string };
+type Attempt =
+  | { result: 'succeeded' }
+  | { result: 'requires_action' }
+  | { result: 'processing' }
+  | { result: 'failed'; decline: Decline; charge: string };
 
 /** How a delayed payment ends when the `settle` control says it failed. */
-const DELAYED_DECLINE: Decline = { code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' };
+const DELAYED_DECLINE: Decline = {
+  code: 'card_declined',
+  decline_code: 'generic_decline',
+  message: 'Your card was declined.',
+};
 
 /** One try of the intent's card: a charge unless the bank first asks for 3-D Secure, or answers later. */
-function attemptPayment(account: Account, intent: PaymentIntentRecord, attempt: { offSession: boolean; authenticated: boolean }): Attempt {
+function attemptPayment(
+  account: Account,
+  intent: PaymentIntentRecord,
+  attempt: { offSession: boolean; authenticated: boolean },
+): Attempt {
   const saved = account.cards.get(intent.paymentMethod!)!;
   const decision = authorize(saved, { ...attempt, legacy: false });
   if (decision.result === 'requires_action') return { result: 'requires_action' };
@@ -128,7 +158,12 @@ function attemptPayment(account: Account, intent: PaymentIntentRecord, attempt: 
 }
 
 /** The intent's charge, succeeded or failed, and the intent's outcome with it. */
-function chargeIntent(account: Account, intent: PaymentIntentRecord, failure: Decline | null, authenticated: boolean): Attempt {
+function chargeIntent(
+  account: Account,
+  intent: PaymentIntentRecord,
+  failure: Decline | null,
+  authenticated: boolean,
+): Attempt {
   const saved = account.cards.get(intent.paymentMethod!)!;
   const charge = recordCharge(account, {
     amount: intent.amount,
@@ -145,7 +180,13 @@ function chargeIntent(account: Account, intent: PaymentIntentRecord, failure: De
   if (failure) {
     intent.status = 'requires_payment_method';
     intent.paymentMethod = null;
-    intent.lastPaymentError = { type: 'card_error', ...failure, doc_url: docUrl(failure.code), charge: charge.id, payment_method: renderPaymentMethod(saved) };
+    intent.lastPaymentError = {
+      type: 'card_error',
+      ...failure,
+      doc_url: docUrl(failure.code),
+      charge: charge.id,
+      payment_method: renderPaymentMethod(saved),
+    };
     emit(account, 'payment_intent.payment_failed', renderPaymentIntent(account, intent));
     return { result: 'failed', decline: failure, charge: charge.id };
   }
@@ -166,9 +207,15 @@ const CONFIRMABLE: PaymentIntentStatus[] = ['requires_payment_method', 'requires
  * Confirms: the bank approves (succeeded, with its charge), asks for 3-D Secure (requires_action, or the
  * `authentication_required` card error off-session) or declines (402, back to requires_payment_method).
  */
-export function confirmPaymentIntent(account: Account, intent: PaymentIntentRecord, options: { offSession: boolean; errorOnRequiresAction?: boolean }): object {
+export function confirmPaymentIntent(
+  account: Account,
+  intent: PaymentIntentRecord,
+  options: { offSession: boolean; errorOnRequiresAction?: boolean },
+): object {
   if (!CONFIRMABLE.includes(intent.status)) {
-    throw unexpectedState(`This PaymentIntent's status is ${intent.status}, but must be one of requires_payment_method or requires_confirmation to be confirmed.`);
+    throw unexpectedState(
+      `This PaymentIntent's status is ${intent.status}, but must be one of requires_payment_method or requires_confirmation to be confirmed.`,
+    );
   }
   if (!intent.paymentMethod) {
     throw invalidRequest(
@@ -176,15 +223,27 @@ export function confirmPaymentIntent(account: Account, intent: PaymentIntentReco
       { code: 'payment_intent_unexpected_state', param: 'payment_method' },
     );
   }
-  const outcome = attemptPayment(account, intent, { offSession: options.offSession || options.errorOnRequiresAction === true, authenticated: false });
-  if (outcome.result === 'requires_action') return awaitCardholder(account, intent, 'payment_intent.requires_action', (waiting) => renderPaymentIntent(account, waiting));
-  if (outcome.result === 'failed') throw cardError(outcome.decline, { payment_intent: renderPaymentIntent(account, intent), charge: outcome.charge });
+  const outcome = attemptPayment(account, intent, {
+    offSession: options.offSession || options.errorOnRequiresAction === true,
+    authenticated: false,
+  });
+  if (outcome.result === 'requires_action')
+    return awaitCardholder(account, intent, 'payment_intent.requires_action', (waiting) =>
+      renderPaymentIntent(account, waiting),
+    );
+  if (outcome.result === 'failed')
+    throw cardError(outcome.decline, { payment_intent: renderPaymentIntent(account, intent), charge: outcome.charge });
   return renderPaymentIntent(account, intent);
 }
 
 /** The test-helper `settle` control: a `processing` payment ends, with its charge and Stripe's event. */
-export function settleProcessingPayment(account: Account, intent: PaymentIntentRecord, outcome: 'succeeded' | 'failed'): object {
-  if (intent.status !== 'processing') throw unexpectedState(`This PaymentIntent's status is ${intent.status}, but must be processing to be settled.`);
+export function settleProcessingPayment(
+  account: Account,
+  intent: PaymentIntentRecord,
+  outcome: 'succeeded' | 'failed',
+): object {
+  if (intent.status !== 'processing')
+    throw unexpectedState(`This PaymentIntent's status is ${intent.status}, but must be processing to be settled.`);
   chargeIntent(account, intent, outcome === 'failed' ? DELAYED_DECLINE : null, false);
   return renderPaymentIntent(account, intent);
 }
@@ -204,7 +263,8 @@ export function completePaymentAuthentication(account: Account, intent: PaymentI
     type: 'invalid_request_error',
     code: 'payment_intent_authentication_failure',
     doc_url: docUrl('payment_intent_authentication_failure'),
-    message: 'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.',
+    message:
+      'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.',
     ...(saved && { payment_method: { id: saved.id, object: 'payment_method', type: 'card' } }),
   };
   emit(account, 'payment_intent.payment_failed', renderPaymentIntent(account, intent));

@@ -27,8 +27,22 @@ const EXP_MONTH = 12;
 const expYear = () => new Date().getUTCFullYear() + 5;
 const NULL_ADDRESS = { city: null, country: null, line1: null, line2: null, postal_code: null, state: null };
 
-export function newCard(account: Account, card: TestCard, object: CardRecord['object'], customer: string | null = null): CardRecord {
-  return account.cards.add({ id: newId(object === 'card' ? 'card' : 'pm'), created: account.seconds(), object, card, customer, metadata: {}, billing: null, setUpForOffSession: false });
+export function newCard(
+  account: Account,
+  card: TestCard,
+  object: CardRecord['object'],
+  customer: string | null = null,
+): CardRecord {
+  return account.cards.add({
+    id: newId(object === 'card' ? 'card' : 'pm'),
+    created: account.seconds(),
+    object,
+    card,
+    customer,
+    metadata: {},
+    billing: null,
+    setUpForOffSession: false,
+  });
 }
 
 /** Stripe validates a card when it is saved to a customer: cards declined on attach fail here. */
@@ -60,7 +74,13 @@ export function renderPaymentMethod(record: CardRecord): object {
     id: record.id,
     object: 'payment_method',
     allow_redisplay: 'unspecified',
-    billing_details: { address: NULL_ADDRESS, email: record.billing?.email ?? null, name: record.billing?.name ?? null, phone: record.billing?.phone ?? null, tax_id: null },
+    billing_details: {
+      address: NULL_ADDRESS,
+      email: record.billing?.email ?? null,
+      name: record.billing?.name ?? null,
+      phone: record.billing?.phone ?? null,
+      tax_id: null,
+    },
     card: {
       brand: card.network,
       checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: 'pass' },
@@ -117,7 +137,8 @@ export function renderCard(record: Pick<CardRecord, 'id' | 'card' | 'customer' |
   };
 }
 
-export const renderSaved = (record: CardRecord) => (record.object === 'card' ? renderCard(record) : renderPaymentMethod(record));
+export const renderSaved = (record: CardRecord) =>
+  record.object === 'card' ? renderCard(record) : renderPaymentMethod(record);
 
 registerExpandable('pm', (account, cardId) => {
   const record = account.cards.get(cardId);

@@ -25,7 +25,10 @@ export function renderRefund(refund: RefundRecord): object {
     currency: refund.charge.currency,
     customer: refund.charge.customer,
     customer_account: null,
-    destination_details: { card: { reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'refund' }, type: 'card' },
+    destination_details: {
+      card: { reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'refund' },
+      type: 'card',
+    },
     metadata: refund.metadata,
     payment_intent: refund.charge.paymentIntent,
     payment_method: refund.charge.saved.id,
@@ -40,7 +43,12 @@ export function renderRefund(refund: RefundRecord): object {
 
 /** A charge's refunds, newest first, as the list on the charge. */
 export function refundsOf(account: Account, chargeId: string) {
-  return account.refunds.list({ limit: 100 }, `/v1/charges/${chargeId}/refunds`, renderRefund, (refund) => refund.charge.id === chargeId);
+  return account.refunds.list(
+    { limit: 100 },
+    `/v1/charges/${chargeId}/refunds`,
+    renderRefund,
+    (refund) => refund.charge.id === chargeId,
+  );
 }
 
 registerExpandable('re', (account, refundId) => {
@@ -53,9 +61,18 @@ registerExpandable('re', (account, refundId) => {
  * fails, a succeeded one fails (the bank could not return the money, which goes back to the charge).
  * Stripe announces it with refund.updated (and refund.failed) and charge.refund.updated.
  */
-export function settleRefund(account: Account, refund: RefundRecord, outcome: 'succeeded' | 'failed', failureReason = 'expired_or_canceled_card'): object {
+export function settleRefund(
+  account: Account,
+  refund: RefundRecord,
+  outcome: 'succeeded' | 'failed',
+  failureReason = 'expired_or_canceled_card',
+): object {
   const allowed = refund.status === 'pending' || (refund.status === 'succeeded' && outcome === 'failed');
-  if (!allowed) throw unexpectedState(`This refund's status is ${refund.status}; it cannot become ${outcome}.`, 'refund_unexpected_state');
+  if (!allowed)
+    throw unexpectedState(
+      `This refund's status is ${refund.status}; it cannot become ${outcome}.`,
+      'refund_unexpected_state',
+    );
   const previous = renderRefund(refund) as { status: string };
   refund.status = outcome;
   if (outcome === 'failed') {

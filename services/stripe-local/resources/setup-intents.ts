@@ -40,7 +40,8 @@ export function renderSetupIntent(account: Account, intent: SetupIntentRecord): 
     livemode: false,
     mandate: null,
     metadata: intent.metadata,
-    next_action: intent.status === 'requires_action' ? nextAction(account, intent.authentication!, intent.returnUrl) : null,
+    next_action:
+      intent.status === 'requires_action' ? nextAction(account, intent.authentication!, intent.returnUrl) : null,
     on_behalf_of: null,
     payment_method: intent.paymentMethod,
     payment_method_configuration_details: null,
@@ -87,15 +88,29 @@ function fail(account: Account, intent: SetupIntentRecord, error: Record<string,
 
 export function confirmSetupIntent(account: Account, intent: SetupIntentRecord): object {
   if (intent.status !== 'requires_payment_method' && intent.status !== 'requires_confirmation') {
-    throw unexpectedState(`This SetupIntent's status is ${intent.status}, but must be requires_payment_method or requires_confirmation to be confirmed.`, 'setup_intent_unexpected_state');
+    throw unexpectedState(
+      `This SetupIntent's status is ${intent.status}, but must be requires_payment_method or requires_confirmation to be confirmed.`,
+      'setup_intent_unexpected_state',
+    );
   }
-  if (!intent.paymentMethod) throw invalidRequest('You cannot confirm this SetupIntent because it has no payment method.', { param: 'payment_method', code: 'setup_intent_unexpected_state' });
+  if (!intent.paymentMethod)
+    throw invalidRequest('You cannot confirm this SetupIntent because it has no payment method.', {
+      param: 'payment_method',
+      code: 'setup_intent_unexpected_state',
+    });
   const decision = authorizeSetup(account.cards.get(intent.paymentMethod)!, false);
   if (decision.result === 'declined') {
-    const failed = fail(account, intent, { type: 'card_error', ...decision.decline, doc_url: docUrl(decision.decline.code) });
+    const failed = fail(account, intent, {
+      type: 'card_error',
+      ...decision.decline,
+      doc_url: docUrl(decision.decline.code),
+    });
     throw cardError(decision.decline, { setup_intent: failed });
   }
-  if (decision.result === 'requires_action') return awaitCardholder(account, intent, 'setup_intent.requires_action', (waiting) => renderSetupIntent(account, waiting));
+  if (decision.result === 'requires_action')
+    return awaitCardholder(account, intent, 'setup_intent.requires_action', (waiting) =>
+      renderSetupIntent(account, waiting),
+    );
   return succeed(account, intent);
 }
 
@@ -115,7 +130,10 @@ export function completeSetupAuthentication(account: Account, intent: SetupInten
 
 export function usePaymentMethod(account: Account, intent: SetupIntentRecord, paymentMethodId: string): void {
   const saved = resolvePaymentMethod(account, paymentMethodId);
-  if (saved.customer && saved.customer !== intent.customer) throw invalidRequest(`The provided PaymentMethod ${saved.id} belongs to a different Customer.`, { param: 'payment_method' });
+  if (saved.customer && saved.customer !== intent.customer)
+    throw invalidRequest(`The provided PaymentMethod ${saved.id} belongs to a different Customer.`, {
+      param: 'payment_method',
+    });
   intent.paymentMethod = saved.id;
   intent.status = 'requires_confirmation';
 }

@@ -24,7 +24,12 @@ export interface TestCard {
   refund?: 'pending' | 'fails';
 }
 
-const declined = (decline_code: string, message = 'Your card was declined.', when: DeclineTiming = 'attach', code = 'card_declined') => ({ code, decline_code, message, when });
+const declined = (
+  decline_code: string,
+  message = 'Your card was declined.',
+  when: DeclineTiming = 'attach',
+  code = 'card_declined',
+) => ({ code, decline_code, message, when });
 
 const BRANDS: Record<string, [TestCard['brand'], string]> = {
   '4': ['Visa', 'visa'],
@@ -39,9 +44,15 @@ const BRANDS: Record<string, [TestCard['brand'], string]> = {
 };
 
 function card(name: string, number: string, extra: Partial<TestCard> = {}): TestCard {
-  const prefix = Object.keys(BRANDS).sort((a, b) => b.length - a.length).find((start) => number.startsWith(start))!;
+  const prefix = Object.keys(BRANDS)
+    .sort((a, b) => b.length - a.length)
+    .find((start) => number.startsWith(start))!;
   const [brand, network] = BRANDS[prefix]!;
-  const fingerprint = createHash('sha256').update(number).digest('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 16);
+  const fingerprint = createHash('sha256')
+    .update(number)
+    .digest('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 16);
   return { name, number, brand, network, funding: 'credit', last4: number.slice(-4), fingerprint, ...extra };
 }
 
@@ -57,16 +68,31 @@ const CARDS: TestCard[] = [
   card('jcb', '3566002020360505'),
   card('unionpay', '6200000000000005'),
   card('chargeDeclined', '4000000000000002', { decline: declined('generic_decline') }),
-  card('chargeDeclinedInsufficientFunds', '4000000000009995', { decline: declined('insufficient_funds', 'Your card has insufficient funds.') }),
+  card('chargeDeclinedInsufficientFunds', '4000000000009995', {
+    decline: declined('insufficient_funds', 'Your card has insufficient funds.'),
+  }),
   card('chargeDeclinedLostCard', '4000000000009987', { decline: declined('lost_card') }),
   card('chargeDeclinedStolenCard', '4000000000009979', { decline: declined('stolen_card') }),
-  card('chargeDeclinedExpiredCard', '4000000000000069', { decline: declined('expired_card', 'Your card has expired.', 'attach', 'expired_card') }),
-  card('chargeDeclinedIncorrectCvc', '4000000000000127', { decline: declined('incorrect_cvc', "Your card's security code is incorrect.", 'attach', 'incorrect_cvc') }),
-  card('chargeDeclinedProcessingError', '4000000000000119', {
-    decline: declined('processing_error', 'An error occurred while processing your card. Try again in a little bit.', 'charge', 'processing_error'),
+  card('chargeDeclinedExpiredCard', '4000000000000069', {
+    decline: declined('expired_card', 'Your card has expired.', 'attach', 'expired_card'),
   }),
-  card('chargeDeclinedFraudulent', '4100000000000019', { decline: declined('fraudulent', 'Your card was declined.', 'charge') }),
-  card('chargeCustomerFail', '4000000000000341', { decline: declined('generic_decline', 'Your card was declined.', 'charge') }),
+  card('chargeDeclinedIncorrectCvc', '4000000000000127', {
+    decline: declined('incorrect_cvc', "Your card's security code is incorrect.", 'attach', 'incorrect_cvc'),
+  }),
+  card('chargeDeclinedProcessingError', '4000000000000119', {
+    decline: declined(
+      'processing_error',
+      'An error occurred while processing your card. Try again in a little bit.',
+      'charge',
+      'processing_error',
+    ),
+  }),
+  card('chargeDeclinedFraudulent', '4100000000000019', {
+    decline: declined('fraudulent', 'Your card was declined.', 'charge'),
+  }),
+  card('chargeCustomerFail', '4000000000000341', {
+    decline: declined('generic_decline', 'Your card was declined.', 'charge'),
+  }),
   card('riskLevelElevated', '4000000000009235'),
   card('createDispute', '4000000000000259', { dispute: true }),
   card('authenticationRequired', '4000002760003184', { authentication: 'always' }),

@@ -21,7 +21,11 @@ export function useToken(account: Account, token: string, param: string): TestCa
   if (documented) return documented;
   const made = account.tokens.get(token);
   if (!made) throw resourceMissing('token', token, param);
-  if (made.used) throw invalidRequest(`You cannot use a Stripe token more than once: ${token}.`, { param, code: 'token_already_used' });
+  if (made.used)
+    throw invalidRequest(`You cannot use a Stripe token more than once: ${token}.`, {
+      param,
+      code: 'token_already_used',
+    });
   made.used = true;
   return made.card;
 }
@@ -30,7 +34,10 @@ export function renderToken(record: TokenRecord): object {
   return {
     id: record.id,
     object: 'token',
-    card: { ...renderCard({ id: record.cardId, card: record.card, customer: null, metadata: {} }), networks: { preferred: null } },
+    card: {
+      ...renderCard({ id: record.cardId, card: record.card, customer: null, metadata: {} }),
+      networks: { preferred: null },
+    },
     client_ip: null,
     created: record.created,
     livemode: false,

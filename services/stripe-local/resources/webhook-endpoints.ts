@@ -16,12 +16,14 @@ export interface WebhookEndpointRecord extends Stored {
 export const newWebhookSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
 
 /** Whether an endpoint wants an event type: `*` for all, or the exact type. */
-export const wants = (enabledEvents: readonly string[], type: string) => enabledEvents.includes('*') || enabledEvents.includes(type);
+export const wants = (enabledEvents: readonly string[], type: string) =>
+  enabledEvents.includes('*') || enabledEvents.includes(type);
 
 /** A new enabled endpoint of `account`: it receives that account's events only, as at Stripe. */
 export function addWebhookEndpoint(
   account: Account,
-  fields: Pick<WebhookEndpointRecord, 'url' | 'enabledEvents'> & Partial<Pick<WebhookEndpointRecord, 'secret' | 'description' | 'metadata'>>,
+  fields: Pick<WebhookEndpointRecord, 'url' | 'enabledEvents'> &
+    Partial<Pick<WebhookEndpointRecord, 'secret' | 'description' | 'metadata'>>,
 ): WebhookEndpointRecord {
   return account.webhookEndpoints.add({
     id: newId('we'),

@@ -4,8 +4,16 @@ import { decodeForm, indexedToArray } from '../http/form-body.js';
 
 describe('form-body: Stripe form encoding', () => {
   it('decodes nested keys and indexed arrays', () => {
-    const form = decodeForm('amount=100&metadata[order]=A%201&card[token]=tok_visa&expand[0]=customer&expand[1]=latest_charge&a[b][c]=d');
-    expect(JSON.parse(JSON.stringify(form))).toEqual({ amount: '100', metadata: { order: 'A 1' }, card: { token: 'tok_visa' }, expand: { 0: 'customer', 1: 'latest_charge' }, a: { b: { c: 'd' } } });
+    const form = decodeForm(
+      'amount=100&metadata[order]=A%201&card[token]=tok_visa&expand[0]=customer&expand[1]=latest_charge&a[b][c]=d',
+    );
+    expect(JSON.parse(JSON.stringify(form))).toEqual({
+      amount: '100',
+      metadata: { order: 'A 1' },
+      card: { token: 'tok_visa' },
+      expand: { 0: 'customer', 1: 'latest_charge' },
+      a: { b: { c: 'd' } },
+    });
     expect(indexedToArray(form.expand)).toEqual(['customer', 'latest_charge']);
   });
 
@@ -19,7 +27,10 @@ describe('form-body: Stripe form encoding', () => {
     expect(Object.keys(form)).toEqual(['__proto__', 'metadata']);
   });
 
-  it.each([['a=1&a[b]=2'], ['a[b]=2&a=1'], ['[x]=1'], ['a[b=1'], ['a]b[=1'], [`${'a'}${'[x]'.repeat(9)}=1`]])('refuses %s with a 400', (text) => {
-    expect(() => decodeForm(text)).toThrow(StripeLocalError);
-  });
+  it.each([['a=1&a[b]=2'], ['a[b]=2&a=1'], ['[x]=1'], ['a[b=1'], ['a]b[=1'], [`${'a'}${'[x]'.repeat(9)}=1`]])(
+    'refuses %s with a 400',
+    (text) => {
+      expect(() => decodeForm(text)).toThrow(StripeLocalError);
+    },
+  );
 });

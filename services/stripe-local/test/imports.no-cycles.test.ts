@@ -10,7 +10,8 @@ const packageDir = fileURLToPath(new URL('..', import.meta.url));
 function sourceFiles(dir = packageDir): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return ['node_modules', 'test', 'fixtures', 'bin'].includes(entry.name) ? [] : sourceFiles(full);
+    if (entry.isDirectory())
+      return ['node_modules', 'test', 'fixtures', 'bin'].includes(entry.name) ? [] : sourceFiles(full);
     return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [path.relative(packageDir, full)] : [];
   });
 }
@@ -20,9 +21,16 @@ function runtimeImports(file: string, text: string): string[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest);
   const specifiers: string[] = [];
   const visit = (node: ts.Node) => {
-    if (ts.isImportDeclaration(node) && !erased(node.importClause)) specifiers.push((node.moduleSpecifier as ts.StringLiteral).text);
-    if (ts.isExportDeclaration(node) && node.moduleSpecifier && !node.isTypeOnly && !allTypes(node.exportClause)) specifiers.push((node.moduleSpecifier as ts.StringLiteral).text);
-    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && ts.isStringLiteral(node.arguments[0]!)) specifiers.push(node.arguments[0].text);
+    if (ts.isImportDeclaration(node) && !erased(node.importClause))
+      specifiers.push((node.moduleSpecifier as ts.StringLiteral).text);
+    if (ts.isExportDeclaration(node) && node.moduleSpecifier && !node.isTypeOnly && !allTypes(node.exportClause))
+      specifiers.push((node.moduleSpecifier as ts.StringLiteral).text);
+    if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      ts.isStringLiteral(node.arguments[0]!)
+    )
+      specifiers.push(node.arguments[0].text);
     ts.forEachChild(node, visit);
   };
   visit(source);
@@ -34,10 +42,20 @@ function runtimeImports(file: string, text: string): string[] {
 function erased(clause: ts.ImportClause | undefined): boolean {
   if (!clause) return false; // `import './x.js'` runs x
   if (clause.isTypeOnly) return true;
-  return clause.name === undefined && clause.namedBindings !== undefined && ts.isNamedImports(clause.namedBindings) && clause.namedBindings.elements.length > 0 && clause.namedBindings.elements.every((element) => element.isTypeOnly);
+  return (
+    clause.name === undefined &&
+    clause.namedBindings !== undefined &&
+    ts.isNamedImports(clause.namedBindings) &&
+    clause.namedBindings.elements.length > 0 &&
+    clause.namedBindings.elements.every((element) => element.isTypeOnly)
+  );
 }
 
-const allTypes = (clause: ts.NamedExportBindings | undefined) => clause !== undefined && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((element) => element.isTypeOnly);
+const allTypes = (clause: ts.NamedExportBindings | undefined) =>
+  clause !== undefined &&
+  ts.isNamedExports(clause) &&
+  clause.elements.length > 0 &&
+  clause.elements.every((element) => element.isTypeOnly);
 
 /** Every cycle in `graph`, each once, as the path that closes it. */
 function cyclesOf(graph: Map<string, string[]>): string[][] {
@@ -55,7 +73,9 @@ function cyclesOf(graph: Map<string, string[]>): string[][] {
 }
 
 function packageGraph(): Map<string, string[]> {
-  return new Map(sourceFiles().map((file) => [file, runtimeImports(file, readFileSync(path.join(packageDir, file), 'utf8'))]));
+  return new Map(
+    sourceFiles().map((file) => [file, runtimeImports(file, readFileSync(path.join(packageDir, file), 'utf8'))]),
+  );
 }
 
 describe('stripe-local: its modules import one way', () => {
@@ -68,12 +88,18 @@ describe('stripe-local: its modules import one way', () => {
       ['errors.ts', []],
     ]);
     expect(cyclesOf(knot)).toEqual([['charges.ts', 'refunds.ts', 'payment-intents.ts', 'charges.ts']]);
-    expect(runtimeImports('resources/a.ts', "import type { B } from './b.js';\nimport { type C } from '../c.js';\nexport type { D } from './d.js';")).toEqual([]);
-    expect(runtimeImports('resources/a.ts', "import { b, type C } from './b.js';\nexport { d } from '../http/d.js';\nawait import('./e.js');")).toEqual([
-      'resources/b.ts',
-      'http/d.ts',
-      'resources/e.ts',
-    ]);
+    expect(
+      runtimeImports(
+        'resources/a.ts',
+        "import type { B } from './b.js';\nimport { type C } from '../c.js';\nexport type { D } from './d.js';",
+      ),
+    ).toEqual([]);
+    expect(
+      runtimeImports(
+        'resources/a.ts',
+        "import { b, type C } from './b.js';\nexport { d } from '../http/d.js';\nawait import('./e.js');",
+      ),
+    ).toEqual(['resources/b.ts', 'http/d.ts', 'resources/e.ts']);
   });
 
   it('has no runtime import cycle', () => {
@@ -90,7 +116,11 @@ describe('stripe-local: its modules import one way', () => {
     };
     const resources = [...graph.keys()].filter((file) => file.startsWith(`resources${path.sep}`));
     expect(resources.length).toBeGreaterThan(10);
-    const leaks = resources.flatMap((file) => [...reached(file)].filter((target) => target.startsWith(`http${path.sep}`)).map((target) => `${file} -> ${target}`));
+    const leaks = resources.flatMap((file) =>
+      [...reached(file)]
+        .filter((target) => target.startsWith(`http${path.sep}`))
+        .map((target) => `${file} -> ${target}`),
+    );
     expect(leaks).toEqual([]);
   });
 });

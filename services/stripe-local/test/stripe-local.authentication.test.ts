@@ -3,7 +3,12 @@ import { startEmulator, stripeError, type Emulator } from './support/harness.js'
 
 /** The cardholder's answer on the emulator's 3-D Secure page, as a browser form posts it. */
 const answer = (url: string, outcome: string) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ outcome }), redirect: 'manual' });
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ outcome }),
+    redirect: 'manual',
+  });
 
 describe('stripe-local: 3-D Secure', () => {
   let emulator: Emulator;
@@ -14,8 +19,16 @@ describe('stripe-local: 3-D Secure', () => {
 
   it('on-session: requires_action with a redirect URL; outcome=complete makes the intent succeed', async () => {
     const stripe = emulator.stripe();
-    const intent = await stripe.paymentIntents.create({ amount: 3_000, currency: 'eur', payment_method: 'pm_card_authenticationRequired', confirm: true });
-    expect(intent).toMatchObject({ status: 'requires_action', next_action: { type: 'redirect_to_url', redirect_to_url: { url: expect.stringContaining(emulator.url) } } });
+    const intent = await stripe.paymentIntents.create({
+      amount: 3_000,
+      currency: 'eur',
+      payment_method: 'pm_card_authenticationRequired',
+      confirm: true,
+    });
+    expect(intent).toMatchObject({
+      status: 'requires_action',
+      next_action: { type: 'redirect_to_url', redirect_to_url: { url: expect.stringContaining(emulator.url) } },
+    });
     const url = intent.next_action!.redirect_to_url!.url!;
     const page = await fetch(url);
     expect(page.status).toBe(200);
@@ -24,7 +37,10 @@ describe('stripe-local: 3-D Secure', () => {
     expect((await answer(url, 'complete')).status).toBe(200);
     const done = await stripe.paymentIntents.retrieve(intent.id, { expand: ['latest_charge'] });
     expect(done).toMatchObject({ status: 'succeeded', amount_received: 3_000, next_action: null });
-    expect(done.latest_charge).toMatchObject({ status: 'succeeded', payment_method_details: { card: { three_d_secure: { result: 'authenticated' } } } });
+    expect(done.latest_charge).toMatchObject({
+      status: 'succeeded',
+      payment_method_details: { card: { three_d_secure: { result: 'authenticated' } } },
+    });
     expect((await stripe.events.list()).data.map((event) => event.type)).toEqual(
       expect.arrayContaining(['payment_intent.requires_action', 'charge.succeeded', 'payment_intent.succeeded']),
     );
@@ -34,7 +50,12 @@ describe('stripe-local: 3-D Secure', () => {
 
   it('outcome=fail: back to requires_payment_method with payment_intent_authentication_failure', async () => {
     const stripe = emulator.stripe();
-    const intent = await stripe.paymentIntents.create({ amount: 3_000, currency: 'usd', payment_method: 'pm_card_threeDSecure2Required', confirm: true });
+    const intent = await stripe.paymentIntents.create({
+      amount: 3_000,
+      currency: 'usd',
+      payment_method: 'pm_card_threeDSecure2Required',
+      confirm: true,
+    });
     expect((await answer(intent.next_action!.redirect_to_url!.url!, 'fail')).status).toBe(200);
     expect(await stripe.paymentIntents.retrieve(intent.id)).toMatchObject({
       status: 'requires_payment_method',
@@ -46,17 +67,31 @@ describe('stripe-local: 3-D Secure', () => {
 
   it('with return_url, answering redirects the cardholder back with the outcome', async () => {
     const stripe = emulator.stripe();
-    const intent = await stripe.paymentIntents.create({ amount: 900, currency: 'usd', payment_method: 'pm_card_authenticationRequired', confirm: true, return_url: 'https://shop.example/done' });
+    const intent = await stripe.paymentIntents.create({
+      amount: 900,
+      currency: 'usd',
+      payment_method: 'pm_card_authenticationRequired',
+      confirm: true,
+      return_url: 'https://shop.example/done',
+    });
     expect(intent.next_action!.redirect_to_url!.return_url).toBe('https://shop.example/done');
     const response = await answer(intent.next_action!.redirect_to_url!.url!, 'complete');
     expect(response.status).toBe(303);
     const back = new URL(response.headers.get('location')!);
-    expect(Object.fromEntries(back.searchParams)).toMatchObject({ payment_intent: intent.id, redirect_status: 'succeeded' });
+    expect(Object.fromEntries(back.searchParams)).toMatchObject({
+      payment_intent: intent.id,
+      redirect_status: 'succeeded',
+    });
   });
 
   it('an outcome other than complete or fail: 400 and the intent still waits', async () => {
     const stripe = emulator.stripe();
-    const intent = await stripe.paymentIntents.create({ amount: 900, currency: 'usd', payment_method: 'pm_card_authenticationRequired', confirm: true });
+    const intent = await stripe.paymentIntents.create({
+      amount: 900,
+      currency: 'usd',
+      payment_method: 'pm_card_authenticationRequired',
+      confirm: true,
+    });
     expect((await answer(intent.next_action!.redirect_to_url!.url!, 'maybe')).status).toBe(400);
     expect((await stripe.paymentIntents.retrieve(intent.id)).status).toBe('requires_action');
   });
@@ -65,8 +100,22 @@ describe('stripe-local: 3-D Secure', () => {
     const stripe = emulator.stripe();
     const customer = await stripe.customers.create({ payment_method: 'pm_card_authenticationRequired' });
     const [saved] = (await stripe.paymentMethods.list({ customer: customer.id })).data;
-    const error = await stripeError(stripe.paymentIntents.create({ amount: 1_000, currency: 'usd', customer: customer.id, payment_method: saved!.id, confirm: true, off_session: true }));
-    expect(error).toMatchObject({ statusCode: 402, type: 'StripeCardError', code: 'authentication_required', decline_code: 'authentication_required' });
+    const error = await stripeError(
+      stripe.paymentIntents.create({
+        amount: 1_000,
+        currency: 'usd',
+        customer: customer.id,
+        payment_method: saved!.id,
+        confirm: true,
+        off_session: true,
+      }),
+    );
+    expect(error).toMatchObject({
+      statusCode: 402,
+      type: 'StripeCardError',
+      code: 'authentication_required',
+      decline_code: 'authentication_required',
+    });
     const intent = (error.raw as { payment_intent: { id: string } }).payment_intent;
     expect((await stripe.paymentIntents.retrieve(intent.id)).status).toBe('requires_payment_method');
   });
@@ -74,40 +123,87 @@ describe('stripe-local: 3-D Secure', () => {
   it('authenticationRequiredOnSetup: 3-D Secure once when saved by a SetupIntent, then off-session payments succeed', async () => {
     const stripe = emulator.stripe();
     const customer = await stripe.customers.create({ email: 'saver@example.com' });
-    const setup = await stripe.setupIntents.create({ customer: customer.id, payment_method: 'pm_card_authenticationRequiredOnSetup', confirm: true, usage: 'off_session' });
+    const setup = await stripe.setupIntents.create({
+      customer: customer.id,
+      payment_method: 'pm_card_authenticationRequiredOnSetup',
+      confirm: true,
+      usage: 'off_session',
+    });
     expect(setup).toMatchObject({ status: 'requires_action', usage: 'off_session' });
     expect((await answer(setup.next_action!.redirect_to_url!.url!, 'complete')).status).toBe(200);
     const saved = await stripe.setupIntents.retrieve(setup.id);
     expect(saved.status).toBe('succeeded');
-    expect(await stripe.paymentMethods.retrieve(saved.payment_method as string)).toMatchObject({ customer: customer.id });
-    await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: saved.payment_method as string } });
+    expect(await stripe.paymentMethods.retrieve(saved.payment_method as string)).toMatchObject({
+      customer: customer.id,
+    });
+    await stripe.customers.update(customer.id, {
+      invoice_settings: { default_payment_method: saved.payment_method as string },
+    });
 
-    const later = await stripe.paymentIntents.create({ amount: 1_999, currency: 'usd', customer: customer.id, payment_method: saved.payment_method as string, confirm: true, off_session: true });
+    const later = await stripe.paymentIntents.create({
+      amount: 1_999,
+      currency: 'usd',
+      customer: customer.id,
+      payment_method: saved.payment_method as string,
+      confirm: true,
+      off_session: true,
+    });
     expect(later.status).toBe('succeeded');
     // On-session, the same card still asks.
-    const present = await stripe.paymentIntents.create({ amount: 1_999, currency: 'usd', customer: customer.id, payment_method: saved.payment_method as string, confirm: true });
+    const present = await stripe.paymentIntents.create({
+      amount: 1_999,
+      currency: 'usd',
+      customer: customer.id,
+      payment_method: saved.payment_method as string,
+      confirm: true,
+    });
     expect(present.status).toBe('requires_action');
     const types = (await stripe.events.list({ limit: 100 })).data.map((event) => event.type);
-    expect(types).toEqual(expect.arrayContaining(['setup_intent.requires_action', 'setup_intent.succeeded', 'payment_method.attached', 'customer.updated']));
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'setup_intent.requires_action',
+        'setup_intent.succeeded',
+        'payment_method.attached',
+        'customer.updated',
+      ]),
+    );
   });
 
   it('authenticationRequired asks on every payment: saved with 3-D Secure, off-session still authentication_required', async () => {
     const stripe = emulator.stripe();
     const customer = await stripe.customers.create({});
-    const setup = await stripe.setupIntents.create({ customer: customer.id, payment_method: 'pm_card_authenticationRequired', confirm: true });
+    const setup = await stripe.setupIntents.create({
+      customer: customer.id,
+      payment_method: 'pm_card_authenticationRequired',
+      confirm: true,
+    });
     await answer(setup.next_action!.redirect_to_url!.url!, 'complete');
     const { payment_method: paymentMethod } = await stripe.setupIntents.retrieve(setup.id);
-    const error = await stripeError(stripe.paymentIntents.create({ amount: 1_000, currency: 'usd', customer: customer.id, payment_method: paymentMethod as string, confirm: true, off_session: true }));
+    const error = await stripeError(
+      stripe.paymentIntents.create({
+        amount: 1_000,
+        currency: 'usd',
+        customer: customer.id,
+        payment_method: paymentMethod as string,
+        confirm: true,
+        off_session: true,
+      }),
+    );
     expect(error.code).toBe('authentication_required');
   });
 
   it('a SetupIntent with a card declined on attach: 402, setup_intent.setup_failed, nothing attached', async () => {
     const stripe = emulator.stripe();
     const customer = await stripe.customers.create({});
-    const error = await stripeError(stripe.setupIntents.create({ customer: customer.id, payment_method: 'pm_card_chargeDeclined', confirm: true }));
+    const error = await stripeError(
+      stripe.setupIntents.create({ customer: customer.id, payment_method: 'pm_card_chargeDeclined', confirm: true }),
+    );
     expect(error).toMatchObject({ statusCode: 402, code: 'card_declined' });
     const setup = (error.raw as { setup_intent: { id: string } }).setup_intent;
-    expect(await stripe.setupIntents.retrieve(setup.id)).toMatchObject({ status: 'requires_payment_method', last_setup_error: { code: 'card_declined' } });
+    expect(await stripe.setupIntents.retrieve(setup.id)).toMatchObject({
+      status: 'requires_payment_method',
+      last_setup_error: { code: 'card_declined' },
+    });
     expect((await stripe.paymentMethods.list({ customer: customer.id })).data).toEqual([]);
     expect((await stripe.events.list({ type: 'setup_intent.setup_failed' })).data).toHaveLength(1);
   });

@@ -12,7 +12,9 @@ describe('stripe-local: fault injection (test-only control path)', () => {
   it('the next N requests answer 500, then all is well; an idempotent retry then runs for real', async () => {
     const stripe = emulator.stripe();
     await emulator.control(stripe, 'POST', 'faults', { count: 2, status: 500 });
-    const failure = await stripeError(stripe.customers.create({ email: 'x@example.com' }, { idempotencyKey: 'after-fault' }));
+    const failure = await stripeError(
+      stripe.customers.create({ email: 'x@example.com' }, { idempotencyKey: 'after-fault' }),
+    );
     expect(failure).toMatchObject({ statusCode: 500, type: 'StripeAPIError' });
     expect((await stripeError(stripe.customers.list())).statusCode).toBe(500);
     const customer = await stripe.customers.create({ email: 'x@example.com' }, { idempotencyKey: 'after-fault' });
@@ -27,7 +29,9 @@ describe('stripe-local: fault injection (test-only control path)', () => {
     const limited = await stripeError(stripe.paymentIntents.create({ amount: 100, currency: 'usd' }));
     expect(limited).toBeInstanceOf(Stripe.errors.StripeRateLimitError);
     expect(limited).toMatchObject({ statusCode: 429, code: 'rate_limit' });
-    expect((await stripe.paymentIntents.create({ amount: 100, currency: 'usd' })).status).toBe('requires_payment_method');
+    expect((await stripe.paymentIntents.create({ amount: 100, currency: 'usd' })).status).toBe(
+      'requires_payment_method',
+    );
   });
 
   it('a delay makes the request take that long, and a client timeout sees it', async () => {
@@ -39,7 +43,13 @@ describe('stripe-local: fault injection (test-only control path)', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     await emulator.control(stripe, 'POST', 'faults', { count: 1, delay_ms: 500 });
     const { hostname, port } = new URL(emulator.url);
-    const impatient = new Stripe(key, { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 0, timeout: 100 });
+    const impatient = new Stripe(key, {
+      host: hostname,
+      port: Number(port),
+      protocol: 'http',
+      maxNetworkRetries: 0,
+      timeout: 100,
+    });
     expect(await stripeError(impatient.customers.list())).toBeInstanceOf(Stripe.errors.StripeConnectionError);
   });
 
@@ -53,16 +63,28 @@ describe('stripe-local: fault injection (test-only control path)', () => {
 
   it('control parameters are validated like any other', async () => {
     const stripe = emulator.stripe();
-    expect(await stripeError(emulator.control(stripe, 'POST', 'faults', { count: 0 }))).toMatchObject({ statusCode: 400, param: 'count' });
-    expect(await stripeError(emulator.control(stripe, 'POST', 'faults', { count: 1, status: 418 }))).toMatchObject({ statusCode: 400, param: 'status' });
-    expect(await stripeError(emulator.control(stripe, 'POST', 'clock/advance', {}))).toMatchObject({ statusCode: 400, code: 'parameter_missing', param: 'seconds' });
+    expect(await stripeError(emulator.control(stripe, 'POST', 'faults', { count: 0 }))).toMatchObject({
+      statusCode: 400,
+      param: 'count',
+    });
+    expect(await stripeError(emulator.control(stripe, 'POST', 'faults', { count: 1, status: 418 }))).toMatchObject({
+      statusCode: 400,
+      param: 'status',
+    });
+    expect(await stripeError(emulator.control(stripe, 'POST', 'clock/advance', {}))).toMatchObject({
+      statusCode: 400,
+      code: 'parameter_missing',
+      param: 'seconds',
+    });
   });
 
   it('without controls (production), the control path does not exist', async () => {
     const production = await startEmulator({ controls: false });
     try {
       const stripe = production.stripe();
-      expect(await stripeError(production.control(stripe, 'POST', 'faults', { count: 1, status: 500 }))).toMatchObject({ statusCode: 404 });
+      expect(await stripeError(production.control(stripe, 'POST', 'faults', { count: 1, status: 500 }))).toMatchObject({
+        statusCode: 404,
+      });
       expect((await stripe.customers.list()).data).toEqual([]);
     } finally {
       await production.stop();

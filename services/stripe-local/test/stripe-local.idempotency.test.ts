@@ -13,8 +13,16 @@ describe('stripe-local: idempotency keys', () => {
     const customer = await stripe.customers.create({ email: 'setup@example.com', source: 'tok_visa' });
     // The first is slowed down, so the others arrive while it still runs.
     await emulator.control(stripe, 'POST', 'faults', { count: 1, delay_ms: 150, path: '/v1/payment_intents' });
-    const params = { amount: 2_000, currency: 'usd', customer: customer.id, payment_method: customer.default_source as string, confirm: true };
-    const intents = await Promise.all(Array.from({ length: 10 }, () => stripe.paymentIntents.create(params, { idempotencyKey: 'pay-once' })));
+    const params = {
+      amount: 2_000,
+      currency: 'usd',
+      customer: customer.id,
+      payment_method: customer.default_source as string,
+      confirm: true,
+    };
+    const intents = await Promise.all(
+      Array.from({ length: 10 }, () => stripe.paymentIntents.create(params, { idempotencyKey: 'pay-once' })),
+    );
     expect(new Set(intents.map((intent) => intent.id)).size).toBe(1);
     expect(intents.filter((intent) => intent.lastResponse.headers['idempotent-replayed'] === 'true')).toHaveLength(9);
     expect((await stripe.paymentIntents.list({ customer: customer.id })).data).toHaveLength(1);
@@ -32,8 +40,12 @@ describe('stripe-local: idempotency keys', () => {
 
   it('errors are replayed too: a declined card stays declined under its key', async () => {
     const stripe = emulator.stripe();
-    const first = await stripeError(stripe.customers.create({ source: 'tok_chargeDeclined' }, { idempotencyKey: 'declined' }));
-    const again = await stripeError(stripe.customers.create({ source: 'tok_chargeDeclined' }, { idempotencyKey: 'declined' }));
+    const first = await stripeError(
+      stripe.customers.create({ source: 'tok_chargeDeclined' }, { idempotencyKey: 'declined' }),
+    );
+    const again = await stripeError(
+      stripe.customers.create({ source: 'tok_chargeDeclined' }, { idempotencyKey: 'declined' }),
+    );
     expect(again).toMatchObject({ statusCode: 402, code: first.code, message: first.message });
     expect(again.headers?.['idempotent-replayed']).toBe('true');
   });
@@ -50,12 +62,16 @@ describe('stripe-local: idempotency keys', () => {
     const stripe = emulator.stripe();
     const first = await stripe.customers.create({ email: 'day@example.com' }, { idempotencyKey: 'daily' });
     await emulator.control(stripe, 'POST', 'clock/advance', { seconds: 23 * 3_600 });
-    expect((await stripe.customers.create({ email: 'day@example.com' }, { idempotencyKey: 'daily' })).id).toBe(first.id);
+    expect((await stripe.customers.create({ email: 'day@example.com' }, { idempotencyKey: 'daily' })).id).toBe(
+      first.id,
+    );
     await emulator.control(stripe, 'POST', 'clock/advance', { seconds: 3_600 });
-    expect((await stripe.customers.create({ email: 'day@example.com' }, { idempotencyKey: 'daily' })).id).not.toBe(first.id);
+    expect((await stripe.customers.create({ email: 'day@example.com' }, { idempotencyKey: 'daily' })).id).not.toBe(
+      first.id,
+    );
   });
 
-  it('keys belong to an account: another key\'s same idempotency key makes its own object', async () => {
+  it("keys belong to an account: another key's same idempotency key makes its own object", async () => {
     const [alice, bob] = [emulator.stripe(), emulator.stripe()];
     const mine = await alice.customers.create({ email: 'x@example.com' }, { idempotencyKey: 'shared' });
     const theirs = await bob.customers.create({ email: 'x@example.com' }, { idempotencyKey: 'shared' });

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from './support/harness.js';
 
 /** Stripe's published fixtures (openapi/fixtures3.json of stripe/openapi, trimmed; see its `source`). */
-const fixtures = JSON.parse(readFileSync(new URL('../fixtures/stripe-fixtures3.json', import.meta.url), 'utf8')) as { resources: Record<string, Record<string, unknown>> };
+const fixtures = JSON.parse(readFileSync(new URL('../fixtures/stripe-fixtures3.json', import.meta.url), 'utf8')) as {
+  resources: Record<string, Record<string, unknown>>;
+};
 
 /** The installed SDK's type of each object, where `field: X | null` says which fields may be null. */
 const TYPES: Record<string, [file: string, name: string]> = {
@@ -28,7 +30,8 @@ function nullableFields(file: string, name: string): Set<string> {
   const text = readFileSync(path.join(stripeTypes, `${file}.d.ts`), 'utf8');
   const body = text.slice(text.indexOf(`export interface ${name} {`)).split('\n}')[0]!;
   const nullable = new Set<string>();
-  for (const [, field, type] of body.matchAll(/^ {4}(\w+)\??: ([^\n]*)/gm)) if (type!.includes('| null')) nullable.add(field!);
+  for (const [, field, type] of body.matchAll(/^ {4}(\w+)\??: ([^\n]*)/gm))
+    if (type!.includes('| null')) nullable.add(field!);
   return nullable;
 }
 
@@ -43,16 +46,19 @@ function shapeProblems(type: string, ours: Record<string, unknown>): string[] {
   const problems: string[] = [];
   for (const [field, expected] of Object.entries(fixture)) {
     if (!(field in ours)) problems.push(`${type}.${field} is missing`);
-    else if (ours[field] === null && expected !== null && !nullable.has(field)) problems.push(`${type}.${field} is null, which Stripe never sends`);
-    else if (ours[field] !== null && expected !== null && kind(ours[field]) !== kind(expected)) problems.push(`${type}.${field} is ${kind(ours[field])}, not ${kind(expected)}`);
+    else if (ours[field] === null && expected !== null && !nullable.has(field))
+      problems.push(`${type}.${field} is null, which Stripe never sends`);
+    else if (ours[field] !== null && expected !== null && kind(ours[field]) !== kind(expected))
+      problems.push(`${type}.${field} is ${kind(ours[field])}, not ${kind(expected)}`);
     else if (kind(expected) === 'object' && kind(ours[field]) === 'object' && !FREE_FORM.has(field)) {
-      for (const key of Object.keys(expected as object)) if (!(key in (ours[field] as object))) problems.push(`${type}.${field}.${key} is missing`);
+      for (const key of Object.keys(expected as object))
+        if (!(key in (ours[field] as object))) problems.push(`${type}.${field}.${key} is missing`);
     }
   }
   return problems;
 }
 
-describe('stripe-local: object shapes against Stripe\'s published fixtures', () => {
+describe("stripe-local: object shapes against Stripe's published fixtures", () => {
   let emulator: Emulator;
   const objects: Record<string, Record<string, unknown>> = {};
   beforeAll(async () => {
@@ -61,15 +67,40 @@ describe('stripe-local: object shapes against Stripe\'s published fixtures', () 
     const endpoint = await stripe.webhookEndpoints.create({ url: 'https://example.com/hook', enabled_events: ['*'] });
     const customer = await stripe.customers.create({ email: 'shape@example.com', source: 'tok_visa' });
     const paymentMethod = await stripe.paymentMethods.attach('pm_card_createDispute', { customer: customer.id });
-    const setupIntent = await stripe.setupIntents.create({ customer: customer.id, payment_method: paymentMethod.id, confirm: true });
-    const paymentIntent = await stripe.paymentIntents.create({ amount: 2_000, currency: 'usd', customer: customer.id, payment_method: paymentMethod.id, confirm: true, off_session: true });
+    const setupIntent = await stripe.setupIntents.create({
+      customer: customer.id,
+      payment_method: paymentMethod.id,
+      confirm: true,
+    });
+    const paymentIntent = await stripe.paymentIntents.create({
+      amount: 2_000,
+      currency: 'usd',
+      customer: customer.id,
+      payment_method: paymentMethod.id,
+      confirm: true,
+      off_session: true,
+    });
     const charge = await stripe.charges.retrieve(paymentIntent.latest_charge as string);
     const refund = await stripe.refunds.create({ charge: charge.id, amount: 500 });
     const [dispute] = (await stripe.disputes.list({ charge: charge.id })).data;
     const [event] = (await stripe.events.list({ limit: 1 })).data;
     const card = await stripe.customers.retrieveSource(customer.id, customer.default_source as string);
-    const token = await stripe.tokens.create({ card: { number: '4242424242424242', exp_month: '8', exp_year: '2040', cvc: '123' } } as Stripe.TokenCreateParams);
-    const all = { customer, payment_method: paymentMethod, setup_intent: setupIntent, payment_intent: paymentIntent, charge, refund, dispute, event, webhook_endpoint: endpoint, card, token };
+    const token = await stripe.tokens.create({
+      card: { number: '4242424242424242', exp_month: '8', exp_year: '2040', cvc: '123' },
+    } as Stripe.TokenCreateParams);
+    const all = {
+      customer,
+      payment_method: paymentMethod,
+      setup_intent: setupIntent,
+      payment_intent: paymentIntent,
+      charge,
+      refund,
+      dispute,
+      event,
+      webhook_endpoint: endpoint,
+      card,
+      token,
+    };
     for (const [type, object] of Object.entries(all)) {
       const { lastResponse: _response, ...fields } = object as unknown as Record<string, unknown>;
       objects[type] = fields;
@@ -77,7 +108,7 @@ describe('stripe-local: object shapes against Stripe\'s published fixtures', () 
   });
   afterAll(() => emulator.stop());
 
-  it.each(Object.keys(TYPES))('%s has every field of the fixture, with the fixture\'s types', (type) => {
+  it.each(Object.keys(TYPES))("%s has every field of the fixture, with the fixture's types", (type) => {
     const ours = objects[type]!;
     expect(ours.object).toBe(fixtures.resources[type]!.object);
     expect(shapeProblems(type, ours)).toEqual([]);
@@ -92,14 +123,26 @@ describe('stripe-local: object shapes against Stripe\'s published fixtures', () 
     ]);
   });
 
-  it('ids carry Stripe\'s prefixes, amounts are integers in the smallest unit, times are Unix seconds', () => {
+  it("ids carry Stripe's prefixes, amounts are integers in the smallest unit, times are Unix seconds", () => {
     const prefixes: Record<string, RegExp> = {
-      customer: /^cus_\w+$/, payment_method: /^pm_\w{24}$/, setup_intent: /^seti_\w{24}$/, payment_intent: /^pi_\w{24}$/, charge: /^ch_\w{24}$/,
-      refund: /^re_\w{24}$/, dispute: /^dp_\w{24}$/, event: /^evt_\w{24}$/, webhook_endpoint: /^we_\w{24}$/, card: /^card_\w{24}$/, token: /^tok_\w{24}$/,
+      customer: /^cus_\w+$/,
+      payment_method: /^pm_\w{24}$/,
+      setup_intent: /^seti_\w{24}$/,
+      payment_intent: /^pi_\w{24}$/,
+      charge: /^ch_\w{24}$/,
+      refund: /^re_\w{24}$/,
+      dispute: /^dp_\w{24}$/,
+      event: /^evt_\w{24}$/,
+      webhook_endpoint: /^we_\w{24}$/,
+      card: /^card_\w{24}$/,
+      token: /^tok_\w{24}$/,
     };
     for (const [type, pattern] of Object.entries(prefixes)) expect(objects[type]!.id, type).toMatch(pattern);
-    for (const type of ['payment_intent', 'charge', 'refund', 'dispute']) expect(Number.isInteger(objects[type]!.amount), type).toBe(true);
+    for (const type of ['payment_intent', 'charge', 'refund', 'dispute'])
+      expect(Number.isInteger(objects[type]!.amount), type).toBe(true);
     const now = Date.now() / 1000;
-    for (const type of Object.keys(prefixes)) if ('created' in objects[type]!) expect(Math.abs((objects[type]!.created as number) - now), type).toBeLessThan(60);
+    for (const type of Object.keys(prefixes))
+      if ('created' in objects[type]!)
+        expect(Math.abs((objects[type]!.created as number) - now), type).toBeLessThan(60);
   });
 });

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newKey, startEmulator, startReceiver, until, type Emulator } from './support/harness.js';
 
 /** The SDK's own verification, as a Paygraph receiver will do it. */
-const verify = (body: string, header: string | string[] | undefined, secret: string) => Stripe.webhooks.constructEvent(body, String(header), secret);
+const verify = (body: string, header: string | string[] | undefined, secret: string) =>
+  Stripe.webhooks.constructEvent(body, String(header), secret);
 
 describe('stripe-local: events and webhooks', () => {
   let emulator: Emulator;
@@ -23,20 +24,44 @@ describe('stripe-local: events and webhooks', () => {
   it('an endpoint receives the events it enabled, signed so that constructEvent verifies them', async () => {
     const stripe = emulator.stripe();
     const inbox = await withReceiver();
-    const endpoint = await stripe.webhookEndpoints.create({ url: inbox.url, enabled_events: ['customer.created', 'payment_intent.succeeded', 'charge.succeeded'] });
+    const endpoint = await stripe.webhookEndpoints.create({
+      url: inbox.url,
+      enabled_events: ['customer.created', 'payment_intent.succeeded', 'charge.succeeded'],
+    });
     expect(endpoint.secret).toMatch(/^whsec_/);
     expect((await stripe.webhookEndpoints.retrieve(endpoint.id)).secret).toBeUndefined();
 
     const customer = await stripe.customers.create({ email: 'hooked@example.com' });
-    const intent = await stripe.paymentIntents.create({ amount: 1_000, currency: 'usd', customer: customer.id, payment_method: 'pm_card_visa', confirm: true });
+    const intent = await stripe.paymentIntents.create({
+      amount: 1_000,
+      currency: 'usd',
+      customer: customer.id,
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
     await until(() => inbox.received.length === 3, 'three deliveries');
-    const events = inbox.received.map((request) => verify(request.body, request.headers['stripe-signature'], endpoint.secret!));
-    expect(events.map((event) => event.type).sort()).toEqual(['charge.succeeded', 'customer.created', 'payment_intent.succeeded']);
-    expect(events.find((event) => event.type === 'payment_intent.succeeded')!.data.object).toMatchObject({ id: intent.id, status: 'succeeded' });
-    expect(() => verify(inbox.received[0]!.body, inbox.received[0]!.headers['stripe-signature'], 'whsec_other')).toThrow(Stripe.errors.StripeSignatureVerificationError);
+    const events = inbox.received.map((request) =>
+      verify(request.body, request.headers['stripe-signature'], endpoint.secret!),
+    );
+    expect(events.map((event) => event.type).sort()).toEqual([
+      'charge.succeeded',
+      'customer.created',
+      'payment_intent.succeeded',
+    ]);
+    expect(events.find((event) => event.type === 'payment_intent.succeeded')!.data.object).toMatchObject({
+      id: intent.id,
+      status: 'succeeded',
+    });
+    expect(() =>
+      verify(inbox.received[0]!.body, inbox.received[0]!.headers['stripe-signature'], 'whsec_other'),
+    ).toThrow(Stripe.errors.StripeSignatureVerificationError);
     // What was sent is what /v1/events holds.
     const listed = await stripe.events.retrieve(events[0]!.id);
-    expect(listed).toMatchObject({ id: events[0]!.id, type: events[0]!.type, request: { idempotency_key: expect.stringMatching(/^stripe-node-retry-/) } });
+    expect(listed).toMatchObject({
+      id: events[0]!.id,
+      type: events[0]!.type,
+      request: { idempotency_key: expect.stringMatching(/^stripe-node-retry-/) },
+    });
     await inbox.close();
   });
 
@@ -54,13 +79,17 @@ describe('stripe-local: events and webhooks', () => {
     inbox.state.status = 204;
     await emulator.control(stripe, 'POST', 'clock/advance', { seconds: 300 });
     await until(() => inbox.received.length === 3, 'the third attempt');
-    const ids = inbox.received.map((request) => verify(request.body, request.headers['stripe-signature'], endpoint.secret!).id);
+    const ids = inbox.received.map(
+      (request) => verify(request.body, request.headers['stripe-signature'], endpoint.secret!).id,
+    );
     expect(new Set(ids).size).toBe(1);
     // Delivered: moving the clock by days sends nothing more.
     await emulator.control(stripe, 'POST', 'clock/advance', { seconds: 3 * 86_400 });
     await stripe.customers.create({ email: 'marker@example.com' });
     await until(() => inbox.received.length === 4, 'the marker event');
-    expect(verify(inbox.received[3]!.body, inbox.received[3]!.headers['stripe-signature'], endpoint.secret!).data.object).toMatchObject({ email: 'marker@example.com' });
+    expect(
+      verify(inbox.received[3]!.body, inbox.received[3]!.headers['stripe-signature'], endpoint.secret!).data.object,
+    ).toMatchObject({ email: 'marker@example.com' });
     await inbox.close();
   });
 
@@ -69,11 +98,22 @@ describe('stripe-local: events and webhooks', () => {
     const inbox = await withReceiver();
     await emulator.control(stripe, 'POST', 'webhook_order', { order: 'reversed' });
     const endpoint = await stripe.webhookEndpoints.create({ url: inbox.url, enabled_events: ['*'] });
-    const intent = await stripe.paymentIntents.create({ amount: 1_000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+    const intent = await stripe.paymentIntents.create({
+      amount: 1_000,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
     await until(() => inbox.received.length === 3, 'three events');
-    const received = inbox.received.map((request) => verify(request.body, request.headers['stripe-signature'], endpoint.secret!));
+    const received = inbox.received.map((request) =>
+      verify(request.body, request.headers['stripe-signature'], endpoint.secret!),
+    );
     const created = (await stripe.events.list()).data.reverse();
-    expect(created.map((event) => event.type)).toEqual(['payment_intent.created', 'charge.succeeded', 'payment_intent.succeeded']);
+    expect(created.map((event) => event.type)).toEqual([
+      'payment_intent.created',
+      'charge.succeeded',
+      'payment_intent.succeeded',
+    ]);
     expect(received.map((event) => event.id)).toEqual(created.map((event) => event.id).reverse());
     expect(received[0]!.data.object).toMatchObject({ id: intent.id });
     await inbox.close();
@@ -91,7 +131,7 @@ describe('stripe-local: events and webhooks', () => {
     expect((await stripe.events.list({ types: ['customer.*'] } as Stripe.EventListParams)).data).toHaveLength(2);
   });
 
-  it('accounts are separate: A\'s events reach only A\'s endpoints (the one made at start included), never B\'s', async () => {
+  it("accounts are separate: A's events reach only A's endpoints (the one made at start included), never B's", async () => {
     const [stackInbox, bInbox] = [await startReceiver(), await startReceiver()];
     const accountA = newKey();
     const stack = await startEmulator({ webhook: { accountKey: accountA, url: stackInbox.url } });
@@ -103,16 +143,25 @@ describe('stripe-local: events and webhooks', () => {
       expect((await b.webhookEndpoints.list()).data.map((endpoint) => endpoint.id)).toEqual([bEndpoint.id]);
 
       const emailsIn = (inbox: typeof stackInbox, secret: string) =>
-        inbox.received.map((request) => (verify(request.body, request.headers['stripe-signature'], secret).data.object as Stripe.Customer).email);
+        inbox.received.map(
+          (request) =>
+            (verify(request.body, request.headers['stripe-signature'], secret).data.object as Stripe.Customer).email,
+        );
       await a.customers.create({ email: 'a@example.com' });
       await b.customers.create({ email: 'b@example.com' });
-      await other.paymentIntents.create({ amount: 50, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, metadata: { purchaseId: 'not-yours' } });
+      await other.paymentIntents.create({
+        amount: 50,
+        currency: 'usd',
+        payment_method: 'pm_card_visa',
+        confirm: true,
+        metadata: { purchaseId: 'not-yours' },
+      });
       await other.customers.create({ email: 'other@example.com' });
       // Each endpoint's deliveries are in order: once its account's last event is in, any other would have been too.
       await a.customers.create({ email: 'a-last@example.com' });
       await b.customers.create({ email: 'b-last@example.com' });
-      await until(() => emailsIn(stackInbox, stack.webhookSecret!).includes('a-last@example.com'), 'A\'s last event');
-      await until(() => emailsIn(bInbox, bEndpoint.secret!).includes('b-last@example.com'), 'B\'s last event');
+      await until(() => emailsIn(stackInbox, stack.webhookSecret!).includes('a-last@example.com'), "A's last event");
+      await until(() => emailsIn(bInbox, bEndpoint.secret!).includes('b-last@example.com'), "B's last event");
       expect(emailsIn(stackInbox, stack.webhookSecret!)).toEqual(['a@example.com', 'a-last@example.com']);
       expect(emailsIn(bInbox, bEndpoint.secret!)).toEqual(['b@example.com', 'b-last@example.com']);
     } finally {
@@ -122,6 +171,8 @@ describe('stripe-local: events and webhooks', () => {
   });
 
   it('an endpoint made at start needs a test-mode key for its account', async () => {
-    await expect(startEmulator({ webhook: { accountKey: 'sk_live_abcdefghijklmnop', url: 'http://127.0.0.1:9/webhook' } })).rejects.toThrow(/account key must be a test-mode secret key/);
+    await expect(
+      startEmulator({ webhook: { accountKey: 'sk_live_abcdefghijklmnop', url: 'http://127.0.0.1:9/webhook' } }),
+    ).rejects.toThrow(/account key must be a test-mode secret key/);
   });
 });

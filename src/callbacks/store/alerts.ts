@@ -41,7 +41,11 @@ const ANNOUNCE_DEAD = `
   select (select count(*)::int from event) as events, ${queuedAlerts}`;
 
 /** Announces these dead deliveries (or, with null, any death left unannounced) to CallbackDelivery.dead callbacks. */
-export async function announceDeadDeliveries(pool: Pool, ids: readonly string[] | null, alerts: readonly AlertCallback[]): Promise<number> {
+export async function announceDeadDeliveries(
+  pool: Pool,
+  ids: readonly string[] | null,
+  alerts: readonly AlertCallback[],
+): Promise<number> {
   const { rows } = await pool.query<{ events: number }>(ANNOUNCE_DEAD, [ids, JSON.stringify(alerts.map(toRecord))]);
   return rows[0]?.events ?? 0;
 }
@@ -78,8 +82,19 @@ const DISABLE_FAILING = switchOff(`
    where st.failing_since < now() - make_interval(secs => c.after_ms / 1000)`);
 
 /** 410 Gone: the callback is switched off and announced; false when it was off already. */
-export async function disableGoneCallback(pool: Pool, name: string, lastError: string, alerts: readonly AlertCallback[]): Promise<boolean> {
-  const { rows } = await pool.query<{ names: string[] }>(DISABLE_GONE, [name, 'gone', JSON.stringify(alerts.map(toRecord)), lastError, alerts.map((a) => a.name)]);
+export async function disableGoneCallback(
+  pool: Pool,
+  name: string,
+  lastError: string,
+  alerts: readonly AlertCallback[],
+): Promise<boolean> {
+  const { rows } = await pool.query<{ names: string[] }>(DISABLE_GONE, [
+    name,
+    'gone',
+    JSON.stringify(alerts.map(toRecord)),
+    lastError,
+    alerts.map((a) => a.name),
+  ]);
   return (rows[0]?.names.length ?? 0) > 0;
 }
 
@@ -103,4 +118,8 @@ export async function disableFailingCallbacks(
   return rows[0]?.names ?? [];
 }
 
-const toRecord = (alert: AlertCallback) => ({ name: alert.name, max_attempts: alert.maxAttempts, enabled: alert.enabled });
+const toRecord = (alert: AlertCallback) => ({
+  name: alert.name,
+  max_attempts: alert.maxAttempts,
+  enabled: alert.enabled,
+});

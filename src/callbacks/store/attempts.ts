@@ -56,7 +56,9 @@ const RECORD_ATTEMPTS = `
 export function attemptRecorder(pool: Pool): (delivery: DeliveryRow, attempt: AttemptRecord) => Promise<void> {
   const record = createBatcher(async (items: { delivery: DeliveryRow; attempt: AttemptRecord }[]) => {
     // In id order: two batches moving the same deliveries lock them in the same order.
-    const sorted = [...items].sort((a, b) => (a.delivery.id < b.delivery.id ? -1 : a.delivery.id > b.delivery.id ? 1 : 0));
+    const sorted = [...items].sort((a, b) =>
+      a.delivery.id < b.delivery.id ? -1 : a.delivery.id > b.delivery.id ? 1 : 0,
+    );
     const rows = sorted.map(({ delivery, attempt }) => ({
       delivery_id: delivery.id,
       attempt: attempt.attempt,

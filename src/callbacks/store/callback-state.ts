@@ -25,7 +25,10 @@ const KNOWN_STATE_MS = 1_000;
  * the same turn of the event loop, and only when that changes what this worker last wrote (or that
  * is older than KNOWN_STATE_MS). A callback with any delivery in the batch counts as delivering.
  */
-export function failingTracker(pool: Pool, knownStateMs = KNOWN_STATE_MS): (callback: string, delivered: boolean) => Promise<void> {
+export function failingTracker(
+  pool: Pool,
+  knownStateMs = KNOWN_STATE_MS,
+): (callback: string, delivered: boolean) => Promise<void> {
   const known = new Map<string, { failing: boolean; until: number }>();
   const track = createBatcher(async (items: { callback: string; delivered: boolean }[]) => {
     const delivering = new Set(items.filter((item) => item.delivered).map((item) => item.callback));
@@ -70,10 +73,20 @@ export interface CallbackCondition {
 
 /** Per callback: why it is off, since when it fails, until when it is paused; for the console and the CLI. */
 export async function callbackConditions(db: Queryable): Promise<Map<string, CallbackCondition>> {
-  const { rows } = await db.query<{ name: string; reason: string | null; failing_since: Date | null; paused_until: Date | null }>(
+  const { rows } = await db.query<{
+    name: string;
+    reason: string | null;
+    failing_since: Date | null;
+    paused_until: Date | null;
+  }>(
     `select coalesce(s.name, st.callback) as name, case when not s.enabled then s.reason end as reason, st.failing_since,
             case when st.paused_until > now() then st.paused_until end as paused_until
        from callback_setting s full join callback_state st on st.callback = s.name`,
   );
-  return new Map(rows.map((row) => [row.name, { disabledReason: row.reason, failingSince: row.failing_since, pausedUntil: row.paused_until }]));
+  return new Map(
+    rows.map((row) => [
+      row.name,
+      { disabledReason: row.reason, failingSince: row.failing_since, pausedUntil: row.paused_until },
+    ]),
+  );
 }

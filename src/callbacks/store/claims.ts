@@ -69,7 +69,11 @@ const CLAIM_DUE = `update callback_delivery d set ${LEASE} from ${LEASE_COMMIT}
  * delivery another run holds (a job duplicated by a re-queue, say) or that is finished is not returned.
  * `new`: the dispatcher's claim, of first attempts of unordered deliveries only.
  */
-export function deliveryClaimer(pool: Pool, leaseMs: number, which: 'any' | 'new' = 'any'): (id: string) => Promise<DeliveryRow | undefined> {
+export function deliveryClaimer(
+  pool: Pool,
+  leaseMs: number,
+  which: 'any' | 'new' = 'any',
+): (id: string) => Promise<DeliveryRow | undefined> {
   const statement = which === 'any' ? CLAIM : CLAIM_NEW;
   return createBatcher(async (ids: string[]) => {
     const { rows } = await pool.query<DeliveryRow>(statement, [ids, leaseMs]);
@@ -97,13 +101,21 @@ export async function claimNewDelivery(pool: Pool, leaseMs: number, id: string):
  * `afterSeq`: while a backlog drains, the pump goes on from where it stopped instead of walking again
  * over the index entries of the deliveries it already sent (dead until a vacuum removes them).
  */
-export async function claimDueDeliveries(pool: Pool, leaseMs: number, limit: number, afterSeq = '0'): Promise<DeliveryRow[]> {
+export async function claimDueDeliveries(
+  pool: Pool,
+  leaseMs: number,
+  limit: number,
+  afterSeq = '0',
+): Promise<DeliveryRow[]> {
   return (await pool.query<DeliveryRow>(CLAIM_DUE, [limit, leaseMs, afterSeq])).rows;
 }
 
 /** Gives back deliveries claimed but not attempted (a worker stopping): others may take them at once. */
 export async function releaseClaims(pool: Pool, ids: readonly string[]): Promise<void> {
-  if (ids.length > 0) await pool.query('update callback_delivery set leased_until = null where id = any($1::uuid[]) and attempts = 0', [ids]);
+  if (ids.length > 0)
+    await pool.query('update callback_delivery set leased_until = null where id = any($1::uuid[]) and attempts = 0', [
+      ids,
+    ]);
 }
 
 /**
@@ -125,15 +137,21 @@ export async function retryAfterLease(pool: Pool, id: string): Promise<void> {
        select id, callback, node_id, ordered, leased_until, next_attempt_at from callback_delivery
         where id = $1::uuid and status = 'PENDING' for update
      )
-     select ${queueJobFor('d', `case when d.leased_until > now() then least(d.leased_until, now() + interval '1 second')
-                                     else coalesce(d.next_attempt_at, now()) end`)}
+     select ${queueJobFor(
+       'd',
+       `case when d.leased_until > now() then least(d.leased_until, now() + interval '1 second')
+                                     else coalesce(d.next_attempt_at, now()) end`,
+     )}
        from d`,
     [id],
   );
 }
 
 /** For `ordered` callbacks: the earliest undelivered event of the same node, if any comes before this one. */
-export async function pendingPredecessor(pool: Pool, delivery: DeliveryRow): Promise<{ next_attempt_at: Date | null } | undefined> {
+export async function pendingPredecessor(
+  pool: Pool,
+  delivery: DeliveryRow,
+): Promise<{ next_attempt_at: Date | null } | undefined> {
   const { rows } = await pool.query<{ next_attempt_at: Date | null }>(
     `select next_attempt_at from callback_delivery
       where callback = $1 and node_id = $2 and seq < $3 and status::text = 'PENDING' order by seq limit 1`,

@@ -20,7 +20,10 @@ export const JOB_MAX_ATTEMPTS = 5;
  * replaces a waiting one instead of adding another, and `graphile_worker.jobs.key` finds it.
  * `runAt` is a SQL expression (null: now).
  */
-export function queueDeliveryJob(row: { id: string; callback: string; nodeId: string; ordered: string }, runAt = 'null'): string {
+export function queueDeliveryJob(
+  row: { id: string; callback: string; nodeId: string; ordered: string },
+  runAt = 'null',
+): string {
   return `graphile_worker.add_job('${DELIVER_TASK}', json_build_object('id', ${row.id}),
             queue_name => paygraph_callback_queue_name(${row.callback}, ${row.nodeId}, ${row.ordered}),
             run_at => ${runAt}, job_key => ${row.id}::text, max_attempts => ${JOB_MAX_ATTEMPTS})`;
@@ -28,4 +31,7 @@ export function queueDeliveryJob(row: { id: string; callback: string; nodeId: st
 
 /** The same, for a CTE or table with the columns of `callback_delivery` (id, callback, node_id, ordered). */
 export const queueJobFor = (alias: string, runAt?: string) =>
-  queueDeliveryJob({ id: `${alias}.id`, callback: `${alias}.callback`, nodeId: `${alias}.node_id`, ordered: `${alias}.ordered` }, runAt);
+  queueDeliveryJob(
+    { id: `${alias}.id`, callback: `${alias}.callback`, nodeId: `${alias}.node_id`, ordered: `${alias}.ordered` },
+    runAt,
+  );

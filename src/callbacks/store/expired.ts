@@ -10,7 +10,10 @@ const DELETE_BATCH = `
      limit $3 for update skip locked)`;
 
 /** Deletes up to `batchSize` finished deliveries past their retention; returns how many went. */
-export async function deleteExpiredBatch(pool: Pool, policy: { deliveredDays: number; deadDays: number; batchSize: number }): Promise<number> {
+export async function deleteExpiredBatch(
+  pool: Pool,
+  policy: { deliveredDays: number; deadDays: number; batchSize: number },
+): Promise<number> {
   const { rowCount } = await pool.query(DELETE_BATCH, [policy.deliveredDays, policy.deadDays, policy.batchSize]);
   return rowCount ?? 0;
 }

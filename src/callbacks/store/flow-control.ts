@@ -7,7 +7,10 @@ import { queueJobFor } from './delivery-job.js';
 // next_attempt_at keeps the dispatcher's backlog pump from claiming it again before its time.
 
 /** Makes sure each limited callback has its slots; a lowered limit leaves the higher ones unused. */
-export async function ensureFlowSlots(pool: Pool, limits: readonly { name: string; maxInFlight: number }[]): Promise<void> {
+export async function ensureFlowSlots(
+  pool: Pool,
+  limits: readonly { name: string; maxInFlight: number }[],
+): Promise<void> {
   if (limits.length === 0) return;
   await pool.query(
     `insert into callback_flow_slot (callback, slot)
@@ -21,7 +24,13 @@ export async function ensureFlowSlots(pool: Pool, limits: readonly { name: strin
  * Takes a free slot of the callback for this delivery until `leaseMs` from now (a worker that dies
  * holding it loses it then); null when all are taken. SKIP LOCKED: two workers never take one slot.
  */
-export async function takeSlot(pool: Pool, name: string, maxInFlight: number, deliveryId: string, leaseMs: number): Promise<number | null> {
+export async function takeSlot(
+  pool: Pool,
+  name: string,
+  maxInFlight: number,
+  deliveryId: string,
+  leaseMs: number,
+): Promise<number | null> {
   const { rows } = await pool.query<{ slot: number }>(
     `update callback_flow_slot s set delivery_id = $3::uuid, held_until = now() + make_interval(secs => $4::float8 / 1000)
       where (s.callback, s.slot) = (select callback, slot from callback_flow_slot

@@ -12,7 +12,9 @@ const redeliverWhere = (where: string) => `
 
 /** The callback a delivery belongs to, or null when there is no such delivery. */
 export async function deliveryCallback(db: Queryable, id: string): Promise<string | null> {
-  const { rows } = await db.query<{ callback: string }>('select callback from callback_delivery where id::text = $1', [id]);
+  const { rows } = await db.query<{ callback: string }>('select callback from callback_delivery where id::text = $1', [
+    id,
+  ]);
   return rows[0]?.callback ?? null;
 }
 
@@ -34,7 +36,12 @@ export interface RedeliveryFilter {
 const matching = (first: number) => `callback = $${first} and status::text = any($${first + 1}::text[])
   and ($${first + 2}::timestamptz is null or created_at >= $${first + 2})
   and ($${first + 3}::timestamptz is null or created_at < $${first + 3})`;
-const filterParams = (filter: RedeliveryFilter) => [filter.callback, filter.statuses, filter.createdAfter, filter.createdBefore];
+const filterParams = (filter: RedeliveryFilter) => [
+  filter.callback,
+  filter.statuses,
+  filter.createdAfter,
+  filter.createdBefore,
+];
 
 /** How many deliveries a bulk redelivery with this filter would send again: shown before it runs. */
 export async function countRedeliverable(db: Queryable, filter: RedeliveryFilter): Promise<number> {
@@ -46,7 +53,11 @@ export async function countRedeliverable(db: Queryable, filter: RedeliveryFilter
 }
 
 /** Redelivers every delivery the filter matches, in one statement; returns how many. */
-export async function redeliverMatching(db: Queryable, filter: RedeliveryFilter, extraAttempts: number): Promise<number> {
+export async function redeliverMatching(
+  db: Queryable,
+  filter: RedeliveryFilter,
+  extraAttempts: number,
+): Promise<number> {
   const { rowCount } = await db.query(redeliverWhere(matching(2)), [extraAttempts, ...filterParams(filter)]);
   return rowCount ?? 0;
 }

@@ -36,7 +36,11 @@ export async function callbackStats(db: Queryable): Promise<Map<string, Callback
   );
 }
 
-export const NO_DELIVERIES: CallbackStats = { counts: { pending: 0, delivered: 0, failed: 0, dead: 0 }, failureRate: null, lastError: null };
+export const NO_DELIVERIES: CallbackStats = {
+  counts: { pending: 0, delivered: 0, failed: 0, dead: 0 },
+  failureRate: null,
+  lastError: null,
+};
 
 /** The number of deliveries waiting and the age of the oldest, for the queue gauges. */
 export async function pendingSummary(pool: Pool): Promise<{ depth: number; oldestSeconds: number }> {
@@ -64,7 +68,10 @@ export async function listDeliveries(
 }
 
 /** One delivery and its attempts (responses cut to 200 characters), for `npm run callbacks -- show`. */
-export async function deliveryWithAttempts(pool: Pool, id: string): Promise<{ delivery: Record<string, unknown>; attempts: Record<string, unknown>[] } | null> {
+export async function deliveryWithAttempts(
+  pool: Pool,
+  id: string,
+): Promise<{ delivery: Record<string, unknown>; attempts: Record<string, unknown>[] } | null> {
   const { rows } = await pool.query('select * from callback_delivery where id::text = $1', [id]);
   if (!rows[0]) return null;
   const attempts = await pool.query(

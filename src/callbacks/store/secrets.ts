@@ -13,7 +13,10 @@ export const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
  * call, so the process that made a secret is the one that prints it, once. Two processes starting
  * together both try; the primary key lets one win.
  */
-export async function ensureCallbackSecrets(pool: Pool, names: readonly string[]): Promise<{ callback: string; secret: string }[]> {
+export async function ensureCallbackSecrets(
+  pool: Pool,
+  names: readonly string[],
+): Promise<{ callback: string; secret: string }[]> {
   if (names.length === 0) return [];
   const secrets = names.map(() => newSecret());
   const { rows } = await pool.query<{ callback: string; secret: string }>(
@@ -41,7 +44,11 @@ export async function activeSecrets(pool: Pool, name: string): Promise<string[]>
  * A new secret becomes the first signature; the ones signing now keep signing beside it for `graceMs`
  * (an older grace that ends sooner is kept), so receivers can move over without a refused request.
  */
-export async function rotateCallbackSecret(pool: Pool, name: string, graceMs: number): Promise<{ secret: string; previousUntil: Date }> {
+export async function rotateCallbackSecret(
+  pool: Pool,
+  name: string,
+  graceMs: number,
+): Promise<{ secret: string; previousUntil: Date }> {
   const secret = newSecret();
   const { rows } = await pool.query<{ previous_until: Date }>(
     `with older as (

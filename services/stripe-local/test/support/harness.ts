@@ -18,17 +18,38 @@ export async function startEmulator(options: StripeLocalOptions = {}) {
       return new Stripe(key, { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 0 });
     },
     /** The test-only control path, for the account of `stripe`. */
-    async control(stripe: Stripe, method: 'DELETE' | 'GET' | 'POST', path: string, params: Record<string, string | number> = {}) {
-      const response = await stripe.rawRequest(method, `${CONTROL_PATH}/${path}`, method === 'GET' ? undefined : params);
+    async control(
+      stripe: Stripe,
+      method: 'DELETE' | 'GET' | 'POST',
+      path: string,
+      params: Record<string, string | number> = {},
+    ) {
+      const response = await stripe.rawRequest(
+        method,
+        `${CONTROL_PATH}/${path}`,
+        method === 'GET' ? undefined : params,
+      );
       return response as unknown as Record<string, unknown>;
     },
     /** A raw HTTP request with a key (or none), for what the SDK would not send. */
-    async raw(path: string, init: { method?: string; key?: string | null; body?: string; headers?: Record<string, string> } = {}) {
+    async raw(
+      path: string,
+      init: { method?: string; key?: string | null; body?: string; headers?: Record<string, string> } = {},
+    ) {
       const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...init.headers };
       if (init.key !== null) headers.authorization = `Bearer ${init.key ?? newKey()}`;
-      const response = await fetch(`${emulator.url}${path}`, { method: init.method ?? 'POST', headers, ...(init.body !== undefined && { body: init.body }) });
+      const response = await fetch(`${emulator.url}${path}`, {
+        method: init.method ?? 'POST',
+        headers,
+        ...(init.body !== undefined && { body: init.body }),
+      });
       const text = await response.text();
-      return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) as { error?: Record<string, string> } & Record<string, unknown> };
+      return {
+        status: response.status,
+        headers: response.headers,
+        text,
+        json: () => JSON.parse(text) as { error?: Record<string, string> } & Record<string, unknown>,
+      };
     },
   };
 }
@@ -66,7 +87,11 @@ export async function startReceiver() {
 }
 
 /** Polls `check` until it holds (5 s at most): tests wait on conditions, not on time. */
-export async function until(check: () => boolean | Promise<boolean>, what = 'condition', timeoutMs = 5_000): Promise<void> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what = 'condition',
+  timeoutMs = 5_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
