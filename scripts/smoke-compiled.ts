@@ -36,6 +36,7 @@ if (!existsSync(path.join(rootDir, 'dist/src/main.js'))) {
 const scratch = mkdtempSync(path.join(tmpdir(), 'paygraph-smoke-'));
 const imageDir = path.join(scratch, 'app');
 const secretsDir = path.join(scratch, 'secrets');
+const moduleLog = path.join(scratch, 'api-modules.log');
 const children: ChildProcess[] = [];
 // Whatever happens to this script, what it started does not outlive it.
 process.once('exit', () => children.forEach((child) => child.kill('SIGKILL')));
@@ -111,7 +112,10 @@ try {
     return { name, child };
   };
   const processes = [
-    start('api', ['dist/src/main.js', 'api'], { PORT: String(ports.api) }),
+    start('api', ['--import', './dist/scripts/record-modules.js', 'dist/src/main.js', 'api'], {
+      PORT: String(ports.api),
+      PAYGRAPH_MODULE_LOG: moduleLog,
+    }),
     start('worker', ['dist/src/main.js', 'worker'], { METRICS_PORT: String(ports.metrics) }),
     start('create-customer', ['dist/services/run.js', 'create-customer'], { PORT: String(ports.createCustomer) }),
     start('charge-customer', ['dist/services/run.js', 'charge-customer'], { PORT: String(ports.chargeCustomer) }),
@@ -122,6 +126,14 @@ try {
   await waitFor('create-customer', () => answers(`http://127.0.0.1:${ports.createCustomer}/`));
   await waitFor('charge-customer', () => answers(`http://127.0.0.1:${ports.chargeCustomer}/`));
   step('the API is ready, the worker healthy, both services listening');
+  // The compiled API loads neither npm start's local stack, nor the services, nor the Stripe SDK.
+  const loaded = readFileSync(moduleLog, 'utf8').split('\n');
+  const strays = loaded.filter((url) =>
+    /\/dist\/(dev|services|test)\/|\/node_modules\/(stripe|standardwebhooks)\//.test(url),
+  );
+  if (loaded.length < 50 || strays.length > 0)
+    throw new Error(`the compiled API loaded ${strays.join(', ') || 'too little'}`);
+  step(`the compiled API loaded ${loaded.length} modules, none of dev/, services/ or the Stripe SDK`);
 
   const paid = await buyOneThing(`http://127.0.0.1:${ports.api}/graphql`);
   step(`a purchase went from createPurchase to PAID (${paid})`);

@@ -12,7 +12,7 @@ async function modulesLoadedBy(role: 'api' | 'worker', databaseUrl: string): Pro
   const log = path.join(mkdtempSync(path.join(tmpdir(), 'paygraph-modules-')), `${role}.log`);
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', '--import', './test/support/record-modules.ts', 'src/main.ts', role],
+    ['--import', 'tsx', '--import', './scripts/record-modules.ts', 'src/main.ts', role],
     {
       cwd: rootDir,
       stdio: ['ignore', 'pipe', 'inherit'],

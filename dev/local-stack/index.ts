@@ -67,35 +67,8 @@ export async function startLocalStack(
     if (stripe.stop) stops.push(stripe.stop);
     const env = localStackEnv(config);
     const { operator, ...tokens } = await mintTokens(databaseUrl);
-    const pids: Record<string, number> = {};
-    const launch: Launch = {
-      config,
-      logger,
-      signingSecret,
-      stripeEnv: stripe.env,
-      launched: (name, pid) => {
-        pids[name] = pid;
-        recordPids(config.DATA_DIR, Object.values(pids));
-      },
-    };
-    const readiness: Record<string, Check> = {};
-    for (const service of SERVICES) {
-      const supervised = await startService(
-        launch,
-        service,
-        tokens[service.name],
-        serviceTimeoutMs(env[service.url]!, callbacks),
-      );
-      stops.push(supervised.stop);
-      readiness[service.name] = supervised.ready;
-    }
-    // On more than 2 cores the callbacks worker runs in a process of its own, so the API and it each have a
-    // core under load; otherwise (WORKER_PROCESS) the API's own process runs it (main.ts).
-    if (config.WORKER_PROCESS) {
-      const worker = await startWorkerProcess(launch, env, databaseUrl);
-      stops.push(worker.stop);
-      readiness.worker = worker.ready;
-    }
+    const launch = launcher(config, logger, signingSecret, stripe.env);
+    const readiness = await startProcesses(launch, { env, databaseUrl, tokens, callbacks }, stops);
     stops.push(async () => forgetPids(config.DATA_DIR));
 
     return {
@@ -114,6 +87,49 @@ export async function startLocalStack(
     await stop();
     throw error;
   }
+}
+
+/** How each process is launched; every pid launched is recorded, so a later start can stop what this one left. */
+function launcher(config: Config, logger: Logger, signingSecret: string, stripeEnv: Record<string, string>): Launch {
+  const pids: Record<string, number> = {};
+  return {
+    config,
+    logger,
+    signingSecret,
+    stripeEnv,
+    launched: (name, pid) => {
+      pids[name] = pid;
+      recordPids(config.DATA_DIR, Object.values(pids));
+    },
+  };
+}
+
+/** The services, then (WORKER_PROCESS) the callbacks worker, each supervised; their stops go on `stops`. */
+async function startProcesses(
+  launch: Launch,
+  stack: {
+    env: Record<string, string>;
+    databaseUrl: string;
+    tokens: Record<(typeof SERVICES)[number]['name'], string>;
+    callbacks: readonly CallbackDefinition[];
+  },
+  stops: (() => Promise<void>)[],
+): Promise<Record<string, Check>> {
+  const readiness: Record<string, Check> = {};
+  for (const service of SERVICES) {
+    const timeoutMs = serviceTimeoutMs(stack.env[service.url]!, stack.callbacks);
+    const supervised = await startService(launch, service, stack.tokens[service.name], timeoutMs);
+    stops.push(supervised.stop);
+    readiness[service.name] = supervised.ready;
+  }
+  // On more than 2 cores the callbacks worker runs in a process of its own, so the API and it each have a
+  // core under load; otherwise (WORKER_PROCESS) the API's own process runs it (src/run-paygraph.ts).
+  if (launch.config.WORKER_PROCESS) {
+    const worker = await startWorkerProcess(launch, stack.env, stack.databaseUrl);
+    stops.push(worker.stop);
+    readiness.worker = worker.ready;
+  }
+  return readiness;
 }
 
 interface LocalStripe {

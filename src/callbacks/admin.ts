@@ -85,24 +85,7 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
       definition(filter.callback);
       return countRedeliverable(db, filter);
     },
-    async trigger(name, nodeId) {
-      const callback = definition(name);
-      const [model, operation] = callback.trigger.split('.') as [string, string];
-      if (isBuiltinTrigger(callback.trigger))
-        throw badInput(`Callback "${name}" announces ${callback.trigger} events; they cannot be sent by hand`);
-      if (operation === 'deleted')
-        throw badInput(`Callback "${name}" fires on deletion; a deleted node cannot be sent again`);
-      const id = await insertManualDelivery(db, {
-        callback: name,
-        trigger: callback.trigger,
-        model,
-        nodeId,
-        maxAttempts: callback.maxAttempts,
-        ordered: callback.ordered,
-      });
-      if (!id) throw notFound(`${model} ${nodeId}`);
-      return id;
-    },
+    trigger: (name, nodeId) => triggerByHand(db, definition(name), nodeId),
     async redeliverMatching(filter) {
       return redeliverMatching(db, filter, definition(filter.callback).maxAttempts);
     },
@@ -133,6 +116,25 @@ export function createCallbackAdmin(pool: Pool, callbacks: readonly CallbackDefi
       return retireOlderSecrets(pool, name);
     },
   };
+}
+
+/** A fresh delivery of a node's current state, queued by an operator; null node: NOT_FOUND. */
+async function triggerByHand(db: Queryable, callback: CallbackDefinition, nodeId: string): Promise<string> {
+  const [model, operation] = callback.trigger.split('.') as [string, string];
+  if (isBuiltinTrigger(callback.trigger))
+    throw badInput(`Callback "${callback.name}" announces ${callback.trigger} events; they cannot be sent by hand`);
+  if (operation === 'deleted')
+    throw badInput(`Callback "${callback.name}" fires on deletion; a deleted node cannot be sent again`);
+  const id = await insertManualDelivery(db, {
+    callback: callback.name,
+    trigger: callback.trigger,
+    model,
+    nodeId,
+    maxAttempts: callback.maxAttempts,
+    ordered: callback.ordered,
+  });
+  if (!id) throw notFound(`${model} ${nodeId}`);
+  return id;
 }
 
 /** Each callback as callbacks.yml defines it, with its runtime switch, its delivery counts and its condition. */

@@ -46,15 +46,7 @@ export function createCallbackControls(options: {
   logger: Logger;
 }): CallbackControls {
   const { pool, leaseMs, logger } = options;
-  const alerts: AlertCallback[] = options.callbacks
-    .filter((callback) => isBuiltinTrigger(callback.trigger))
-    .map((callback) => ({ name: callback.name, maxAttempts: callback.maxAttempts, enabled: callback.enabled }));
-  const deadAlerts = alerts.filter(
-    (alert) => options.callbacks.find((c) => c.name === alert.name)?.trigger === 'CallbackDelivery.dead',
-  );
-  const disabledAlerts = alerts.filter(
-    (alert) => options.callbacks.find((c) => c.name === alert.name)?.trigger === 'CallbackDelivery.disabled',
-  );
+  const { alerts, deadAlerts, disabledAlerts } = alertSubscribers(options.callbacks);
   const trackFailing = failingTracker(pool);
   // A callback callbacks.yml keeps off is never switched off again (nor announced) for an old failure.
   const failingLimits = options.callbacks
@@ -73,23 +65,7 @@ export function createCallbackControls(options: {
         logger.info({ callback: callback.name, retryAfterMs }, 'callback paused: its endpoint answered Retry-After');
       }
       if (dead) await announceDeadDeliveries(pool, [delivery.id], deadAlerts);
-      if (result.status === GONE) {
-        const lastError = `HTTP 410${result.response ? `: ${result.response.slice(0, 200)}` : ''}`;
-        if (
-          await disableGoneCallback(
-            pool,
-            callback.name,
-            lastError,
-            isBuiltinTrigger(callback.trigger) ? [] : disabledAlerts,
-          )
-        ) {
-          callbacksDisabled.inc({ callback: callback.name, reason: 'gone' });
-          logger.warn(
-            { callback: callback.name, delivery: delivery.id },
-            'callback disabled: its endpoint answered 410 Gone; enable it again once fixed',
-          );
-        }
-      }
+      if (result.status === GONE) await switchOffGone(pool, logger, callback, delivery, result, disabledAlerts);
     },
 
     async sweep() {
@@ -112,6 +88,39 @@ export function createCallbackControls(options: {
       if (announced > 0) logger.warn({ announced }, 'announced dead deliveries a stopped worker had left unannounced');
     },
   };
+}
+
+/** The callbacks subscribed to each built-in trigger that announces a callback's trouble. */
+function alertSubscribers(callbacks: readonly CallbackDefinition[]) {
+  const subscribed = (trigger: string): AlertCallback[] =>
+    callbacks
+      .filter((callback) => callback.trigger === trigger)
+      .map((callback) => ({ name: callback.name, maxAttempts: callback.maxAttempts, enabled: callback.enabled }));
+  const alerts = callbacks.filter((callback) => isBuiltinTrigger(callback.trigger));
+  return {
+    alerts,
+    deadAlerts: subscribed('CallbackDelivery.dead'),
+    disabledAlerts: subscribed('CallbackDelivery.disabled'),
+  };
+}
+
+/** 410 Gone: the callback is switched off (once, however many workers saw it) and, unless it is an alert itself, announced. */
+async function switchOffGone(
+  pool: Pool,
+  logger: Logger,
+  callback: CallbackDefinition,
+  delivery: DeliveryRow,
+  result: SendResult,
+  disabledAlerts: readonly AlertCallback[],
+): Promise<void> {
+  const lastError = `HTTP 410${result.response ? `: ${result.response.slice(0, 200)}` : ''}`;
+  const announceTo = isBuiltinTrigger(callback.trigger) ? [] : disabledAlerts;
+  if (!(await disableGoneCallback(pool, callback.name, lastError, announceTo))) return;
+  callbacksDisabled.inc({ callback: callback.name, reason: 'gone' });
+  logger.warn(
+    { callback: callback.name, delivery: delivery.id },
+    'callback disabled: its endpoint answered 410 Gone; enable it again once fixed',
+  );
 }
 
 // A paused endpoint, a start time `ratePerSecond` has not reached, or no free slot of `maxInFlight`: put back until then.

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { Db } from '../db/client.js';
 import type { Prisma, Purchase } from '../generated/prisma/client.js';
 import { lockedPurchase, lockPaymentIntent } from '../payments/locks.js';
@@ -20,69 +21,80 @@ interface PaymentEvent {
 const createdAt = (event: StripeEventEnvelope) => new Date(event.created * 1000);
 
 export function paymentEvent(event: StripeEventEnvelope): PaymentEvent | null {
-  if (event.type.startsWith('payment_intent.')) {
-    const intent = paymentIntentShape.parse(event.data.object);
-    const base = {
-      recorded: [{ stripePaymentIntentId: intent.id }],
-      candidateId: intent.metadata.purchaseId ?? null,
-      mismatch: (purchase: Purchase, owner: string | null) =>
-        paymentIntentMismatch(purchase, owner, intent, event.type === 'payment_intent.succeeded'),
-    };
-    const ids = { paymentIntentId: intent.id };
-    switch (event.type) {
-      case 'payment_intent.succeeded':
-        return { ...base, fact: { kind: 'succeeded', ...ids, chargeId: intent.latest_charge } };
-      case 'payment_intent.processing':
-        return { ...base, fact: { kind: 'processing', ...ids } };
-      case 'payment_intent.requires_action':
-        return { ...base, fact: { kind: 'requires_action', ...ids, clientSecret: intent.client_secret } };
-      case 'payment_intent.payment_failed': {
-        const error = intent.last_payment_error;
-        const problem = { code: error?.code ?? 'payment_failed', message: error?.message ?? 'The payment failed' };
-        // Off-session, the bank asked for 3-D Secure: the owner can still finish it with the client secret.
-        if (error?.code === 'authentication_required')
-          return { ...base, fact: { kind: 'requires_action', ...ids, clientSecret: intent.client_secret, ...problem } };
-        return { ...base, fact: { kind: 'failed', ...ids, ...problem } };
-      }
-      default:
-        return null;
-    }
-  }
-  // Charges and disputes reach a purchase only through the ids it recorded, never through metadata.
-  if (event.type === 'charge.refunded') {
-    const charge = chargeShape.parse(event.data.object);
-    const paymentIntentId = charge.payment_intent;
-    return {
-      fact: {
-        kind: 'refunded',
-        paymentIntentId,
-        chargeId: charge.id,
-        amountRefunded: charge.amount_refunded,
-        reportedAt: createdAt(event),
-      },
-      recorded: [
-        ...(paymentIntentId ? [{ stripePaymentIntentId: paymentIntentId }] : []),
-        { stripeChargeId: charge.id },
-      ],
-      candidateId: null,
-      mismatch: (purchase) => chargeMismatch(purchase, charge),
-    };
-  }
-  if (event.type.startsWith('charge.dispute.')) {
-    const dispute = disputeShape.parse(event.data.object);
-    const { payment_intent: paymentIntentId, charge: chargeId } = dispute;
-    return {
-      fact: { kind: 'disputed', paymentIntentId, chargeId, disputeStatus: dispute.status },
-      recorded: [
-        ...(paymentIntentId ? [{ stripePaymentIntentId: paymentIntentId }] : []),
-        ...(chargeId ? [{ stripeChargeId: chargeId }] : []),
-      ],
-      candidateId: null,
-      mismatch: (purchase) => disputeMismatch(purchase, dispute),
-    };
-  }
+  if (event.type.startsWith('payment_intent.')) return intentEvent(event);
+  if (event.type === 'charge.refunded') return refundedEvent(event);
+  if (event.type.startsWith('charge.dispute.')) return disputeEvent(event);
   return null;
 }
+
+function intentEvent(event: StripeEventEnvelope): PaymentEvent | null {
+  const intent = paymentIntentShape.parse(event.data.object);
+  const fact = intentFact(event.type, intent);
+  if (!fact) return null;
+  return {
+    fact,
+    recorded: [{ stripePaymentIntentId: intent.id }],
+    candidateId: intent.metadata.purchaseId ?? null,
+    mismatch: (purchase, owner) =>
+      paymentIntentMismatch(purchase, owner, intent, event.type === 'payment_intent.succeeded'),
+  };
+}
+
+function intentFact(type: string, intent: z.infer<typeof paymentIntentShape>): PaymentFact | null {
+  const ids = { paymentIntentId: intent.id };
+  switch (type) {
+    case 'payment_intent.succeeded':
+      return { kind: 'succeeded', ...ids, chargeId: intent.latest_charge };
+    case 'payment_intent.processing':
+      return { kind: 'processing', ...ids };
+    case 'payment_intent.requires_action':
+      return { kind: 'requires_action', ...ids, clientSecret: intent.client_secret };
+    case 'payment_intent.payment_failed': {
+      const error = intent.last_payment_error;
+      const problem = { code: error?.code ?? 'payment_failed', message: error?.message ?? 'The payment failed' };
+      // Off-session, the bank asked for 3-D Secure: the owner can still finish it with the client secret.
+      if (error?.code === 'authentication_required')
+        return { kind: 'requires_action', ...ids, clientSecret: intent.client_secret, ...problem };
+      return { kind: 'failed', ...ids, ...problem };
+    }
+    default:
+      return null;
+  }
+}
+
+// Charges and disputes reach a purchase only through the ids it recorded, never through metadata.
+function refundedEvent(event: StripeEventEnvelope): PaymentEvent {
+  const charge = chargeShape.parse(event.data.object);
+  const paymentIntentId = charge.payment_intent;
+  return {
+    fact: {
+      kind: 'refunded',
+      paymentIntentId,
+      chargeId: charge.id,
+      amountRefunded: charge.amount_refunded,
+      reportedAt: createdAt(event),
+    },
+    recorded: recordedIds(paymentIntentId, charge.id),
+    candidateId: null,
+    mismatch: (purchase) => chargeMismatch(purchase, charge),
+  };
+}
+
+function disputeEvent(event: StripeEventEnvelope): PaymentEvent {
+  const dispute = disputeShape.parse(event.data.object);
+  const { payment_intent: paymentIntentId, charge: chargeId } = dispute;
+  return {
+    fact: { kind: 'disputed', paymentIntentId, chargeId, disputeStatus: dispute.status },
+    recorded: recordedIds(paymentIntentId, chargeId),
+    candidateId: null,
+    mismatch: (purchase) => disputeMismatch(purchase, dispute),
+  };
+}
+
+const recordedIds = (paymentIntentId: string | null, chargeId: string | null): Prisma.PurchaseWhereInput[] => [
+  ...(paymentIntentId ? [{ stripePaymentIntentId: paymentIntentId }] : []),
+  ...(chargeId ? [{ stripeChargeId: chargeId }] : []),
+];
 
 /**
  * Applies a payment event to the purchase it is the payment of, under the PaymentIntent's lock and

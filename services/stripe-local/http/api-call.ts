@@ -1,0 +1,116 @@
+import type { IncomingMessage } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+import { internalError, invalidRequest, rateLimited, StripeLocalError, unrecognizedUrl } from '../errors.js';
+import type { Account } from '../resources/account.js';
+import { applyExpand, renderById } from '../resources/expand.js';
+import { requestDigest, type Claim } from '../resources/idempotency.js';
+import type { Accounts } from './accounts.js';
+import { CONTROL_PATH, takeFault } from './controls.js';
+import { decodeForm } from './form-body.js';
+import { parse, stringArray } from './params.js';
+import type { Router } from './router.js';
+
+export interface Reply {
+  status: number;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+type Finish = Extract<Claim, { kind: 'first' }>['finish'];
+
+export interface ApiDeps {
+  accounts: Accounts;
+  router: Router;
+  logger: { error(details: object, message: string): void };
+}
+
+/**
+ * One call of the Stripe API, as Stripe answers it: the account of its key, its route, its
+ * Idempotency-Key (a repeat gets the first answer, errors included), a test fault if one is set, then
+ * the operation, its object expanded as asked.
+ */
+export async function answerApiCall(
+  deps: ApiDeps,
+  req: IncomingMessage,
+  url: URL,
+  body: string,
+  requestId: string,
+): Promise<Reply> {
+  let finish: Finish | undefined;
+  try {
+    const account = deps.accounts.fromAuthorization(req.headers.authorization);
+    const method = req.method ?? 'GET';
+    const params = decodeForm(method === 'POST' ? body : url.search.slice(1));
+    const expand = params.expand === undefined ? [] : parse(stringArray, params.expand as never);
+    delete params.expand;
+    const found = deps.router.match(method, url.pathname);
+    if (!found) throw unrecognizedUrl(method, url.pathname);
+    const key = header(req, 'idempotency-key');
+    if (key !== undefined && method === 'POST') {
+      const claimed = await claimOnce(account, key, requestDigest(method, url.pathname, { params, expand }));
+      if ('replay' in claimed) return claimed.replay;
+      finish = claimed.finish;
+    }
+    const fault = url.pathname.startsWith(CONTROL_PATH) ? null : await faultFor(account, url.pathname);
+    if (fault) {
+      // A fault is the emulator's own failure: the key is free again, as after Stripe's own errors.
+      finish?.(null);
+      finish = undefined;
+      throw fault;
+    }
+    account.request = { id: requestId, idempotency_key: key ?? null };
+    const result = found.route.handler({ account, params, path: found.path, expand });
+    const reply = { status: 200, body: JSON.stringify(applyExpand(account, result, expand)) };
+    finish?.({ ...reply, requestId });
+    return reply;
+  } catch (error) {
+    const known = error instanceof StripeLocalError;
+    if (!known) deps.logger.error({ err: error, path: url.pathname }, 'request failed unexpectedly');
+    const failure = known ? error : internalError();
+    const reply = {
+      status: failure.status,
+      body: JSON.stringify({ error: { ...failure.body, request_log_url: null } }),
+    };
+    // Stripe saves an answer to an idempotent request once it ran, errors included, but not its own failures.
+    finish?.(known ? { ...reply, requestId } : null);
+    return reply;
+  }
+}
+
+/** The first request with a key runs (and says when it is done); a repeat waits for it and replays its answer. */
+async function claimOnce(
+  account: Account,
+  key: string,
+  digest: string,
+): Promise<{ finish: Finish } | { replay: Reply }> {
+  if (key.length > 255)
+    throw invalidRequest('Idempotency keys can be at most 255 characters long.', { param: 'Idempotency-Key' });
+  for (;;) {
+    const claim = account.idempotency.claim(key, digest, account.now());
+    if (claim.kind === 'first') return { finish: claim.finish };
+    const saved = await claim.response;
+    // The first request with this key did not run (a fault): this one runs instead.
+    if (saved) {
+      const headers = { 'idempotent-replayed': 'true', 'original-request': saved.requestId };
+      return { replay: { status: saved.status, body: replayBody(account, saved.body), headers } };
+    }
+  }
+}
+
+/** A test fault set on the account: waits its delay, then gives its error, if it has one. */
+async function faultFor(account: Account, path: string): Promise<StripeLocalError | null> {
+  const fault = takeFault(account, path);
+  if (fault?.delayMs) await delay(fault.delayMs);
+  if (!fault?.status) return null;
+  return fault.status === 429 ? rateLimited() : internalError();
+}
+
+/** A replayed response: word for word, or for an older key its object as it is now. */
+function replayBody(account: Account, body: string | { objectId: string }): string {
+  return typeof body === 'string' ? body : JSON.stringify(renderById(account, body.objectId) ?? { id: body.objectId });
+}
+
+export function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
