@@ -80,6 +80,14 @@ export function idempotencyMismatch(key: string): StripeLocalError {
   });
 }
 
+/** 409 while the first request with the key still runs (docs/error-codes/idempotency-key-in-use); the SDK retries 409s. */
+export function idempotencyKeyInUse(key: string): StripeLocalError {
+  return invalidRequest(
+    `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ${key}. Please try again later.`,
+    { code: 'idempotency_key_in_use', status: 409 },
+  );
+}
+
 export function rateLimited(): StripeLocalError {
   return new StripeLocalError(429, {
     type: 'invalid_request_error',

@@ -47,7 +47,7 @@ export async function answerApiCall(
     if (!found) throw unrecognizedUrl(method, url.pathname);
     const key = header(req, 'idempotency-key');
     if (key !== undefined && method === 'POST') {
-      const claimed = await claimOnce(account, key, requestDigest(method, url.pathname, { params, expand }));
+      const claimed = claimOnce(account, key, requestDigest(method, url.pathname, { params, expand }));
       if ('replay' in claimed) return claimed.replay;
       finish = claimed.finish;
     }
@@ -71,30 +71,27 @@ export async function answerApiCall(
       status: failure.status,
       body: JSON.stringify({ error: { ...failure.body, request_log_url: null } }),
     };
-    // Stripe saves an answer to an idempotent request once it ran, errors included, but not its own failures.
-    finish?.(known ? { ...reply, requestId } : null);
+    // Stripe saves an answer to an idempotent request once it ran, errors included, but not its own failures
+    // nor parameters that failed validation (docs/idempotency): the corrected retry with the key runs.
+    finish?.(known && !failedValidation(failure) ? { ...reply, requestId } : null);
     return reply;
   }
 }
 
-/** The first request with a key runs (and says when it is done); a repeat waits for it and replays its answer. */
-async function claimOnce(
-  account: Account,
-  key: string,
-  digest: string,
-): Promise<{ finish: Finish } | { replay: Reply }> {
+/** The first request with a key runs (and says when it is done); a repeat replays its answer (409 while it runs). */
+function claimOnce(account: Account, key: string, digest: string): { finish: Finish } | { replay: Reply } {
   if (key.length > 255)
     throw invalidRequest('Idempotency keys can be at most 255 characters long.', { param: 'Idempotency-Key' });
-  for (;;) {
-    const claim = account.idempotency.claim(key, digest, account.now());
-    if (claim.kind === 'first') return { finish: claim.finish };
-    const saved = await claim.response;
-    // The first request with this key did not run (a fault): this one runs instead.
-    if (saved) {
-      const headers = { 'idempotent-replayed': 'true', 'original-request': saved.requestId };
-      return { replay: { status: saved.status, body: replayBody(account, saved.body), headers } };
-    }
-  }
+  const claim = account.idempotency.claim(key, digest, account.now());
+  if (claim.kind === 'first') return { finish: claim.finish };
+  const saved = claim.response;
+  const headers = { 'idempotent-replayed': 'true', 'original-request': saved.requestId };
+  return { replay: { status: saved.status, body: replayBody(account, saved.body), headers } };
+}
+
+/** A parameter Stripe refused before the endpoint ran: unknown, missing or of an invalid value. */
+function failedValidation(failure: StripeLocalError): boolean {
+  return failure.status === 400 && (failure.body.code?.startsWith('parameter_') ?? false);
 }
 
 /** A test fault set on the account: waits its delay, then gives its error, if it has one. */

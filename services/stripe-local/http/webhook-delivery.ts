@@ -1,8 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { httpPost } from '../../../packages/base/http-post.js';
 import type { Account } from '../resources/account.js';
-import type { EventRecord } from '../resources/events.js';
-import { wants } from '../resources/webhook-endpoints.js';
+import { listeningEndpoints, type EventRecord } from '../resources/events.js';
 
 /** After a failed attempt, the next one this long after (emulator clock): about three days in all, as Stripe retries. */
 export const RETRY_DELAYS_MS = [
@@ -51,9 +50,7 @@ export class WebhookDelivery {
   onEvent(account: Account, event: EventRecord): void {
     if (this.stopped) return;
     const dueAt = account.now();
-    for (const endpoint of account.webhookEndpoints.newestFirst(
-      (candidate) => candidate.status === 'enabled' && wants(candidate.enabledEvents, event.type),
-    )) {
+    for (const endpoint of listeningEndpoints(account, event.type)) {
       this.queue(
         `${account.key}:${endpoint.id}`,
         endpoint.url,
@@ -98,6 +95,7 @@ export class WebhookDelivery {
     queue.sending = true;
     void this.attempt(queue, delivery).then((delivered) => {
       queue.sending = false;
+      if (delivered) delivery.event.pendingWebhooks = Math.max(0, delivery.event.pendingWebhooks - 1);
       if (!delivered && !this.stopped) this.retryLater(queue, delivery);
       this.poke();
     });

@@ -3,7 +3,7 @@ import type { Stored } from '../collection.js';
 import { openDispute } from './disputes.js';
 import { resourceMissing, type Decline } from '../errors.js';
 import { emit } from './events.js';
-import { registerExpandable } from './expand.js';
+import { registerExpandable, registerIncludable } from './expand.js';
 import { newId } from '../ids.js';
 import { renderCard, type CardRecord } from './payment-methods.js';
 import { refundsOf } from './refunds.js';
@@ -156,7 +156,6 @@ export function renderCharge(account: Account, charge: ChargeRecord): object {
     receipt_number: null,
     receipt_url: null,
     refunded: charge.amountRefunded === charge.amount,
-    refunds: refundsOf(account, charge.id),
     review: null,
     shipping: null,
     source: charge.saved.object === 'card' ? renderCard(charge.saved) : null,
@@ -174,6 +173,9 @@ export function chargeOf(account: Account, chargeId: string, param = 'id'): Char
   if (!charge) throw resourceMissing('charge', chargeId, param);
   return charge;
 }
+
+// `refunds` is in a charge only when expanded, as on API versions since 2022-11-15 (changelog 2022-11-15).
+registerIncludable('charge', 'refunds', (account, charge) => refundsOf(account, charge.id));
 
 registerExpandable('ch', (account, chargeId) => {
   const charge = account.charges.get(chargeId);

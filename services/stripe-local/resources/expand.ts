@@ -17,6 +17,14 @@ const EXPANDABLE_FIELDS = new Set([
 ]);
 
 type Renderer = (account: Account, id: string) => object | undefined;
+type Includable = (account: Account, record: { id: string }) => object;
+
+/** Fields an object carries only when expanded (`charge.refunds` since API 2022-11-15), by object type and field. */
+const includables = new Map<string, Includable>();
+
+export function registerIncludable(objectType: string, field: string, render: Includable): void {
+  includables.set(`${objectType}.${field}`, render);
+}
 
 /** Which renderer turns an id into its object, by Stripe's id prefix. */
 const renderers = new Map<string, Renderer>();
@@ -54,10 +62,13 @@ function expandAt(account: Account, node: unknown, parts: string[], path: string
     return;
   }
   const [field, ...rest] = parts as [string, ...string[]];
+  const include = includables.get(`${String(record.object)}.${field}`);
+  if (include && !(field in record)) record[field] = include(account, record as { id: string });
   const value = record[field];
   const expandable =
-    field in record &&
-    (EXPANDABLE_FIELDS.has(field) || (typeof value === 'object' && value !== null && rest.length > 0));
+    include !== undefined ||
+    (field in record &&
+      (EXPANDABLE_FIELDS.has(field) || (typeof value === 'object' && value !== null && rest.length > 0)));
   if (!expandable) throw invalidRequest(`This property cannot be expanded (${field}).`, { param: 'expand' });
   if (typeof value === 'string') {
     const expanded = renderById(account, value);

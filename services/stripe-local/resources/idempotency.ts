@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { idempotencyMismatch } from '../errors.js';
+import { idempotencyKeyInUse, idempotencyMismatch } from '../errors.js';
 
 /** Stripe forgets an idempotency key after 24 hours (of the account's clock here). */
 export const KEY_LIFETIME_MS = 24 * 3_600_000;
@@ -18,13 +18,12 @@ export interface SavedResponse {
 interface Entry {
   digest: string;
   expiresAt: number;
+  /** Absent while the first request with the key still runs. */
   saved?: SavedResponse;
-  pending?: Promise<SavedResponse | null>;
 }
 
 export type Claim =
-  | { kind: 'first'; finish(response: SavedResponse | null): void }
-  | { kind: 'replay'; response: Promise<SavedResponse | null> };
+  { kind: 'first'; finish(response: SavedResponse | null): void } | { kind: 'replay'; response: SavedResponse };
 
 /** The digest that says whether a reused key carries the same request. */
 export function requestDigest(method: string, path: string, params: unknown): string {
@@ -42,9 +41,9 @@ function canonical(value: unknown): string {
 }
 
 /**
- * One account's idempotency keys. The first request with a key runs; the same key with the same
- * request replays its response, waiting for it when the first is still running (so concurrent
- * duplicates make one object); with another request it is `idempotency_error`.
+ * One account's idempotency keys (docs/api/idempotent_requests). The first request with a key runs; the
+ * same key with the same request replays its response; while the first still runs it is 409
+ * `idempotency_key_in_use` at once (the SDK retries it); with another request it is `idempotency_error`.
  */
 export class IdempotencyStore {
   private readonly entries = new Map<string, Entry>();
@@ -56,29 +55,23 @@ export class IdempotencyStore {
     const entry = this.entries.get(key);
     if (entry && entry.expiresAt > now) {
       if (entry.digest !== digest) throw idempotencyMismatch(key);
-      return { kind: 'replay', response: entry.saved ? Promise.resolve(entry.saved) : entry.pending! };
+      if (!entry.saved) throw idempotencyKeyInUse(key);
+      return { kind: 'replay', response: entry.saved };
     }
-    let settle!: (response: SavedResponse | null) => void;
-    const fresh: Entry = {
-      digest,
-      expiresAt: now + KEY_LIFETIME_MS,
-      pending: new Promise((resolve) => (settle = resolve)),
-    };
+    const fresh: Entry = { digest, expiresAt: now + KEY_LIFETIME_MS };
     this.entries.delete(key);
     this.entries.set(key, fresh);
     if (this.entries.size > KEYS_KEPT) this.entries.delete(this.entries.keys().next().value!);
     return {
       kind: 'first',
       finish: (response) => {
-        // A request that never ran (a rate limit, an injected fault) is not saved: the key stays free.
+        // A request that never ran (invalid parameters, a rate limit, an injected fault) is not saved: the key is free.
         if (response === null) {
           if (this.entries.get(key) === fresh) this.entries.delete(key);
         } else {
           fresh.saved = response;
           this.keepFull(fresh);
         }
-        delete fresh.pending;
-        settle(response);
       },
     };
   }
@@ -97,7 +90,7 @@ export class IdempotencyStore {
   /** Keys are in the order they were claimed, so the expired ones are at the front. */
   private forgetExpired(now: number): void {
     for (const [key, entry] of this.entries) {
-      if (entry.expiresAt > now || entry.pending) break;
+      if (entry.expiresAt > now || !entry.saved) break;
       this.entries.delete(key);
     }
   }

@@ -15,10 +15,6 @@ export interface WebhookEndpointRecord extends Stored {
 
 export const newWebhookSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
 
-/** Whether an endpoint wants an event type: `*` for all, or the exact type. */
-export const wants = (enabledEvents: readonly string[], type: string) =>
-  enabledEvents.includes('*') || enabledEvents.includes(type);
-
 /** A new enabled endpoint of `account`: it receives that account's events only, as at Stripe. */
 export function addWebhookEndpoint(
   account: Account,

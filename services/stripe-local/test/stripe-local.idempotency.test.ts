@@ -1,5 +1,6 @@
+import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, stripeError, type Emulator } from './support/harness.js';
+import { newKey, startEmulator, stripeError, type Emulator } from './support/harness.js';
 
 describe('stripe-local: idempotency keys', () => {
   let emulator: Emulator;
@@ -8,11 +9,15 @@ describe('stripe-local: idempotency keys', () => {
   });
   afterAll(() => emulator.stop());
 
-  it('ten concurrent identical requests make one object; the others replay it', async () => {
-    const stripe = emulator.stripe();
+  it('ten concurrent identical requests make one object: the others are 409 idempotency_key_in_use, then replay it (docs/idempotency)', async () => {
+    const key = newKey();
+    const stripe = emulator.stripe(key);
+    const { hostname, port } = new URL(emulator.url);
+    // As the services run it: the SDK retries a 409 after a backoff, and the retry replays the first answer.
+    const retrying = new Stripe(key, { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 5 });
     const customer = await stripe.customers.create({ email: 'setup@example.com', source: 'tok_visa' });
     // The first is slowed down, so the others arrive while it still runs.
-    await emulator.control(stripe, 'POST', 'faults', { count: 1, delay_ms: 150, path: '/v1/payment_intents' });
+    await emulator.control(stripe, 'POST', 'faults', { count: 1, delay_ms: 300, path: '/v1/payment_intents' });
     const params = {
       amount: 2_000,
       currency: 'usd',
@@ -21,12 +26,59 @@ describe('stripe-local: idempotency keys', () => {
       confirm: true,
     };
     const intents = await Promise.all(
-      Array.from({ length: 10 }, () => stripe.paymentIntents.create(params, { idempotencyKey: 'pay-once' })),
+      Array.from({ length: 10 }, () => retrying.paymentIntents.create(params, { idempotencyKey: 'pay-once' })),
     );
     expect(new Set(intents.map((intent) => intent.id)).size).toBe(1);
     expect(intents.filter((intent) => intent.lastResponse.headers['idempotent-replayed'] === 'true')).toHaveLength(9);
     expect((await stripe.paymentIntents.list({ customer: customer.id })).data).toHaveLength(1);
     expect((await stripe.charges.list({ customer: customer.id })).data).toHaveLength(1);
+  });
+
+  it('a second request while the first with its key runs is answered at once: 409 idempotency_key_in_use', async () => {
+    const stripe = emulator.stripe();
+    // Whichever of the two arrives first is slowed down; the other arrives while it still runs.
+    await emulator.control(stripe, 'POST', 'faults', { count: 1, delay_ms: 1_000, path: '/v1/customers' });
+    const settled: string[] = [];
+    const attempt = () =>
+      stripe.customers.create({ email: 'slow@example.com' }, { idempotencyKey: 'busy' }).then(
+        (customer) => (settled.push('created'), customer),
+        (error: unknown) => (settled.push('refused'), error),
+      );
+    const outcomes = await Promise.all([attempt(), attempt()]);
+    // The refusal did not wait for the request that holds the key.
+    expect(settled).toEqual(['refused', 'created']);
+    const refused = outcomes.find((outcome) => outcome instanceof Stripe.errors.StripeError)!;
+    expect(refused).toMatchObject({
+      statusCode: 409,
+      rawType: 'invalid_request_error',
+      code: 'idempotency_key_in_use',
+    });
+    expect(refused.message).toMatch(/another in-progress request using this Idempotent Key.*busy/);
+    const made = outcomes.find((outcome) => !(outcome instanceof Stripe.errors.StripeError)) as Stripe.Customer;
+    const replay = await stripe.customers.create({ email: 'slow@example.com' }, { idempotencyKey: 'busy' });
+    expect(replay.id).toBe(made.id);
+    expect(replay.lastResponse.headers['idempotent-replayed']).toBe('true');
+  });
+
+  it('a request that fails parameter validation saves nothing: the corrected retry with its key runs (docs/idempotency)', async () => {
+    const stripe = emulator.stripe();
+    const refused = await stripeError(
+      stripe.customers.create({ email: 'typo@example.com', emial: 'x' } as Stripe.CustomerCreateParams, {
+        idempotencyKey: 'fix-me',
+      }),
+    );
+    expect(refused).toMatchObject({ statusCode: 400, code: 'parameter_unknown', param: 'emial' });
+    const again = await stripeError(
+      stripe.customers.create({ email: 'typo@example.com', emial: 'x' } as Stripe.CustomerCreateParams, {
+        idempotencyKey: 'fix-me',
+      }),
+    );
+    expect(again.headers?.['idempotent-replayed']).toBeUndefined();
+    const fixed = await stripe.customers.create({ email: 'typo@example.com' }, { idempotencyKey: 'fix-me' });
+    expect(fixed).toMatchObject({ object: 'customer', email: 'typo@example.com' });
+    expect(fixed.lastResponse.headers['idempotent-replayed']).toBeUndefined();
+    const replay = await stripe.customers.create({ email: 'typo@example.com' }, { idempotencyKey: 'fix-me' });
+    expect(replay.id).toBe(fixed.id);
   });
 
   it('a replay answers the first response, even after the object changed', async () => {

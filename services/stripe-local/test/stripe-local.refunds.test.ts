@@ -1,3 +1,4 @@
+import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, stripeError, type Emulator } from './support/harness.js';
 
@@ -33,11 +34,34 @@ describe('stripe-local: refunds', () => {
 
     const rest = await stripe.refunds.create({ charge: intent.latest_charge as string });
     expect(rest.amount).toBe(7_500);
-    const charge = await stripe.charges.retrieve(intent.latest_charge as string);
+    const charge = await stripe.charges.retrieve(intent.latest_charge as string, { expand: ['refunds'] });
     expect(charge).toMatchObject({ amount_refunded: 10_000, refunded: true });
     expect(charge.refunds!.data.map((refund) => refund.id)).toEqual([rest.id, first.id]);
     expect((await stripe.refunds.list({ payment_intent: intent.id })).data).toHaveLength(2);
     expect((await stripe.events.list({ type: 'charge.refunded' })).data).toHaveLength(2);
+  });
+
+  it('charge.refunds only when expanded, as since API 2022-11-15 (changelog 2022-11-15, api/charges/object): retrieve, list, and nested', async () => {
+    const stripe = emulator.stripe();
+    const intent = await paid(stripe, 4_000);
+    const chargeId = intent.latest_charge as string;
+    const refund = await stripe.refunds.create({ charge: chargeId, amount: 1_000 });
+    expect(await stripe.charges.retrieve(chargeId)).not.toHaveProperty('refunds');
+    expect((await stripe.charges.list({ payment_intent: intent.id })).data[0]).not.toHaveProperty('refunds');
+
+    const expanded = await stripe.charges.retrieve(chargeId, { expand: ['refunds'] });
+    expect(expanded.refunds).toMatchObject({
+      object: 'list',
+      url: `/v1/charges/${chargeId}/refunds`,
+      data: [{ id: refund.id, amount: 1_000 }],
+    });
+    const listed = await stripe.charges.list({ payment_intent: intent.id, expand: ['data.refunds'] });
+    expect(listed.data[0]!.refunds!.data.map((entry) => entry.id)).toEqual([refund.id]);
+    const viaIntent = await stripe.paymentIntents.retrieve(intent.id, { expand: ['latest_charge.refunds'] });
+    expect((viaIntent.latest_charge as Stripe.Charge).refunds!.data.map((entry) => entry.id)).toEqual([refund.id]);
+    // A charge event's object is the charge as the API version renders it: no refunds.
+    const [refunded] = (await stripe.events.list({ type: 'charge.refunded' })).data;
+    expect(refunded!.data.object).not.toHaveProperty('refunds');
   });
 
   it('refusing more than remains: amount_too_large, then charge_already_refunded once all is back', async () => {

@@ -80,8 +80,9 @@ describe("stripe-local: object shapes against Stripe's published fixtures", () =
       confirm: true,
       off_session: true,
     });
-    const charge = await stripe.charges.retrieve(paymentIntent.latest_charge as string);
-    const refund = await stripe.refunds.create({ charge: charge.id, amount: 500 });
+    const refund = await stripe.refunds.create({ charge: paymentIntent.latest_charge as string, amount: 500 });
+    // The fixture shows `refunds`, which a charge carries only when expanded since API 2022-11-15.
+    const charge = await stripe.charges.retrieve(paymentIntent.latest_charge as string, { expand: ['refunds'] });
     const [dispute] = (await stripe.disputes.list({ charge: charge.id })).data;
     const [event] = (await stripe.events.list({ limit: 1 })).data;
     const card = await stripe.customers.retrieveSource(customer.id, customer.default_source as string);

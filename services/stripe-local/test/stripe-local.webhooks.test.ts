@@ -93,6 +93,27 @@ describe('stripe-local: events and webhooks', () => {
     await inbox.close();
   });
 
+  it('pending_webhooks counts the endpoints that have not yet answered 2xx, and drops as deliveries succeed (api/events/object)', async () => {
+    const stripe = emulator.stripe();
+    const [good, failing] = [await startReceiver(), await startReceiver()];
+    failing.state.status = 500;
+    await stripe.webhookEndpoints.create({ url: good.url, enabled_events: ['customer.created'] });
+    await stripe.webhookEndpoints.create({ url: failing.url, enabled_events: ['customer.created'] });
+    await stripe.webhookEndpoints.create({ url: good.url, enabled_events: ['customer.deleted'] });
+    const customer = await stripe.customers.create({ email: 'pending@example.com' });
+    const eventOf = async () => (await stripe.events.list({ type: 'customer.created' })).data[0]!;
+    // Both endpoints that want it are counted in what they are sent; the one that does not want it is not.
+    await until(() => good.received.length === 1 && failing.received.length === 1, 'both first attempts');
+    expect(good.events()[0]).toMatchObject({ data: { object: { id: customer.id } }, pending_webhooks: 2 });
+    await until(async () => (await eventOf()).pending_webhooks === 1, 'the delivered one to be counted off');
+    expect((await stripe.events.retrieve((await eventOf()).id)).pending_webhooks).toBe(1);
+    failing.state.status = 200;
+    await emulator.control(stripe, 'POST', 'clock/advance', { seconds: 60 });
+    await until(() => failing.received.length === 2, 'the retry');
+    await until(async () => (await eventOf()).pending_webhooks === 0, 'the retried one to be counted off');
+    await Promise.all([good.close(), failing.close()]);
+  });
+
   it('out of order on request: the newest pending event goes first', async () => {
     const stripe = emulator.stripe();
     const inbox = await withReceiver();
