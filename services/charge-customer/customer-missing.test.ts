@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stripe } from '../lib/stripe-client.js';
 import type { FakePaygraph } from '../../packages/testing/fake-paygraph.js';
+import { customerWithCard } from '../../packages/testing/saved-customer.js';
 import { sendCallback } from '../../packages/testing/send-callback.js';
 import { startServiceHarness, type ServiceHarness } from '../../packages/testing/service-harness.js';
 import { chargeCustomerHandler } from './index.js';
@@ -21,16 +22,7 @@ describe('charge-customer: what Stripe no longer knows', () => {
   });
   afterAll(() => harness?.stop());
 
-  const customerWith = async (paymentMethod: string) => {
-    const customer = await stripe.customers.create({ email: `${randomUUID()}@example.com` });
-    const setup = await stripe.setupIntents.create({
-      customer: customer.id,
-      payment_method: paymentMethod,
-      confirm: true,
-      usage: 'off_session',
-    });
-    return { stripeId: customer.id, pm: setup.payment_method as string };
-  };
+  const customerWith = (paymentMethod: string) => customerWithCard(stripe, paymentMethod);
   const newPurchase = (saved: { stripeId: string; pm: string }) => {
     const n = randomUUID().slice(0, 8);
     return {
