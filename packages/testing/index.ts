@@ -8,3 +8,4 @@ export * from './send-callback.js';
 export * from './fake-paygraph.js';
 export * from './stripe-gateway.js';
 export * from './service-harness.js';
+export * from './saved-customer.js';

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stripe } from '../lib/stripe-client.js';
 import type { FakePaygraph } from '../../packages/testing/fake-paygraph.js';
 import { listen } from '../../packages/testing/listen.js';
+import { customerWithCard } from '../../packages/testing/saved-customer.js';
 import { sendCallback } from '../../packages/testing/send-callback.js';
 import { startServiceHarness, type ServiceHarness } from '../../packages/testing/service-harness.js';
 import { chargeCustomerHandler } from './index.js';
@@ -22,17 +23,7 @@ describe('charge-customer', () => {
   });
   afterAll(() => harness?.stop());
 
-  /** A customer with a saved card, as create-customer leaves it. */
-  const customerWith = async (paymentMethod: string) => {
-    const customer = await stripe.customers.create({ email: `${randomUUID()}@example.com` });
-    const setup = await stripe.setupIntents.create({
-      customer: customer.id,
-      payment_method: paymentMethod,
-      confirm: true,
-      usage: 'off_session',
-    });
-    return { stripeId: customer.id, pm: setup.payment_method as string };
-  };
+  const customerWith = (paymentMethod: string) => customerWithCard(stripe, paymentMethod);
   /** The payload of chargePurchase in callbacks.yml. */
   const newPurchase = (
     saved: { stripeId: string; pm: string } | null,

@@ -6,6 +6,7 @@ import type { Paygraph } from '../lib/paygraph-client.js';
 import type { ServiceDeps } from '../lib/service-env.js';
 import { expectStripeObject, Stripe } from '../lib/stripe-client.js';
 import { keysMayBeForgotten } from '../lib/stripe-idempotency.js';
+import { customerExists, missingAtStripe } from '../lib/stripe-lost.js';
 import { findPaymentIntentForPurchase } from './find-payment-intent.js';
 import { refundHandler } from './refund.js';
 import { tokenCheck } from './token-check.js';
@@ -35,6 +36,18 @@ const SETTLE = `mutation($id: ID!, $status: PurchaseStatus!, $pi: String, $charg
 const NO_PAYMENT_METHOD: CardProblem = {
   code: 'no_payment_method',
   message: 'The user has no usable card: add one, then buy again',
+};
+const FORGET_CUSTOMER =
+  'mutation($id: ID!, $stripeId: String!) { forgetStripeCustomer(id: $id, stripeId: $stripeId) { id } }';
+const CUSTOMER_MISSING: CardProblem = {
+  code: 'customer_missing',
+  message:
+    "Stripe no longer knows this user's customer or card (deleted at Stripe): nothing was charged; add a card, then buy again",
+};
+const FORGET_CARD = `mutation($id: ID!, $pm: String!) { forgetStripePaymentMethod(id: $id, stripePaymentMethodId: $pm) { id } }`;
+const PAYMENT_METHOD_MISSING: CardProblem = {
+  code: 'payment_method_missing',
+  message: "Stripe no longer knows the user's card: nothing was charged; add the card again, then buy again",
 };
 // Being saved: the purchase waits for it (409), and the card's write-back wakes it at once.
 const CARD_ON_ITS_WAY = new Set(['PENDING', 'REQUIRES_ACTION']);
@@ -89,7 +102,14 @@ export function chargeCustomerHandler(deps: ServiceDeps) {
             ? (error.payment_intent as Stripe.PaymentIntent | undefined)
             : undefined;
         if (declined?.id) intent = declined;
-        else {
+        else if (await lostCustomer(stripe, error, customerId)) {
+          // Final, not retried: the next card saves to a new customer (docs/stripe.md).
+          await paygraph(FORGET_CUSTOMER, { id: purchase.user.id, stripeId: customerId });
+          return failUnlessCharged(stripe, paygraph, purchase, purchasedAt, CUSTOMER_MISSING);
+        } else if (missingAtStripe(error) === 'payment_method') {
+          await paygraph(FORGET_CARD, { id: purchase.user.id, pm: card.stripePaymentMethodId });
+          return failUnlessCharged(stripe, paygraph, purchase, purchasedAt, PAYMENT_METHOD_MISSING);
+        } else {
           const problem = refusal(error);
           if (!problem) throw error;
           return failUnlessCharged(stripe, paygraph, purchase, purchasedAt, problem);
@@ -211,4 +231,15 @@ function refusal(error: unknown): CardProblem | null {
     error instanceof Stripe.errors.StripeInvalidRequestError &&
     (error.param === 'amount' || error.param === 'currency');
   return aboutPurchase ? { code: error.code ?? error.type, message: error.message } : cardProblem(error);
+}
+
+/**
+ * Stripe answered that it does not know the customer, or the card (a customer deleted in the Dashboard
+ * or a local Stripe restarted empty loses both; which one is named first is Stripe's choice): whether
+ * the customer itself is gone.
+ */
+async function lostCustomer(stripe: Stripe, error: unknown, customerId: string): Promise<boolean> {
+  const missing = missingAtStripe(error);
+  if (missing === 'customer') return true;
+  return missing === 'payment_method' && !(await customerExists(stripe, customerId));
 }

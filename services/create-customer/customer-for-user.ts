@@ -9,12 +9,14 @@ import { expectStripeObject, type Stripe } from '../lib/stripe-client.js';
 export async function customerForUser(
   stripe: Stripe,
   user: { id: string; email: string; name: string },
+  /** A customer Stripe no longer knows: a new one replaces it (its own key, as the old key would give the lost one back). */
+  lost?: string,
 ): Promise<string> {
   const found = await existingCustomerOf(stripe, user.id);
-  if (found) return found;
+  if (found && found !== lost) return found;
   const customer = await stripe.customers.create(
     { email: user.email, name: user.name, metadata: { userId: user.id } },
-    { idempotencyKey: `customer:${user.id}` },
+    { idempotencyKey: lost ? `customer:${user.id}:replacing:${lost}` : `customer:${user.id}` },
   );
   return expectStripeObject(customer, 'customer').id;
 }

@@ -5,6 +5,7 @@ import { PaygraphRefusedError } from '../lib/paygraph-client.js';
 import type { CallbackEvent, NodeField } from '../lib/verify-callback.js';
 import type { ServiceDeps } from '../lib/service-env.js';
 import type { Stripe } from '../lib/stripe-client.js';
+import { missingAtStripe } from '../lib/stripe-lost.js';
 import { customerForUser } from './customer-for-user.js';
 import { makeDefaultIfNewest } from './default-card.js';
 import { detachCardHandler, forgetCardAtStripe } from './detach-card.js';
@@ -68,8 +69,7 @@ async function saveCard(deps: ServiceDeps, card: CardDetailsNode, event: Callbac
   const { stripe, paygraph } = deps;
   if (FINAL.has(card.status)) return { status: 200, body: { skipped: `already ${card.status}` } };
   try {
-    const customerId = card.user.stripeId ?? (await customerForUser(stripe, card.user));
-    const setup = await setupIntentForCard(stripe, customerId, card, new Date(card.createdAt ?? event.createdAt));
+    const { customerId, setup } = await setupOnKnownCustomer(stripe, card, new Date(card.createdAt ?? event.createdAt));
     return await recordSetup(deps, card, customerId, setup).catch(async (error: unknown) => {
       // Deleted while it was being saved: its detachCard may have run before this SetupIntent existed.
       if (!(error instanceof PaygraphRefusedError && error.code === 'NOT_FOUND')) throw error;
@@ -81,6 +81,26 @@ async function saveCard(deps: ServiceDeps, card: CardDetailsNode, event: Callbac
     if (!problem) throw error;
     await paygraph(SET_CARD, { id: card.id, status: 'REJECTED', code: problem.code, message: problem.message });
     return { status: 200, body: { rejected: card.id, reason: problem.code } };
+  }
+}
+
+/**
+ * The card's SetupIntent on the user's customer. A customer Stripe no longer knows (deleted in the
+ * Dashboard, a local Stripe restarted empty) is replaced by a new one at once, written back as the
+ * user's stripeId, rather than retried for ever.
+ */
+async function setupOnKnownCustomer(
+  stripe: Stripe,
+  card: CardDetailsNode,
+  since: Date,
+): Promise<{ customerId: string; setup: Stripe.SetupIntent }> {
+  const customerId = card.user.stripeId ?? (await customerForUser(stripe, card.user));
+  try {
+    return { customerId, setup: await setupIntentForCard(stripe, customerId, card, since) };
+  } catch (error) {
+    if (missingAtStripe(error) !== 'customer') throw error;
+    const replacement = await customerForUser(stripe, card.user, customerId);
+    return { customerId: replacement, setup: await setupIntentForCard(stripe, replacement, card, since, customerId) };
   }
 }
 

@@ -25,6 +25,8 @@ export async function setupIntentForCard(
   customerId: string,
   card: CardToSave,
   since: Date,
+  /** Set when customerId replaces a customer Stripe lost: the card's first key was used with that one. */
+  replacing?: string,
 ): Promise<Stripe.SetupIntent> {
   const made = await madeBefore(stripe, customerId, card, since);
   if (made) return made;
@@ -52,7 +54,7 @@ export async function setupIntentForCard(
       metadata: { cardDetailsId: card.id, userId: card.user.id },
       expand: EXPANDED,
     },
-    { idempotencyKey: `setup-card:${card.id}` },
+    { idempotencyKey: replacing ? `setup-card:${card.id}:${customerId}` : `setup-card:${card.id}` },
   );
   return expectStripeObject(setup, 'setup_intent');
 }

@@ -25,3 +25,40 @@ export async function changeCard(
   if (settled && previous.status !== card.status) await wakeWaitingCharges(ctx.db, card.userId);
   return card;
 }
+
+/**
+ * Stripe lost the user's customer (deleted in the Dashboard, a local Stripe restarted): its saved cards
+ * went with it (deleting a customer detaches its PaymentMethods, Stripe's "Delete a customer" API
+ * reference), so they are never charged again. Cards still being saved are left to create-customer,
+ * which saves them to a new customer.
+ */
+export async function detachCardsOfLostCustomer(ctx: Pick<Context, 'db' | 'events'>, userId: string): Promise<void> {
+  await detachLostCards(ctx, { userId, status: 'ACTIVE' }, LOST_CUSTOMER);
+}
+
+/** Stripe no longer knows this saved card's PaymentMethod: the user's card holding it is never charged again. */
+export async function detachLostPaymentMethod(
+  ctx: Pick<Context, 'db' | 'events'>,
+  userId: string,
+  stripePaymentMethodId: string,
+): Promise<void> {
+  await detachLostCards(ctx, { userId, stripePaymentMethodId }, LOST_PAYMENT_METHOD);
+}
+
+const LOST_CUSTOMER = {
+  failureCode: 'customer_missing',
+  failureMessage: 'Stripe no longer knows the customer this card was saved to: add the card again',
+};
+const LOST_PAYMENT_METHOD = {
+  failureCode: 'payment_method_missing',
+  failureMessage: 'Stripe no longer knows this card: add it again',
+};
+
+async function detachLostCards(
+  ctx: Pick<Context, 'db' | 'events'>,
+  where: Prisma.CardDetailsWhereInput,
+  failure: { failureCode: string; failureMessage: string },
+): Promise<void> {
+  const cards = await ctx.db.cardDetails.findMany({ where });
+  for (const card of cards) await changeCard(ctx, card, { status: 'DETACHED', ...failure });
+}

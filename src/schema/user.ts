@@ -1,5 +1,6 @@
 import { hashPassword } from '../auth/passwords.js';
 import { conflict, notFound } from '../errors.js';
+import { detachCardsOfLostCustomer, detachLostPaymentMethod } from '../payments/card-state.js';
 import { changeStripeId } from '../payments/customer-state.js';
 import { builder, isUniqueViolation } from './builder.js';
 import type { Context } from './context.js';
@@ -88,15 +89,37 @@ builder.mutationFields((t) => ({
     type: 'User',
     description:
       'For the charge-customer service: Stripe no longer knows this customer (deleted in the dashboard, a local ' +
-      'Stripe restarted), so it is cleared and the next card makes a new one. Only the id Stripe lost is cleared.',
+      'Stripe restarted), so it is cleared, its saved cards are DETACHED (never charged again) and the next card ' +
+      'makes a new customer. Only the id Stripe lost is cleared.',
     authScopes: { token: 'purchases:settle' },
     grantScopes: ['mutationResult'],
     args: {
       id: t.arg.id({ required: true, validate: input.id }),
       stripeId: t.arg.string({ required: true, validate: input.stripeCustomerId }),
     },
-    resolve: (query, _root, args, ctx) =>
-      stripeIdChanged(ctx, query, String(args.id), (current) => (current === args.stripeId ? null : current)),
+    resolve: async (query, _root, args, ctx) => {
+      const id = String(args.id);
+      const user = await stripeIdChanged(ctx, query, id, (current) => (current === args.stripeId ? null : current));
+      if (user.stripeId === null) await detachCardsOfLostCustomer(ctx, id);
+      return user;
+    },
+  }),
+  forgetStripePaymentMethod: t.prismaField({
+    type: 'User',
+    description:
+      "For the charge-customer service: Stripe no longer knows this saved card's PaymentMethod, so the user's card " +
+      'holding it is DETACHED (never charged again).',
+    authScopes: { token: 'purchases:settle' },
+    grantScopes: ['mutationResult'],
+    args: {
+      id: t.arg.id({ required: true, validate: input.id }),
+      stripePaymentMethodId: t.arg.string({ required: true, validate: input.stripePaymentMethodId }),
+    },
+    resolve: async (query, _root, args, ctx) => {
+      const id = String(args.id);
+      await detachLostPaymentMethod(ctx, id, args.stripePaymentMethodId);
+      return stripeIdChanged(ctx, query, id, (current) => current);
+    },
   }),
 }));
 
