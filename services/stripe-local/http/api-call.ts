@@ -6,7 +6,7 @@ import { applyExpand, renderById } from '../resources/expand.js';
 import { requestDigest, type Claim } from '../resources/idempotency.js';
 import type { Accounts } from './accounts.js';
 import { CONTROL_PATH, takeFault } from './controls.js';
-import { decodeForm } from './form-body.js';
+import { decodeForm, indexedToArray, type FormObject } from './form-body.js';
 import { parse, stringArray } from './params.js';
 import type { Router } from './router.js';
 
@@ -37,11 +37,12 @@ export async function answerApiCall(
   requestId: string,
 ): Promise<Reply> {
   let finish: Finish | undefined;
+  let account: Account | undefined;
   try {
-    const account = deps.accounts.fromAuthorization(req.headers.authorization);
+    account = deps.accounts.fromAuthorization(req.headers.authorization);
     const method = req.method ?? 'GET';
     const params = decodeForm(method === 'POST' ? body : url.search.slice(1));
-    const expand = params.expand === undefined ? [] : parse(stringArray, params.expand as never);
+    const expand = expandParam(params.expand);
     delete params.expand;
     const found = deps.router.match(method, url.pathname);
     if (!found) throw unrecognizedUrl(method, url.pathname);
@@ -69,13 +70,26 @@ export async function answerApiCall(
     const failure = known ? error : internalError();
     const reply = {
       status: failure.status,
-      body: JSON.stringify({ error: { ...failure.body, request_log_url: null } }),
+      body: JSON.stringify({ error: { ...failure.body, request_log_url: requestLogUrl(account, requestId) } }),
     };
     // Stripe saves an answer to an idempotent request once it ran, errors included, but not its own failures
     // nor parameters that failed validation (docs/idempotency): the corrected retry with the key runs.
     finish?.(known && !failedValidation(failure) ? { ...reply, requestId } : null);
     return reply;
   }
+}
+
+/** `expand[]=a` or `expand[0]=a`; anything else (`expand=a`) is Stripe's "Invalid array" naming `expand`. */
+function expandParam(value: FormObject[string] | undefined): string[] {
+  if (value === undefined) return [];
+  const list = indexedToArray(value);
+  if (!Array.isArray(list)) throw invalidRequest('Invalid array', { param: 'expand' });
+  return parse(stringArray, list as never);
+}
+
+/** Where Stripe's Dashboard shows the failed request (api/errors); an unauthenticated request has no account to log it in. */
+function requestLogUrl(account: Account | undefined, requestId: string): string | null {
+  return account ? `https://dashboard.stripe.com/test/logs/${requestId}?t=${account.seconds()}` : null;
 }
 
 /** The first request with a key runs (and says when it is done); a repeat replays its answer (409 while it runs). */

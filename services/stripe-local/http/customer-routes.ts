@@ -5,12 +5,12 @@ import { addSource, customerOf, renderCustomer, setDefaultPaymentMethod } from '
 import { emit } from '../resources/events.js';
 import { attach, checkAttach, newCard, resolvePaymentMethod } from '../resources/payment-methods.js';
 import { useToken } from '../resources/tokens.js';
-import { id, listShape, mergeMetadata, metadata, parse, text } from './params.js';
+import { email, id, listShape, mergeMetadata, metadata, parse, text } from './params.js';
 import type { Route } from './router.js';
 import { search } from './search.js';
 
 const fields = {
-  email: text(512).optional(),
+  email: email.optional(),
   name: text(256).optional(),
   description: text().optional(),
   phone: text(20).optional(),

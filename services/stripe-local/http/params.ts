@@ -79,8 +79,21 @@ export const oneOf = <T extends string>(values: readonly T[]) =>
         : invalid(ctx, `Invalid value '${value}': must be one of ${values.join(', ')}`, 'parameter_invalid_string'),
     );
 
+/** A customer's `email`: `''` clears it; anything else must look like an address (api/customers/create, `email_invalid`). */
+export const email = text(512).transform((value, ctx) =>
+  value === '' || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)
+    ? value
+    : invalid(ctx, `Invalid email address: ${value}`, 'email_invalid'),
+);
+
+/** Form objects have no prototype; z.record would build one and drop a `__proto__` key silently, so the object is kept as decoded. */
+const stringRecord = z.custom<Record<string, string>>(
+  (value) =>
+    typeof value === 'object' && value !== null && Object.values(value).every((entry) => typeof entry === 'string'),
+);
+
 /** Stripe's metadata limits: 50 keys of at most 40 characters, values of at most 500; `metadata=` (null here) clears all. */
-export const metadata = z.union([z.literal(''), z.record(z.string(), z.string())]).transform((value, ctx) => {
+export const metadata = z.union([z.literal(''), stringRecord]).transform((value, ctx) => {
   if (value === '') return null;
   const entries = Object.entries(value);
   if (entries.length > 50) return invalid(ctx, 'Invalid metadata: at most 50 keys', 'parameter_invalid_string');
@@ -98,7 +111,7 @@ export const metadata = z.union([z.literal(''), z.record(z.string(), z.string())
         'parameter_invalid_string',
       );
   }
-  return Object.fromEntries(entries) as Record<string, string>;
+  return Object.assign(Object.create(null) as Record<string, string>, value);
 });
 
 export const stringArray = z.preprocess(indexedToArray, z.array(z.string()).max(100));
@@ -134,8 +147,10 @@ export function mergeMetadata(
   update: Record<string, string> | null | undefined,
 ): Record<string, string> {
   if (update === undefined) return current;
-  if (update === null) return {};
-  const merged = { ...current, ...update };
+  // No prototype: `__proto__`, `constructor` and `prototype` are ordinary keys, as at Stripe.
+  const merged = Object.create(null) as Record<string, string>;
+  if (update === null) return merged;
+  Object.assign(merged, current, update);
   for (const [key, value] of Object.entries(update)) if (value === '') delete merged[key];
   return merged;
 }

@@ -5,6 +5,7 @@ import { customerOf } from '../resources/customers.js';
 import { emit } from '../resources/events.js';
 import {
   attach,
+  checkReusable,
   newCard,
   renderPaymentMethod,
   resolvePaymentMethod,
@@ -118,6 +119,7 @@ export const paymentMethodRoutes: Route[] = [
         ? resolvePaymentMethod(account, path.id!, 'id')
         : getPaymentMethod(account, path.id!);
       customerOf(account, customer, 'customer');
+      checkReusable(record);
       if (record.customer === customer) return renderPaymentMethod(record);
       if (record.customer)
         throw invalidRequest(`The payment method you provided has already been attached to a customer.`, {
@@ -143,6 +145,7 @@ export const paymentMethodRoutes: Route[] = [
       if (customer?.defaultPaymentMethod === record.id) customer.defaultPaymentMethod = null;
       record.customer = null;
       record.setUpForOffSession = false;
+      record.usedUp = true;
       const rendered = renderPaymentMethod(record);
       emit(account, 'payment_method.detached', rendered);
       return rendered;

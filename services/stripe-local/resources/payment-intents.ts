@@ -9,7 +9,7 @@ import { awaitCardholder, nextAction } from './next-action.js';
 import { authorize } from './authorization.js';
 import { recordCharge } from './charges.js';
 import type { Decline } from '../errors.js';
-import { attach, renderPaymentMethod } from './payment-methods.js';
+import { attach, checkReusable, renderPaymentMethod } from './payment-methods.js';
 
 export type PaymentIntentStatus =
   'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'succeeded' | 'canceled';
@@ -129,7 +129,7 @@ type Attempt =
   | { result: 'succeeded' }
   | { result: 'requires_action' }
   | { result: 'processing' }
-  | { result: 'failed'; decline: Decline; charge: string };
+  | { result: 'failed'; decline: Decline; charge: string; paymentMethod: object };
 
 /** How a delayed payment ends when the `settle` control says it failed. */
 const DELAYED_DECLINE: Decline = {
@@ -178,17 +178,20 @@ function chargeIntent(
   });
   intent.latestCharge = charge.id;
   if (failure) {
+    // A PaymentMethod that pays attached to nobody is single-use, whether the bank approved or declined.
+    saved.usedUp ||= !saved.customer;
     intent.status = 'requires_payment_method';
     intent.paymentMethod = null;
+    const paymentMethod = renderPaymentMethod(saved);
     intent.lastPaymentError = {
       type: 'card_error',
       ...failure,
       doc_url: docUrl(failure.code),
       charge: charge.id,
-      payment_method: renderPaymentMethod(saved),
+      payment_method: paymentMethod,
     };
     emit(account, 'payment_intent.payment_failed', renderPaymentIntent(account, intent));
-    return { result: 'failed', decline: failure, charge: charge.id };
+    return { result: 'failed', decline: failure, charge: charge.id, paymentMethod };
   }
   intent.status = 'succeeded';
   intent.lastPaymentError = null;
@@ -197,6 +200,7 @@ function chargeIntent(
     if (!saved.customer) attach(account, saved, intent.customer);
     if (intent.setupFutureUsage === 'off_session') saved.setUpForOffSession = true;
   }
+  saved.usedUp ||= !saved.customer;
   emit(account, 'payment_intent.succeeded', renderPaymentIntent(account, intent));
   return { result: 'succeeded' };
 }
@@ -223,6 +227,8 @@ export function confirmPaymentIntent(
       { code: 'payment_intent_unexpected_state', param: 'payment_method' },
     );
   }
+  const paymentMethod = account.cards.get(intent.paymentMethod);
+  if (paymentMethod) checkReusable(paymentMethod, 'payment_method');
   const outcome = attemptPayment(account, intent, {
     offSession: options.offSession || options.errorOnRequiresAction === true,
     authenticated: false,
@@ -232,7 +238,12 @@ export function confirmPaymentIntent(
       renderPaymentIntent(account, waiting),
     );
   if (outcome.result === 'failed')
-    throw cardError(outcome.decline, { payment_intent: renderPaymentIntent(account, intent), charge: outcome.charge });
+    // api/errors: a card error names the PaymentMethod that was declined.
+    throw cardError(outcome.decline, {
+      payment_intent: renderPaymentIntent(account, intent),
+      charge: outcome.charge,
+      payment_method: outcome.paymentMethod,
+    });
   return renderPaymentIntent(account, intent);
 }
 

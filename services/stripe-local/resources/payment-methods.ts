@@ -1,6 +1,6 @@
 import type { Account } from './account.js';
 import type { Stored } from '../collection.js';
-import { cardError, resourceMissing } from '../errors.js';
+import { cardError, invalidRequest, resourceMissing } from '../errors.js';
 import { emit } from './events.js';
 import { registerExpandable } from './expand.js';
 import { newId } from '../ids.js';
@@ -21,6 +21,8 @@ export interface CardRecord extends Stored {
   billing: BillingDetails | null;
   /** Saved for off-session use (a SetupIntent, or a payment with `setup_future_usage`): `on_setup` cards then pay off-session unchallenged. */
   setUpForOffSession: boolean;
+  /** Paid with while attached to no customer, or detached: Stripe refuses it from then on (api/payment_methods/detach). */
+  usedUp: boolean;
 }
 
 const EXP_MONTH = 12;
@@ -42,7 +44,17 @@ export function newCard(
     metadata: {},
     billing: null,
     setUpForOffSession: false,
+    usedUp: false,
   });
+}
+
+/** Stripe's answer to a PaymentMethod that was used without a customer, or detached, then offered again. */
+export function checkReusable(record: CardRecord, param?: string): void {
+  if (!record.usedUp) return;
+  throw invalidRequest(
+    'The provided PaymentMethod was previously used with a PaymentIntent without Customer attachment, shared with a connected account without Customer attachment, or was detached from a Customer. It may not be used again. To use a PaymentMethod multiple times, you must attach it to a Customer first.',
+    param === undefined ? {} : { param },
+  );
 }
 
 /** Stripe validates a card when it is saved to a customer: cards declined on attach fail here. */
@@ -65,6 +77,7 @@ export function resolvePaymentMethod(account: Account, paymentMethodId: string, 
   if (testCard) return newCard(account, testCard, 'payment_method');
   const record = account.cards.get(paymentMethodId);
   if (!record) throw resourceMissing('PaymentMethod', paymentMethodId, param);
+  checkReusable(record, param);
   return record;
 }
 

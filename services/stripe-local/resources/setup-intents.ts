@@ -5,7 +5,7 @@ import { cardError, docUrl, invalidRequest, resourceMissing, unexpectedState } f
 import { emit } from './events.js';
 import { registerExpandable } from './expand.js';
 import { awaitCardholder, nextAction } from './next-action.js';
-import { attach, renderPaymentMethod, resolvePaymentMethod } from './payment-methods.js';
+import { attach, checkReusable, renderPaymentMethod, resolvePaymentMethod } from './payment-methods.js';
 
 export interface SetupIntentRecord extends Stored {
   clientSecret: string;
@@ -98,14 +98,17 @@ export function confirmSetupIntent(account: Account, intent: SetupIntentRecord):
       param: 'payment_method',
       code: 'setup_intent_unexpected_state',
     });
-  const decision = authorizeSetup(account.cards.get(intent.paymentMethod)!, false);
+  const saved = account.cards.get(intent.paymentMethod)!;
+  checkReusable(saved, 'payment_method');
+  const decision = authorizeSetup(saved, false);
   if (decision.result === 'declined') {
     const failed = fail(account, intent, {
       type: 'card_error',
       ...decision.decline,
       doc_url: docUrl(decision.decline.code),
     });
-    throw cardError(decision.decline, { setup_intent: failed });
+    // api/errors: a card error names the PaymentMethod that was declined.
+    throw cardError(decision.decline, { setup_intent: failed, payment_method: renderPaymentMethod(saved) });
   }
   if (decision.result === 'requires_action')
     return awaitCardholder(account, intent, 'setup_intent.requires_action', (waiting) =>
