@@ -69,7 +69,8 @@ async function saveCard(deps: ServiceDeps, card: CardDetailsNode, event: Callbac
   if (FINAL.has(card.status)) return { status: 200, body: { skipped: `already ${card.status}` } };
   try {
     const customerId = card.user.stripeId ?? (await customerForUser(stripe, card.user));
-    const setup = await setupIntentForCard(stripe, customerId, card, new Date(card.createdAt ?? event.createdAt));
+    const since = new Date(card.createdAt ?? event.createdAt);
+    const setup = await setupIntentForCard(stripe, customerId, card, since, deps.returnUrl);
     return await recordSetup(deps, card, customerId, setup).catch(async (error: unknown) => {
       // Deleted while it was being saved: its detachCard may have run before this SetupIntent existed.
       if (!(error instanceof PaygraphRefusedError && error.code === 'NOT_FOUND')) throw error;
