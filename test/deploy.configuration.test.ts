@@ -52,6 +52,25 @@ describe('secrets from *_FILE variables', () => {
   });
 });
 
+describe("the services' STRIPE_RETURN_URL", () => {
+  const env = { CALLBACK_SIGNING_SECRET: SECRET, CREATE_CUSTOMER_TOKEN: TOKEN, STRIPE_SECRET_KEY: 'sk_test_x' };
+  it("defaults to the operator's page at PUBLIC_URL, else at the API's address; STRIPE_RETURN_URL wins", () => {
+    expect(loadServiceEnv('create-customer', env).stripeReturnUrl).toBe('http://localhost:4000/console/');
+    expect(
+      loadServiceEnv('create-customer', { ...env, PAYGRAPH_API_URL: 'http://api.internal:4000/graphql' })
+        .stripeReturnUrl,
+    ).toBe('http://api.internal:4000/console/');
+    expect(loadServiceEnv('create-customer', { ...env, PUBLIC_URL: 'https://pay.example.com' }).stripeReturnUrl).toBe(
+      'https://pay.example.com/console/',
+    );
+    const chosen = { ...env, PUBLIC_URL: 'https://pay.example.com', STRIPE_RETURN_URL: 'https://shop.example/done' };
+    expect(loadServiceEnv('create-customer', chosen).stripeReturnUrl).toBe('https://shop.example/done');
+    expect(() => loadServiceEnv('create-customer', { ...env, STRIPE_RETURN_URL: 'not a url' })).toThrow(
+      'STRIPE_RETURN_URL',
+    );
+  });
+});
+
 describe('production configuration', () => {
   it('requires DATABASE_URL: the embedded server is for development', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('DATABASE_URL is required in production');

@@ -1,3 +1,4 @@
+import { authenticationPage } from '@paygraph/stripe-local';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -169,7 +170,7 @@ describe('npm start: Stripe events reach the API', () => {
       const response = await fetch(`${emulatorUrl}/v1/payment_intents`, {
         method: 'POST',
         headers: { authorization: `Bearer ${otherKey}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: `amount=50&currency=usd&payment_method=pm_card_visa&confirm=true&metadata[purchaseId]=${purchase.id}`,
+        body: `amount=50&currency=usd&payment_method=pm_card_visa&confirm=true&return_url=https://attacker.example/&metadata[purchaseId]=${purchase.id}`,
       });
       const intent = (await response.json()) as Stripe.PaymentIntent;
       expect(intent.status).toBe('succeeded');
@@ -182,6 +183,7 @@ describe('npm start: Stripe events reach the API', () => {
       currency: 'usd',
       payment_method: 'pm_card_visa',
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
     });
     const db = new pg.Client({ connectionString: database.url });
     await db.connect();
@@ -202,7 +204,7 @@ describe('npm start: Stripe events reach the API', () => {
     expect(await purchaseOf(token)).toMatchObject({ status: 'PENDING', isPaid: false, stripePaymentIntentId: null });
 
     // The stack's own payment, once the cardholder has passed 3-D Secure, pays it in full.
-    const page = (await stripe.setupIntents.retrieve(card.stripeSetupIntentId)).next_action!.redirect_to_url!.url!;
+    const page = authenticationPage((await stripe.setupIntents.retrieve(card.stripeSetupIntentId)).next_action);
     expect(
       (
         await fetch(page, {

@@ -53,7 +53,13 @@ describe("Stripe events: only the purchase's own payment pays it", () => {
   const purchaseNow = (id: string) => stack.app.db.purchase.findUniqueOrThrow({ where: { id } });
   /** A real payment at the local Stripe, whose events the emulator sends to the API, signed. */
   const pay = (params: Stripe.PaymentIntentCreateParams, stripe = stack.stripe) =>
-    stripe.paymentIntents.create({ confirm: true, off_session: true, ...params });
+    stripe.paymentIntents.create({
+      confirm: true,
+      off_session: true,
+      // As charge-customer pays: Stripe refuses a confirm that allows redirects without a return_url.
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+      ...params,
+    });
   const outcomeOf = (paymentIntentId: string, type = 'payment_intent.succeeded') =>
     eventually(
       () =>
@@ -158,6 +164,7 @@ describe("Stripe events: only the purchase's own payment pays it", () => {
       currency: 'usd',
       payment_method: 'pm_card_visa',
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
       metadata: { purchaseId: boat.id },
     });
     expect(intent.status).toBe('succeeded');

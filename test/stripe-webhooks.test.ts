@@ -1,3 +1,4 @@
+import { authenticationPage } from '@paygraph/stripe-local';
 import pg from 'pg';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,7 +111,7 @@ describe('Stripe events, authentication, deleted cards and refunds', () => {
       ),
     ).toEqual(['FORBIDDEN']);
     const setup = await stack.stripe.setupIntents.retrieve(saved.stripeSetupIntentId!);
-    await authenticate(setup.next_action!.redirect_to_url!.url!, 'complete');
+    await authenticate(authenticationPage(setup.next_action), 'complete');
     expect(await card(saved.id, (status) => status === 'ACTIVE')).toMatchObject({ setupClientSecret: null });
 
     const purchaseId = await buy(user, 4_200);
@@ -127,7 +128,9 @@ describe('Stripe events, authentication, deleted cards and refunds', () => {
     const confirmed = await stack.stripe.paymentIntents.confirm(waiting.stripePaymentIntentId!, {
       payment_method: saved.stripePaymentMethodId!,
     });
-    await authenticate(confirmed.next_action!.redirect_to_url!.url!, 'complete');
+    // Without a return_url Stripe hands 3-D Secure to Stripe.js (api/payment_intents/object), no redirect.
+    expect(confirmed.next_action?.type).toBe('use_stripe_sdk');
+    await authenticate(authenticationPage(confirmed.next_action), 'complete');
     expect(await purchase(purchaseId, (status) => status === 'PAID')).toMatchObject({
       isPaid: true,
       clientSecret: null,
@@ -200,6 +203,7 @@ describe('Stripe events, authentication, deleted cards and refunds', () => {
           payment_method: saved.stripePaymentMethodId!,
           off_session: true,
           confirm: true,
+          automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
           metadata: { purchaseId, userId: user.userId },
         },
         { idempotencyKey: `payment-intent:${purchaseId}` },
@@ -229,6 +233,7 @@ describe('Stripe events, authentication, deleted cards and refunds', () => {
         currency: 'usd',
         payment_method: 'pm_card_createDispute',
         confirm: true,
+        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
       });
       await eventually(
         () => stack.app.db.stripeEvent.findMany({ where: { heldForPaymentIntent: intent.id } }),

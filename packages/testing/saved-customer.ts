@@ -11,6 +11,7 @@ export async function customerWithCard(
     customer: customer.id,
     payment_method: paymentMethod,
     confirm: true,
+    automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
     usage: 'off_session',
   });
   return { stripeId: customer.id, pm: setup.payment_method as string };

@@ -10,6 +10,8 @@ import { TEST_SIGNING_SECRET } from './signing-secret.js';
 import { startStripeGateway } from './stripe-gateway.js';
 
 const STRIPE_KEY = 'sk_test_services';
+/** The services' STRIPE_RETURN_URL in tests. */
+export const TEST_RETURN_URL = 'https://paygraph.test/console/';
 
 /**
  * One service under test on loopback, between a real Stripe stand-in (reached through a gateway a
@@ -32,6 +34,7 @@ export async function startServiceHarness(makeHandler: (deps: ServiceDeps) => Re
       stripe: createStripe(STRIPE_KEY, gateway.url),
       paygraph: paygraphClient(api.url, accessToken),
       signingSecret: TEST_SIGNING_SECRET,
+      returnUrl: TEST_RETURN_URL,
       logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     };
     const service = await listen(makeHandler(deps));

@@ -70,6 +70,8 @@ describe('charge-customer', () => {
       status: 'succeeded',
       customer: saved.stripeId,
       payment_method: saved.pm,
+      // Valid at Stripe: one that allowed redirects would be refused for want of a return_url (changelog 2023-08-16).
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
     });
     expect(intents[0]!.metadata).toEqual({ purchaseId: purchase.id, userId: purchase.user.id });
     expect(response).toMatchObject({ status: 200, body: { paid: purchase.id, paymentIntent: intents[0]!.id } });
@@ -145,6 +147,7 @@ describe('charge-customer', () => {
       customer: saved.stripeId,
       payment_method: saved.pm,
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
       off_session: true,
       metadata: { purchaseId: purchase.id },
     });
@@ -164,6 +167,7 @@ describe('charge-customer', () => {
       customer: saved.stripeId,
       payment_method: saved.pm,
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
       off_session: true,
       metadata: { purchaseId: purchase.id },
     });
@@ -183,6 +187,7 @@ describe('charge-customer', () => {
       customer: saved.stripeId,
       payment_method: 'pm_card_mastercard',
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
       usage: 'off_session',
     });
     const cards = [

@@ -165,6 +165,10 @@ async function createPaymentIntent(
       payment_method: paymentMethodId,
       off_session: true,
       confirm: true,
+      // Stripe refuses to confirm an intent that allows redirects without a return_url (`payment_method_types`,
+      // the other way out, is no parameter of the SDK's pinned API version). Off session, 3-D Secure is the
+      // authentication_required error, never a redirect, so no return_url is needed.
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
       description: `Paygraph purchase ${purchase.id}: ${purchase.description}`,
       metadata: { purchaseId: purchase.id, userId: purchase.user.id },
     },

@@ -31,6 +31,7 @@ describe('charge-customer /refund', () => {
       customer: customer.id,
       payment_method: 'pm_card_visa',
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
       off_session: true,
     });
   };

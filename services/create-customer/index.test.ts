@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stripe } from '../lib/stripe-client.js';
 import type { FakePaygraph } from '../../packages/testing/fake-paygraph.js';
 import { sendCallback } from '../../packages/testing/send-callback.js';
-import { startServiceHarness, type ServiceHarness } from '../../packages/testing/service-harness.js';
+import { authenticationPage } from '@paygraph/stripe-local';
+import { startServiceHarness, TEST_RETURN_URL, type ServiceHarness } from '../../packages/testing/service-harness.js';
 import { createCustomerHandler } from './index.js';
 
 const TOKEN = 'pgt_create_customer_test';
@@ -44,12 +45,15 @@ describe('create-customer', () => {
   /** The cardholder on the emulator's 3-D Secure page. */
   const authenticate = async (setupIntentId: string) => {
     const setup = await stripe.setupIntents.retrieve(setupIntentId);
-    const page = await fetch(setup.next_action!.redirect_to_url!.url!, {
+    const page = await fetch(authenticationPage(setup.next_action), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'outcome=complete',
+      redirect: 'manual',
     });
-    expect(page.status).toBe(200);
+    // Back to the service's STRIPE_RETURN_URL, as the bank's page does.
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toMatch(new RegExp(`^${TEST_RETURN_URL}\\?`));
   };
   const customersOf = async (userId: string) =>
     (await stripe.customers.search({ query: `metadata['userId']:'${userId}'` })).data;
@@ -107,6 +111,18 @@ describe('create-customer', () => {
       status: 'REQUIRES_ACTION',
       seti: expect.stringMatching(/^seti_/),
       secret: expect.stringContaining('_secret_'),
+    });
+  });
+
+  it('its SetupIntent is valid at Stripe: no redirect-based methods, and 3-D Secure sends the cardholder back to STRIPE_RETURN_URL', async () => {
+    const card = newCard('pm_card_authenticationRequiredOnSetup');
+    expect((await sendCallback(serviceUrl, card)).status).toBe(200);
+    const setup = await stripe.setupIntents.retrieve(cardWrite(card.id)!.seti as string);
+    // Stripe refuses a confirm without return_url while redirects are allowed (changelog 2023-08-16).
+    expect(setup.automatic_payment_methods).toEqual({ enabled: true, allow_redirects: 'never' });
+    expect(setup.next_action).toMatchObject({
+      type: 'redirect_to_url',
+      redirect_to_url: { return_url: TEST_RETURN_URL },
     });
   });
 
@@ -168,7 +184,7 @@ describe('create-customer', () => {
     const card = newCard('pm_card_authenticationRequiredOnSetup');
     await sendCallback(serviceUrl, card);
     const { pm, seti } = cardWrite(card.id) as { pm: string; seti: string };
-    const page = (await stripe.setupIntents.retrieve(seti)).next_action!.redirect_to_url!.url!;
+    const page = authenticationPage((await stripe.setupIntents.retrieve(seti)).next_action);
     // As a callbacks.yml written before the payload carried the SetupIntent and the owner sends it.
     expect(await detach(card, { stripePaymentMethodId: pm })).toMatchObject({ status: 200, body: { canceled: seti } });
     expect(

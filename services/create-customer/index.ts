@@ -69,7 +69,8 @@ async function saveCard(deps: ServiceDeps, card: CardDetailsNode, event: Callbac
   const { stripe, paygraph } = deps;
   if (FINAL.has(card.status)) return { status: 200, body: { skipped: `already ${card.status}` } };
   try {
-    const { customerId, setup } = await setupOnKnownCustomer(stripe, card, new Date(card.createdAt ?? event.createdAt));
+    const since = new Date(card.createdAt ?? event.createdAt);
+    const { customerId, setup } = await setupOnKnownCustomer(stripe, card, since, deps.returnUrl);
     return await recordSetup(deps, card, customerId, setup).catch(async (error: unknown) => {
       // Deleted while it was being saved: its detachCard may have run before this SetupIntent existed.
       if (!(error instanceof PaygraphRefusedError && error.code === 'NOT_FOUND')) throw error;
@@ -93,14 +94,18 @@ async function setupOnKnownCustomer(
   stripe: Stripe,
   card: CardDetailsNode,
   since: Date,
+  returnUrl: string,
 ): Promise<{ customerId: string; setup: Stripe.SetupIntent }> {
   const customerId = card.user.stripeId ?? (await customerForUser(stripe, card.user));
   try {
-    return { customerId, setup: await setupIntentForCard(stripe, customerId, card, since) };
+    return { customerId, setup: await setupIntentForCard(stripe, customerId, card, since, returnUrl) };
   } catch (error) {
     if (missingAtStripe(error) !== 'customer') throw error;
     const replacement = await customerForUser(stripe, card.user, customerId);
-    return { customerId: replacement, setup: await setupIntentForCard(stripe, replacement, card, since, customerId) };
+    return {
+      customerId: replacement,
+      setup: await setupIntentForCard(stripe, replacement, card, since, returnUrl, customerId),
+    };
   }
 }
 

@@ -25,6 +25,7 @@ export async function setupIntentForCard(
   customerId: string,
   card: CardToSave,
   since: Date,
+  returnUrl: string,
   /** Set when customerId replaces a customer Stripe lost: the card's first key was used with that one. */
   replacing?: string,
 ): Promise<Stripe.SetupIntent> {
@@ -50,6 +51,11 @@ export async function setupIntentForCard(
       customer: customerId,
       payment_method: paymentMethod,
       confirm: true,
+      // Stripe refuses to confirm an intent that allows redirects without a return_url; a saved card needs none.
+      // (`payment_method_types`, the other way out, is no parameter of the SDK's pinned API version.)
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+      // Where a bank's 3-D Secure page sends the cardholder back (next_action.redirect_to_url).
+      return_url: returnUrl,
       usage: 'off_session',
       metadata: { cardDetailsId: card.id, userId: card.user.id },
       expand: EXPANDED,

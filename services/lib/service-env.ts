@@ -13,6 +13,8 @@ export interface ServiceDeps {
   stripe: Stripe;
   paygraph: Paygraph;
   signingSecret: string;
+  /** Where Stripe sends a cardholder back after a redirect (3-D Secure): a confirm without one is refused live. */
+  returnUrl: string;
   logger?: Logger;
 }
 
@@ -32,6 +34,9 @@ export function loadServiceEnv(service: ServiceName, env: NodeJS.ProcessEnv = pr
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     CALLBACK_SIGNING_SECRET: signingSecret,
     PAYGRAPH_API_URL: z.url().default('http://localhost:4000/graphql'),
+    /** The address people reach Paygraph at; the default return_url is its operator's page. */
+    PUBLIC_URL: z.url().optional(),
+    STRIPE_RETURN_URL: z.url().optional(),
     accessToken: z
       .string({ error: `${tokenVariable} is required: a Paygraph access token for this service (npm run token)` })
       .startsWith('pgt_', `${tokenVariable} must be a Paygraph access token (pgt_...)`),
@@ -62,6 +67,7 @@ export function loadServiceEnv(service: ServiceName, env: NodeJS.ProcessEnv = pr
     accessToken: values.accessToken,
     stripeSecretKey,
     stripeApiUrl: values.STRIPE_API_URL,
+    stripeReturnUrl: values.STRIPE_RETURN_URL ?? defaultReturnUrl(values.PUBLIC_URL ?? values.PAYGRAPH_API_URL),
     budget: serviceBudget(values.CALLBACK_TIMEOUT_MS),
     instance: values.SERVICE_INSTANCE,
   };
@@ -75,9 +81,13 @@ export function depsFromEnv(config: ServiceEnv): Required<ServiceDeps> {
     stripe: createStripe(config.stripeSecretKey, config.stripeApiUrl, config.budget),
     paygraph: paygraphClient(config.paygraphApiUrl, config.accessToken, config.budget.writeBackTimeoutMs),
     signingSecret: config.signingSecret,
+    returnUrl: config.stripeReturnUrl,
     logger: pino({ name: config.service, level: config.logLevel }),
   };
 }
+
+/** The operator's page of the Paygraph at `base` (only its origin counts), where the cardholder lands after 3-D Secure. */
+export const defaultReturnUrl = (base: string) => new URL('/console/', base).href;
 
 // In development STRIPE_API_URL alone is enough: a Stripe-compatible stand-in takes any test key (the local
 // Stripe makes it an account of its own, whose events reach only the endpoints it creates); production never runs without a real key.

@@ -10,6 +10,7 @@ export { CONTROL_PATH } from './http/controls.js';
 export { signature as webhookSignature } from './http/webhook-delivery.js';
 export type { Logger } from './http/server.js';
 export { testCards, type TestCard } from './resources/test-cards.js';
+export { authenticationPage } from './resources/next-action.js';
 
 export interface StripeLocalOptions {
   /** 0 (the default here) picks a free port. */

@@ -46,12 +46,14 @@ export async function startPaymentStack(options: { extraCallbacks?: string; env?
     stripe,
     paygraph: paygraphClient(graphqlUrl, await app.accessToken('customers:write')),
     signingSecret: TEST_SIGNING_SECRET,
+    returnUrl: `${app.url}/console/`,
     logger,
   });
   handlers.charge = chargeCustomerHandler({
     stripe,
     paygraph: paygraphClient(graphqlUrl, await app.accessToken('purchases:settle')),
     signingSecret: TEST_SIGNING_SECRET,
+    returnUrl: `${app.url}/console/`,
     logger,
   });
   return {

@@ -13,6 +13,7 @@ import {
   type PaymentIntentRecord,
 } from '../resources/payment-intents.js';
 import { resolvePaymentMethod } from '../resources/payment-methods.js';
+import { choosePaymentMethods, requireReturnUrl } from '../resources/automatic-payment-methods.js';
 import { boolean, id, integer, listShape, mergeMetadata, metadata, oneOf, parse, stringArray, text } from './params.js';
 import type { Route } from './router.js';
 import { search } from './search.js';
@@ -104,7 +105,11 @@ export const paymentIntentRoutes: Route[] = [
       const currency = checkCurrency(input.currency);
       checkAmount(input.amount, currency);
       const customer = input.customer === undefined ? null : customerOf(account, input.customer, 'customer').id;
+      const choice = choosePaymentMethods(input);
+      // Refused before anything is made, as Stripe does: no intent is left behind by the 400.
+      if (input.confirm) requireReturnUrl(choice, input.return_url ?? null, 'Payment Intent');
       const intent = newPaymentIntent(account, {
+        ...choice,
         amount: input.amount,
         currency,
         customer,

@@ -5,6 +5,7 @@ import { newId } from '../ids.js';
 import { customerOf } from '../resources/customers.js';
 import { emit } from '../resources/events.js';
 import { confirmSetupIntent, renderSetupIntent, setupIntentOf, usePaymentMethod } from '../resources/setup-intents.js';
+import { choosePaymentMethods, requireReturnUrl } from '../resources/automatic-payment-methods.js';
 import { boolean, id, listShape, mergeMetadata, metadata, oneOf, parse, stringArray, text } from './params.js';
 import type { Route } from './router.js';
 
@@ -32,8 +33,12 @@ export const setupIntentRoutes: Route[] = [
     path: '/v1/setup_intents',
     handler({ account, params }) {
       const input = parse(createParams, params);
+      const choice = choosePaymentMethods(input);
+      // Refused before anything is made, as Stripe does: no intent is left behind by the 400.
+      if (input.confirm) requireReturnUrl(choice, input.return_url ?? null, 'Setup Intent');
       const intentId = newId('seti');
       const intent = account.setupIntents.add({
+        ...choice,
         id: intentId,
         created: account.seconds(),
         clientSecret: `${intentId}_secret_${randomBytes(16).toString('base64url')}`,

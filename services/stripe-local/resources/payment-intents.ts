@@ -10,11 +10,12 @@ import { authorize } from './authorization.js';
 import { recordCharge } from './charges.js';
 import type { Decline } from '../errors.js';
 import { attach, checkReusable, renderPaymentMethod } from './payment-methods.js';
+import { requireReturnUrl, type PaymentMethodChoice } from './automatic-payment-methods.js';
 
 export type PaymentIntentStatus =
   'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'succeeded' | 'canceled';
 
-export interface PaymentIntentRecord extends Stored {
+export interface PaymentIntentRecord extends Stored, PaymentMethodChoice {
   clientSecret: string;
   amount: number;
   currency: string;
@@ -74,7 +75,7 @@ export function renderPaymentIntent(account: Account, intent: PaymentIntentRecor
     amount_received: intent.status === 'succeeded' ? intent.amount : 0,
     application: null,
     application_fee_amount: null,
-    automatic_payment_methods: null,
+    automatic_payment_methods: intent.automaticPaymentMethods,
     canceled_at: intent.canceledAt,
     cancellation_reason: intent.cancellationReason,
     capture_method: 'automatic',
@@ -99,7 +100,7 @@ export function renderPaymentIntent(account: Account, intent: PaymentIntentRecor
     payment_method_options: {
       card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' },
     },
-    payment_method_types: ['card'],
+    payment_method_types: intent.paymentMethodTypes,
     processing: null,
     receipt_email: intent.receiptEmail,
     review: null,
@@ -227,6 +228,7 @@ export function confirmPaymentIntent(
       { code: 'payment_intent_unexpected_state', param: 'payment_method' },
     );
   }
+  requireReturnUrl(intent, intent.returnUrl, 'Payment Intent');
   const paymentMethod = account.cards.get(intent.paymentMethod);
   if (paymentMethod) checkReusable(paymentMethod, 'payment_method');
   const outcome = attemptPayment(account, intent, {

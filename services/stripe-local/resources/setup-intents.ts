@@ -6,8 +6,9 @@ import { emit } from './events.js';
 import { registerExpandable } from './expand.js';
 import { awaitCardholder, nextAction } from './next-action.js';
 import { attach, checkReusable, renderPaymentMethod, resolvePaymentMethod } from './payment-methods.js';
+import { requireReturnUrl, type PaymentMethodChoice } from './automatic-payment-methods.js';
 
-export interface SetupIntentRecord extends Stored {
+export interface SetupIntentRecord extends Stored, PaymentMethodChoice {
   clientSecret: string;
   customer: string | null;
   paymentMethod: string | null;
@@ -26,7 +27,7 @@ export function renderSetupIntent(account: Account, intent: SetupIntentRecord): 
     id: intent.id,
     object: 'setup_intent',
     application: null,
-    automatic_payment_methods: null,
+    automatic_payment_methods: intent.automaticPaymentMethods,
     cancellation_reason: intent.cancellationReason,
     client_secret: intent.clientSecret,
     created: intent.created,
@@ -46,7 +47,7 @@ export function renderSetupIntent(account: Account, intent: SetupIntentRecord): 
     payment_method: intent.paymentMethod,
     payment_method_configuration_details: null,
     payment_method_options: { card: { mandate_options: null, network: null, request_three_d_secure: 'automatic' } },
-    payment_method_types: ['card'],
+    payment_method_types: intent.paymentMethodTypes,
     single_use_mandate: null,
     status: intent.status,
     usage: intent.usage,
@@ -98,6 +99,7 @@ export function confirmSetupIntent(account: Account, intent: SetupIntentRecord):
       param: 'payment_method',
       code: 'setup_intent_unexpected_state',
     });
+  requireReturnUrl(intent, intent.returnUrl, 'Setup Intent');
   const saved = account.cards.get(intent.paymentMethod)!;
   checkReusable(saved, 'payment_method');
   const decision = authorizeSetup(saved, false);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authenticationPage } from '../resources/next-action.js';
 import { startEmulator, stripeError, type Emulator } from './support/harness.js';
 
 /** The cardholder's answer on the emulator's 3-D Secure page, as a browser form posts it. */
@@ -17,19 +18,24 @@ describe('stripe-local: 3-D Secure', () => {
   });
   afterAll(() => emulator.stop());
 
-  it('on-session: requires_action with a redirect URL; outcome=complete makes the intent succeed', async () => {
+  it('on-session without return_url: requires_action with use_stripe_sdk (api/payment_intents/object), not redirect_to_url; outcome=complete makes the intent succeed', async () => {
     const stripe = emulator.stripe();
     const intent = await stripe.paymentIntents.create({
       amount: 3_000,
       currency: 'eur',
       payment_method: 'pm_card_authenticationRequired',
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
     });
     expect(intent).toMatchObject({
       status: 'requires_action',
-      next_action: { type: 'redirect_to_url', redirect_to_url: { url: expect.stringContaining(emulator.url) } },
+      next_action: {
+        type: 'use_stripe_sdk',
+        use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: expect.stringContaining(emulator.url) },
+      },
     });
-    const url = intent.next_action!.redirect_to_url!.url!;
+    expect(intent.next_action).not.toHaveProperty('redirect_to_url');
+    const url = authenticationPage(intent.next_action);
     const page = await fetch(url);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('name="outcome" value="complete"');
@@ -55,8 +61,9 @@ describe('stripe-local: 3-D Secure', () => {
       currency: 'usd',
       payment_method: 'pm_card_threeDSecure2Required',
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
     });
-    expect((await answer(intent.next_action!.redirect_to_url!.url!, 'fail')).status).toBe(200);
+    expect((await answer(authenticationPage(intent.next_action), 'fail')).status).toBe(200);
     expect(await stripe.paymentIntents.retrieve(intent.id)).toMatchObject({
       status: 'requires_payment_method',
       latest_charge: null,
@@ -65,17 +72,21 @@ describe('stripe-local: 3-D Secure', () => {
     expect((await stripe.events.list({ type: 'payment_intent.payment_failed' })).data).toHaveLength(1);
   });
 
-  it('with return_url, answering redirects the cardholder back with the outcome', async () => {
+  it('with return_url: redirect_to_url with that return_url, and answering redirects the cardholder back with the outcome', async () => {
     const stripe = emulator.stripe();
     const intent = await stripe.paymentIntents.create({
       amount: 900,
       currency: 'usd',
       payment_method: 'pm_card_authenticationRequired',
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
       return_url: 'https://shop.example/done',
     });
-    expect(intent.next_action!.redirect_to_url!.return_url).toBe('https://shop.example/done');
-    const response = await answer(intent.next_action!.redirect_to_url!.url!, 'complete');
+    expect(intent.next_action).toMatchObject({
+      type: 'redirect_to_url',
+      redirect_to_url: { return_url: 'https://shop.example/done', url: expect.stringContaining(emulator.url) },
+    });
+    const response = await answer(authenticationPage(intent.next_action), 'complete');
     expect(response.status).toBe(303);
     const back = new URL(response.headers.get('location')!);
     expect(Object.fromEntries(back.searchParams)).toMatchObject({
@@ -91,8 +102,9 @@ describe('stripe-local: 3-D Secure', () => {
       currency: 'usd',
       payment_method: 'pm_card_authenticationRequired',
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
     });
-    expect((await answer(intent.next_action!.redirect_to_url!.url!, 'maybe')).status).toBe(400);
+    expect((await answer(authenticationPage(intent.next_action), 'maybe')).status).toBe(400);
     expect((await stripe.paymentIntents.retrieve(intent.id)).status).toBe('requires_action');
   });
 
@@ -107,6 +119,7 @@ describe('stripe-local: 3-D Secure', () => {
         customer: customer.id,
         payment_method: saved!.id,
         confirm: true,
+        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
         off_session: true,
       }),
     );
@@ -127,10 +140,11 @@ describe('stripe-local: 3-D Secure', () => {
       customer: customer.id,
       payment_method: 'pm_card_authenticationRequiredOnSetup',
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
       usage: 'off_session',
     });
     expect(setup).toMatchObject({ status: 'requires_action', usage: 'off_session' });
-    expect((await answer(setup.next_action!.redirect_to_url!.url!, 'complete')).status).toBe(200);
+    expect((await answer(authenticationPage(setup.next_action), 'complete')).status).toBe(200);
     const saved = await stripe.setupIntents.retrieve(setup.id);
     expect(saved.status).toBe('succeeded');
     expect(await stripe.paymentMethods.retrieve(saved.payment_method as string)).toMatchObject({
@@ -146,6 +160,7 @@ describe('stripe-local: 3-D Secure', () => {
       customer: customer.id,
       payment_method: saved.payment_method as string,
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
       off_session: true,
     });
     expect(later.status).toBe('succeeded');
@@ -156,6 +171,7 @@ describe('stripe-local: 3-D Secure', () => {
       customer: customer.id,
       payment_method: saved.payment_method as string,
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
     });
     expect(present.status).toBe('requires_action');
     const types = (await stripe.events.list({ limit: 100 })).data.map((event) => event.type);
@@ -176,8 +192,9 @@ describe('stripe-local: 3-D Secure', () => {
       customer: customer.id,
       payment_method: 'pm_card_authenticationRequired',
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
     });
-    await answer(setup.next_action!.redirect_to_url!.url!, 'complete');
+    await answer(authenticationPage(setup.next_action), 'complete');
     const { payment_method: paymentMethod } = await stripe.setupIntents.retrieve(setup.id);
     const error = await stripeError(
       stripe.paymentIntents.create({
@@ -186,6 +203,7 @@ describe('stripe-local: 3-D Secure', () => {
         customer: customer.id,
         payment_method: paymentMethod as string,
         confirm: true,
+        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
         off_session: true,
       }),
     );
@@ -196,7 +214,12 @@ describe('stripe-local: 3-D Secure', () => {
     const stripe = emulator.stripe();
     const customer = await stripe.customers.create({});
     const error = await stripeError(
-      stripe.setupIntents.create({ customer: customer.id, payment_method: 'pm_card_chargeDeclined', confirm: true }),
+      stripe.setupIntents.create({
+        customer: customer.id,
+        payment_method: 'pm_card_chargeDeclined',
+        confirm: true,
+        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+      }),
     );
     expect(error).toMatchObject({ statusCode: 402, code: 'card_declined' });
     const setup = (error.raw as { setup_intent: { id: string } }).setup_intent;

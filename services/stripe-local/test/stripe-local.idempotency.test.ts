@@ -24,6 +24,7 @@ describe('stripe-local: idempotency keys', () => {
       customer: customer.id,
       payment_method: customer.default_source as string,
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
     };
     const intents = await Promise.all(
       Array.from({ length: 10 }, () => retrying.paymentIntents.create(params, { idempotencyKey: 'pay-once' })),

@@ -107,7 +107,7 @@ describe('stripe-local: objects', () => {
     expect(
       await stripe.paymentIntents.update(open.id, { amount: 1_500, payment_method: 'pm_card_mastercard' }),
     ).toMatchObject({ amount: 1_500, status: 'requires_confirmation' });
-    const paid = await stripe.paymentIntents.confirm(open.id);
+    const paid = await stripe.paymentIntents.confirm(open.id, { return_url: 'https://shop.example/done' });
     expect(paid).toMatchObject({
       status: 'succeeded',
       amount_received: 1_500,
@@ -152,6 +152,7 @@ describe('stripe-local: objects', () => {
       customer: customer.id,
       payment_method: 'pm_card_visa',
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
       setup_future_usage: 'off_session',
     });
     const [charge] = (await stripe.charges.list({ customer: customer.id })).data;
@@ -213,6 +214,7 @@ describe('stripe-local: objects', () => {
           customer: customer.id,
           payment_method: added.id,
           confirm: true,
+          automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
         })
       ).status,
     ).toBe('succeeded');

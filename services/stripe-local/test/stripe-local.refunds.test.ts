@@ -10,7 +10,13 @@ describe('stripe-local: refunds', () => {
   afterAll(() => emulator.stop());
 
   const paid = async (stripe: ReturnType<Emulator['stripe']>, amount: number) =>
-    stripe.paymentIntents.create({ amount, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+    stripe.paymentIntents.create({
+      amount,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+    });
 
   it('partial refunds on a PaymentIntent, then the rest: amount_refunded adds up and refunded turns true', async () => {
     const stripe = emulator.stripe();
@@ -101,6 +107,7 @@ describe('stripe-local: refunds', () => {
       currency: 'usd',
       payment_method: 'pm_card_pendingRefund',
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
     });
     const refund = async (amount: number) => stripe.refunds.create({ payment_intent: intent.id, amount });
     const settle = (id: string, outcome: string) =>
@@ -148,6 +155,7 @@ describe('stripe-local: refunds', () => {
       currency: 'usd',
       payment_method: 'pm_card_refundFail',
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
     });
     const made = await stripe.refunds.create({ payment_intent: intent.id });
     expect(made.status).toBe('succeeded');

@@ -71,6 +71,7 @@ describe("stripe-local: object shapes against Stripe's published fixtures", () =
       customer: customer.id,
       payment_method: paymentMethod.id,
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
     });
     const paymentIntent = await stripe.paymentIntents.create({
       amount: 2_000,
@@ -78,6 +79,7 @@ describe("stripe-local: object shapes against Stripe's published fixtures", () =
       customer: customer.id,
       payment_method: paymentMethod.id,
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
       off_session: true,
     });
     const refund = await stripe.refunds.create({ charge: paymentIntent.latest_charge as string, amount: 500 });

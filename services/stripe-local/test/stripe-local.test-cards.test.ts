@@ -113,6 +113,7 @@ describe('stripe-local: test cards', () => {
         currency: 'usd',
         payment_method: `pm_card_${name}`,
         confirm: true,
+        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
       }),
     );
     if (results.attach === OK) {
@@ -124,6 +125,7 @@ describe('stripe-local: test cards', () => {
           customer: customer.id,
           payment_method: saved!.id,
           confirm: true,
+          automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
           off_session: true,
         }),
       );
@@ -142,6 +144,7 @@ describe('stripe-local: test cards', () => {
         currency: 'usd',
         payment_method: 'pm_card_chargeDeclinedInsufficientFunds',
         confirm: true,
+        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
       }),
     );
     const raw = error.raw as { payment_intent: Stripe.PaymentIntent; charge: string };
@@ -171,6 +174,7 @@ describe('stripe-local: test cards', () => {
       currency: 'usd',
       payment_method: 'pm_card_createDispute',
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
     });
     const [dispute] = (await stripe.disputes.list({ payment_intent: intent.id })).data;
     expect(dispute).toMatchObject({
@@ -192,6 +196,7 @@ describe('stripe-local: test cards', () => {
         currency: 'usd',
         payment_method: 'pm_card_delayedSettlement',
         confirm: true,
+        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
       });
     const settle = (intent: Stripe.PaymentIntent, outcome: string) =>
       emulator.control(stripe, 'POST', `payment_intents/${intent.id}/settle`, { outcome });

@@ -38,6 +38,7 @@ describe('stripe-local: events and webhooks', () => {
       customer: customer.id,
       payment_method: 'pm_card_visa',
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
     });
     await until(() => inbox.received.length === 3, 'three deliveries');
     const events = inbox.received.map((request) =>
@@ -124,6 +125,7 @@ describe('stripe-local: events and webhooks', () => {
       currency: 'usd',
       payment_method: 'pm_card_visa',
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
     });
     await until(() => inbox.received.length === 3, 'three events');
     const received = inbox.received.map((request) =>
@@ -175,6 +177,7 @@ describe('stripe-local: events and webhooks', () => {
         currency: 'usd',
         payment_method: 'pm_card_visa',
         confirm: true,
+        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
         metadata: { purchaseId: 'not-yours' },
       });
       await other.customers.create({ email: 'other@example.com' });
