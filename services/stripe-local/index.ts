@@ -7,6 +7,7 @@ import { newWebhookSecret } from './resources/webhook-endpoints.js';
  * its test-only control path, the signature it puts on webhooks, and Stripe's test cards it knows.
  */
 export { CONTROL_PATH } from './http/controls.js';
+export { publishableKeyOf } from './http/accounts.js';
 export { signature as webhookSignature } from './http/webhook-delivery.js';
 export type { Logger } from './http/server.js';
 export { testCards, type TestCard } from './resources/test-cards.js';

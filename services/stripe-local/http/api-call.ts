@@ -4,7 +4,7 @@ import { internalError, invalidRequest, rateLimited, StripeLocalError, unrecogni
 import type { Account } from '../resources/account.js';
 import { applyExpand, renderById } from '../resources/expand.js';
 import { requestDigest, type Claim } from '../resources/idempotency.js';
-import type { Accounts } from './accounts.js';
+import { authorize, type Accounts } from './accounts.js';
 import { CONTROL_PATH, takeFault } from './controls.js';
 import { decodeForm, indexedToArray, type FormObject } from './form-body.js';
 import { parse, stringArray } from './params.js';
@@ -25,7 +25,7 @@ export interface ApiDeps {
 }
 
 /**
- * One call of the Stripe API, as Stripe answers it: the account of its key, its route, its
+ * One call of the Stripe API, as Stripe answers it: the account of its key, its route (if that key may call it), its
  * Idempotency-Key (a repeat gets the first answer, errors included), a test fault if one is set, then
  * the operation, its object expanded as asked.
  */
@@ -39,13 +39,15 @@ export async function answerApiCall(
   let finish: Finish | undefined;
   let account: Account | undefined;
   try {
-    account = deps.accounts.fromAuthorization(req.headers.authorization);
+    const caller = deps.accounts.fromAuthorization(req.headers.authorization);
+    account = caller.account;
     const method = req.method ?? 'GET';
     const params = decodeForm(method === 'POST' ? body : url.search.slice(1));
     const expand = expandParam(params.expand);
     delete params.expand;
     const found = deps.router.match(method, url.pathname);
     if (!found) throw unrecognizedUrl(method, url.pathname);
+    authorize(caller, method, found.route.path, found.path, params);
     const key = header(req, 'idempotency-key');
     if (key !== undefined && method === 'POST') {
       const claimed = claimOnce(account, key, requestDigest(method, url.pathname, { params, expand }));

@@ -3,7 +3,7 @@ import { internalError } from '../errors.js';
 import { newId } from '../ids.js';
 import { API_VERSION } from '../resources/events.js';
 import { addWebhookEndpoint } from '../resources/webhook-endpoints.js';
-import { Accounts, TEST_KEY } from './accounts.js';
+import { Accounts, restrictedKeyRoutes, TEST_KEY } from './accounts.js';
 import { answerApiCall, header, type ApiDeps, type Reply } from './api-call.js';
 import { AuthenticationPages } from './authentication-page.js';
 import { chargeRoutes } from './charge-routes.js';
@@ -94,7 +94,8 @@ function routerFor(options: ServerOptions, clockMoved: () => void, accounts: Acc
     webhookEndpointRoutes,
   ])
     router.add(routes);
-  if (options.controls) router.add(controlRoutes({ clockMoved, accountCount: () => accounts.size }));
+  if (options.controls)
+    router.add(controlRoutes({ clockMoved, accountCount: () => accounts.size })).add(restrictedKeyRoutes(accounts));
   return router;
 }
 

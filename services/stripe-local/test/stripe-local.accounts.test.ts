@@ -34,7 +34,7 @@ describe('stripe-local: keys and accounts', () => {
     });
   });
 
-  it.each([['sk_test_'], ['pk_test_123'], ['sk_test_bad key!'], ['nonsense']])(
+  it.each([['sk_test_'], ['pk_test_'], ['rk_test_'], ['sk_test_bad key!'], ['nonsense']])(
     'a malformed key (%s): 401 naming it masked',
     async (key) => {
       const response = await emulator.raw('/v1/customers', { method: 'GET', key });
