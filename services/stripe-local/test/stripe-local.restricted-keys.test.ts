@@ -43,6 +43,8 @@ describe('stripe-local: restricted keys (docs/keys, limiting access with restric
     );
     expect(refused.message).not.toContain(key);
     expect((await stripeError(restricted.charges.list())).message).toContain("'rak_charge_read'");
+    const control = await stripeError(emulator.control(restricted, 'POST', 'clock/advance', { seconds: 60 }));
+    expect(control.message).toContain("'rak_test_helper_write'");
     expect(
       (await stripeError(restricted.paymentMethods.create({ type: 'card', card: { token: 'tok_visa' } }))).statusCode,
     ).toBe(403);
