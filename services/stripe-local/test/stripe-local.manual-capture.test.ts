@@ -14,6 +14,14 @@ const authorizeOnly = (payment_method = 'pm_card_visa') =>
     automatic_payment_methods: NO_REDIRECTS,
   }) as const;
 
+/** The cardholder passes 3-D Secure on the emulator's page, as its form posts it. */
+const passThreeDSecure = (action: Stripe.PaymentIntent['next_action']) =>
+  fetch(authenticationPage(action), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ outcome: 'complete' }),
+  });
+
 const eventTypes = async (stripe: Stripe) =>
   (await stripe.events.list({ limit: 100 })).data.map((event) => event.type).reverse();
 
@@ -112,11 +120,7 @@ describe('stripe-local: capture_method=manual', () => {
     const stripe = emulator.stripe();
     const intent = await stripe.paymentIntents.create(authorizeOnly('pm_card_authenticationRequired'));
     expect(intent.status).toBe('requires_action');
-    await fetch(authenticationPage(intent.next_action), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ outcome: 'complete' }),
-    });
+    await passThreeDSecure(intent.next_action);
     expect(await stripe.paymentIntents.retrieve(intent.id)).toMatchObject({
       status: 'requires_capture',
       amount_capturable: 5_000,
@@ -159,11 +163,7 @@ describe('stripe-local: payment_method_options[card][request_three_d_secure]', (
         status: 'requires_action',
         payment_method_options: { card: { request_three_d_secure: request } },
       });
-      await fetch(authenticationPage(intent.next_action), {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ outcome: 'complete' }),
-      });
+      await passThreeDSecure(intent.next_action);
       const done = await stripe.paymentIntents.retrieve(intent.id, { expand: ['latest_charge'] });
       expect(done.status).toBe('succeeded');
       expect(done.latest_charge).toMatchObject({
