@@ -10,8 +10,10 @@ import {
   newPaymentIntent,
   paymentIntentOf,
   renderPaymentIntent,
+  type CaptureMethod,
   type PaymentIntentRecord,
 } from '../resources/payment-intents.js';
+import { capturePaymentIntent } from '../resources/manual-capture.js';
 import { resolvePaymentMethod } from '../resources/payment-methods.js';
 import { choosePaymentMethods, requireReturnUrl } from '../resources/automatic-payment-methods.js';
 import { boolean, id, integer, listShape, mergeMetadata, metadata, oneOf, parse, stringArray, text } from './params.js';
@@ -21,8 +23,16 @@ import { search } from './search.js';
 /** `off_session=true`, or Stripe's `one_off` / `recurring` spellings of it. */
 const offSession = z.union([boolean, oneOf(['one_off', 'recurring']).transform(() => true)]);
 
+const paymentMethodOptions = z.strictObject({
+  card: z.strictObject({ request_three_d_secure: oneOf(['automatic', 'any', 'challenge']).optional() }).optional(),
+});
+
+const captureMethod = oneOf(['automatic', 'automatic_async', 'manual']);
+
 const confirmShape = {
   payment_method: id.optional(),
+  payment_method_options: paymentMethodOptions.optional(),
+  capture_method: captureMethod.optional(),
   off_session: offSession.optional(),
   return_url: text(2_048).optional(),
   error_on_requires_action: boolean.optional(),
@@ -43,7 +53,6 @@ const createParams = z.strictObject({
   automatic_payment_methods: z
     .strictObject({ enabled: boolean, allow_redirects: oneOf(['always', 'never']).optional() })
     .optional(),
-  capture_method: oneOf(['automatic', 'automatic_async']).optional(),
   confirmation_method: oneOf(['automatic', 'manual']).optional(),
   statement_descriptor: text(22).optional(),
   statement_descriptor_suffix: text(22).optional(),
@@ -59,7 +68,19 @@ const updateParams = z.strictObject({
   description: text().optional(),
   receipt_email: z.string().optional(),
   setup_future_usage: oneOf(['off_session', 'on_session', '']).optional(),
+  payment_method_options: paymentMethodOptions.optional(),
+  capture_method: captureMethod.optional(),
 });
+
+/** capture_method and request_three_d_secure as given, the rest as the intent had them. */
+function applyChoices(
+  intent: PaymentIntentRecord,
+  input: { capture_method?: CaptureMethod; payment_method_options?: z.infer<typeof paymentMethodOptions> },
+): void {
+  if (input.capture_method !== undefined) intent.captureMethod = input.capture_method;
+  const requested = input.payment_method_options?.card?.request_three_d_secure;
+  if (requested !== undefined) intent.requestThreeDSecure = requested;
+}
 
 /** The payment method an intent may use: a saved card of the intent's customer, or one not saved to anybody. */
 function usablePaymentMethod(account: Account, paymentMethodId: string, customer: string | null): string {
@@ -120,6 +141,9 @@ export const paymentIntentRoutes: Route[] = [
         receiptEmail: input.receipt_email ?? null,
         setupFutureUsage: futureUsage(input.setup_future_usage, null),
         returnUrl: input.return_url ?? null,
+        // api/payment_intents/create: capture_method defaults to automatic_async.
+        captureMethod: input.capture_method ?? 'automatic_async',
+        requestThreeDSecure: input.payment_method_options?.card?.request_three_d_secure ?? 'automatic',
       });
       emit(account, 'payment_intent.created', renderPaymentIntent(account, intent));
       if (!input.confirm) return renderPaymentIntent(account, intent);
@@ -175,6 +199,7 @@ export const paymentIntentRoutes: Route[] = [
       if (input.description !== undefined) intent.description = input.description || null;
       if (input.receipt_email !== undefined) intent.receiptEmail = input.receipt_email || null;
       intent.setupFutureUsage = futureUsage(input.setup_future_usage, intent.setupFutureUsage);
+      applyChoices(intent, input);
       return renderPaymentIntent(account, intent);
     },
   },
@@ -193,6 +218,8 @@ export const paymentIntentRoutes: Route[] = [
       if (input.return_url !== undefined) intent.returnUrl = input.return_url;
       if (input.receipt_email !== undefined) intent.receiptEmail = input.receipt_email || null;
       intent.setupFutureUsage = futureUsage(input.setup_future_usage, intent.setupFutureUsage);
+      if (intent.status === 'requires_payment_method' || intent.status === 'requires_confirmation')
+        applyChoices(intent, input);
       return confirmPaymentIntent(account, intent, {
         offSession: input.off_session === true,
         errorOnRequiresAction: input.error_on_requires_action,
@@ -210,6 +237,21 @@ export const paymentIntentRoutes: Route[] = [
         params,
       );
       return cancelPaymentIntent(account, paymentIntentOf(account, path.id!), input.cancellation_reason ?? null);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/payment_intents/:id/capture',
+    handler({ account, path, params }) {
+      const input = parse(
+        z.strictObject({
+          amount_to_capture: integer.optional(),
+          statement_descriptor: text(22).optional(),
+          statement_descriptor_suffix: text(22).optional(),
+        }),
+        params,
+      );
+      return capturePaymentIntent(account, paymentIntentOf(account, path.id!), input.amount_to_capture);
     },
   },
 ];

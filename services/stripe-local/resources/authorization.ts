@@ -16,7 +16,12 @@ export interface AttemptContext {
   authenticated: boolean;
   /** The legacy Charges API: no way to authenticate, so a card that asks is declined. */
   legacy: boolean;
+  /** `request_three_d_secure` is `any` or `challenge`: 3-D Secure whenever the card supports it. */
+  threeDSecureRequested?: boolean;
 }
+
+/** docs/testing, 3D Secure cards: this American Express card does not support 3D Secure, so it cannot be asked for. */
+const NO_THREE_D_SECURE = new Set(['378282246310005']);
 
 /** What the card's bank answers to a payment, as Stripe's test cards behave. */
 export function authorize(
@@ -30,6 +35,7 @@ export function authorize(
   }
   const asks =
     card.authentication === 'always' ||
+    (attempt.threeDSecureRequested === true && !NO_THREE_D_SECURE.has(card.number)) ||
     (card.authentication === 'on_setup' && !(attempt.offSession && saved.setUpForOffSession));
   if (!asks || attempt.authenticated) return { result: 'approved' };
   if (attempt.legacy)

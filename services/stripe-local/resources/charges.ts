@@ -21,6 +21,8 @@ export interface ChargeRecord extends Stored {
   description: string | null;
   metadata: Record<string, string>;
   amountRefunded: number;
+  /** Less than `amount` while a `manual` payment's authorization waits for its capture, or after a partial one. */
+  amountCaptured: number;
   dispute: string | null;
 }
 
@@ -36,16 +38,19 @@ export interface NewCharge {
   authenticated: boolean;
   description: string | null;
   metadata: Record<string, string>;
+  /** false: the bank's approval only holds the money (a `manual` PaymentIntent) until it is captured. */
+  capture?: boolean;
 }
 
 /** A charge as the card's bank decided it, with its events; a test card that disputes opens the dispute at once. */
-export function recordCharge(account: Account, input: NewCharge): ChargeRecord {
+export function recordCharge(account: Account, { capture = true, ...input }: NewCharge): ChargeRecord {
   const charge = account.charges.add({
     id: newId('ch'),
     created: account.seconds(),
     ...input,
     status: input.failure ? 'failed' : 'succeeded',
     amountRefunded: 0,
+    amountCaptured: input.failure || !capture ? 0 : input.amount,
     dispute: null,
   });
   emit(account, charge.status === 'succeeded' ? 'charge.succeeded' : 'charge.failed', renderCharge(account, charge));
@@ -53,20 +58,32 @@ export function recordCharge(account: Account, input: NewCharge): ChargeRecord {
   return charge;
 }
 
+/**
+ * Ends a held charge's authorization: `captured` of it is taken and the rest released, counted in
+ * `amount_refunded` as Stripe shows it (docs/payments/place-a-hold-on-a-payment-method); 0 releases it all.
+ */
+export function settleAuthorization(account: Account, chargeId: string, captured: number): ChargeRecord {
+  const charge = chargeOf(account, chargeId);
+  charge.amountCaptured = captured;
+  charge.amountRefunded = charge.amount - captured;
+  return charge;
+}
+
 export function renderCharge(account: Account, charge: ChargeRecord): object {
   const { card } = charge.saved;
   const succeeded = charge.status === 'succeeded';
+  const captured = charge.amountCaptured > 0;
   const billing = charge.saved.billing;
   return {
     id: charge.id,
     object: 'charge',
     amount: charge.amount,
-    amount_captured: succeeded ? charge.amount : 0,
+    amount_captured: charge.amountCaptured,
     amount_refunded: charge.amountRefunded,
     application: null,
     application_fee: null,
     application_fee_amount: null,
-    balance_transaction: succeeded ? `txn_${charge.id.slice(3)}` : null,
+    balance_transaction: captured ? `txn_${charge.id.slice(3)}` : null,
     billing_details: {
       address: NULL_ADDRESS,
       email: billing?.email ?? null,
@@ -75,7 +92,7 @@ export function renderCharge(account: Account, charge: ChargeRecord): object {
       tax_id: null,
     },
     calculated_statement_descriptor: 'PAYGRAPH LOCAL',
-    captured: succeeded,
+    captured,
     created: charge.created,
     currency: charge.currency,
     customer: charge.customer,

@@ -7,13 +7,24 @@ import { registerExpandable } from './expand.js';
 import { newId } from '../ids.js';
 import { awaitCardholder, nextAction } from './next-action.js';
 import { authorize } from './authorization.js';
-import { recordCharge } from './charges.js';
+import { recordCharge, settleAuthorization } from './charges.js';
 import type { Decline } from '../errors.js';
 import { attach, checkReusable, renderPaymentMethod } from './payment-methods.js';
 import { requireReturnUrl, type PaymentMethodChoice } from './automatic-payment-methods.js';
 
 export type PaymentIntentStatus =
-  'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'succeeded' | 'canceled';
+  | 'requires_payment_method'
+  | 'requires_confirmation'
+  | 'requires_action'
+  | 'processing'
+  | 'requires_capture'
+  | 'succeeded'
+  | 'canceled';
+
+/** `manual`: the bank's approval only holds the money until a capture (docs/payments/place-a-hold-on-a-payment-method). */
+export type CaptureMethod = 'automatic' | 'automatic_async' | 'manual';
+/** `any` and `challenge` ask for 3-D Secure whenever the card supports it (docs/payments/3d-secure). */
+export type RequestThreeDSecure = 'automatic' | 'any' | 'challenge';
 
 export interface PaymentIntentRecord extends Stored, PaymentMethodChoice {
   clientSecret: string;
@@ -26,6 +37,11 @@ export interface PaymentIntentRecord extends Stored, PaymentMethodChoice {
   description: string | null;
   receiptEmail: string | null;
   setupFutureUsage: 'off_session' | 'on_session' | null;
+  captureMethod: CaptureMethod;
+  requestThreeDSecure: RequestThreeDSecure;
+  /** What an approved `manual` payment holds until it is captured or canceled. */
+  amountCapturable: number;
+  amountReceived: number;
   returnUrl: string | null;
   /** The token of the 3-D Secure page while the intent waits for the cardholder. */
   authentication: string | null;
@@ -48,6 +64,8 @@ export function newPaymentIntent(
     | 'latestCharge'
     | 'canceledAt'
     | 'cancellationReason'
+    | 'amountCapturable'
+    | 'amountReceived'
   >,
 ): PaymentIntentRecord {
   const intentId = newId('pi');
@@ -62,6 +80,8 @@ export function newPaymentIntent(
     latestCharge: null,
     canceledAt: null,
     cancellationReason: null,
+    amountCapturable: 0,
+    amountReceived: 0,
   });
 }
 
@@ -70,15 +90,15 @@ export function renderPaymentIntent(account: Account, intent: PaymentIntentRecor
     id: intent.id,
     object: 'payment_intent',
     amount: intent.amount,
-    amount_capturable: 0,
+    amount_capturable: intent.amountCapturable,
     amount_details: { tip: {} },
-    amount_received: intent.status === 'succeeded' ? intent.amount : 0,
+    amount_received: intent.amountReceived,
     application: null,
     application_fee_amount: null,
     automatic_payment_methods: intent.automaticPaymentMethods,
     canceled_at: intent.canceledAt,
     cancellation_reason: intent.cancellationReason,
-    capture_method: 'automatic',
+    capture_method: intent.captureMethod,
     client_secret: intent.clientSecret,
     confirmation_method: 'automatic',
     created: intent.created,
@@ -98,7 +118,12 @@ export function renderPaymentIntent(account: Account, intent: PaymentIntentRecor
     payment_method: intent.paymentMethod,
     payment_method_configuration_details: null,
     payment_method_options: {
-      card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' },
+      card: {
+        installments: null,
+        mandate_options: null,
+        network: null,
+        request_three_d_secure: intent.requestThreeDSecure,
+      },
     },
     payment_method_types: intent.paymentMethodTypes,
     processing: null,
@@ -146,7 +171,11 @@ function attemptPayment(
   attempt: { offSession: boolean; authenticated: boolean },
 ): Attempt {
   const saved = account.cards.get(intent.paymentMethod!)!;
-  const decision = authorize(saved, { ...attempt, legacy: false });
+  const decision = authorize(saved, {
+    ...attempt,
+    legacy: false,
+    threeDSecureRequested: intent.requestThreeDSecure !== 'automatic',
+  });
   if (decision.result === 'requires_action') return { result: 'requires_action' };
   if (decision.result === 'approved' && saved.card.settlement === 'delayed') {
     // The charge is made when the payment settles (Stripe shows a pending one meanwhile; not emulated).
@@ -176,6 +205,7 @@ function chargeIntent(
     authenticated,
     description: intent.description,
     metadata: intent.metadata,
+    capture: intent.captureMethod !== 'manual',
   });
   intent.latestCharge = charge.id;
   if (failure) {
@@ -194,7 +224,6 @@ function chargeIntent(
     emit(account, 'payment_intent.payment_failed', renderPaymentIntent(account, intent));
     return { result: 'failed', decline: failure, charge: charge.id, paymentMethod };
   }
-  intent.status = 'succeeded';
   intent.lastPaymentError = null;
   // setup_future_usage saves the card to the customer, ready for later off-session payments.
   if (intent.setupFutureUsage && intent.customer) {
@@ -202,7 +231,15 @@ function chargeIntent(
     if (intent.setupFutureUsage === 'off_session') saved.setUpForOffSession = true;
   }
   saved.usedUp ||= !saved.customer;
-  emit(account, 'payment_intent.succeeded', renderPaymentIntent(account, intent));
+  if (intent.captureMethod === 'manual') {
+    intent.status = 'requires_capture';
+    intent.amountCapturable = intent.amount;
+    emit(account, 'payment_intent.amount_capturable_updated', renderPaymentIntent(account, intent));
+  } else {
+    intent.status = 'succeeded';
+    intent.amountReceived = intent.amount;
+    emit(account, 'payment_intent.succeeded', renderPaymentIntent(account, intent));
+  }
   return { result: 'succeeded' };
 }
 
@@ -288,6 +325,11 @@ export function cancelPaymentIntent(account: Account, intent: PaymentIntentRecor
     throw unexpectedState(
       `You cannot cancel this PaymentIntent because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.`,
     );
+  }
+  // An authorization not captured is released (api/payment_intents/cancel): nothing of it is ever paid.
+  if (intent.status === 'requires_capture') {
+    settleAuthorization(account, intent.latestCharge!, 0);
+    intent.amountCapturable = 0;
   }
   intent.status = 'canceled';
   intent.authentication = null;
