@@ -34,6 +34,8 @@ const EXPECTED: Record<string, Expected> = {
       'jcb',
       'unionpay',
       'riskLevelElevated',
+      'threeDSecureOptional',
+      'bypassPending',
     ].map((name) => [name, { card: ACTIVE, purchase: PAID }]),
   ),
   createDispute: { card: ACTIVE, purchase: { ...PAID, status: 'DISPUTED' }, pastPaid: true },
@@ -67,6 +69,11 @@ const EXPECTED: Record<string, Expected> = {
     purchase: { status: 'REQUIRES_ACTION', isPaid: false, failureCode: 'authentication_required', succeededIntents: 0 },
   },
   threeDSecure2Required: {
+    card: ACTIVE,
+    authenticate: true,
+    purchase: { status: 'REQUIRES_ACTION', isPaid: false, failureCode: 'authentication_required', succeededIntents: 0 },
+  },
+  threeDSecureRequired: {
     card: ACTIVE,
     authenticate: true,
     purchase: { status: 'REQUIRES_ACTION', isPaid: false, failureCode: 'authentication_required', succeededIntents: 0 },

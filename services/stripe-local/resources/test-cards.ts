@@ -126,6 +126,11 @@ const CARDS: TestCard[] = [
   card('authenticationRequired', '4000002760003184', { authentication: 'always' }),
   card('authenticationRequiredOnSetup', '4000002500003155', { authentication: 'on_setup' }),
   card('threeDSecure2Required', '4000000000003220', { authentication: 'always' }),
+  card('threeDSecureRequired', '4000000000003063', { authentication: 'always' }),
+  // 3-D Secure supported, not required: pays as any card.
+  card('threeDSecureOptional', '4000000000003055'),
+  // Funds go straight to the available balance; balances are not emulated, so it pays as any card.
+  card('bypassPending', '4000000000000077'),
   // The emulator's own, not one of Stripe's cards: a payment that settles later, as Stripe's delayed
   // payment methods do, so `processing` can be tested (settled with POST .../payment_intents/:id/settle).
   card('delayedSettlement', '4000000000001000', { settlement: 'delayed' }),

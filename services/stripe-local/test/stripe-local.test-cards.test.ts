@@ -30,6 +30,8 @@ const EXPECTED: Record<string, { attach: string; onSession: string; offSession?:
       'jcb',
       'unionpay',
       'riskLevelElevated',
+      'threeDSecureOptional',
+      'bypassPending',
       'createDispute',
       'pendingRefund',
       'refundFail',
@@ -78,6 +80,7 @@ const EXPECTED: Record<string, { attach: string; onSession: string; offSession?:
   chargeCustomerFail: { attach: OK, onSession: GENERIC, offSession: GENERIC, legacy: GENERIC },
   authenticationRequired: { attach: OK, onSession: ACTION, offSession: AUTH_REQUIRED, legacy: LEGACY_AUTH },
   threeDSecure2Required: { attach: OK, onSession: ACTION, offSession: AUTH_REQUIRED, legacy: LEGACY_AUTH },
+  threeDSecureRequired: { attach: OK, onSession: ACTION, offSession: AUTH_REQUIRED, legacy: LEGACY_AUTH },
   authenticationRequiredOnSetup: { attach: OK, onSession: ACTION, offSession: AUTH_REQUIRED, legacy: LEGACY_AUTH },
   // The emulator's own card: PaymentIntents wait in processing for the settle control; legacy charges know no delay.
   delayedSettlement: { attach: OK, onSession: 'processing', offSession: 'processing', legacy: SUCCEEDED },
