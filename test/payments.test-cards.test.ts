@@ -34,6 +34,8 @@ const EXPECTED: Record<string, Expected> = {
       'jcb',
       'unionpay',
       'riskLevelElevated',
+      'threeDSecureOptional',
+      'bypassPending',
     ].map((name) => [name, { card: ACTIVE, purchase: PAID }]),
   ),
   createDispute: { card: ACTIVE, purchase: { ...PAID, status: 'DISPUTED' }, pastPaid: true },
@@ -41,15 +43,24 @@ const EXPECTED: Record<string, Expected> = {
   pendingRefund: { card: ACTIVE, purchase: PAID },
   refundFail: { card: ACTIVE, purchase: PAID },
   // Declined when saved: the user has no usable card, so the purchase fails at once.
-  chargeDeclined: { card: { status: 'REJECTED', failureCode: 'card_declined' }, purchase: NO_CARD },
-  chargeDeclinedInsufficientFunds: { card: { status: 'REJECTED', failureCode: 'card_declined' }, purchase: NO_CARD },
-  chargeDeclinedLostCard: { card: { status: 'REJECTED', failureCode: 'card_declined' }, purchase: NO_CARD },
-  chargeDeclinedStolenCard: { card: { status: 'REJECTED', failureCode: 'card_declined' }, purchase: NO_CARD },
-  chargeDeclinedExpiredCard: { card: { status: 'REJECTED', failureCode: 'expired_card' }, purchase: NO_CARD },
-  chargeDeclinedIncorrectCvc: { card: { status: 'REJECTED', failureCode: 'incorrect_cvc' }, purchase: NO_CARD },
+  visa_chargeDeclined: { card: { status: 'REJECTED', failureCode: 'card_declined' }, purchase: NO_CARD },
+  visa_chargeDeclinedInsufficientFunds: {
+    card: { status: 'REJECTED', failureCode: 'card_declined' },
+    purchase: NO_CARD,
+  },
+  visa_chargeDeclinedLostCard: { card: { status: 'REJECTED', failureCode: 'card_declined' }, purchase: NO_CARD },
+  visa_chargeDeclinedStolenCard: { card: { status: 'REJECTED', failureCode: 'card_declined' }, purchase: NO_CARD },
+  visa_chargeDeclinedExpiredCard: { card: { status: 'REJECTED', failureCode: 'expired_card' }, purchase: NO_CARD },
+  visa_chargeDeclinedIncorrectCvc: { card: { status: 'REJECTED', failureCode: 'incorrect_cvc' }, purchase: NO_CARD },
   // Saved, then declined when charged.
-  chargeDeclinedProcessingError: { card: ACTIVE, purchase: failed('processing_error') },
-  chargeDeclinedFraudulent: { card: ACTIVE, purchase: failed('card_declined') },
+  visa_chargeDeclinedProcessingError: { card: ACTIVE, purchase: failed('processing_error') },
+  visa_chargeDeclinedVelocityLimitExceeded: {
+    card: { status: 'REJECTED', failureCode: 'card_declined' },
+    purchase: NO_CARD,
+  },
+  // Radar blocks every payment (docs/radar/testing).
+  radarBlock: { card: ACTIVE, purchase: failed('card_declined') },
+  riskLevelHighest: { card: ACTIVE, purchase: failed('card_declined') },
   chargeCustomerFail: { card: ACTIVE, purchase: failed('card_declined') },
   // 3-D Secure when saved; these banks ask again on every payment, so the off-session charge waits for the owner.
   authenticationRequired: {
@@ -58,6 +69,11 @@ const EXPECTED: Record<string, Expected> = {
     purchase: { status: 'REQUIRES_ACTION', isPaid: false, failureCode: 'authentication_required', succeededIntents: 0 },
   },
   threeDSecure2Required: {
+    card: ACTIVE,
+    authenticate: true,
+    purchase: { status: 'REQUIRES_ACTION', isPaid: false, failureCode: 'authentication_required', succeededIntents: 0 },
+  },
+  threeDSecureRequired: {
     card: ACTIVE,
     authenticate: true,
     purchase: { status: 'REQUIRES_ACTION', isPaid: false, failureCode: 'authentication_required', succeededIntents: 0 },

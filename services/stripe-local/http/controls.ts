@@ -114,6 +114,16 @@ export function controlRoutes(target: ControlTarget): Route[] {
       },
     },
     {
+      // Stripe enables raw card data per account on request; a test that needs numbers turns it on for its key.
+      method: 'POST',
+      path: `${CONTROL_PATH}/account/raw_card_data`,
+      handler({ account, params }) {
+        const { enabled } = parse(z.strictObject({ enabled: oneOf(['true', 'false']) }), params);
+        account.rawCardData = enabled === 'true';
+        return { object: 'stripe_local.raw_card_data', enabled: account.rawCardData };
+      },
+    },
+    {
       // A payment on a delayed-settlement card (`pm_card_delayedSettlement`) ends: its charge and event.
       method: 'POST',
       path: `${CONTROL_PATH}/payment_intents/:id/settle`,

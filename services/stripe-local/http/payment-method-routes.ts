@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cardError, invalidRequest, resourceMissing } from '../errors.js';
-import type { Account } from '../resources/account.js';
+import { checkRawCardData, type Account } from '../resources/account.js';
 import { customerOf } from '../resources/customers.js';
 import { emit } from '../resources/events.js';
 import {
@@ -57,6 +57,7 @@ export const paymentMethodRoutes: Route[] = [
       const input = parse(createParams, params);
       if (!input.card)
         throw invalidRequest('Missing required param: card.', { param: 'card', code: 'parameter_missing' });
+      if ('number' in input.card) checkRawCardData(account);
       const testCard =
         'token' in input.card ? useToken(account, input.card.token, 'card[token]') : cardForNumber(input.card.number);
       if (!testCard) throw cardError(INCORRECT_NUMBER, { param: 'card[number]' });

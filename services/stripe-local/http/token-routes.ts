@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cardError, resourceMissing } from '../errors.js';
+import { checkRawCardData } from '../resources/account.js';
 import { newId } from '../ids.js';
 import { cardForNumber, INCORRECT_NUMBER } from '../resources/test-cards.js';
 import { renderToken, type TokenRecord } from '../resources/tokens.js';
@@ -25,6 +26,7 @@ export const tokenRoutes: Route[] = [
     path: '/v1/tokens',
     handler({ account, params }) {
       const { card } = parse(createParams, params);
+      checkRawCardData(account);
       const testCard = cardForNumber(card.number);
       if (!testCard) throw cardError(INCORRECT_NUMBER, { param: 'number' });
       if (card.exp_month < 1 || card.exp_month > 12)

@@ -1,4 +1,5 @@
 import { Collection } from '../collection.js';
+import { invalidRequest } from '../errors.js';
 import type { ChargeRecord } from './charges.js';
 import type { CustomerRecord } from './customers.js';
 import type { DisputeRecord } from './disputes.js';
@@ -50,6 +51,8 @@ export class Account {
   readonly idempotency = new IdempotencyStore();
   readonly faults: Fault[] = [];
   webhookOrder: 'in_order' | 'reversed' = 'in_order';
+  /** Raw card numbers to `tokens` and `payment_methods`: off, as on a Stripe account (test mode too, docs/testing). */
+  rawCardData = false;
   /** The request being handled, for the `request` field of the events it causes. */
   request: { id: string | null; idempotency_key: string | null } = { id: null, idempotency_key: null };
 
@@ -70,4 +73,12 @@ export class Account {
   advanceClock(ms: number): void {
     this.clockOffsetMs += ms;
   }
+}
+
+/** Stripe's answer to a card number sent to the API by an account without raw card data access (docs/testing). */
+export function checkRawCardData(account: Account): void {
+  if (!account.rawCardData)
+    throw invalidRequest(
+      'Sending credit card numbers directly to the Stripe API is generally unsafe. We suggest you use test tokens that map to the test card you are using, see https://stripe.com/docs/testing. To enable testing raw card data APIs, see https://support.stripe.com/questions/enabling-access-to-raw-card-data-apis.',
+    );
 }

@@ -6,8 +6,12 @@ export type DeclineTiming = 'attach' | 'charge';
 
 /** What a test card does, per Stripe's testing page (docs.stripe.com/testing). */
 export interface TestCard {
-  /** The suffix of `tok_<name>` and `pm_card_<name>`. */
+  /** The suffix of `tok_<name>` and `pm_card_<name>`, as docs.stripe.com/testing spells it. */
   name: string;
+  /** Other suffixes that name the same card: older spellings Stripe still accepts and this project used. */
+  also?: string[];
+  /** Radar's verdict (docs.stripe.com/radar/testing); unset: `normal`. `blocked`: by Radar's default rules. */
+  risk?: { level: 'elevated' | 'highest'; score: number; blocked?: boolean };
   number: string;
   brand: 'American Express' | 'Diners Club' | 'Discover' | 'JCB' | 'MasterCard' | 'UnionPay' | 'Visa';
   network: string;
@@ -67,37 +71,66 @@ const CARDS: TestCard[] = [
   card('diners', '3056930009020004'),
   card('jcb', '3566002020360505'),
   card('unionpay', '6200000000000005'),
-  card('chargeDeclined', '4000000000000002', { decline: declined('generic_decline') }),
-  card('chargeDeclinedInsufficientFunds', '4000000000009995', {
+  card('visa_chargeDeclined', '4000000000000002', { decline: declined('generic_decline'), also: ['chargeDeclined'] }),
+  card('visa_chargeDeclinedInsufficientFunds', '4000000000009995', {
     decline: declined('insufficient_funds', 'Your card has insufficient funds.'),
+    also: ['chargeDeclinedInsufficientFunds'],
   }),
-  card('chargeDeclinedLostCard', '4000000000009987', { decline: declined('lost_card') }),
-  card('chargeDeclinedStolenCard', '4000000000009979', { decline: declined('stolen_card') }),
-  card('chargeDeclinedExpiredCard', '4000000000000069', {
+  card('visa_chargeDeclinedLostCard', '4000000000009987', {
+    decline: declined('lost_card'),
+    also: ['chargeDeclinedLostCard'],
+  }),
+  card('visa_chargeDeclinedStolenCard', '4000000000009979', {
+    decline: declined('stolen_card'),
+    also: ['chargeDeclinedStolenCard'],
+  }),
+  card('visa_chargeDeclinedExpiredCard', '4000000000000069', {
     decline: declined('expired_card', 'Your card has expired.', 'attach', 'expired_card'),
+    also: ['chargeDeclinedExpiredCard'],
   }),
-  card('chargeDeclinedIncorrectCvc', '4000000000000127', {
+  card('visa_chargeDeclinedIncorrectCvc', '4000000000000127', {
     decline: declined('incorrect_cvc', "Your card's security code is incorrect.", 'attach', 'incorrect_cvc'),
+    also: ['chargeDeclinedIncorrectCvc'],
   }),
-  card('chargeDeclinedProcessingError', '4000000000000119', {
+  card('visa_chargeDeclinedProcessingError', '4000000000000119', {
     decline: declined(
       'processing_error',
       'An error occurred while processing your card. Try again in a little bit.',
       'charge',
       'processing_error',
     ),
+    also: ['chargeDeclinedProcessingError'],
   }),
-  card('chargeDeclinedFraudulent', '4100000000000019', {
+  card('visa_chargeDeclinedVelocityLimitExceeded', '4000000000006975', {
+    decline: declined(
+      'card_velocity_exceeded',
+      'Your card was declined for making repeated attempts too frequently or exceeding its amount limit.',
+    ),
+  }),
+  // Radar's always-blocked card: blocked before the bank sees it, the decline a blocked payment gets.
+  card('radarBlock', '4100000000000019', {
     decline: declined('fraudulent', 'Your card was declined.', 'charge'),
+    risk: { level: 'highest', score: 95, blocked: true },
+    also: ['chargeDeclinedFraudulent'],
+  }),
+  // "Could be blocked depending on your rules": Radar's default rules block the highest risk level.
+  card('riskLevelHighest', '4000000000004954', {
+    decline: declined('fraudulent', 'Your card was declined.', 'charge'),
+    risk: { level: 'highest', score: 85, blocked: true },
   }),
   card('chargeCustomerFail', '4000000000000341', {
     decline: declined('generic_decline', 'Your card was declined.', 'charge'),
   }),
-  card('riskLevelElevated', '4000000000009235'),
+  card('riskLevelElevated', '4000000000009235', { risk: { level: 'elevated', score: 75 } }),
   card('createDispute', '4000000000000259', { dispute: true }),
   card('authenticationRequired', '4000002760003184', { authentication: 'always' }),
   card('authenticationRequiredOnSetup', '4000002500003155', { authentication: 'on_setup' }),
   card('threeDSecure2Required', '4000000000003220', { authentication: 'always' }),
+  card('threeDSecureRequired', '4000000000003063', { authentication: 'always' }),
+  // 3-D Secure supported, not required: pays as any card.
+  card('threeDSecureOptional', '4000000000003055'),
+  // Funds go straight to the available balance; balances are not emulated, so it pays as any card.
+  card('bypassPending', '4000000000000077'),
   // The emulator's own, not one of Stripe's cards: a payment that settles later, as Stripe's delayed
   // payment methods do, so `processing` can be tested (settled with POST .../payment_intents/:id/settle).
   card('delayedSettlement', '4000000000001000', { settlement: 'delayed' }),
@@ -106,7 +139,7 @@ const CARDS: TestCard[] = [
   card('refundFail', '4000000000005126', { refund: 'fails' }),
 ];
 
-const byName = new Map(CARDS.map((entry) => [entry.name, entry]));
+const byName = new Map(CARDS.flatMap((entry) => [entry.name, ...(entry.also ?? [])].map((name) => [name, entry])));
 const byNumber = new Map(CARDS.map((entry) => [entry.number, entry]));
 
 export const testCards: readonly TestCard[] = CARDS;
@@ -117,7 +150,7 @@ export const cardForToken = (token: string) => (token.startsWith('tok_') ? byNam
 export const cardForPaymentMethod = (id: string) => (id.startsWith('pm_card_') ? byName.get(id.slice(8)) : undefined);
 export const cardForNumber = (number: string) => byNumber.get(number.replace(/[\s-]/g, ''));
 
-/** What Stripe answers for a card number it cannot use. */
+/** What Stripe answers for a card number it cannot use (4242424242424241 is docs/testing's). */
 export const INCORRECT_NUMBER: Decline = { code: 'incorrect_number', message: 'Your card number is incorrect.' };
 export const AUTHENTICATION_REQUIRED: Decline = {
   code: 'authentication_required',

@@ -88,6 +88,7 @@ describe("stripe-local: object shapes against Stripe's published fixtures", () =
     const [dispute] = (await stripe.disputes.list({ charge: charge.id })).data;
     const [event] = (await stripe.events.list({ limit: 1 })).data;
     const card = await stripe.customers.retrieveSource(customer.id, customer.default_source as string);
+    await emulator.control(stripe, 'POST', 'account/raw_card_data', { enabled: 'true' });
     const token = await stripe.tokens.create({
       card: { number: '4242424242424242', exp_month: '8', exp_year: '2040', cvc: '123' },
     } as Stripe.TokenCreateParams);

@@ -10,6 +10,7 @@ const declined = (code: string, declineCode = code) => `402 ${code}/${declineCod
 const GENERIC = declined('card_declined', 'generic_decline');
 const AUTH_REQUIRED = declined('authentication_required');
 const LEGACY_AUTH = declined('card_declined', 'authentication_required');
+const BLOCKED = declined('card_declined', 'fraudulent');
 
 /**
  * Each card's documented outcome (docs.stripe.com/testing): saving it to a customer, paying on-session
@@ -29,52 +30,57 @@ const EXPECTED: Record<string, { attach: string; onSession: string; offSession?:
       'jcb',
       'unionpay',
       'riskLevelElevated',
+      'threeDSecureOptional',
+      'bypassPending',
       'createDispute',
       'pendingRefund',
       'refundFail',
     ].map((name) => [name, { attach: OK, onSession: SUCCEEDED, offSession: SUCCEEDED, legacy: SUCCEEDED }]),
   ),
-  chargeDeclined: { attach: GENERIC, onSession: GENERIC, legacy: GENERIC },
-  chargeDeclinedInsufficientFunds: {
+  visa_chargeDeclined: { attach: GENERIC, onSession: GENERIC, legacy: GENERIC },
+  visa_chargeDeclinedInsufficientFunds: {
     attach: declined('card_declined', 'insufficient_funds'),
     onSession: declined('card_declined', 'insufficient_funds'),
     legacy: declined('card_declined', 'insufficient_funds'),
   },
-  chargeDeclinedLostCard: {
+  visa_chargeDeclinedLostCard: {
     attach: declined('card_declined', 'lost_card'),
     onSession: declined('card_declined', 'lost_card'),
     legacy: declined('card_declined', 'lost_card'),
   },
-  chargeDeclinedStolenCard: {
+  visa_chargeDeclinedStolenCard: {
     attach: declined('card_declined', 'stolen_card'),
     onSession: declined('card_declined', 'stolen_card'),
     legacy: declined('card_declined', 'stolen_card'),
   },
-  chargeDeclinedExpiredCard: {
+  visa_chargeDeclinedExpiredCard: {
     attach: declined('expired_card'),
     onSession: declined('expired_card'),
     legacy: declined('expired_card'),
   },
-  chargeDeclinedIncorrectCvc: {
+  visa_chargeDeclinedIncorrectCvc: {
     attach: declined('incorrect_cvc'),
     onSession: declined('incorrect_cvc'),
     legacy: declined('incorrect_cvc'),
   },
-  chargeDeclinedProcessingError: {
+  visa_chargeDeclinedProcessingError: {
     attach: OK,
     onSession: declined('processing_error'),
     offSession: declined('processing_error'),
     legacy: declined('processing_error'),
   },
-  chargeDeclinedFraudulent: {
-    attach: OK,
-    onSession: declined('card_declined', 'fraudulent'),
-    offSession: declined('card_declined', 'fraudulent'),
-    legacy: declined('card_declined', 'fraudulent'),
+  visa_chargeDeclinedVelocityLimitExceeded: {
+    attach: declined('card_declined', 'card_velocity_exceeded'),
+    onSession: declined('card_declined', 'card_velocity_exceeded'),
+    legacy: declined('card_declined', 'card_velocity_exceeded'),
   },
+  // docs/radar/testing: saved as any card, every payment blocked by Radar.
+  radarBlock: { attach: OK, onSession: BLOCKED, offSession: BLOCKED, legacy: BLOCKED },
+  riskLevelHighest: { attach: OK, onSession: BLOCKED, offSession: BLOCKED, legacy: BLOCKED },
   chargeCustomerFail: { attach: OK, onSession: GENERIC, offSession: GENERIC, legacy: GENERIC },
   authenticationRequired: { attach: OK, onSession: ACTION, offSession: AUTH_REQUIRED, legacy: LEGACY_AUTH },
   threeDSecure2Required: { attach: OK, onSession: ACTION, offSession: AUTH_REQUIRED, legacy: LEGACY_AUTH },
+  threeDSecureRequired: { attach: OK, onSession: ACTION, offSession: AUTH_REQUIRED, legacy: LEGACY_AUTH },
   authenticationRequiredOnSetup: { attach: OK, onSession: ACTION, offSession: AUTH_REQUIRED, legacy: LEGACY_AUTH },
   // The emulator's own card: PaymentIntents wait in processing for the settle control; legacy charges know no delay.
   delayedSettlement: { attach: OK, onSession: 'processing', offSession: 'processing', legacy: SUCCEEDED },
@@ -142,7 +148,7 @@ describe('stripe-local: test cards', () => {
       stripe.paymentIntents.create({
         amount: 1_500,
         currency: 'usd',
-        payment_method: 'pm_card_chargeDeclinedInsufficientFunds',
+        payment_method: 'pm_card_visa_chargeDeclinedInsufficientFunds',
         confirm: true,
         automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
       }),
@@ -233,6 +239,7 @@ describe('stripe-local: test cards', () => {
 
   it('tokens made from the documented numbers behave as their tok_ names, once each', async () => {
     const stripe = emulator.stripe();
+    await emulator.control(stripe, 'POST', 'account/raw_card_data', { enabled: 'true' });
     const token = await stripe.tokens.create({
       card: { number: '4000000000000341', exp_month: '12', exp_year: String(new Date().getFullYear() + 2), cvc: '123' },
     } as Stripe.TokenCreateParams);
@@ -261,5 +268,29 @@ describe('stripe-local: test cards', () => {
       type: 'card',
       card: { brand: 'mastercard', last4: '4444' },
     });
+  });
+
+  it('the older spellings the project used name the same cards as docs/testing spells them', async () => {
+    const stripe = emulator.stripe();
+    const pairs = testCards.flatMap((card) => (card.also ?? []).map((alias) => [alias, card] as const));
+    expect(pairs.length).toBeGreaterThan(0);
+    for (const [alias, card] of pairs) {
+      const paymentMethod = await stripe.paymentMethods.create({ type: 'card', card: { token: `tok_${alias}` } });
+      expect(paymentMethod.card).toMatchObject({ last4: card.last4, fingerprint: card.fingerprint });
+      expect(await outcome(stripe.charges.create({ amount: 1_000, currency: 'usd', source: `tok_${alias}` }))).toBe(
+        EXPECTED[card.name]!.legacy,
+      );
+    }
+  });
+
+  it('each documented card number is its row: the token made from it is that card', async () => {
+    const stripe = emulator.stripe();
+    await emulator.control(stripe, 'POST', 'account/raw_card_data', { enabled: 'true' });
+    for (const card of testCards) {
+      const token = await stripe.tokens.create({
+        card: { number: card.number, exp_month: '12', exp_year: '2040', cvc: '123' },
+      } as Stripe.TokenCreateParams);
+      expect(token.card).toMatchObject({ last4: card.last4, fingerprint: card.fingerprint, funding: card.funding });
+    }
   });
 });
