@@ -62,6 +62,7 @@ export async function answerApiCall(
       throw fault;
     }
     account.request = { id: requestId, idempotency_key: key ?? null };
+    account.requestByPublishableKey = caller.kind === 'publishable';
     const result = found.route.handler({ account, params, path: found.path, expand });
     const reply = { status: 200, body: JSON.stringify(applyExpand(account, result, expand)) };
     finish?.({ ...reply, requestId });

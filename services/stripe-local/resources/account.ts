@@ -53,6 +53,8 @@ export class Account {
   webhookOrder: 'in_order' | 'reversed' = 'in_order';
   /** Raw card numbers to `tokens` and `payment_methods`: off, as on a Stripe account (test mode too, docs/testing). */
   rawCardData = false;
+  /** The request being handled came with a publishable key: Stripe.js, whose job is to send card numbers. */
+  requestByPublishableKey = false;
   /** The request being handled, for the `request` field of the events it causes. */
   request: { id: string | null; idempotency_key: string | null } = { id: null, idempotency_key: null };
 
@@ -75,9 +77,12 @@ export class Account {
   }
 }
 
-/** Stripe's answer to a card number sent to the API by an account without raw card data access (docs/testing). */
+/**
+ * Stripe's answer to a card number a server sends with its secret key, unless the account has raw card data
+ * access (docs/testing); Stripe.js sends numbers with the publishable key, which is what it is for.
+ */
 export function checkRawCardData(account: Account): void {
-  if (!account.rawCardData)
+  if (!account.rawCardData && !account.requestByPublishableKey)
     throw invalidRequest(
       'Sending credit card numbers directly to the Stripe API is generally unsafe. We suggest you use test tokens that map to the test card you are using, see https://stripe.com/docs/testing. To enable testing raw card data APIs, see https://support.stripe.com/questions/enabling-access-to-raw-card-data-apis.',
     );
