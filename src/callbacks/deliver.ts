@@ -5,6 +5,7 @@ import type { Context } from '../schema/context.js';
 import { attemptRecorder, type AttemptRecord } from './store/attempts.js';
 import {
   deliveryClaimer,
+  holdWhileDisabled,
   pendingPredecessor,
   retryAfterLease,
   scheduleDelivery,
@@ -189,7 +190,7 @@ async function deliverCallback(
 /** Whether the delivery may be attempted now; if not, it is put back until it may (null). */
 async function admit(deps: DeliveryDeps, callback: CallbackDefinition, delivery: DeliveryRow) {
   if (!(delivery.enabled_override ?? callback.enabled)) {
-    await scheduleDelivery(deps.pool, delivery, new Date(Date.now() + DISABLED_RECHECK_MS));
+    await holdWhileDisabled(deps.pool, delivery, callback.enabled, DISABLED_RECHECK_MS);
     return null;
   }
   if (callback.ordered) {

@@ -170,6 +170,30 @@ export async function scheduleDelivery(pool: Pool, delivery: DeliveryRow, runAt:
   );
 }
 
+/**
+ * Puts back, untried, a delivery of a callback that is switched off, to look again after `recheckMs`:
+ * unless it was switched on since the claim read it (an operator's enable racing this attempt), then
+ * at once, so the put-back never pushes the enable's own job a minute later.
+ */
+export async function holdWhileDisabled(
+  pool: Pool,
+  delivery: DeliveryRow,
+  enabledByDefault: boolean,
+  recheckMs: number,
+): Promise<void> {
+  await pool.query(
+    `with released as (
+       update callback_delivery d set leased_until = null,
+              next_attempt_at = case
+                when coalesce((select s.enabled from callback_setting s where s.name = d.callback), $2) then now()
+                else now() + make_interval(secs => $3::float8 / 1000) end
+        where id = $1::uuid
+       returning id, callback, node_id, ordered, next_attempt_at)
+     select ${queueJobFor('released', 'released.next_attempt_at')} from released`,
+    [delivery.id, enabledByDefault, recheckMs],
+  );
+}
+
 /** Once an ordered delivery is through, its node's next event need not wait for its scheduled time. */
 export async function wakeSuccessor(pool: Pool, delivery: DeliveryRow): Promise<void> {
   await pool.query(
