@@ -89,9 +89,9 @@ const graphql = async (query: string, variables: Record<string, unknown>, token?
   return body.data;
 };
 
-/** A signed-up user with an ACTIVE card and a Stripe customer. */
-async function customer(index: number) {
-  const email = `bench${index}-${Date.now()}@example.com`;
+/** A new user, signed in, whose card (tok_visa) is added and not yet saved. */
+async function signUpWithCard(name: string): Promise<{ id: string; token: string }> {
+  const email = `${name}-${Date.now()}@example.com`;
   const { createUser } = await graphql(
     'mutation($e: String!) { createUser(name: "Bench", authProvider: { email: { email: $e, password: "benchmark" } }) { id } }',
     { e: email },
@@ -105,13 +105,19 @@ async function customer(index: number) {
     { u: createUser.id },
     signinUser.token,
   );
+  return { id: createUser.id as string, token: signinUser.token as string };
+}
+
+/** A signed-up user with an ACTIVE card and a Stripe customer. */
+async function customer(index: number) {
+  const { id, token } = await signUpWithCard(`bench${index}`);
   const withCustomer = 'select 1 from "User" where id = $1 and "stripeId" is not null';
-  await eventually(async () => (await reader.query(withCustomer, [createUser.id])).rowCount === 1, Boolean, {
+  await eventually(async () => (await reader.query(withCustomer, [id])).rowCount === 1, Boolean, {
     ...BENCH_WAIT,
     timeoutMs: 60_000,
     what: 'the Stripe customer',
   });
-  return { id: createUser.id as string, token: signinUser.token as string };
+  return { id, token };
 }
 
 /**
@@ -157,21 +163,7 @@ const paid = (id: string) =>
 
 /** The tutorial's sequence: a new user adds a card and buys at once, before the card is saved. */
 async function cardThenPurchase(index: number): Promise<number> {
-  const email = `bench-tutorial${index}-${Date.now()}@example.com`;
-  const { createUser } = await graphql(
-    'mutation($e: String!) { createUser(name: "Bench", authProvider: { email: { email: $e, password: "benchmark" } }) { id } }',
-    { e: email },
-  );
-  const { signinUser } = await graphql(
-    'mutation($e: String!) { signinUser(email: { email: $e, password: "benchmark" }) { token } }',
-    { e: email },
-  );
-  await graphql(
-    'mutation($u: ID!) { createCardDetails(cardToken: "tok_visa", userId: $u) { id } }',
-    { u: createUser.id },
-    signinUser.token,
-  );
-  return purchaseToPaid({ id: createUser.id, token: signinUser.token });
+  return purchaseToPaid(await signUpWithCard(`bench-tutorial${index}`));
 }
 
 /** createPurchase, then the time until the row says paid. */

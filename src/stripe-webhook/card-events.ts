@@ -71,7 +71,10 @@ function setupMismatch(card: CardDetails, ownerCustomerId: string | null, change
 export async function applyCardEvent(scope: Scope, event: StripeEventEnvelope, change: CardEvent): Promise<Outcome> {
   const [previous] = await scope.db.cardDetails.findMany({ where: { OR: change.find }, take: 1 });
   if (!previous) return done('ignored');
-  const owner = await scope.db.user.findUnique({ where: { id: previous.userId }, select: { stripeId: true } });
+  // Only a SetupIntent's event names a customer to check against the owner's.
+  const owner = change.setupIntentId
+    ? await scope.db.user.findUnique({ where: { id: previous.userId }, select: { stripeId: true } })
+    : null;
   const mismatch = modeMismatch(previous, event.livemode) ?? setupMismatch(previous, owner?.stripeId ?? null, change);
   if (mismatch) return notApplied(mismatch);
   if (!change.from.includes(previous.status)) return done('unchanged');
