@@ -2,7 +2,14 @@ import { GraphQLError } from 'graphql';
 
 /** Stable codes a client can switch on; the message is for humans and may change. */
 export type ErrorCode =
-  'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'PAYLOAD_TOO_LARGE' | 'RATE_LIMITED';
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'DATABASE_UNAVAILABLE';
 
 export class PaygraphError extends GraphQLError {
   constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
@@ -22,4 +29,10 @@ export const rateLimited = (message: string, retryAfterSeconds: number) =>
   new PaygraphError('RATE_LIMITED', message, {
     retryAfterSeconds,
     http: { status: 429, headers: { 'retry-after': String(retryAfterSeconds) } },
+  });
+/** Answered with HTTP 503 and Retry-After while PostgreSQL cannot be reached (src/request/database-unavailable.ts). */
+export const databaseUnavailable = (retryAfterSeconds: number) =>
+  new PaygraphError('DATABASE_UNAVAILABLE', 'The database is unavailable; try again shortly', {
+    retryAfterSeconds,
+    http: { status: 503, headers: { 'retry-after': String(retryAfterSeconds) } },
   });

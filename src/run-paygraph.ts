@@ -18,6 +18,8 @@ export type Role = 'all' | 'api' | 'worker';
  * each in a process it owns. Production processes run without one, so they never load it.
  */
 export interface LocalStack {
+  /** Claims DATA_DIR before anything starts (refusing a second start while one runs there); returns the release. */
+  claim(config: Config, logger: Logger): Promise<() => Promise<void>>;
   /** Where callbacks.yml finds the services it runs; known before anything starts, so the file can be checked first. */
   env(config: Config): Record<string, string>;
   start(
@@ -41,9 +43,6 @@ async function shutdown(signal: string, exitCode = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'shutting down');
-  // Ctrl-C reaches the embedded PostgreSQL too (same process group), so connections drop while we
-  // close them; those errors are expected now and would only bury the last useful lines.
-  logger.level = 'fatal';
   for (const stop of stops.reverse()) await stop().catch((err) => logger.error({ err }, 'error while stopping'));
   process.exit(exitCode);
 }
@@ -54,7 +53,9 @@ async function shutdown(signal: string, exitCode = 0): Promise<void> {
  */
 export function runPaygraph(role: Role, localStack?: LocalStack): void {
   main(role, localStack).catch(async (error) => {
-    logger.fatal({ err: error }, error instanceof Error ? error.message : 'start failed');
+    // A refusal the user acts on (another start running, a port taken) is one line, not a stack trace.
+    const expected = error instanceof Error && (error as { expected?: boolean }).expected === true;
+    logger.fatal(expected ? {} : { err: error }, error instanceof Error ? error.message : 'start failed');
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     process.exit(1);
   });
@@ -71,7 +72,9 @@ async function main(role: Role, localStack: LocalStack | undefined): Promise<voi
   const env = { ...process.env, ...localStack?.env(config) };
   const callbacks = loadCallbacks({ file: config.CALLBACKS_FILE, schema, sharedSecret: signing.secret, env });
 
-  const database = await openDatabase(config, logger);
+  if (localStack) stops.push(await localStack.claim(config, logger));
+  // npm start owns its data directory (claimed above): an embedded server an earlier, killed start left running is its to stop.
+  const database = await openDatabase(config, logger, { ownsDataDir: localStack !== undefined });
   stops.push(database.stop);
   if (signing.generated) {
     // Shown once, on the console rather than in the JSON log, for receivers outside this process.
@@ -113,6 +116,8 @@ async function main(role: Role, localStack: LocalStack | undefined): Promise<voi
 function shutDownWhenTold(): void {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // The terminal closed: stopped in order too, not cut off where it stood.
+  process.on('SIGHUP', () => void shutdown('SIGHUP'));
   // Started by npm start (the worker): when that process dies, so does this one.
   stopWithParent(() => void shutdown('disconnect'));
   // A library's stray rejection (a connection lost while the database restarts) is logged, and the

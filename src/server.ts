@@ -19,6 +19,7 @@ import { consoleRoutes } from './console/route.js';
 import { offlineGraphiQL } from './graphiql/page.js';
 import { routeFor, runRoute, trackResponses, type Route } from './probes.js';
 import { useHiddenSuggestions } from './request/hide-suggestions.js';
+import { databaseUnavailableAnswers, isDatabaseUnavailable } from './request/database-unavailable.js';
 import { useMutationTransaction } from './request/mutation-transaction.js';
 import { usePasswordsBeforeTransaction } from './request/passwords-before-transaction.js';
 import { useRejectNulBytes } from './request/reject-nul-bytes.js';
@@ -102,6 +103,7 @@ function graphqlHandler({
 }: ServerDeps) {
   const queryLimits = { depth: config.MAX_QUERY_DEPTH, complexity: config.MAX_QUERY_COST };
   const graphiql = offlineGraphiQL();
+  const unavailable = databaseUnavailableAnswers(logger);
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -137,6 +139,7 @@ function graphqlHandler({
         if (isGraphQLError(original) && !original.originalError) {
           return new GraphQLError(original.message, { nodes: original.nodes, extensions: { code: 'BAD_USER_INPUT' } });
         }
+        if (isDatabaseUnavailable(original)) return unavailable();
         logger.error({ err: original }, 'unexpected error while executing a request');
         return new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
       },

@@ -13,6 +13,7 @@ import { freePort } from '../../packages/base/free-port.js';
 import type { Logger } from '../../packages/base/logger.js';
 import type { Check } from '../../src/probes.js';
 import { assertPortFree, forgetPids, recordPids, stopLeftovers } from './leftovers.js';
+import { claimDataDir, stopWhenStarterDies } from './running-stack.js';
 import { serviceTimeoutMs } from './service-timeouts.js';
 import { localStripeKey } from './stripe-key.js';
 import { startSupervised } from './supervisor.js';
@@ -40,6 +41,23 @@ export function localStackEnv(config: Config): Record<string, string> {
       config[service.url] ?? `http://${connectHost(config.HOST)}:${config[service.port]}/`,
     ]),
   );
+}
+
+/**
+ * Makes this start the only one on DATA_DIR, and stops it (in order, as SIGTERM does) when the npm
+ * process that started it dies: an orphaned stack would keep its port and services from the next start.
+ */
+export async function claimLocalStack(config: Config, logger: Logger): Promise<() => Promise<void>> {
+  mkdirSync(config.DATA_DIR, { recursive: true });
+  const release = await claimDataDir(config.DATA_DIR, config.PORT);
+  const unwatch = stopWhenStarterDies((pid) => {
+    logger.warn({ pid }, 'the process that started this stack is gone; stopping');
+    process.kill(process.pid, 'SIGTERM');
+  });
+  return async () => {
+    unwatch();
+    await release();
+  };
 }
 
 /**

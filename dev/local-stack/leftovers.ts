@@ -47,7 +47,11 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
     probe.once('error', () => resolve(false));
     probe.listen(port, () => probe.close(() => resolve(true)));
   });
-  if (!free) throw new Error(`port ${port} for ${what} is taken by another process; stop it or set another port`);
+  if (!free) {
+    const error = new Error(`port ${port} for ${what} is taken by another process; stop it or set another port`);
+    // What the user acts on: one line, not a stack trace (src/run-paygraph.ts).
+    throw Object.assign(error, { expected: true });
+  }
 }
 
 function commandLine(pid: number): string | null {

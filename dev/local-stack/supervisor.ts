@@ -95,6 +95,8 @@ function spawnService(options: SupervisedOptions): {
   const child = spawn(process.execPath, options.args, {
     cwd: options.cwd,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // A process group of its own: Ctrl-C reaches npm start alone, which stops its services after the API (in order).
+    detached: true,
     env: { ...options.env, SERVICE_INSTANCE: instance },
   });
   if (child.pid) options.onLaunch?.(child.pid);

@@ -48,6 +48,8 @@ export async function startLocalStripe(options: LocalStripeOptions = {}): Promis
       NODE_ENV: 'development',
     },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    // A process group of its own: Ctrl-C in npm start's terminal stops it through its parent, after what uses it.
+    detached: true,
   });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2_000)));

