@@ -14,6 +14,7 @@ import { createOutbox } from './callbacks/outbox.js';
 import { batchNodeLookups } from './callbacks/batched-lookups.js';
 import { startRetentionSweep } from './callbacks/retention.js';
 import { deliveryTiming, probeTiming } from './callbacks/timing.js';
+import { PROCESS_NAME } from './callbacks/worker-presence.js';
 import type { Config } from './config.js';
 import { createPrismaClient, type Db } from './db/client.js';
 import { NamedStatementsClient } from './db/prepared-statements.js';
@@ -125,6 +126,7 @@ async function openShared(options: PaygraphOptions): Promise<Shared> {
     });
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
+    application_name: PROCESS_NAME,
     max: config.WORKER_CONCURRENCY + 4,
     ...(config.DATABASE_PREPARED_STATEMENTS ? { Client: NamedStatementsClient } : {}),
   });

@@ -17,6 +17,8 @@ import {
   type DeliveryDeps,
 } from './callbacks/deliver.js';
 import { startDispatcher } from './callbacks/dispatcher.js';
+import { takeOverDeadWorkers } from './callbacks/store/dead-workers.js';
+import { startWorkerPresence } from './callbacks/worker-presence.js';
 import { DELIVER_TASK, type DeliveryJobPayload } from './callbacks/store/delivery-job.js';
 import {
   forceUnlock,
@@ -38,6 +40,8 @@ export interface WorkerOptions {
 }
 
 const RESTART_FIRST_DELAY_MS = 500;
+// How often a worker looks for workers whose session ended: a dead worker's deliveries wait about this plus TAKEOVER_AFTER_MS.
+const TAKEOVER_SWEEP_MS = 1_000;
 const RESTART_MAX_DELAY_MS = 30_000;
 
 /** Installs or upgrades graphile-worker's schema; the API needs it too, to queue jobs in its transactions. */
@@ -84,6 +88,16 @@ export async function startWorker({
     pumpRetryMaxMs: timing.pumpRetryMaxMs,
     logger,
   });
+  const presence = startWorkerPresence(databaseUrl, logger);
+  const takeover = setInterval(() => {
+    takeOverDeadWorkers(pool)
+      .then(
+        ({ workers, deliveries }) =>
+          workers > 0 && logger.warn({ workers, deliveries }, 'took over the deliveries of workers that died'),
+      )
+      .catch((err) => logger.debug({ err }, 'dead worker sweep failed'));
+  }, TAKEOVER_SWEEP_MS);
+  takeover.unref();
   const sweeper = setInterval(() => {
     releaseJobsOfDeadWorkers(pool, utils, timing.staleLockMs)
       .then(() => requeueForgottenDeliveries(pool, timing.staleLockMs))
@@ -103,7 +117,9 @@ export async function startWorker({
     },
     async stop() {
       clearInterval(sweeper);
+      clearInterval(takeover);
       await Promise.all([runner.stop(), dispatcher.stop()]);
+      await presence.stop();
       await utils.release();
     },
   };

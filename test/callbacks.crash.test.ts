@@ -1,42 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rootDir } from '../src/config.js';
 import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
-import { TEST_SIGNING_SECRET } from '../packages/testing/signing-secret.js';
 import { eventually } from '../packages/testing/eventually.js';
 import { startReceiver } from './support/receiver.js';
+import { killed, startWorkerProcess } from './support/worker-process.js';
 
-/** A worker in its own process, as `npm run worker` starts it; resolves once it says it is ready. */
-function startWorkerProcess(app: TestPaygraph, receiverUrl: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(rootDir, 'src/main.ts'), 'worker'], {
-    cwd: rootDir,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: {
-      ...process.env,
-      DATABASE_URL: app.databaseUrl,
-      CALLBACKS_FILE: app.callbacksFile,
-      CALLBACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-      RECEIVER_URL: receiverUrl,
-      STALE_LOCK_GRACE_MS: '500',
-      LOG_LEVEL: 'info',
-    },
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Paygraph is ready')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready:\n${output}`)));
-  });
-}
-
-const killed = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
+const startWorker = (app: TestPaygraph, receiverUrl: string) =>
+  startWorkerProcess(app, { RECEIVER_URL: receiverUrl, STALE_LOCK_GRACE_MS: '500' });
 
 // Each case starts worker processes under tsx: seconds apiece on a busy 2-core machine.
 describe('a worker killed with SIGKILL loses nothing', { timeout: 90_000 }, () => {
@@ -87,12 +57,12 @@ describe('a worker killed with SIGKILL loses nothing', { timeout: 90_000 }, () =
     'killed mid-delivery: the restarted worker takes the delivery over and delivers it',
     { timeout: 90_000 },
     async () => {
-      const first = await startWorkerProcess(app, receiver.url);
+      const first = await startWorker(app, receiver.url);
       workers.push(first);
       const id = await createPurchase();
       await receiver.waitFor(1);
       await killed(first);
-      const restarted = await startWorkerProcess(app, receiver.url);
+      const restarted = await startWorker(app, receiver.url);
       workers.push(restarted);
       await delivered(id);
       const requests = receiver.received.filter((request) => request.body.event.nodeId === id);
@@ -107,12 +77,12 @@ describe('a worker killed with SIGKILL loses nothing', { timeout: 90_000 }, () =
     { timeout: 90_000 },
     async () => {
       // Its own worker, killed before the purchase commits: nothing here rests on the test before.
-      const worker = await startWorkerProcess(app, receiver.url);
+      const worker = await startWorker(app, receiver.url);
       workers.push(worker);
       await killed(worker);
       const id = await createPurchase();
       expect((await app.db.callbackDelivery.findFirstOrThrow({ where: { nodeId: id } })).status).toBe('PENDING');
-      workers.push(await startWorkerProcess(app, receiver.url));
+      workers.push(await startWorker(app, receiver.url));
       await delivered(id);
     },
   );
@@ -125,7 +95,7 @@ describe('a worker killed with SIGKILL loses nothing', { timeout: 90_000 }, () =
       const ids: string[] = [];
       for (let i = 0; i < 30; i++) ids.push(await createPurchase());
       hangAll = true;
-      const first = await startWorkerProcess(app, receiver.url);
+      const first = await startWorker(app, receiver.url);
       workers.push(first);
       await eventually(
         async () => receiver.received.filter((request) => ids.includes(request.body.event.nodeId)).length,
@@ -134,7 +104,7 @@ describe('a worker killed with SIGKILL loses nothing', { timeout: 90_000 }, () =
       );
       await killed(first);
       hangAll = false;
-      workers.push(await startWorkerProcess(app, receiver.url));
+      workers.push(await startWorker(app, receiver.url));
       await eventually(
         () => app.db.callbackDelivery.count({ where: { nodeId: { in: ids }, status: 'DELIVERED' } }),
         (count) => count === ids.length,

@@ -55,7 +55,11 @@ describe('npm start: one stack per data directory', () => {
     dataDirs.push(dataDir);
     try {
       const first = startStack(env);
-      await eventually(() => readyz(apiUrl), (status) => status === 200, 60_000);
+      await eventually(
+        () => readyz(apiUrl),
+        (status) => status === 200,
+        60_000,
+      );
       const pidsBefore = servicePids(dataDir);
 
       const second = startStack(env);
@@ -92,11 +96,19 @@ describe('npm start: one stack per data directory', () => {
         ],
         env,
       );
-      await eventually(() => readyz(apiUrl), (status) => status === 200, 60_000);
+      await eventually(
+        () => readyz(apiUrl),
+        (status) => status === 200,
+        60_000,
+      );
       const pids = servicePids(dataDir);
       starter.child.kill('SIGKILL');
 
-      await eventually(() => readyz(apiUrl), (status) => status === null, 30_000);
+      await eventually(
+        () => readyz(apiUrl),
+        (status) => status === null,
+        30_000,
+      );
       await eventually(
         async () => pids.filter(alive),
         (left) => left.length === 0,
@@ -120,7 +132,11 @@ describe('npm start: one stack per data directory', () => {
     // PostgreSQL runs as its own user, which must reach its data folder inside this one.
     chmodSync(dataDir, 0o755);
     const killed = startStack(env);
-    await eventually(() => readyz(apiUrl), (status) => status === 200, 90_000);
+    await eventually(
+      () => readyz(apiUrl),
+      (status) => status === 200,
+      90_000,
+    );
     killed.child.kill('SIGKILL');
     await killed.exited;
     const postmasterFile = path.join(dataDir, 'postgres', 'postmaster.pid');
@@ -129,7 +145,11 @@ describe('npm start: one stack per data directory', () => {
 
     // In a process group of its own, so that signalling the group is what Ctrl-C in a terminal does.
     const restarted = startStack({ ...env, LOG_LEVEL: 'info' }, { detached: true });
-    await eventually(() => readyz(apiUrl), (status) => status === 200, 90_000);
+    await eventually(
+      () => readyz(apiUrl),
+      (status) => status === 200,
+      90_000,
+    );
     expect(restarted.output()).toMatch(/"reused":true/);
     process.kill(-restarted.child.pid!, 'SIGINT');
     const code = await restarted.exited;

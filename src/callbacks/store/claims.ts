@@ -30,7 +30,9 @@ const CLAIMED = `d.id, d.seq::text, d.callback, d.trigger, d.node_id, d.changed_
   (select s.enabled from callback_setting s where s.name = d.callback) as enabled_override,
   (select st.paused_until from callback_state st where st.callback = d.callback and st.paused_until > now()) as paused_until,
   d.flow_start_at`;
-const LEASE = `leased_until = now() + make_interval(secs => $2::float8 / 1000)`;
+// The lease names its holder (the pool's application_name, worker-presence.ts): when that worker's
+// session ends, the others take the delivery over at once (dead-workers.ts), not when the lease ends.
+const LEASE = `leased_until = now() + make_interval(secs => $2::float8 / 1000), leased_by = current_setting('application_name')`;
 // A claim commits without waiting for its WAL to reach the disk (about a millisecond here, on the
 // path of every delivery). Others see the lease at once, so two workers still never hold one
 // delivery; only a crash of PostgreSQL itself can lose a lease taken in its last moments, and the
