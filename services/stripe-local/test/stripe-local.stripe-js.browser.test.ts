@@ -100,6 +100,38 @@ describe('stripe-local: Stripe.js in a browser', { timeout: 60_000 }, () => {
     expect(seen.requests.filter((request) => request.url.includes('/v1/'))).toEqual([]);
   });
 
+  it('keyboard alone: focus() puts the cursor in the number, typing moves through the fields, Tab leaves the Element', async () => {
+    await page.evaluate(() => card.focus());
+    await page.keyboard.type('4242424242424242' + '1234' + '123' + '42424');
+    await expect.poll(() => page.evaluate(() => (window as any).changes.at(-1).complete)).toBe(true);
+    expect(await page.locator('#card').getAttribute('class')).toContain('StripeElement--complete');
+    await page.keyboard.press('Tab');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Pay');
+    expect(await page.evaluate(() => (window as any).events)).toEqual(['ready', 'focus', 'blur']);
+    const { paymentMethod } = await run(() => stripe.createPaymentMethod({ type: 'card', card }));
+    expect(paymentMethod.card.last4).toBe('4242');
+  });
+
+  it('the script is JavaScript under 100 KB, and the API answers a browser of another origin as api.stripe.com does (CORS)', async () => {
+    const script = await fetch(`${emulator.url}/v3/`);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect((await script.text()).length).toBeLessThan(100_000);
+    const preflight = await fetch(`${emulator.url}/v1/payment_methods`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: new URL(shop.url).origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+    const refused = await emulator.raw('/v1/customers', { key: publishableKeyOf(key), body: '' });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
   /** A PaymentIntent the shop's server made, as Paygraph's charge-customer makes it. */
   const paymentIntent = () =>
     emulator.stripe(key).paymentIntents.create({
@@ -146,6 +178,19 @@ describe('stripe-local: Stripe.js in a browser', { timeout: 60_000 }, () => {
       payment_intent: { id: intent.id, status: 'requires_payment_method' },
     });
     expect((await emulator.stripe(key).paymentIntents.retrieve(intent.id)).status).toBe('requires_payment_method');
+  });
+
+  it("Cancel in the modal fails the authentication, as closing Stripe's modal does", async () => {
+    const intent = await paymentIntent();
+    await typeCard(page, { number: '4000002760003184', expiry: '1234', cvc: '123', postalCode: '42424' });
+    const confirming = run(
+      (secret: string) => stripe.confirmCardPayment(secret, { payment_method: { card } }),
+      intent.client_secret,
+    );
+    await page.frameLocator('iframe[title="3D Secure authentication"]').getByRole('button').first().waitFor();
+    await page.getByRole('button', { name: 'Cancel authentication' }).click();
+    expect((await confirming).error).toMatchObject({ code: 'payment_intent_authentication_failure' });
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
   });
 
   it('confirmCardSetup with the card Element: Complete -> the SetupIntent succeeded', async () => {

@@ -109,7 +109,11 @@ export class CardElement {
     return this.on(event, wrapped);
   }
 
-  focus = () => this.command({ type: 'focus' });
+  focus = () => {
+    // The page gives its frame the focus first: a frame may not take it on its own.
+    this.frame?.focus();
+    this.command({ type: 'focus' });
+  };
   blur = () => this.command({ type: 'blur' });
   clear = () => this.command({ type: 'clear' });
 

@@ -76,15 +76,19 @@ fields.expiry.addEventListener('input', (event) => {
 fields.cvc.addEventListener('input', () => {
   fields.cvc.value = fields.cvc.value.replace(/\D/g, '').slice(0, cvcLength(fields.number.value));
   reportChange();
+  if (fields.cvc.value.length === cvcLength(fields.number.value) && !fields.postalCode.hidden)
+    fields.postalCode.focus();
 });
 fields.postalCode.addEventListener('input', reportChange);
 
 for (const [name, field] of Object.entries(fields) as [keyof CardFields, HTMLInputElement][]) {
-  field.addEventListener('focus', () => send({ type: 'focus' }));
+  // Focus moving between the card's own inputs is no focus or blur of the Element.
+  field.addEventListener('focus', (event) => {
+    if (!order.includes(event.relatedTarget as HTMLInputElement)) send({ type: 'focus' });
+  });
   field.addEventListener('blur', (event) => {
     left.add(name);
     reportChange();
-    // Focus moving between the card's own inputs is no blur of the Element.
     if (!order.includes((event as FocusEvent).relatedTarget as HTMLInputElement)) send({ type: 'blur' });
   });
   // Backspace in an empty input goes back to the one before it, as in one field.

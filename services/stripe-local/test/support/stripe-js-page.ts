@@ -20,7 +20,7 @@ export function launchChromium(): Promise<Browser> {
 
 /**
  * A shop's page on its own loopback origin, loading the emulator's Stripe.js as a page loads
- * js.stripe.com/v3/: a card Element mounted in `#card`, its change events kept in `window.changes`.
+ * js.stripe.com/v3/: a card Element mounted in `#card`, its change events kept in `window.changes`, the others' names in `window.events`.
  */
 export async function startShopPage(emulatorUrl: string): Promise<{ url: string; server: Server }> {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>shop</title>
@@ -35,6 +35,8 @@ export async function startShopPage(emulatorUrl: string): Promise<{ url: string;
     changes.push(event);
     document.getElementById('card-errors').textContent = event.error ? event.error.message : '';
   });
+  window.events = [];
+  for (const name of ['ready', 'focus', 'blur']) card.on(name, () => events.push(name));
   card.on('ready', () => (window.cardReady = true));
   card.mount('#card');
 </script></body></html>`;
