@@ -185,13 +185,21 @@ describe('stripe-local: Stripe.js in a browser', { timeout: 60_000 }, () => {
     expect((await emulator.stripe(key).paymentIntents.retrieve(intent.id)).status).toBe('requires_payment_method');
   });
 
-  it("Cancel in the modal fails the authentication, as closing Stripe's modal does", async () => {
+  it("Cancel or Escape in the modal fails the authentication, as closing Stripe's modal does", async () => {
     const intent = await paymentIntent();
     const confirming = confirmWithCard('confirmCardPayment', intent.client_secret!);
     await page.frameLocator('iframe[title="3D Secure authentication"]').getByRole('button').first().waitFor();
     await page.getByRole('button', { name: 'Cancel authentication' }).click();
     expect((await confirming).error).toMatchObject({ code: 'payment_intent_authentication_failure' });
     await page.getByRole('dialog').waitFor({ state: 'detached' });
+
+    // Escape, from the keyboard, does the same.
+    const again = await paymentIntent();
+    await page.evaluate(() => card.clear());
+    const escaped = confirmWithCard('confirmCardPayment', again.client_secret!);
+    await page.frameLocator('iframe[title="3D Secure authentication"]').getByRole('button').first().waitFor();
+    await page.keyboard.press('Escape');
+    expect((await escaped).error).toMatchObject({ code: 'payment_intent_authentication_failure' });
   });
 
   it("a declined card: confirmCardPayment gives Stripe's card_error with decline_code, and no modal", async () => {
