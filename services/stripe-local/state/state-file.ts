@@ -64,8 +64,8 @@ export class StateFile {
   touched(account: Account, kind: string, record: { id: string }): void {
     if (kind === 'restrictedKeys') this.restricted.set(record.id, { a: account.key, k: kind, r: record });
     if (this.fd === undefined) return; // loading: what is read is already written
-    if (kind === 'webhookEndpoints' && (record as { description?: unknown }).description === START_ENDPOINT_DESCRIPTION)
-      return; // made again, with its own secret, at every start
+    // Made again, with that start's secret, at every start.
+    if (madeAtStart(kind, record)) return;
     const change = { a: account.key, k: kind, r: record };
     this.pending.set(`${account.key} ${kind} ${record.id}`, change);
   }
@@ -214,7 +214,9 @@ export class StateFile {
     const write = (changes: Change[]) => {
       chunk += `${JSON.stringify(changes)}\n`;
       lines++;
-      if (chunk.length > 1_000_000) (writeSync(fd, chunk), (chunk = ''));
+      if (chunk.length < 1_000_000) return;
+      writeSync(fd, chunk);
+      chunk = '';
     };
     this.settingsWritten.clear();
     for (const account of this.accounts!) {
@@ -222,13 +224,11 @@ export class StateFile {
       write([{ a: account.key, settings: account.settings }]);
       let changes: Change[] = [];
       for (const [kind, record] of recordsOf(account)) {
-        if (
-          kind === 'webhookEndpoints' &&
-          (record as { description?: unknown }).description === START_ENDPOINT_DESCRIPTION
-        )
-          continue;
+        if (madeAtStart(kind, record)) continue;
         changes.push({ a: account.key, k: kind, r: encodeRecord(kind, record) as { id: string } });
-        if (changes.length === 500) (write(changes), (changes = []));
+        if (changes.length < 500) continue;
+        write(changes);
+        changes = [];
       }
       if (changes.length) write(changes);
     }
@@ -246,3 +246,7 @@ export class StateFile {
     this.pending.clear();
   }
 }
+
+/** The endpoint STRIPE_LOCAL_WEBHOOK_URL makes at each start. */
+const madeAtStart = (kind: string, record: { id: string }) =>
+  kind === 'webhookEndpoints' && (record as { description?: unknown }).description === START_ENDPOINT_DESCRIPTION;
