@@ -56,6 +56,7 @@ export class StateFile {
   constructor(
     dir: string,
     private readonly logger: StateLogger,
+    private readonly compactAfterLines = COMPACT_AFTER_LINES,
   ) {
     this.file = path.join(dir, STATE_FILE);
   }
@@ -130,7 +131,7 @@ export class StateFile {
       try {
         if (error) throw error;
         // Between syncs, so no sync runs on the file it replaces.
-        if (this.fd !== undefined && this.lines > Math.max(COMPACT_AFTER_LINES, 2 * this.linesAtSnapshot))
+        if (this.fd !== undefined && this.lines > Math.max(this.compactAfterLines, 2 * this.linesAtSnapshot))
           this.snapshot();
       } catch (failure) {
         batch.forEach((commit) => commit.reject(failure as Error));
