@@ -5,8 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rootDir } from '../src/config.js';
 import { eventually } from '../packages/testing/eventually.js';
 import { createTestDatabase } from './support/database.js';
-import type { GraphQLResponse } from './support/paygraph.js';
-import { localStackEnv } from './support/local-stack.js';
+import { localStackEnv, stackGraphql, stackSignUp } from './support/local-stack.js';
 
 // `npm start` stopped and started again: PostgreSQL keeps its users, their stripeIds and cards, so the
 // local Stripe must keep what they point at (DATA_DIR/stripe-local); and when it is started empty
@@ -54,26 +53,10 @@ describe('npm start restarted: the local Stripe keeps its state', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const graphql = async (query: string, variables: Record<string, unknown> = {}, token?: string) => {
-    const response = await fetch(`${apiUrl}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as GraphQLResponse<any>;
-  };
+  const graphql = (query: string, variables: Record<string, unknown> = {}, token?: string) =>
+    stackGraphql(apiUrl, query, variables, token);
   const signUpWithCard = async (email: string) => {
-    const userId = (
-      await graphql(
-        'mutation($e: String!) { createUser(name: "Nilan", authProvider: { email: { email: $e, password: "correct horse" } }) { id } }',
-        { e: email },
-      )
-    ).data!.createUser.id as string;
-    const token = (
-      await graphql('mutation($e: String!) { signinUser(email: { email: $e, password: "correct horse" }) { token } }', {
-        e: email,
-      })
-    ).data!.signinUser.token as string;
+    const { userId, token } = await stackSignUp(apiUrl, email);
     await graphql(
       'mutation($u: ID!) { createCardDetails(cardToken: "tok_visa", userId: $u) { id } }',
       { u: userId },

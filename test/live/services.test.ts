@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakePaygraph, type FakePaygraph } from '../../packages/testing/fake-paygraph.js';
 import { listen } from '../../packages/testing/listen.js';
+import { purchasePayload } from '../../packages/testing/purchase-payload.js';
 import { customerWithCard } from '../../packages/testing/saved-customer.js';
 import { sendCallback } from '../../packages/testing/send-callback.js';
 import { TEST_SIGNING_SECRET } from '../../packages/testing/signing-secret.js';
@@ -70,23 +71,7 @@ describe('the services against Stripe (the emulator, or test mode with npm run t
     };
     return { ...card, user };
   };
-  const newPurchase = (saved: { stripeId: string; pm: string }, amount = 2_000) => {
-    const n = randomUUID().slice(0, 8);
-    return {
-      id: `pur_${n}`,
-      amount,
-      currency: 'usd',
-      description: 'A live check',
-      isPaid: false,
-      status: 'PENDING',
-      createdAt: new Date().toISOString(),
-      user: {
-        id: `u_${n}`,
-        stripeId: saved.stripeId,
-        cardDetails: [{ status: 'ACTIVE', stripePaymentMethodId: saved.pm }],
-      },
-    };
-  };
+  const newPurchase = (saved: { stripeId: string; pm: string }) => purchasePayload(saved, 2_000, 'A live check');
   const cardWrite = (cardId: string) => api.writes('updateCardDetails', cardId).at(-1);
   const settlement = (purchaseId: string) => api.writes('updatePurchase', purchaseId).at(-1);
 

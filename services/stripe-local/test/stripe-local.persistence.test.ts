@@ -18,23 +18,23 @@ afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true 
 const warnings: string[] = [];
 const logger = { info() {}, error() {}, warn: (_details: object, message: string) => void warnings.push(message) };
 
+/** An off-session payment with a saved card, as charge-customer makes it. */
+const offSession = (customer: string, paymentMethod: string, amount = 2_000) => ({
+  amount,
+  currency: 'usd',
+  customer,
+  payment_method: paymentMethod,
+  confirm: true,
+  off_session: true,
+  automatic_payment_methods: { enabled: true, allow_redirects: 'never' as const },
+});
+
 /** A saved card paid with, refunded in part, a restricted key and a moved clock: one of most kinds of state. */
 async function makeState(emulator: Awaited<ReturnType<typeof startEmulator>>, key: string) {
   const stripe = emulator.stripe(key);
   const customer = await stripe.customers.create({ email: 'kept@example.com', metadata: { plan: 'gold' } });
   const card = await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
-  const intent = await stripe.paymentIntents.create(
-    {
-      amount: 2_000,
-      currency: 'usd',
-      customer: customer.id,
-      payment_method: card.id,
-      confirm: true,
-      off_session: true,
-      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-    },
-    { idempotencyKey: 'pay-once' },
-  );
+  const intent = await stripe.paymentIntents.create(offSession(customer.id, card.id), { idempotencyKey: 'pay-once' });
   const refund = await stripe.refunds.create({ payment_intent: intent.id, amount: 500 });
   await emulator.control(stripe, 'POST', 'clock/advance', { seconds: 3_600 });
   const restricted = await emulator.control(stripe, 'POST', 'restricted_keys', { 'permissions[customer]': 'read' });
@@ -71,30 +71,13 @@ describe('stripe-local: state kept in a directory across restarts', () => {
       expect(await stripe.events.list({ limit: 100 })).toEqual(events);
       expect((await second.control(stripe, 'GET', 'clock')).now).toBeGreaterThanOrEqual(clock.now as number);
       // The same key with the same request replays the first answer instead of paying twice.
-      const replay = await stripe.paymentIntents.create(
-        {
-          amount: 2_000,
-          currency: 'usd',
-          customer: made.customer.id,
-          payment_method: made.card.id,
-          confirm: true,
-          off_session: true,
-          automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-        },
-        { idempotencyKey: 'pay-once' },
-      );
+      const replay = await stripe.paymentIntents.create(offSession(made.customer.id, made.card.id), {
+        idempotencyKey: 'pay-once',
+      });
       expect(replay.id).toBe(made.intent.id);
       expect((await second.stripe(made.restrictedKey).customers.retrieve(made.customer.id)).id).toBe(made.customer.id);
       // The saved card still pays after the restart.
-      const again = await stripe.paymentIntents.create({
-        amount: 700,
-        currency: 'usd',
-        customer: made.customer.id,
-        payment_method: made.card.id,
-        confirm: true,
-        off_session: true,
-        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-      });
+      const again = await stripe.paymentIntents.create(offSession(made.customer.id, made.card.id, 700));
       expect(again.status).toBe('succeeded');
     } finally {
       await second.stop();
