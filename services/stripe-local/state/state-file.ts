@@ -75,7 +75,14 @@ export class StateFile {
   load(accounts: Accounts): void {
     this.accounts = accounts;
     mkdirSync(path.dirname(this.file), { recursive: true });
-    if (existsSync(this.file)) for (const [key, kept] of this.read()) restoreAccount(accounts, key, kept);
+    if (existsSync(this.file))
+      for (const [key, kept] of this.read()) {
+        try {
+          restoreAccount(accounts, key, kept);
+        } catch (error) {
+          throw this.unreadable((error as Error).message);
+        }
+      }
     this.snapshot();
   }
 
