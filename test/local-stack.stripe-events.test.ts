@@ -9,8 +9,7 @@ import { createStripe } from '../services/lib/stripe-client.js';
 import { rootDir } from '../src/config.js';
 import { localStripeKeyFile } from '../dev/local-stack/stripe-key.js';
 import { createTestDatabase } from './support/database.js';
-import type { GraphQLResponse } from './support/paygraph.js';
-import { localStackEnv } from './support/local-stack.js';
+import { localStackEnv, stackGraphql, stackSignUp } from './support/local-stack.js';
 import { eventually } from '../packages/testing/eventually.js';
 
 // `npm start` wires the local Stripe's webhook to the API's /stripe/webhook with a secret it makes
@@ -46,30 +45,11 @@ describe('npm start: Stripe events reach the API', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const graphql = async (query: string, variables: Record<string, unknown> = {}, token?: string) => {
-    const response = await fetch(`${apiUrl}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
-      body: JSON.stringify({ query, variables }),
-    });
-    return (await response.json()) as GraphQLResponse<any>;
-  };
+  const graphql = (query: string, variables: Record<string, unknown> = {}, token?: string) =>
+    stackGraphql(apiUrl, query, variables, token);
   /** npm start's own key at the local Stripe, where the banner says it is kept. */
   const stackKey = () => readFileSync(localStripeKeyFile(dataDir), 'utf8').trim();
-  const signUp = async (email: string) => {
-    const userId = (
-      await graphql(
-        'mutation($e: String!) { createUser(name: "Nilan", authProvider: { email: { email: $e, password: "correct horse" } }) { id } }',
-        { e: email },
-      )
-    ).data!.createUser.id as string;
-    const token = (
-      await graphql('mutation($e: String!) { signinUser(email: { email: $e, password: "correct horse" }) { token } }', {
-        e: email,
-      })
-    ).data!.signinUser.token as string;
-    return { userId, token };
-  };
+  const signUp = (email: string) => stackSignUp(apiUrl, email);
   const purchaseOf = (token: string) =>
     graphql('{ me { purchases { id status isPaid amountRefunded stripePaymentIntentId } } }', {}, token).then(
       (answer) => answer.data!.me.purchases[0],

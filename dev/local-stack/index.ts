@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { startLocalStripe } from '../../services/lib/local-stripe.js';
 import { launcherArgs } from '../../packages/base/launcher.js';
 import { SERVICES as SERVICE_SCOPES } from '../../packages/base/services.js';
@@ -179,13 +180,15 @@ async function startStripe(config: Config, logger: Logger): Promise<LocalStripe>
       secret: webhookSecret,
       events: APPLIED_STRIPE_EVENTS,
     },
+    // Kept beside the database, whose users' stripeIds and cards point into it.
+    stateDir: path.join(config.DATA_DIR, 'stripe-local'),
   });
   logger.warn({ url: stripe.url }, 'STRIPE_SECRET_KEY is not set: using a local Stripe-compatible server');
   return {
     env: { STRIPE_SECRET_KEY: account.key, STRIPE_API_URL: stripe.url },
     webhookSecret,
     note:
-      `LOCAL Stripe emulator (services/stripe-local, in memory) at ${stripe.url}: no real money, no Stripe account\n` +
+      `LOCAL Stripe emulator (services/stripe-local, state in DATA_DIR/stripe-local) at ${stripe.url}: no real money, no Stripe account\n` +
       `  stripe events       POST /stripe/webhook, STRIPE_WEBHOOK_SECRET=${webhookSecret}\n` +
       `  stripe key          ${account.file} (its account's events alone reach the API)`,
     stop: stripe.stop,

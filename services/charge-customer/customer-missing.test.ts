@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stripe } from '../lib/stripe-client.js';
 import type { FakePaygraph } from '../../packages/testing/fake-paygraph.js';
+import { purchasePayload } from '../../packages/testing/purchase-payload.js';
 import { customerWithCard } from '../../packages/testing/saved-customer.js';
 import { sendCallback } from '../../packages/testing/send-callback.js';
 import { startServiceHarness, type ServiceHarness } from '../../packages/testing/service-harness.js';
@@ -23,23 +23,7 @@ describe('charge-customer: what Stripe no longer knows', () => {
   afterAll(() => harness?.stop());
 
   const customerWith = (paymentMethod: string) => customerWithCard(stripe, paymentMethod);
-  const newPurchase = (saved: { stripeId: string; pm: string }) => {
-    const n = randomUUID().slice(0, 8);
-    return {
-      id: `pur_${n}`,
-      amount: 2_000,
-      currency: 'usd',
-      description: 'A book',
-      isPaid: false,
-      status: 'PENDING',
-      createdAt: new Date().toISOString(),
-      user: {
-        id: `u_${n}`,
-        stripeId: saved.stripeId,
-        cardDetails: [{ status: 'ACTIVE', stripePaymentMethodId: saved.pm }],
-      },
-    };
-  };
+  const newPurchase = (saved: { stripeId: string; pm: string }) => purchasePayload(saved);
   const intentsFor = async (purchaseId: string) =>
     (await stripe.paymentIntents.search({ query: `metadata['purchaseId']:'${purchaseId}'` })).data;
 

@@ -23,11 +23,13 @@ export interface LocalStripeOptions {
     secret?: string;
     /** Only these event types (Stripe's enabled_events); all when left out. */ events?: readonly string[];
   };
+  /** Where it keeps its state across restarts (STRIPE_LOCAL_DATA_DIR); in memory only when left out. */
+  stateDir?: string;
 }
 
 /**
- * Starts services/stripe-local (@paygraph/stripe-local), the repository's own stateful Stripe emulator (all in memory, test
- * keys only, no Stripe account), in its own process on a free loopback port. Its own process, so it
+ * Starts services/stripe-local (@paygraph/stripe-local), the repository's own stateful Stripe emulator (in memory, or kept in
+ * `stateDir`; test keys only, no Stripe account), in its own process on a free loopback port. Its own process, so it
  * has a core of its own under load (bench:e2e) and cannot stall the caller; it reports the URL it
  * listens on over IPC and exits when its parent does.
  */
@@ -42,6 +44,7 @@ export async function startLocalStripe(options: LocalStripeOptions = {}): Promis
       STRIPE_LOCAL_WEBHOOK_URL: options.webhook?.url ?? '',
       STRIPE_LOCAL_WEBHOOK_SECRET: options.webhook?.secret ?? '',
       STRIPE_LOCAL_WEBHOOK_EVENTS: options.webhook?.events?.join(',') ?? '',
+      STRIPE_LOCAL_DATA_DIR: options.stateDir ?? '',
       // The caller's own files would otherwise fill in what it left empty.
       STRIPE_LOCAL_ACCOUNT_KEY_FILE: '',
       STRIPE_LOCAL_WEBHOOK_SECRET_FILE: '',

@@ -27,13 +27,18 @@ export class Collection<T extends Stored> {
   /** How many of the oldest records were let go to stay within `capacity`; positions count them. */
   private dropped = 0;
 
-  constructor(private readonly capacity = Infinity) {}
+  /** `touched` hears of every record added or handed out, so a state file can write what a request may have changed. */
+  constructor(
+    private readonly capacity = Infinity,
+    private readonly touched?: (record: T) => void,
+  ) {}
 
   get size(): number {
     return this.order.length;
   }
 
   add(record: T): T {
+    this.touched?.(record);
     this.byId.set(record.id, record);
     this.position.set(record.id, this.order.length + this.dropped);
     this.order.push(record);
@@ -47,7 +52,9 @@ export class Collection<T extends Stored> {
   }
 
   get(id: string): T | undefined {
-    return this.byId.get(id);
+    const record = this.byId.get(id);
+    if (record) this.touched?.(record);
+    return record;
   }
 
   /** Newest first, filtered, paginated with `starting_after` / `ending_before` as Stripe does. */
@@ -85,7 +92,16 @@ export class Collection<T extends Stored> {
 
   /** Every record, newest first, that passes `keep`. */
   *newestFirst(keep: (record: T) => boolean = () => true): Generator<T> {
-    for (let i = this.order.length - 1; i >= 0; i--) if (keep(this.order[i]!)) yield this.order[i]!;
+    for (let i = this.order.length - 1; i >= 0; i--)
+      if (keep(this.order[i]!)) {
+        this.touched?.(this.order[i]!);
+        yield this.order[i]!;
+      }
+  }
+
+  /** Every record, oldest first, unseen by `touched`: what a state file's snapshot writes. */
+  oldestFirst(): readonly T[] {
+    return this.order;
   }
 
   private cursor(id: string, param: string): number {

@@ -27,6 +27,11 @@ export interface StripeLocalOptions {
   /** The test-only control path; on unless turned off (run.ts turns it off in production). */
   controls?: boolean;
   logger?: Logger;
+  /**
+   * A directory to keep every account's state in (a file, stripe-local.state.jsonl): reloaded at start,
+   * each change on disk before its answer is sent. In memory only when left out.
+   */
+  stateDir?: string;
 }
 
 export interface StripeLocal {
@@ -39,13 +44,14 @@ export interface StripeLocal {
 
 const silent: Logger = { info() {}, warn() {}, error() {} };
 
-/** A stateful local Stripe on loopback (by default), in this process. State is in memory only. */
+/** A stateful local Stripe on loopback (by default), in this process. State is in memory unless `stateDir` is given. */
 export async function startStripeLocal(options: StripeLocalOptions = {}): Promise<StripeLocal> {
   const { webhook } = options;
   const webhookSecret = webhook ? (webhook.secret ?? newWebhookSecret()) : undefined;
   const stripeLocal = createStripeLocalServer({
     logger: options.logger ?? silent,
     controls: options.controls ?? true,
+    ...(options.stateDir !== undefined && { stateDir: options.stateDir }),
     ...(webhook && {
       webhook: {
         accountKey: webhook.accountKey,
@@ -75,6 +81,7 @@ export async function startStripeLocal(options: StripeLocalOptions = {}): Promis
       stripeLocal.stopDelivery();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      stripeLocal.closeState();
     },
   };
 }

@@ -2,17 +2,20 @@ import { createLogger } from '../../packages/base/logger.js';
 import { withSecretFiles } from '../../packages/base/secret-files.js';
 import { stopWithParent } from '../../packages/base/parent-process.js';
 import { startStripeLocal } from './index.js';
+import { StateFileError } from './state/state-file.js';
 
 /**
  * `npm run service:stripe-local`: the emulator alone, on STRIPE_LOCAL_HOST:STRIPE_LOCAL_PORT
  * (127.0.0.1:12111). STRIPE_LOCAL_WEBHOOK_URL, when set, is a webhook endpoint of the account whose key is
- * STRIPE_LOCAL_ACCOUNT_KEY: it receives that account's events, no other's. Started by a parent
+ * STRIPE_LOCAL_ACCOUNT_KEY: it receives that account's events, no other's. STRIPE_LOCAL_DATA_DIR, when set, is
+ * where every account's state is kept across restarts (in memory only without it). Started by a parent
  * over IPC (local-stripe.ts), it reports its URL there and exits when the parent goes.
  */
 const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
 // The *_FILE forms: the secret the API verifies with and the key it pays with, from the deployment's secrets volume.
 const env = withSecretFiles(process.env, ['STRIPE_LOCAL_WEBHOOK_SECRET', 'STRIPE_LOCAL_ACCOUNT_KEY']);
 const production = process.env.NODE_ENV === 'production';
+const stateDir = process.env.STRIPE_LOCAL_DATA_DIR || undefined;
 const port = Number(process.env.STRIPE_LOCAL_PORT ?? 12111);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   console.error(
@@ -44,16 +47,18 @@ try {
     // The fault and clock controls are for test suites; a production-mode process never offers them.
     controls: !production,
     logger,
+    ...(stateDir && { stateDir }),
   });
   const generatedSecret =
     process.env.STRIPE_LOCAL_WEBHOOK_URL && !env.STRIPE_LOCAL_WEBHOOK_SECRET ? stripeLocal.webhookSecret : undefined;
+  const kept = stateDir
+    ? `State is kept in ${stateDir}.`
+    : 'ALL STATE IS IN MEMORY AND FORGOTTEN ON RESTART (set STRIPE_LOCAL_DATA_DIR to keep it).';
   logger.warn(
-    { url: stripeLocal.url, webhook: process.env.STRIPE_LOCAL_WEBHOOK_URL ?? null, controls: !production },
-    'stripe-local: a LOCAL Stripe emulator (test-mode keys only, no real money). ALL STATE IS IN MEMORY AND FORGOTTEN ON RESTART.',
+    { url: stripeLocal.url, webhook: process.env.STRIPE_LOCAL_WEBHOOK_URL ?? null, controls: !production, stateDir },
+    `stripe-local: a LOCAL Stripe emulator (test-mode keys only, no real money). ${kept}`,
   );
-  console.log(
-    `\n  stripe-local at ${stripeLocal.url}: LOCAL Stripe emulator, test keys only.\n  STATE IS IN MEMORY: everything is forgotten when it stops.\n`,
-  );
+  console.log(`\n  stripe-local at ${stripeLocal.url}: LOCAL Stripe emulator, test keys only.\n  ${kept}\n`);
   // Printed once, like Stripe's dashboard shows a new endpoint's secret.
   if (generatedSecret) console.log(`STRIPE_LOCAL_WEBHOOK_SECRET=${generatedSecret}`);
   process.send?.({ ready: stripeLocal.url, webhookSecret: stripeLocal.webhookSecret ?? null });
@@ -62,6 +67,11 @@ try {
   // The parent that started this process owns it: when the parent goes, so does the emulator.
   stopWithParent(shutdown);
 } catch (error) {
-  console.error(`stripe-local cannot start on port ${port}: ${(error as Error).message}`);
+  const message = (error as Error).message;
+  console.error(
+    error instanceof StateFileError
+      ? `stripe-local ${message}`
+      : `stripe-local cannot start on port ${port}: ${message}`,
+  );
   process.exit(1);
 }

@@ -41,6 +41,10 @@ export class Accounts {
     return this.byKey.size;
   }
 
+  [Symbol.iterator](): IterableIterator<Account> {
+    return this.byKey.values();
+  }
+
   /** The caller of a request's `Authorization` (Bearer, or Basic with the key as user name, as Stripe takes it). */
   fromAuthorization(authorization: string | undefined): Caller {
     const key = apiKey(authorization);
@@ -72,6 +76,7 @@ export class Accounts {
     if (owner && owner !== account)
       throw invalidRequest(`The key ${key} belongs to another account.`, { param: 'key' });
     this.restricted.set(key, { account, permissions });
+    this.hooks.touched?.(account, 'restrictedKeys', { id: key, permissions } as { id: string });
   }
 }
 

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { internalError } from '../errors.js';
 import { newId } from '../ids.js';
 import { API_VERSION } from '../resources/events.js';
-import { addWebhookEndpoint } from '../resources/webhook-endpoints.js';
+import { addWebhookEndpoint, START_ENDPOINT_DESCRIPTION } from '../resources/webhook-endpoints.js';
+import { StateFile } from '../state/state-file.js';
 import { Accounts, restrictedKeyRoutes, TEST_KEY } from './accounts.js';
 import { answerApiCall, header, type ApiDeps, type Reply } from './api-call.js';
 import { AuthenticationPages } from './authentication-page.js';
@@ -35,6 +36,8 @@ export interface ServerOptions {
   webhook?: AccountWebhook;
   /** The test-only control path (faults, clock, webhook order). */
   controls: boolean;
+  /** Where every account's state is kept across restarts (state/state-file.ts); in memory only when absent. */
+  stateDir?: string;
 }
 
 export interface AccountWebhook {
@@ -51,17 +54,20 @@ export function createStripeLocalServer(options: ServerOptions) {
   const pages = new AuthenticationPages();
   const delivery = new WebhookDelivery(options.logger);
   let baseUrl = 'http://127.0.0.1';
+  const state = options.stateDir === undefined ? undefined : new StateFile(options.stateDir, options.logger);
   const accounts = new Accounts({
     onEvent: delivery.onEvent.bind(delivery),
     baseUrl: () => baseUrl,
     registerAuthentication: pages.register.bind(pages),
+    ...(state && { touched: state.touched.bind(state) }),
   });
+  state?.load(accounts);
   if (options.webhook) addStartEndpoint(accounts, options.webhook);
   const router = routerFor(options, () => delivery.poke(), accounts);
   const deps = { accounts, router, logger: options.logger };
   const server: Server = createServer((req, res) => {
     req.on('error', () => res.destroy());
-    respond(deps, pages, req, res).catch((error: unknown) => {
+    respond(deps, pages, req, res, state).catch((error: unknown) => {
       options.logger.error({ err: error }, 'response failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: internalError().body }));
@@ -75,6 +81,7 @@ export function createStripeLocalServer(options: ServerOptions) {
       baseUrl = url;
     },
     stopDelivery: () => delivery.stop(),
+    closeState: () => state?.close(),
   };
 }
 
@@ -107,7 +114,7 @@ function addStartEndpoint(accounts: Accounts, webhook: AccountWebhook): void {
     throw new Error(
       "the webhook endpoint's account key must be a test-mode secret key (sk_test_ and letters, digits or _)",
     );
-  addWebhookEndpoint(accounts.of(accountKey), { ...endpoint, description: 'STRIPE_LOCAL_WEBHOOK_URL, made at start' });
+  addWebhookEndpoint(accounts.of(accountKey), { ...endpoint, description: START_ENDPOINT_DESCRIPTION });
 }
 
 /** Every request ends in a Stripe-shaped answer: the API, the 3-D Secure pages, or the health check. */
@@ -116,6 +123,7 @@ async function respond(
   pages: AuthenticationPages,
   req: IncomingMessage,
   res: ServerResponse,
+  state: StateFile | undefined,
 ): Promise<void> {
   const requestId = newId('req', 14);
   const url = new URL(req.url ?? '/', 'http://stripe-local');
@@ -140,6 +148,9 @@ async function respond(
   } else {
     reply = await answerApiCall(deps, req, url, body, requestId);
   }
+  // On disk before it is answered: a kill -9 after the answer keeps it.
+  if (req.method === 'GET') state?.discard();
+  else await state?.commit();
   if (res.destroyed) return;
   res.writeHead(reply.status, {
     'content-type': 'application/json',

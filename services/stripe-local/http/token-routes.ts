@@ -49,7 +49,7 @@ export const tokenRoutes: Route[] = [
         created: account.seconds(),
         used: false,
       };
-      account.tokens.set(record.id, record);
+      account.tokens.add(record);
       return renderToken(record);
     },
   },

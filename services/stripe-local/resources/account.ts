@@ -1,4 +1,4 @@
-import { Collection } from '../collection.js';
+import { Collection, type Stored } from '../collection.js';
 import { invalidRequest } from '../errors.js';
 import type { ChargeRecord } from './charges.js';
 import type { CustomerRecord } from './customers.js';
@@ -26,6 +26,8 @@ export interface Fault {
 /** Where an account's state change is announced (webhook delivery), and what request made it. */
 export interface AccountHooks {
   onEvent(account: Account, event: EventRecord): void;
+  /** A record of `kind` was made or handed out for a change (the state file writes it when the request ends). */
+  touched?(account: Account, kind: string, record: { id: string }): void;
   /** The base URL cardholders reach the 3-D Secure page on. */
   baseUrl(): string;
   registerAuthentication(account: Account, intentId: string): string;
@@ -37,18 +39,18 @@ export interface AccountHooks {
  */
 export class Account {
   private clockOffsetMs = 0;
-  readonly customers = new Collection<CustomerRecord>();
+  readonly customers = this.collection<CustomerRecord>('customers');
   /** PaymentMethods (`pm_`) and legacy card sources (`card_`): one record type, rendered as either. */
-  readonly cards = new Collection<CardRecord>();
-  readonly tokens = new Map<string, TokenRecord>();
-  readonly setupIntents = new Collection<SetupIntentRecord>();
-  readonly paymentIntents = new Collection<PaymentIntentRecord>();
-  readonly charges = new Collection<ChargeRecord>();
-  readonly refunds = new Collection<RefundRecord>();
-  readonly disputes = new Collection<DisputeRecord>();
-  readonly events = new Collection<EventRecord>(EVENTS_KEPT);
-  readonly webhookEndpoints = new Collection<WebhookEndpointRecord>();
-  readonly idempotency = new IdempotencyStore();
+  readonly cards = this.collection<CardRecord>('cards');
+  readonly tokens = this.collection<TokenRecord>('tokens');
+  readonly setupIntents = this.collection<SetupIntentRecord>('setupIntents');
+  readonly paymentIntents = this.collection<PaymentIntentRecord>('paymentIntents');
+  readonly charges = this.collection<ChargeRecord>('charges');
+  readonly refunds = this.collection<RefundRecord>('refunds');
+  readonly disputes = this.collection<DisputeRecord>('disputes');
+  readonly events = this.collection<EventRecord>('events', EVENTS_KEPT);
+  readonly webhookEndpoints = this.collection<WebhookEndpointRecord>('webhookEndpoints');
+  readonly idempotency = new IdempotencyStore((entry) => this.hooks.touched?.(this, 'idempotency', entry));
   readonly faults: Fault[] = [];
   webhookOrder: 'in_order' | 'reversed' = 'in_order';
   /** Raw card numbers to `tokens` and `payment_methods`: off, as on a Stripe account (test mode too, docs/testing). */
@@ -75,6 +77,25 @@ export class Account {
   advanceClock(ms: number): void {
     this.clockOffsetMs += ms;
   }
+
+  /** What the test-only controls set on the account, as a state file keeps it. */
+  get settings(): AccountSettings {
+    return { clockOffsetMs: this.clockOffsetMs, webhookOrder: this.webhookOrder, rawCardData: this.rawCardData };
+  }
+
+  set settings(settings: AccountSettings) {
+    ({ clockOffsetMs: this.clockOffsetMs, webhookOrder: this.webhookOrder, rawCardData: this.rawCardData } = settings);
+  }
+
+  private collection<T extends Stored>(kind: string, capacity = Infinity): Collection<T> {
+    return new Collection<T>(capacity, (record) => this.hooks.touched?.(this, kind, record));
+  }
+}
+
+export interface AccountSettings {
+  clockOffsetMs: number;
+  webhookOrder: Account['webhookOrder'];
+  rawCardData: boolean;
 }
 
 /**

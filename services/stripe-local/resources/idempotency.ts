@@ -15,12 +15,15 @@ export interface SavedResponse {
   requestId: string;
 }
 
-interface Entry {
+export interface Entry {
   digest: string;
   expiresAt: number;
   /** Absent while the first request with the key still runs. */
   saved?: SavedResponse;
 }
+
+/** A key and its saved answer, as a state file keeps it. */
+export type SavedKey = Entry & { id: string; saved: SavedResponse };
 
 export type Claim =
   { kind: 'first'; finish(response: SavedResponse | null): void } | { kind: 'replay'; response: SavedResponse };
@@ -50,6 +53,21 @@ export class IdempotencyStore {
   /** Keys whose entries still hold a full response body, oldest first. */
   private readonly full: Entry[] = [];
 
+  /** `saved` hears of each key whose answer is saved, so a state file can keep it. */
+  constructor(private readonly saved?: (entry: SavedKey) => void) {}
+
+  /** Every key with a saved answer, oldest first. */
+  *savedKeys(): Generator<SavedKey> {
+    for (const [id, entry] of this.entries) if (entry.saved) yield { id, ...entry, saved: entry.saved };
+  }
+
+  /** A key's saved answer, as a state file kept it. */
+  restore({ id, ...entry }: SavedKey): void {
+    this.entries.delete(id);
+    this.entries.set(id, entry);
+    this.keepFull(entry);
+  }
+
   claim(key: string, digest: string, now: number): Claim {
     this.forgetExpired(now);
     const entry = this.entries.get(key);
@@ -71,6 +89,7 @@ export class IdempotencyStore {
         } else {
           fresh.saved = response;
           this.keepFull(fresh);
+          this.saved?.({ id: key, ...fresh, saved: response });
         }
       },
     };

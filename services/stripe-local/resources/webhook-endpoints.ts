@@ -13,6 +13,9 @@ export interface WebhookEndpointRecord extends Stored {
   status: 'enabled' | 'disabled';
 }
 
+/** The endpoint STRIPE_LOCAL_WEBHOOK_URL makes at every start, with that start's secret: never kept across one. */
+export const START_ENDPOINT_DESCRIPTION = 'STRIPE_LOCAL_WEBHOOK_URL, made at start';
+
 export const newWebhookSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
 
 /** A new enabled endpoint of `account`: it receives that account's events only, as at Stripe. */
