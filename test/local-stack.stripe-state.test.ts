@@ -113,12 +113,16 @@ describe('npm start restarted: the local Stripe keeps its state', () => {
       { timeoutMs: 30_000, what: 'every purchase PAID or FAILED' },
     );
     expect(Date.now() - restartedAt).toBeLessThan(30_000);
+    // A Stripe restarted empty lost the customer and its card alike: which one charge-customer meets first
+    // decides the code, customer_missing or (the card forgotten) no_payment_method; either is final and clear.
     for (const purchase of settled)
       expect([
         { status: 'PAID', failureCode: null },
         { status: 'FAILED', failureCode: 'customer_missing' },
+        { status: 'FAILED', failureCode: 'no_payment_method' },
       ]).toContainEqual({ status: purchase.status, failureCode: purchase.failureCode });
     // Those bought after the restart were charged to customers the empty Stripe never knew.
-    expect(settled.filter((purchase) => purchase.failureCode === 'customer_missing').length).toBeGreaterThanOrEqual(3);
+    expect(settled.filter((purchase) => purchase.status === 'FAILED').length).toBeGreaterThanOrEqual(3);
+    expect(settled.some((purchase) => purchase.failureCode === 'customer_missing')).toBe(true);
   }, 240_000);
 });
