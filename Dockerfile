@@ -2,7 +2,7 @@
 # command. The build stage compiles with every dependency; the final stage holds the compiled dist/,
 # production dependencies only (no TypeScript tooling, no embedded PostgreSQL binaries, no local Stripe)
 # and runs as the unprivileged `node` user. The local Stripe is the `stripe-local` target, for compose.
-FROM node:20.20-bookworm-slim AS build
+FROM node:24.22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY services/stripe-local/package.json ./services/stripe-local/
@@ -20,14 +20,14 @@ USER node
 EXPOSE 12111
 CMD ["node", "services/stripe-local/bin/stripe-local.js"]
 
-FROM node:20.20-bookworm-slim AS production-dependencies
+FROM node:24.22-bookworm-slim AS production-dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --omit=optional as well: @prisma/client's optional peers (the prisma CLI, typescript) are
 # development tools here, and nothing at run time needs an optional package.
 RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-FROM node:20.20-bookworm-slim
+FROM node:24.22-bookworm-slim
 ENV NODE_ENV=production
 # Paygraph listens on loopback unless HOST says otherwise; in a container, reached only through its own
 # network and the ports compose publishes, every interface is what makes it reachable at all.

@@ -213,6 +213,7 @@ function deliveryDeps(
     sessionTtlHours: 0,
     revokingIdentity: () => undefined,
     stripeLivemode: config.stripeLivemode,
+    cardAuthenticationTimeoutMs: config.CARD_AUTHENTICATION_TIMEOUT_HOURS * 3_600_000,
     signinThrottle: shared.signinThrottle,
     queryLimits: {},
     clientAddress: 'system',

@@ -99,6 +99,8 @@ const configSchema = z
     CALLBACK_RETENTION_DAYS: z.coerce.number().int().positive().default(30),
     CALLBACK_DEAD_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
     CALLBACK_RETENTION_SWEEP_MS: z.coerce.number().int().min(100).default(300_000),
+    /** A purchase waits this long for its card's 3-D Secure, then fails: Stripe's SetupIntents never expire. */
+    CARD_AUTHENTICATION_TIMEOUT_HOURS: z.coerce.number().positive().default(24),
   })
   .refine((config) => config.NODE_ENV !== 'production' || config.DATABASE_URL, {
     // The embedded server is for development; a production image does not even ship its binaries.

@@ -56,6 +56,7 @@ export interface ServerDeps {
     | 'STRIPE_WEBHOOK_SECRET'
     | 'STRIPE_ACCOUNT_ID'
     | 'stripeLivemode'
+    | 'CARD_AUTHENTICATION_TIMEOUT_HOURS'
   >;
 }
 
@@ -128,6 +129,7 @@ function graphqlHandler({
       sessionTtlHours: config.SESSION_TTL_HOURS,
       revokingIdentity: (id: string) => identityCache?.revoking(id),
       stripeLivemode: config.stripeLivemode,
+      cardAuthenticationTimeoutMs: config.CARD_AUTHENTICATION_TIMEOUT_HOURS * 3_600_000,
     }),
     maskedErrors: {
       // Anything that is not one of our coded errors is logged here and reaches the client as a bare code.

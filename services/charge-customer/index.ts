@@ -51,6 +51,15 @@ const PAYMENT_METHOD_MISSING: CardProblem = {
 };
 // Being saved: the purchase waits for it (409), and the card's write-back wakes it at once.
 const CARD_ON_ITS_WAY = new Set(['PENDING', 'REQUIRES_ACTION']);
+const WAIT_FOR_AUTHENTICATION = `mutation($id: ID!) { updatePurchase(id: $id, waitingFor: CARD_AUTHENTICATION) { status } }`;
+// docs/callbacks.md, "Waiting": the worker parks the delivery (not a failure) until the card's write-back wakes it.
+const WAITING_FOR_AUTHENTICATION: Outcome = {
+  status: 409,
+  body: {
+    code: 'waiting_for_authentication',
+    message: "The user's card waits for its owner's 3-D Secure: charged as soon as it is done",
+  },
+};
 
 /**
  * On Purchase.created: one off-session PaymentIntent per purchase on the user's newest active card,
@@ -85,6 +94,9 @@ export function chargeCustomerHandler(deps: ServiceDeps) {
       const purchasedAt = new Date(purchase.createdAt ?? event.createdAt);
       if (!card && !waiting) return failUnlessCharged(stripe, paygraph, purchase, purchasedAt, NO_PAYMENT_METHOD);
       const customerId = purchase.user.stripeId;
+      // Only the owner can move a card that waits for 3-D Secure, maybe hours from now; create-customer saves a PENDING one in ms.
+      if (!card && !cards.some((entry) => entry.status === 'PENDING'))
+        return waitForAuthentication(paygraph, purchase.id);
       if (!card || !customerId)
         throw createError(
           409,
@@ -175,6 +187,15 @@ async function createPaymentIntent(
     { idempotencyKey: `payment-intent:${purchase.id}` },
   );
   return expectStripeObject(intent, 'payment_intent');
+}
+
+/** The purchase waits for its card's authentication; the API fails it instead once it has waited too long. */
+async function waitForAuthentication(paygraph: Paygraph, purchaseId: string): Promise<Outcome> {
+  const { updatePurchase } = await paygraph<{ updatePurchase: { status: string } }>(WAIT_FOR_AUTHENTICATION, {
+    id: purchaseId,
+  });
+  if (updatePurchase.status === 'PENDING') return WAITING_FOR_AUTHENTICATION;
+  return { status: 200, body: { settled: purchaseId, status: updatePurchase.status } };
 }
 
 /** Writes back what the PaymentIntent says; a state Stripe will still change is left to its webhook. */

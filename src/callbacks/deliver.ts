@@ -17,7 +17,14 @@ import type { CallbackDefinition } from './load.js';
 import type { CallbackControls } from './controls.js';
 import { attemptDuration, deadDeliveries, deliveryOutcomes } from './metrics.js';
 import { renderPayload } from './payload.js';
-import { classify, parseRetryAfter, retryDelayMs, retrySpanMs, type RetryPolicy } from './retry-policy.js';
+import {
+  classify,
+  parseRetryAfter,
+  retryDelayMs,
+  retrySpanMs,
+  WAITING_RECHECK_MS,
+  type RetryPolicy,
+} from './retry-policy.js';
 import { sendSigned, type SendResult } from './send.js';
 
 export interface DeliveryDeps {
@@ -180,7 +187,8 @@ async function deliverCallback(
     await admitted.done();
   }
   await deps.controls.afterAttempt(callback, delivery, {
-    delivered: outcome === 'delivered',
+    // An endpoint that answers "waiting" works: the failing clock does not run for it.
+    delivered: outcome === 'delivered' || outcome === 'waiting',
     dead: outcome === 'dead',
     result,
   });
@@ -256,10 +264,13 @@ async function finish(
   },
 ): Promise<void> {
   const { attempt, outcome, result } = done;
+  const retryAfterMs = parseRetryAfter(result.retryAfter);
   const nextAttemptAt =
     outcome === 'retry'
-      ? new Date(Date.now() + retryDelayMs(deps.retryPolicy, attempt, parseRetryAfter(result.retryAfter)))
-      : null;
+      ? new Date(Date.now() + retryDelayMs(deps.retryPolicy, attempt, retryAfterMs))
+      : outcome === 'waiting'
+        ? new Date(Date.now() + (retryAfterMs ?? WAITING_RECHECK_MS))
+        : null;
   await store.record(delivery, {
     attempt,
     startedAt: done.startedAt,
@@ -274,7 +285,10 @@ async function finish(
   });
   if (outcome === 'dead') deadDeliveries.inc({ callback: delivery.callback });
   deliveryOutcomes.inc({ callback: delivery.callback, outcome });
-  const log = outcome === 'delivered' ? deps.logger.debug.bind(deps.logger) : deps.logger.warn.bind(deps.logger);
+  const log =
+    outcome === 'delivered' || outcome === 'waiting'
+      ? deps.logger.debug.bind(deps.logger)
+      : deps.logger.warn.bind(deps.logger);
   log(
     {
       delivery: delivery.id,

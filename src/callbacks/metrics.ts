@@ -6,7 +6,7 @@ import { pendingSummary } from './store/reports.js';
 
 export const deliveryOutcomes = new Counter({
   name: 'paygraph_callback_attempts_total',
-  help: 'Callback delivery attempts by callback and outcome (delivered, retry, failed, dead)',
+  help: 'Callback delivery attempts by callback and outcome (delivered, retry, failed, dead, waiting)',
   labelNames: ['callback', 'outcome'],
   registers: [metricsRegistry],
 });

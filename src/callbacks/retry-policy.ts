@@ -1,5 +1,5 @@
 /** Retry rules, after Stripe's webhooks and the Standard Webhooks spec. */
-export type Outcome = 'delivered' | 'retry' | 'failed' | 'dead';
+export type Outcome = 'delivered' | 'retry' | 'failed' | 'dead' | 'waiting';
 
 const RETRYABLE_STATUSES = new Set([408, 409, 425, 429]);
 const MAX_DELAY_MS = 6 * 3_600_000;
@@ -10,12 +10,37 @@ export interface RetryPolicy {
   random?: () => number;
 }
 
-export function classify(result: { status?: number }, attempt: number, maxAttempts: number): Outcome {
+/**
+ * How long a delivery parked by a `waiting` answer stays put unless it is woken (or its endpoint's
+ * Retry-After says otherwise): what it waits for wakes it, so this only rechecks deadlines.
+ */
+export const WAITING_RECHECK_MS = 3_600_000;
+
+export function classify(
+  result: { status?: number; response?: string | null },
+  attempt: number,
+  maxAttempts: number,
+): Outcome {
   const { status } = result;
   if (status !== undefined && status >= 200 && status < 300) return 'delivered';
+  if (isWaiting(result)) return 'waiting';
   const retryable = status === undefined || status >= 500 || RETRYABLE_STATUSES.has(status);
   if (!retryable) return 'failed';
   return attempt >= maxAttempts ? 'dead' : 'retry';
+}
+
+/**
+ * 409 with a JSON body whose `code` starts with `waiting_for_`: the receiver waits for something
+ * outside Paygraph that a later write wakes the delivery for (docs/callbacks.md, "Waiting"). Not a failure.
+ */
+function isWaiting(result: { status?: number; response?: string | null }): boolean {
+  if (result.status !== 409 || !result.response?.includes('waiting_for_')) return false;
+  try {
+    const code: unknown = (JSON.parse(result.response) as { code?: unknown } | null)?.code;
+    return typeof code === 'string' && code.startsWith('waiting_for_');
+  } catch {
+    return false;
+  }
 }
 
 /** The wait after an attempt before jitter: doubling from the base, capped. */

@@ -1,10 +1,13 @@
 import type { CardDetails, Prisma } from '../generated/prisma/client.js';
 import type { CardStatus } from '../generated/prisma/enums.js';
 import type { Context } from '../schema/context.js';
+import { abandonWaitingForCard, stopWaitingForCard } from './awaiting-authentication.js';
 import { wakeWaitingCharges } from './wake-charges.js';
 
 // A purchase waits while its user's card is in one of these; charge-customer answers 409 meanwhile.
 const BEING_SAVED: readonly CardStatus[] = ['PENDING', 'REQUIRES_ACTION'];
+/** The failure code of a card whose SetupIntent was canceled while it waited for the owner's 3-D Secure. */
+export const SETUP_CANCELED = 'setup_intent_canceled';
 
 /**
  * Every change of a card's state, from create-customer's write-back or from a Stripe event. A
@@ -23,7 +26,20 @@ export async function changeCard(
   await ctx.events.record(ctx.db, { model: 'CardDetails', operation: 'updated', node: card, previous });
   const settled = card.status === 'ACTIVE' || (card.status === 'REJECTED' && BEING_SAVED.includes(previous.status));
   if (settled && previous.status !== card.status) await wakeWaitingCharges(ctx.db, card.userId);
+  if (card.status === 'ACTIVE' && previous.status !== 'ACTIVE') await stopWaitingForCard(ctx, card.userId);
+  const abandoned = card.status === 'DETACHED' || (card.status === 'REJECTED' && card.failureCode === SETUP_CANCELED);
+  if (previous.status === 'REQUIRES_ACTION' && abandoned) await cardAuthenticationAbandoned(ctx, card.userId);
   return card;
+}
+
+/**
+ * A card that waited for its owner's 3-D Secure will not be saved (its SetupIntent canceled, the card
+ * detached or deleted): the purchases waiting for it fail now, unless another card may still pay them,
+ * and their parked charges are woken to finish (charge-customer finds them settled).
+ */
+export async function cardAuthenticationAbandoned(ctx: Pick<Context, 'db' | 'events'>, userId: string): Promise<void> {
+  await wakeWaitingCharges(ctx.db, userId);
+  await abandonWaitingForCard(ctx, userId);
 }
 
 /**

@@ -41,6 +41,7 @@ export type PurchaseChange = Pick<
   | 'failureCode'
   | 'failureMessage'
   | 'paidAt'
+  | 'waitingFor'
 >;
 
 export type Transition =
@@ -84,6 +85,7 @@ export function nextPurchaseState(previous: Purchase, fact: PaymentFact): Transi
     failureCode: previous.failureCode,
     failureMessage: previous.failureMessage,
     paidAt: previous.paidAt,
+    waitingFor: previous.waitingFor,
   };
   const chargeId = 'chargeId' in fact ? (fact.chargeId ?? null) : null;
   if (fact.kind === 'refund_failed') {
@@ -129,6 +131,8 @@ export function nextPurchaseState(previous: Purchase, fact: PaymentFact): Transi
       }
     }
   }
+  // What a purchase waits for is a reason it is still PENDING: it goes once the purchase moves on.
+  if (next.status !== 'PENDING') next.waitingFor = null;
   const changed = (Object.keys(next) as (keyof PurchaseChange)[]).some((key) => !same(next[key], previous[key]));
   return changed ? { result: 'changed', data: next } : { result: 'unchanged' };
 }

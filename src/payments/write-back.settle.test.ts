@@ -22,6 +22,7 @@ const purchase = (fields: Partial<Purchase> = {}): Purchase => ({
   createdAt: new Date(0),
   updatedAt: new Date(0),
   paidAt: null,
+  waitingFor: null,
   ...fields,
 });
 const codeOf = (run: () => unknown) => {

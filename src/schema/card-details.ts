@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { notFound } from '../errors.js';
 import { CardStatus } from '../generated/prisma/enums.js';
-import { changeCard } from '../payments/card-state.js';
+import { cardAuthenticationAbandoned, changeCard } from '../payments/card-state.js';
 import { chargesInFlight } from '../payments/charges-in-flight.js';
 import { builder } from './builder.js';
 import * as input from './inputs.js';
@@ -118,6 +118,7 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, args, ctx) => {
       const card = await ctx.db.cardDetails.delete({ ...query, where: { id: String(args.id) } });
       await ctx.events.record(ctx.db, { model: 'CardDetails', operation: 'deleted', node: card });
+      if (card.status === 'REQUIRES_ACTION') await cardAuthenticationAbandoned(ctx, card.userId);
       return card;
     },
   }),

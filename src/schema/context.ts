@@ -18,6 +18,8 @@ export interface Context {
   revokingIdentity: (id: string) => void;
   /** Whether the Stripe key in use is live: new purchases and cards record it, and events of the other mode never touch them. */
   stripeLivemode: boolean;
+  /** How long a purchase waits for its card's 3-D Secure before it fails (CARD_AUTHENTICATION_TIMEOUT_HOURS). */
+  cardAuthenticationTimeoutMs: number;
   signinThrottle: SigninThrottle;
   /** Depth and cost limits of this request (none for the callbacks engine's own payloads). */
   queryLimits: { depth?: number; complexity?: number };

@@ -4,7 +4,8 @@ import { settle } from '../payments/write-back.js';
 import { applyStripeEvent } from '../stripe-webhook/apply-event.js';
 import { lockedPurchase, lockPaymentIntent } from '../payments/locks.js';
 import { applyHeldEvents } from '../stripe-webhook/held-events.js';
-import { PurchaseStatus } from '../generated/prisma/enums.js';
+import { PurchaseStatus, PurchaseWait } from '../generated/prisma/enums.js';
+import { waitForCardAuthentication } from '../payments/awaiting-authentication.js';
 import { builder } from './builder.js';
 import { currency } from './currencies.js';
 import * as input from './inputs.js';
@@ -13,6 +14,10 @@ import { findsNodes, ownedByCaller, readableBy } from './readable-by.js';
 import { secretValue } from './secret-arguments.js';
 
 const PurchaseStatusEnum = builder.enumType(PurchaseStatus, { name: 'PurchaseStatus' });
+const PurchaseWaitEnum = builder.enumType(PurchaseWait, {
+  name: 'PurchaseWait',
+  description: 'What an unsettled purchase waits for before it can be charged.',
+});
 
 builder.prismaObject('Purchase', {
   authScopes: (purchase) => readableBy(purchase.userId),
@@ -42,6 +47,13 @@ builder.prismaObject('Purchase', {
     refunds: t.relation('refunds', { args: pageArgs, query: (args) => toPage(args) }),
     failureCode: t.exposeString('failureCode', { nullable: true }),
     failureMessage: t.exposeString('failureMessage', { nullable: true }),
+    waitingFor: t.field({
+      type: PurchaseWaitEnum,
+      nullable: true,
+      description:
+        "While PENDING: what its charge waits for. CARD_AUTHENTICATION: the user's card waits for the owner's 3-D Secure (CardDetails.setupClientSecret); it is charged once that is done, and FAILED card_authentication_abandoned if it is canceled or not done in time.",
+      resolve: (purchase) => (purchase.status === 'PENDING' ? purchase.waitingFor : null),
+    }),
     user: t.relation('user'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     paidAt: t.expose('paidAt', { type: 'DateTime', nullable: true }),
@@ -113,6 +125,11 @@ builder.mutationFields((t) => ({
       clientSecret: t.arg.string({ required: false, validate: input.clientSecret, extensions: secretValue }),
       failureCode: t.arg.string({ required: false, validate: input.failureCode }),
       failureMessage: t.arg.string({ required: false, validate: input.failureMessage }),
+      waitingFor: t.arg({
+        type: PurchaseWaitEnum,
+        required: false,
+        description: 'The charge waits for this (alone, without a status): FAILED instead once it has waited too long.',
+      }),
     },
     resolve: async (query, _root, args, ctx) => {
       const id = String(args.id);
@@ -120,7 +137,10 @@ builder.mutationFields((t) => ({
       if (args.stripePaymentIntentId) await lockPaymentIntent(ctx.db, args.stripePaymentIntentId);
       const previous = await lockedPurchase(ctx.db, id);
       if (!previous) throw notFound('Purchase');
-      const purchase = await ctx.db.purchase.update({ ...query, where: { id }, data: settle(previous, args) });
+      const data = args.waitingFor
+        ? waitForCardAuthentication(previous, ctx.cardAuthenticationTimeoutMs)
+        : settle(previous, args);
+      const purchase = await ctx.db.purchase.update({ ...query, where: { id }, data });
       await ctx.events.record(ctx.db, { model: 'Purchase', operation: 'updated', node: purchase, previous });
       if (!purchase.stripePaymentIntentId || previous.stripePaymentIntentId) return purchase;
       // Stripe's events about this PaymentIntent that came before this write-back apply now.

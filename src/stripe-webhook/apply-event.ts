@@ -25,6 +25,7 @@ export const APPLIED_STRIPE_EVENTS = [
   'charge.dispute.funds_reinstated',
   'setup_intent.succeeded',
   'setup_intent.setup_failed',
+  'setup_intent.canceled',
   'payment_method.detached',
 ] as const;
 

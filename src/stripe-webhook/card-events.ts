@@ -1,5 +1,5 @@
 import type { CardDetails, Prisma } from '../generated/prisma/client.js';
-import { changeCard } from '../payments/card-state.js';
+import { changeCard, SETUP_CANCELED } from '../payments/card-state.js';
 import { changeStripeId } from '../payments/customer-state.js';
 import { paymentMethodShape, setupIntentShape, type StripeEventEnvelope } from './event-shape.js';
 import { done, notApplied, type Outcome, type Scope } from './outcome.js';
@@ -44,6 +44,22 @@ export function cardEvent(event: StripeEventEnvelope): CardEvent | null {
         setupClientSecret: null,
         failureCode: error?.code ?? 'setup_failed',
         failureMessage: error?.message ?? 'The card could not be saved',
+      },
+    };
+  }
+  if (event.type === 'setup_intent.canceled') {
+    // The owner's 3-D Secure will never finish (canceled at Stripe or by Paygraph): the card is not saved.
+    const intent = setupIntentShape.parse(event.data.object);
+    const cardDetailsId = intent.metadata.cardDetailsId;
+    return {
+      find: [{ stripeSetupIntentId: intent.id }, ...(cardDetailsId ? [{ id: cardDetailsId }] : [])],
+      from: ['REQUIRES_ACTION'],
+      setupIntentId: intent.id,
+      data: {
+        status: 'REJECTED',
+        setupClientSecret: null,
+        failureCode: SETUP_CANCELED,
+        failureMessage: "The card's authentication was canceled before it was finished: add the card again",
       },
     };
   }

@@ -68,7 +68,7 @@ const switchOff = (candidates: string) => `
              'lastError', coalesce($4::text, (
                select coalesce(a.error, 'HTTP ' || a.http_status || coalesce(': ' || left(a.response, 200), ''))
                  from callback_delivery d join callback_attempt a on a.delivery_id = d.id
-                where d.callback = s.name and a.outcome <> 'delivered'
+                where d.callback = s.name and a.outcome <> 'delivered' and a.outcome <> 'waiting'
                 order by d.created_at desc, a.attempt desc limit 1))) as facts
       from switched s where s.name <> all($5::text[])
   ),

@@ -23,6 +23,7 @@ const STATUS_AFTER: Record<Outcome, DeliveryRow['status']> = {
   retry: 'PENDING',
   failed: 'FAILED',
   dead: 'DEAD',
+  waiting: 'PENDING',
 };
 
 const RECORD_ATTEMPTS = `
@@ -37,6 +38,8 @@ const RECORD_ATTEMPTS = `
   ), moved as (
     update callback_delivery d
        set attempts = i.attempt, status = i.status, payload = i.payload,
+           -- A waiting answer spends no attempt: it is parked until woken, never retried towards DEAD.
+           max_attempts = d.max_attempts + (i.outcome = 'waiting')::int,
            -- Woken while this attempt ran (or just before it read its payload, the second of margin):
            -- what it waited for is there now, so the retry goes at once.
            next_attempt_at = case when i.next_attempt_at is not null and d.woken_at >= i.started_at - interval '1 second'

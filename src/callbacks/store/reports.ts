@@ -23,7 +23,7 @@ export async function callbackStats(db: Queryable): Promise<Map<string, Callback
       `select distinct on (d.callback) d.callback, a.started_at as at,
               coalesce(a.error, 'HTTP ' || a.http_status || coalesce(': ' || left(a.response, 200), '')) as message
          from callback_attempt a join callback_delivery d on d.id = a.delivery_id
-        where a.outcome <> 'delivered' order by d.callback, a.started_at desc`,
+        where a.outcome <> 'delivered' and a.outcome <> 'waiting' order by d.callback, a.started_at desc`,
     ),
   ]);
   const lastErrors = new Map(errors.rows.map((row) => [row.callback, { message: row.message, at: row.at }]));
