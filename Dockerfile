@@ -29,6 +29,9 @@ RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && n
 
 FROM node:24.22-bookworm-slim
 ENV NODE_ENV=production
+# glibc gives each thread that allocates an arena of its own (up to 8 per core); with two, the API's idle
+# resident memory measured 13 to 18 MB lower in paired runs (docs/benchmarks.md, memory).
+ENV MALLOC_ARENA_MAX=2
 # Paygraph listens on loopback unless HOST says otherwise; in a container, reached only through its own
 # network and the ports compose publishes, every interface is what makes it reachable at all.
 ENV HOST=0.0.0.0

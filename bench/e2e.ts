@@ -8,6 +8,7 @@ import { rootDir } from '../src/config.js';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { freePort } from '../packages/base/free-port.js';
 import { eventually } from '../packages/testing/eventually.js';
+import { capacityReport, startCapacity } from './capacity.js';
 import { sampleCpu } from './cpu-time.js';
 import { BENCH_WAIT, median, percentile, round, SIGNING_SECRET } from './harness.js';
 import { processTreeMemory, type ProcessMemory } from './process-memory.js';
@@ -41,7 +42,9 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'paygraph-bench-e2e-'));
 chmodSync(dataDir, 0o755); // initdb runs as the postgres user and must reach the data folder inside
 writeFileSync(POSTGRES_LOG, '');
 // BENCH_E2E_PG_STATEMENTS=1: PostgreSQL's pg_stat_statements, and the statements that took it longest (waits included) at the end.
-const STATEMENTS = process.env.BENCH_E2E_PG_STATEMENTS === '1';
+// BENCH_E2E_CAPACITY=1: per paid purchase of the rounds, statements, round trips, WAL bytes and CPU ms (bench/capacity.ts).
+const CAPACITY = process.env.BENCH_E2E_CAPACITY === '1';
+const STATEMENTS = process.env.BENCH_E2E_PG_STATEMENTS === '1' || CAPACITY;
 const postgres = await startEmbeddedPostgres({
   dataDir: path.join(dataDir, 'postgres'),
   onLog: (line) => appendFileSync(POSTGRES_LOG, `${line}\n`),
@@ -254,6 +257,9 @@ try {
   const rounds: { rate: number; p50: number; p99: number; apiAndWorkerMb: number }[] = [];
   const peaks = new Map<string, number>();
   console.log(`\n${USERS} concurrent users buying, ${SECONDS} s a round (${cpus().length} cores):`);
+  const capacity = CAPACITY ? await startCapacity(reader) : null;
+  const capacityCpu = new Map<string, number>();
+  let capacityPurchases = 0;
   for (let roundNo = 1; roundNo <= ROUNDS; roundNo++) {
     const {
       result,
@@ -280,6 +286,8 @@ try {
       };
     });
     for (const [name, mb] of roundPeaks) peaks.set(name, Math.max(peaks.get(name) ?? 0, mb));
+    for (const [name, ms] of cpuMs) capacityCpu.set(name, (capacityCpu.get(name) ?? 0) + ms);
+    capacityPurchases += result.paidCount;
     const apiAndWorkerMb = (roundPeaks.get('API') ?? 0) + (roundPeaks.get('worker') ?? 0);
     rounds.push({ ...result, apiAndWorkerMb });
     console.log(
@@ -300,6 +308,7 @@ try {
   console.log(
     `Peak resident memory per process: ${[...peaks].map(([name, mb]) => `${name} ${round(mb)} MB`).join(', ')}`,
   );
+  if (capacity) console.log(await capacityReport(reader, capacity, capacityPurchases, capacityCpu));
   if (STATEMENTS) {
     const { rows } = await reader.query<{ calls: string; ms: number; each: number; query: string }>(
       `select calls, round(total_exec_time)::int as ms, round((total_exec_time / calls)::numeric, 3)::float8 as each,

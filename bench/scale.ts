@@ -18,7 +18,7 @@ import { callbackYaml } from './paygraph-arms.js';
  * the backlog grows.
  */
 const BACKLOGS = (process.env.BENCH_SCALE_BACKLOGS ?? '10000,100000').split(',').map(Number);
-const WORKERS = (process.env.BENCH_SCALE_WORKERS ?? '1,2,4').split(',').map(Number);
+const WORKERS = (process.env.BENCH_SCALE_WORKERS ?? '1,2,4,8').split(',').map(Number);
 const CHUNK = 5_000;
 
 const postgres = await startBenchPostgres();
