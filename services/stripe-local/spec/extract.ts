@@ -8,7 +8,7 @@ import { operationKey } from './operation-key.js';
 import type { ObjectField, ParamSchema, TrimmedSpec } from './trimmed-spec.js';
 
 /**
- * npm run spec:extract -w @paygraph/stripe-local: writes stripe-openapi.json, the part of Stripe's OpenAPI
+ * `npm -w @paygraph/stripe-local run spec:extract`: writes stripe-openapi.json, the part of Stripe's OpenAPI
  * description this emulator serves, from the installed stripe SDK's type definitions (which Stripe generates
  * from that spec for the SDK's pinned API version; the spec3.json itself is not available here).
  */
@@ -33,6 +33,8 @@ const OBJECTS: Record<string, [file: string, name: string]> = {
   refund: ['Refunds', 'Refund'],
   event: ['Events', 'EventBase'],
 };
+/** Of the fields an object has for one kind only (one per payment method, per next action), those it emulates. */
+const EMULATED_KINDS = new Set(['card', 'redirect_to_url']);
 /** Object fields are described three levels down (charge.payment_method_details.card); deeper only by type. */
 const OBJECT_DEPTH = 3;
 
@@ -126,7 +128,7 @@ function objectFields(type: ts.Type, depth: number): Record<string, ObjectField>
     const nested = members.filter((member) => member.flags & ts.TypeFlags.Object && !checker.isArrayType(member));
     // A nested object is described in place; a whole resource (`string | Customer`) is only named by its type.
     const inline = nested.filter((member) => !member.getProperty('object') && !member.getStringIndexType());
-    if (depth < OBJECT_DEPTH && inline.length === 1 && (!field.optional || property.getName() === 'card'))
+    if (depth < OBJECT_DEPTH && inline.length === 1 && (!field.optional || EMULATED_KINDS.has(property.getName())))
       field.properties = objectFields(inline[0]!, depth + 1);
     fields[property.getName()] = field;
   }
@@ -181,7 +183,7 @@ const spec: TrimmedSpec = {
     stripe: version,
     apiVersion: pinned,
     openapi: readFileSync(path.join(stripeRoot, 'OPENAPI_VERSION'), 'utf8').trim(),
-    regenerate: 'npm run spec:extract -w @paygraph/stripe-local',
+    regenerate: 'npm -w @paygraph/stripe-local run spec:extract',
   },
   paths: operations(),
   components: {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { invalidRequest, missingParam, StripeLocalError, unknownParam } from '../errors.js';
-import { indexedToArray, paramName, type FormObject, type FormValue } from '../http/form-body.js';
+import { indexedToArray, type FormObject, type FormValue } from '../http/form-body.js';
 import { BEYOND_SPEC } from './beyond-spec.js';
 import { operationKey } from './operation-key.js';
 import type { Operation, ParamSchema, TrimmedSpec } from './trimmed-spec.js';
@@ -21,9 +21,13 @@ const operations = new Map<string, Operation>(
   ),
 );
 
+const byRoute = new Map<string, Operation | undefined>();
+
 /** The spec's operation for a route the router matched (`/v1/customers/:id`); none for the test-only controls. */
 export function operationOf(method: string, routePath: string): Operation | undefined {
-  return operations.get(operationKey(method, routePath));
+  const route = `${method} ${routePath}`;
+  if (!byRoute.has(route)) byRoute.set(route, operations.get(operationKey(method, routePath)));
+  return byRoute.get(route);
 }
 
 /**
@@ -33,7 +37,7 @@ export function operationOf(method: string, routePath: string): Operation | unde
  */
 export function validateParams(method: string, routePath: string, params: FormObject): void {
   const operation = operationOf(method, routePath);
-  if (operation) checkObject(operation.parameters, params, []);
+  if (operation) checkObject(operation.parameters, params, '');
 }
 
 export function notEmulated(param: string): StripeLocalError {
@@ -45,30 +49,32 @@ export function notEmulated(param: string): StripeLocalError {
   });
 }
 
-function checkObject(schema: ParamSchema, value: FormObject, path: string[]): void {
+/** `card[number]`: the name Stripe reports, built as the walk goes down. */
+const nested = (name: string, key: string) => (name === '' ? key : `${name}[${key}]`);
+
+function checkObject(schema: ParamSchema, value: FormObject, name: string): void {
   const properties = schema.properties ?? {};
-  for (const [key, entry] of Object.entries(value)) {
+  for (const key in value) {
     const property = Object.hasOwn(properties, key) ? properties[key] : schema.additionalProperties;
-    if (!property) throw unknownParam(paramName([...path, key]));
-    if (property['x-not-emulated']) throw notEmulated(paramName([...path, key]));
-    check(property, entry, [...path, key]);
+    if (!property) throw unknownParam(nested(name, key));
+    if (property['x-not-emulated']) throw notEmulated(nested(name, key));
+    check(property, value[key]!, nested(name, key));
   }
-  for (const key of schema.required ?? []) if (!(key in value)) throw missingParam(paramName([...path, key]));
+  for (const key of schema.required ?? []) if (!(key in value)) throw missingParam(nested(name, key));
 }
 
-function check(schema: ParamSchema, value: FormValue, path: string[]): void {
+function check(schema: ParamSchema, value: FormValue, param: string): void {
   if ((value === '' && schema.emptyable) || (!schema.type && !schema.anyOf)) return;
-  if (schema.anyOf) return checkAnyOf(schema.anyOf, value, path);
-  const param = paramName(path);
+  if (schema.anyOf) return checkAnyOf(schema.anyOf, value, param);
   switch (schema.type) {
     case 'object':
       if (typeof value !== 'object')
         throw invalidRequest('Invalid object', { param, code: 'parameter_invalid_string' });
-      return checkObject(schema, value, path);
+      return checkObject(schema, value, param);
     case 'array': {
       const items = indexedToArray(value);
       if (!Array.isArray(items)) throw invalidRequest('Invalid array', { param, code: 'parameter_invalid_string' });
-      return items.forEach((item: FormValue, index) => check(schema.items!, item, [...path, String(index)]));
+      return items.forEach((item: FormValue, index) => check(schema.items!, item, nested(param, String(index))));
     }
     case 'integer':
       if (typeof value !== 'string' || !/^-?\d{1,15}$/.test(value))
@@ -93,11 +99,11 @@ function check(schema: ParamSchema, value: FormValue, path: string[]): void {
 }
 
 /** The first branch the value fits; if none, the complaint of a branch of the value's own kind (string or object). */
-function checkAnyOf(branches: ParamSchema[], value: FormValue, path: string[]): void {
+function checkAnyOf(branches: ParamSchema[], value: FormValue, param: string): void {
   let complaint: { error: unknown; sameKind: boolean } | undefined;
   for (const branch of branches) {
     try {
-      return check(branch, value, path);
+      return check(branch, value, param);
     } catch (error) {
       const sameKind = (typeof value === 'object') === (branch.type === 'object' || branch.type === 'array');
       if (!complaint || (sameKind && !complaint.sameKind)) complaint = { error, sameKind };
