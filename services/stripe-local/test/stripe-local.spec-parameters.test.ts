@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROL_PATH } from '../http/controls.js';
 import { apiRoutes } from '../http/server.js';
@@ -77,6 +78,97 @@ describe("stripe-local: every emulated operation against Stripe's spec (spec/str
 
   /** `/v1/customers/:id/sources/:source` with real ids: each `:name` is the object of the segment before it. */
   const concrete = (path: string) => path.replace(/(\w+)\/:\w+/g, (_match, kind: string) => `${kind}/${ids[kind]}`);
+
+  it.each([
+    [
+      'an unknown nested parameter',
+      '/v1/payment_intents',
+      'amount=100&currency=usd&automatic_payment_methods[enable]=true',
+      'parameter_unknown',
+      'automatic_payment_methods[enable]',
+      'Received unknown parameter: automatic_payment_methods[enable]',
+    ],
+    [
+      'a documented parameter not emulated',
+      '/v1/payment_intents',
+      'amount=100&currency=usd&application_fee_amount=10',
+      'parameter_not_emulated',
+      'application_fee_amount',
+      "application_fee_amount is a parameter of Stripe's API that is not emulated by stripe-local (see its spec/not-emulated.ts).",
+    ],
+    [
+      'a nested one not emulated',
+      '/v1/payment_intents',
+      'amount=100&currency=usd&payment_method_options[card][moto]=true',
+      'parameter_not_emulated',
+      'payment_method_options[card][moto]',
+      undefined,
+    ],
+    [
+      'a required nested parameter missing',
+      '/v1/payment_intents',
+      'amount=100&currency=usd&automatic_payment_methods[allow_redirects]=never',
+      'parameter_missing',
+      'automatic_payment_methods[enabled]',
+      'Missing required param: automatic_payment_methods[enabled].',
+    ],
+    [
+      'a value not of the enum',
+      '/v1/payment_intents',
+      'amount=100&currency=usd&capture_method=later',
+      'parameter_invalid_string',
+      'capture_method',
+      'Invalid capture_method: must be one of automatic, automatic_async, or manual',
+    ],
+    [
+      'an integer that is not one',
+      '/v1/refunds',
+      'charge=ch_x&amount=1e3',
+      'parameter_invalid_integer',
+      'amount',
+      'Invalid integer: 1e3',
+    ],
+    [
+      'an array that is not one',
+      '/v1/webhook_endpoints',
+      'url=https://example.com/hook&enabled_events=*',
+      'parameter_invalid_string',
+      'enabled_events',
+      'Invalid array',
+    ],
+    [
+      'an event type Stripe does not have',
+      '/v1/webhook_endpoints',
+      'url=https://example.com/hook&enabled_events[0]=charge.exploded',
+      'parameter_invalid_string',
+      'enabled_events[0]',
+      undefined,
+    ],
+  ])('%s: 400 with its code, naming it', async (_case, path, body, code, param, message) => {
+    const response = await emulator.raw(path, { key, body });
+    expect(response.status).toBe(400);
+    expect(response.json().error).toMatchObject({
+      type: 'invalid_request_error',
+      code,
+      param,
+      ...(message && { message }),
+    });
+  });
+
+  it('a request refused for a parameter not emulated saves nothing under its Idempotency-Key', async () => {
+    const headers = { 'idempotency-key': `spec-${key}` };
+    const refused = await emulator.raw('/v1/customers', { key, headers, body: 'email=a@example.com&tax_exempt=none' });
+    expect(refused.json().error?.code).toBe('parameter_not_emulated');
+    const retried = await emulator.raw('/v1/customers', { key, headers, body: 'email=a@example.com' });
+    expect(retried.status).toBe(200);
+    expect(retried.json().email).toBe('a@example.com');
+  });
+
+  it('spec/stripe-openapi.json is what spec/extract.ts makes from the installed stripe SDK', async () => {
+    const { extractSpec } = await import('../spec/extract.js');
+    const kept = readFileSync(new URL('../spec/stripe-openapi.json', import.meta.url), 'utf8');
+    expect(kept === extractSpec(), 'stale: run npm -w @paygraph/stripe-local run spec:extract').toBe(true);
+  }, 120_000);
 
   it('every route the emulator serves is an operation of the spec', () => {
     const missing = served.filter((route) => !operationOf(route.method, route.path));
