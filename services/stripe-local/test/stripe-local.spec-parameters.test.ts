@@ -46,14 +46,15 @@ describe("stripe-local: every emulated operation against Stripe's spec (spec/str
     emulator = await startEmulator();
     const stripe = emulator.stripe(key);
     const customer = await stripe.customers.create({ source: 'tok_visa' });
-    const paymentMethod = await stripe.paymentMethods.attach('pm_card_createDispute', { customer: customer.id });
+    const paymentMethod = await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+    // Paid with the card that opens a dispute: an object for the disputes' routes.
+    const disputed = { payment_method: 'pm_card_createDispute', confirm: true };
+    const noRedirects = { enabled: true, allow_redirects: 'never' as const };
     const paymentIntent = await stripe.paymentIntents.create({
+      ...disputed,
       amount: 2_000,
       currency: 'usd',
-      customer: customer.id,
-      payment_method: paymentMethod.id,
-      confirm: true,
-      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+      automatic_payment_methods: noRedirects,
     });
     const setupIntent = await stripe.setupIntents.create({ customer: customer.id });
     const refund = await stripe.refunds.create({ payment_intent: paymentIntent.id, amount: 100 });
