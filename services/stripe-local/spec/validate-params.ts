@@ -40,7 +40,7 @@ export function validateParams(method: string, routePath: string, params: FormOb
   if (operation) checkObject(operation.parameters, params, '');
 }
 
-export function notEmulated(param: string): StripeLocalError {
+function notEmulated(param: string): StripeLocalError {
   return new StripeLocalError(400, {
     type: 'invalid_request_error',
     code: 'parameter_not_emulated',
