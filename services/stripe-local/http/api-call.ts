@@ -9,6 +9,7 @@ import { CONTROL_PATH, takeFault } from './controls.js';
 import { decodeForm, indexedToArray, type FormObject } from './form-body.js';
 import { parse, stringArray } from './params.js';
 import type { Router } from './router.js';
+import { validateParams } from '../spec/validate-params.js';
 
 export interface Reply {
   status: number;
@@ -48,6 +49,7 @@ export async function answerApiCall(
     const found = deps.router.match(method, url.pathname);
     if (!found) throw unrecognizedUrl(method, url.pathname);
     authorize(caller, method, found.route.path, found.path, params);
+    validateParams(method, found.route.path, params);
     const key = header(req, 'idempotency-key');
     if (key !== undefined && method === 'POST') {
       const claimed = claimOnce(account, key, requestDigest(method, url.pathname, { params, expand }));

@@ -16,7 +16,7 @@ import { eventRoutes } from './event-routes.js';
 import { paymentIntentRoutes } from './payment-intent-routes.js';
 import { paymentMethodRoutes } from './payment-method-routes.js';
 import { refundRoutes } from './refund-routes.js';
-import { Router } from './router.js';
+import { Router, type Route } from './router.js';
 import { setupIntentRoutes } from './setup-intent-routes.js';
 import { CORS_HEADERS, corsPreflight, stripeJsReply } from '../stripejs/routes.js';
 import { tokenRoutes } from './token-routes.js';
@@ -85,23 +85,25 @@ export function createStripeLocalServer(options: ServerOptions) {
   };
 }
 
+/** Every route of Stripe's API the emulator serves (spec/extract.ts keeps the spec's part of these). */
+export const apiRoutes: readonly (readonly Route[])[] = [
+  customerRoutes,
+  customerSourceRoutes,
+  tokenRoutes,
+  paymentMethodRoutes,
+  setupIntentRoutes,
+  paymentIntentRoutes,
+  chargeRoutes,
+  refundRoutes,
+  disputeRoutes,
+  eventRoutes,
+  webhookEndpointRoutes,
+];
+
 /** Every resource's routes, and the test-only controls when they are on. */
 function routerFor(options: ServerOptions, clockMoved: () => void, accounts: Accounts): Router {
   const router = new Router();
-  for (const routes of [
-    customerRoutes,
-    customerSourceRoutes,
-    tokenRoutes,
-    paymentMethodRoutes,
-    setupIntentRoutes,
-    paymentIntentRoutes,
-    chargeRoutes,
-    refundRoutes,
-    disputeRoutes,
-    eventRoutes,
-    webhookEndpointRoutes,
-  ])
-    router.add(routes);
+  for (const routes of apiRoutes) router.add(routes);
   if (options.controls)
     router.add(controlRoutes({ clockMoved, accountCount: () => accounts.size })).add(restrictedKeyRoutes(accounts));
   return router;

@@ -150,6 +150,7 @@ export function renderCharge(account: Account, charge: ChargeRecord): object {
         brand: card.network,
         checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: 'pass' },
         country: 'US',
+        electronic_commerce_indicator: charge.authenticated ? '05' : null,
         exp_month: 12,
         exp_year: new Date().getUTCFullYear() + 5,
         extended_authorization: { status: 'disabled' },

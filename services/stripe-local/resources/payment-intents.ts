@@ -95,6 +95,8 @@ export function renderPaymentIntent(account: Account, intent: PaymentIntentRecor
     amount_received: intent.amountReceived,
     application: null,
     application_fee_amount: null,
+    // What `allowed_payment_method_types` (API 2026-10-28.endive) or the older `payment_method_types` asked for.
+    allowed_payment_method_types: intent.automaticPaymentMethods ? null : intent.paymentMethodTypes,
     automatic_payment_methods: intent.automaticPaymentMethods,
     canceled_at: intent.canceledAt,
     cancellation_reason: intent.cancellationReason,
@@ -126,6 +128,7 @@ export function renderPaymentIntent(account: Account, intent: PaymentIntentRecor
       },
     },
     payment_method_types: intent.paymentMethodTypes,
+    payment_record: null,
     processing: null,
     receipt_email: intent.receiptEmail,
     review: null,

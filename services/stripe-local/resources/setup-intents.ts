@@ -27,6 +27,7 @@ export function renderSetupIntent(account: Account, intent: SetupIntentRecord): 
     id: intent.id,
     object: 'setup_intent',
     application: null,
+    allowed_payment_method_types: intent.automaticPaymentMethods ? null : intent.paymentMethodTypes,
     automatic_payment_methods: intent.automaticPaymentMethods,
     cancellation_reason: intent.cancellationReason,
     client_secret: intent.clientSecret,

@@ -15,8 +15,8 @@ describe('stripe-local: bad input is a 400 naming the param, never a 500', () =>
       'an unknown nested parameter',
       '/v1/payment_methods',
       'type=card&card[tokn]=tok_visa',
-      'parameter_invalid_string',
-      'card',
+      'parameter_unknown',
+      'card[tokn]',
     ],
     ['a missing parameter', '/v1/payment_intents', 'currency=usd', 'parameter_missing', 'amount'],
     [

@@ -3,6 +3,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spec } from '../spec/validate-params.js';
+import type { ObjectField } from '../spec/trimmed-spec.js';
 import { startEmulator, type Emulator } from './support/harness.js';
 
 /** Stripe's published fixtures (openapi/fixtures3.json of stripe/openapi, trimmed; see its `source`). */
@@ -58,6 +60,23 @@ function shapeProblems(type: string, ours: Record<string, unknown>): string[] {
   return problems;
 }
 
+/** Differences from the spec chosen on purpose, each with its reason (`type.field.key`). */
+const DIFFERENT_ON_PURPOSE: Record<string, string> = {};
+
+/** Where our object's fields differ from the spec's schema: a field it always has is missing, or one it never has is there. */
+function fieldProblems(fields: Record<string, ObjectField>, ours: Record<string, unknown>, at: string): string[] {
+  const problems: string[] = [];
+  for (const [name, field] of Object.entries(fields)) {
+    const value = ours[name];
+    if (!(name in ours)) {
+      if (!field.optional) problems.push(`${at}.${name} is missing`);
+    } else if (field.properties && kind(value) === 'object' && !FREE_FORM.has(name))
+      problems.push(...fieldProblems(field.properties, value as Record<string, unknown>, `${at}.${name}`));
+  }
+  for (const name of Object.keys(ours)) if (!(name in fields)) problems.push(`${at}.${name} is not in the spec`);
+  return problems.filter((problem) => !(problem.split(' ')[0]! in DIFFERENT_ON_PURPOSE));
+}
+
 describe("stripe-local: object shapes against Stripe's published fixtures", () => {
   let emulator: Emulator;
   const objects: Record<string, Record<string, unknown>> = {};
@@ -92,7 +111,28 @@ describe("stripe-local: object shapes against Stripe's published fixtures", () =
     const token = await stripe.tokens.create({
       card: { number: '4242424242424242', exp_month: '8', exp_year: '2040', cvc: '123' },
     } as Stripe.TokenCreateParams);
+    // Intents in the states that fill next_action and last_payment_error.
+    const threeDS = { amount: 2_000, currency: 'usd', payment_method: 'pm_card_threeDSecure2Required', confirm: true };
+    const noRedirects = { enabled: true, allow_redirects: 'never' as const };
+    const redirect = await stripe.paymentIntents.create({ ...threeDS, return_url: 'https://example.com/back' });
+    const sdkAction = await stripe.paymentIntents.create({ ...threeDS, automatic_payment_methods: noRedirects });
+    const declined = await stripe.paymentIntents.create({
+      amount: 2_000,
+      currency: 'usd',
+      payment_method: 'pm_card_visa_chargeDeclined',
+      automatic_payment_methods: noRedirects,
+    });
+    await stripe.paymentIntents.confirm(declined.id).catch(() => undefined);
+    const setupAction = await stripe.setupIntents.create({
+      payment_method: 'pm_card_threeDSecure2Required',
+      confirm: true,
+      return_url: 'https://example.com/back',
+    });
     const all = {
+      'payment_intent requiring 3-D Secure by redirect': redirect,
+      'payment_intent requiring 3-D Secure by Stripe.js': sdkAction,
+      'payment_intent declined': await stripe.paymentIntents.retrieve(declined.id),
+      'setup_intent requiring 3-D Secure': setupAction,
       customer,
       payment_method: paymentMethod,
       setup_intent: setupIntent,
@@ -116,6 +156,28 @@ describe("stripe-local: object shapes against Stripe's published fixtures", () =
     const ours = objects[type]!;
     expect(ours.object).toBe(fixtures.resources[type]!.object);
     expect(shapeProblems(type, ours)).toEqual([]);
+  });
+
+  it.each([
+    ...Object.keys(spec.components.schemas),
+    'payment_intent requiring 3-D Secure by redirect',
+    'payment_intent requiring 3-D Secure by Stripe.js',
+    'payment_intent declined',
+    'setup_intent requiring 3-D Secure',
+  ])("%s carries exactly the spec's fields, and its nested objects' fields (spec/stripe-openapi.json)", (name) => {
+    const type = name.split(' ')[0]!;
+    expect(objects[name]!.object).toBe(type);
+    expect(fieldProblems(spec.components.schemas[type]!, objects[name]!, type)).toEqual([]);
+  });
+
+  it('the spec comparison notices a nested field missing and one the spec does not have', () => {
+    const charge = structuredClone(objects.charge!) as { payment_method_details: { card: Record<string, unknown> } };
+    delete charge.payment_method_details.card.brand;
+    const outcome = { ...(objects.charge!.outcome as object), verdict: 'fine' };
+    expect(fieldProblems(spec.components.schemas.charge!, { ...charge, outcome }, 'charge')).toEqual([
+      'charge.outcome.verdict is not in the spec',
+      'charge.payment_method_details.card.brand is missing',
+    ]);
   });
 
   it('the comparison itself notices a missing field, a wrong type and a null Stripe never sends', () => {
