@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import type { RunningPostgres } from '../src/db/embedded-postgres.js';
 import { eventually } from '../packages/testing/eventually.js';
 import { TEST_SIGNING_SECRET } from '../packages/testing/signing-secret.js';
@@ -14,6 +15,18 @@ import { startReceiver } from './support/receiver.js';
 // Only a notification can deliver fast here: the dispatcher's pump, which finds what no notification
 // announced, looks every 30 s.
 const PUMP_INTERVAL_MS = 30_000;
+
+describe('DATABASE_DIRECT_URL', () => {
+  const pooler = 'postgresql://app:secret@pgbouncer:6432/paygraph';
+  const direct = 'postgresql://app:secret@postgres:5432/paygraph';
+  it('naming PostgreSQL apart from a pooler turns named statements off, unless asked for', () => {
+    expect(loadConfig({ DATABASE_URL: direct }).DATABASE_PREPARED_STATEMENTS).toBe(true);
+    expect(loadConfig({ DATABASE_URL: direct, DATABASE_DIRECT_URL: direct }).DATABASE_PREPARED_STATEMENTS).toBe(true);
+    expect(loadConfig({ DATABASE_URL: pooler, DATABASE_DIRECT_URL: direct }).DATABASE_PREPARED_STATEMENTS).toBe(false);
+    const asked = { DATABASE_URL: pooler, DATABASE_DIRECT_URL: direct, DATABASE_PREPARED_STATEMENTS: 'true' };
+    expect(loadConfig(asked).DATABASE_PREPARED_STATEMENTS).toBe(true);
+  });
+});
 
 describe.skipIf(pgbouncerMissing !== null)(
   pgbouncerMissing ?? 'an API and a worker behind PgBouncer in transaction mode, PostgreSQL itself for sessions',

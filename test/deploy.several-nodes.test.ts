@@ -22,7 +22,7 @@ import { TEST_STRIPE_KEY, TEST_STRIPE_WEBHOOK_SECRET } from './support/payment-s
 import { graphqlAt, signUpAt, startPaygraphProcess, type PaygraphProcess } from './support/paygraph-process.js';
 
 const USERS = 8;
-const PURCHASES = 40;
+const PURCHASES = 30;
 const IN_FLIGHT = 6;
 
 // docs/several-nodes.md: two API processes and two worker processes on one PostgreSQL started apart
