@@ -5,6 +5,7 @@ import { defineConfig } from 'prisma/config';
 export default defineConfig({
   schema: 'prisma/schema.prisma',
   migrations: { path: 'prisma/migrations' },
-  // Not env('DATABASE_URL'), which throws when it is unset: `prisma generate` needs no database.
-  datasource: { url: process.env.DATABASE_URL },
+  // Not env('DATABASE_URL'), which throws when it is unset: `prisma generate` needs no database. Migrations
+  // hold a session lock: PostgreSQL itself (DATABASE_DIRECT_URL) when DATABASE_URL is a pooler.
+  datasource: { url: process.env.DATABASE_DIRECT_URL || process.env.DATABASE_URL },
 });

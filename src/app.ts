@@ -17,7 +17,7 @@ import { deliveryTiming, probeTiming } from './callbacks/timing.js';
 import { PROCESS_NAME } from './callbacks/worker-presence.js';
 import type { Config } from './config.js';
 import { createPrismaClient, type Db } from './db/client.js';
-import { NamedStatementsClient } from './db/prepared-statements.js';
+import { NamedStatementsClient, UnnamedStatementsClient } from './db/prepared-statements.js';
 import { onConnectionErrors } from './db/connection-errors.js';
 import { createProbePool } from './db/probe-pool.js';
 import { loadHooks } from './hooks/load.js';
@@ -33,6 +33,8 @@ import { prepareJobQueue, startWorker } from './worker.js';
 export interface PaygraphOptions {
   config: Config;
   databaseUrl: string;
+  /** PostgreSQL itself when databaseUrl is a pooler in transaction mode (DATABASE_DIRECT_URL); databaseUrl if unset. */
+  databaseDirectUrl?: string;
   signingSecret: string;
   logger: Logger;
   /** Which roles this process plays; `npm start` plays both. */
@@ -96,7 +98,7 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
       await stopWorker();
       await api.stop();
       await db.$disconnect();
-      await Promise.all([pool.end(), probePool.stop()]);
+      await Promise.all([pool.end(), probePool.stop(), shared.queuePool !== pool && shared.queuePool.end()]);
     },
   };
 }
@@ -105,6 +107,9 @@ export async function startPaygraph(options: PaygraphOptions): Promise<Paygraph>
 interface Shared {
   callbacks: CallbackDefinition[];
   pool: pg.Pool;
+  /** graphile-worker's: `pool`, or PostgreSQL itself behind a pooler (its runner LISTENs on a connection of it). */
+  queuePool: pg.Pool;
+  directUrl: string;
   db: Db;
   events: EventRecorder;
   admin: ReturnType<typeof createCallbackAdmin>;
@@ -128,10 +133,16 @@ async function openShared(options: PaygraphOptions): Promise<Shared> {
     connectionString: options.databaseUrl,
     application_name: PROCESS_NAME,
     max: config.WORKER_CONCURRENCY + 4,
-    ...(config.DATABASE_PREPARED_STATEMENTS ? { Client: NamedStatementsClient } : {}),
+    Client: config.DATABASE_PREPARED_STATEMENTS ? NamedStatementsClient : UnnamedStatementsClient,
   });
   onConnectionErrors(pool, (err) => logger.warn({ err }, 'database connection lost'));
-  await prepareJobQueue(pool, logger);
+  const directUrl = options.databaseDirectUrl ?? options.databaseUrl;
+  const queuePool =
+    directUrl === options.databaseUrl
+      ? pool
+      : new pg.Pool({ connectionString: directUrl, application_name: PROCESS_NAME, max: config.WORKER_CONCURRENCY });
+  if (queuePool !== pool) onConnectionErrors(queuePool, (err) => logger.warn({ err }, 'database connection lost'));
+  await prepareJobQueue(queuePool, logger);
   const ownSecrets = callbacks.filter((callback) => callback.secrets === null).map((callback) => callback.name);
   for (const made of await ensureCallbackSecrets(pool, ownSecrets))
     options.onSecretGenerated?.(made.callback, made.secret);
@@ -151,7 +162,19 @@ async function openShared(options: PaygraphOptions): Promise<Shared> {
     maxSignupsPerAddress: config.SIGNUP_MAX_PER_ADDRESS,
     windowMinutes: config.SIGNIN_THROTTLE_MINUTES,
   });
-  return { callbacks, pool, db, events, admin, probeTimes, probePool, signinThrottle, live: createChangeFeed() };
+  return {
+    callbacks,
+    pool,
+    queuePool,
+    directUrl,
+    db,
+    events,
+    admin,
+    probeTimes,
+    probePool,
+    signinThrottle,
+    live: createChangeFeed(),
+  };
 }
 
 /** The callbacks worker and its sweeps; stopping it stops the sweeps first, then the deliveries in flight. */
@@ -173,7 +196,8 @@ async function startWorkerRole(
   );
   const worker = await startWorker({
     deps: deliveryDeps(options, shared, { leaseMs: timing.leaseMs, controls }),
-    databaseUrl: options.databaseUrl,
+    databaseUrl: shared.directUrl,
+    queuePool: shared.queuePool,
     concurrency: config.WORKER_CONCURRENCY,
     timing,
   });
@@ -243,7 +267,7 @@ async function startApi(
   const { db, events, admin, signinThrottle, live } = shared;
   // A minute bounds what a missed notification could cost; revocations themselves arrive by NOTIFY.
   const identityCache = createIdentityCache({ ttlMs: 60_000, maxEntries: 10_000 });
-  const listener = await listenForChanges(options.databaseUrl, live, logger, [
+  const listener = await listenForChanges(shared.directUrl, live, logger, [
     revocationListener(identityCache, logger, {
       changed: (id) => live.publish('CredentialChanged', id, id),
       mayHaveMissed: () => live.publish('AnyCredentialChanged', true),

@@ -37,6 +37,8 @@ const configSchema = z
     /** Loopback unless opened on purpose (HOST=0.0.0.0); the image sets 0.0.0.0, a container's own network being its boundary. */
     HOST: z.string().default(LOOPBACK),
     DATABASE_URL: optionalUrl,
+    /** PostgreSQL itself when DATABASE_URL is a pooler (PgBouncer in transaction mode): LISTEN, session locks, migrations, the job queue. */
+    DATABASE_DIRECT_URL: optionalUrl,
     DATA_DIR: z.string().default(path.join(rootDir, '.data')),
     LOG_LEVEL: logLevel,
     SESSION_TTL_HOURS: z.coerce
@@ -53,8 +55,8 @@ const configSchema = z
     MUTATION_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
     /** Connections of the API's Prisma client; each mutation request holds one for its transaction. */
     DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(20),
-    /** Named statements, parsed once per connection; off behind a transaction-pooling PgBouncer older than 1.21. */
-    DATABASE_PREPARED_STATEMENTS: flag.default(true),
+    /** Named statements, parsed once per connection; off by default when DATABASE_DIRECT_URL names a pooler (PgBouncer before 1.21 keeps none). */
+    DATABASE_PREPARED_STATEMENTS: flag.optional(),
     /** Introspection and "Did you mean" suggestions; off in production unless set. */
     GRAPHQL_INTROSPECTION: flag.optional(),
     GRAPHIQL: flag.optional(),
@@ -109,7 +111,11 @@ const configSchema = z
   });
 
 type ParsedConfig = z.infer<typeof configSchema>;
-export type Config = Omit<ParsedConfig, 'GRAPHQL_INTROSPECTION' | 'GRAPHIQL' | 'WORKER_PROCESS'> & {
+export type Config = Omit<
+  ParsedConfig,
+  'GRAPHQL_INTROSPECTION' | 'GRAPHIQL' | 'WORKER_PROCESS' | 'DATABASE_PREPARED_STATEMENTS'
+> & {
+  DATABASE_PREPARED_STATEMENTS: boolean;
   GRAPHQL_INTROSPECTION: boolean;
   GRAPHIQL: boolean;
   WORKER_PROCESS: boolean;
@@ -127,8 +133,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const developing = parsed.data.NODE_ENV !== 'production';
+  const { DATABASE_URL, DATABASE_DIRECT_URL } = parsed.data;
+  const pooled = DATABASE_DIRECT_URL !== undefined && DATABASE_DIRECT_URL !== DATABASE_URL;
   return {
     ...parsed.data,
+    DATABASE_PREPARED_STATEMENTS: parsed.data.DATABASE_PREPARED_STATEMENTS ?? !pooled,
     GRAPHQL_INTROSPECTION: parsed.data.GRAPHQL_INTROSPECTION ?? developing,
     GRAPHIQL: parsed.data.GRAPHIQL ?? developing,
     WORKER_PROCESS: parsed.data.WORKER_PROCESS ?? availableParallelism() > SEPARATE_WORKER_ABOVE_CORES,

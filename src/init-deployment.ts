@@ -36,7 +36,8 @@ export async function initDeployment(env: NodeJS.ProcessEnv, logger: Logger): Pr
   }
 
   const database = await openDatabase(loadConfig(env), logger);
-  const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+  // graphile-worker's migrations take a session lock: PostgreSQL itself, not a pooler.
+  const pool = new pg.Pool({ connectionString: database.directUrl, max: 1 });
   onConnectionErrors(pool, (err) => logger.warn({ err }, 'database connection lost'));
   const db = createPrismaClient(database.url, 1);
   try {

@@ -93,6 +93,7 @@ async function main(role: Role, localStack: LocalStack | undefined): Promise<voi
   const app = await startPaygraph({
     config: { ...config, STRIPE_WEBHOOK_SECRET: stack?.webhookSecret ?? config.STRIPE_WEBHOOK_SECRET },
     databaseUrl: database.url,
+    databaseDirectUrl: database.directUrl,
     signingSecret: signing.secret,
     logger,
     // `all` runs the worker in this process, unless npm start's local stack runs it beside this one (WORKER_PROCESS).

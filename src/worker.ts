@@ -32,8 +32,10 @@ import { purgeExpiredKeys } from './request/idempotency-keys.js';
 
 export interface WorkerOptions {
   deps: DeliveryDeps;
-  /** For the dispatcher's LISTEN connection. */
+  /** PostgreSQL itself (DATABASE_DIRECT_URL), for the dispatcher's LISTEN connection. */
   databaseUrl: string;
+  /** graphile-worker's pool: its runner LISTENs on one of its connections, which a pooler in transaction mode would not carry. */
+  queuePool: Pool;
   concurrency: number;
   /** Lease, stale-lock time, local-queue TTL and sweep interval, derived together (callbacks/timing.ts). */
   timing: DeliveryTiming;
@@ -58,17 +60,18 @@ export async function prepareJobQueue(pool: Pool, logger: Logger): Promise<void>
 export async function startWorker({
   deps,
   databaseUrl,
+  queuePool,
   concurrency,
   timing,
 }: WorkerOptions): Promise<{ stop(): Promise<void>; ready: Check }> {
   const { logger, pool } = deps;
   const attempt = attemptClaimed(deps);
   const deliver = deliveryTask(deps, attempt);
-  const utils = await makeWorkerUtils({ pgPool: pool });
+  const utils = await makeWorkerUtils({ pgPool: queuePool });
 
   await releaseJobsOfDeadWorkers(pool, utils, timing.staleLockMs);
   const runner = await superviseRunner({
-    pool,
+    pool: queuePool,
     utils,
     concurrency,
     localQueueTtlMs: timing.localQueueTtlMs,

@@ -3,12 +3,16 @@ import type { Config } from '../config.js';
 import type { Logger } from '../../packages/base/logger.js';
 import { applyMigrationsApart } from './migrate-apart.js';
 
-/** DATABASE_URL when given, else the embedded server in DATA_DIR; either way, migrated. */
+/**
+ * DATABASE_URL when given, else the embedded server in DATA_DIR; either way, migrated. `directUrl` is
+ * PostgreSQL itself (DATABASE_DIRECT_URL, else the same URL), for what a pooler in transaction mode does
+ * not carry: migrations' session lock, LISTEN, the job queue (docs/deploying-and-configuration.md).
+ */
 export async function openDatabase(
   config: Config,
   logger: Logger,
   options: { ownsDataDir?: boolean } = {},
-): Promise<{ url: string; stop(): Promise<void> }> {
+): Promise<{ url: string; directUrl: string; stop(): Promise<void> }> {
   let url = config.DATABASE_URL;
   let stop: () => Promise<void> = async () => undefined;
   if (!url) {
@@ -21,7 +25,8 @@ export async function openDatabase(
     url = embedded.url;
     stop = embedded.stop;
   }
-  const applied = await applyMigrationsApart(url);
+  const directUrl = config.DATABASE_DIRECT_URL ?? url;
+  const applied = await applyMigrationsApart(directUrl);
   if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
-  return { url, stop };
+  return { url, directUrl, stop };
 }

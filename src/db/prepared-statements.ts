@@ -47,3 +47,23 @@ function isUnnamedWithValues(config: unknown): config is pg.QueryConfig {
   const { text, values, name } = config as pg.QueryConfig;
   return typeof text === 'string' && Array.isArray(values) && !name;
 }
+
+/**
+ * A pg client that sends every statement unnamed, whatever a library asks (rate-limiter-flexible names
+ * its own): behind PgBouncer in transaction mode before 1.21, a name prepared on one server connection
+ * is missing on the next ("does not exist") or already taken on another ("already exists").
+ */
+export class UnnamedStatementsClient extends pg.Client {
+  override query(...args: unknown[]): never {
+    const [config, ...rest] = args;
+    const superQuery = (...queryArgs: unknown[]) => (super.query as (...a: unknown[]) => never)(...queryArgs);
+    if (isNamed(config)) return superQuery({ ...config, name: undefined }, ...rest);
+    return superQuery(...args);
+  }
+}
+
+function isNamed(config: unknown): config is pg.QueryConfig {
+  if (typeof config !== 'object' || config === null || typeof (config as { submit?: unknown }).submit === 'function')
+    return false;
+  return typeof (config as pg.QueryConfig).name === 'string';
+}

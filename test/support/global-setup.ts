@@ -11,11 +11,13 @@ import { applyMigrations } from '../../src/db/migrations.js';
 export const TEMPLATE_DATABASE = 'paygraph_template';
 
 /**
- * One PostgreSQL for the whole run (DATABASE_URL's server when given, else an embedded one), and a
- * template database with every migration applied, so each test file gets its own copy in milliseconds.
+ * One PostgreSQL for the whole run (TEST_DATABASE_URL's server when given, such as the PostgreSQL 15
+ * of `npm run test:postgres15`, else DATABASE_URL's, else an embedded one), and a template database
+ * with every migration applied, so each test file gets its own copy in milliseconds. The URL is an
+ * admin's: the run creates and drops databases on that server.
  */
 export default async function setup(project: TestProject) {
-  let adminUrl = process.env.DATABASE_URL;
+  let adminUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
   let stop = async () => undefined as void;
   let dataDir: string | undefined;
   if (!adminUrl) {
