@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runMigrations } from 'graphile-worker';
 import pg from 'pg';
@@ -7,6 +6,7 @@ import { callbackConditions } from '../src/callbacks/store/callback-state.js';
 import { claimNewDelivery } from '../src/callbacks/store/claims.js';
 import { rollUpDeliveryCounts } from '../src/callbacks/store/delivery-counts.js';
 import {
+  ANY_DELIVERY,
   countHistory,
   historyCursor,
   historyPage,
@@ -16,9 +16,7 @@ import { deleteExpiredBatch } from '../src/callbacks/store/expired.js';
 import { countRedeliverable, redeliverMatching } from '../src/callbacks/store/redelivery.js';
 import { callbackStats, pendingSummary } from '../src/callbacks/store/reports.js';
 import { rootDir } from '../src/config.js';
-import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
-import { applyMigrations } from '../src/db/migrations.js';
-import { percentile, round } from './harness.js';
+import { percentile, round, startBenchPostgres } from './harness.js';
 import { loadHistory } from './history-load.js';
 
 // `npm run bench:history -- [deliveries]`: every operator read and housekeeping statement on a history
@@ -41,16 +39,9 @@ interface Statement {
 }
 
 const page = (filter: Partial<HistoryFilter>) => async (db: Db) => {
-  const ids = await historyPage(db, { ...NO_FILTER, ...filter }, { after: null, take: 50, skip: 0 });
+  const ids = await historyPage(db, { ...ANY_DELIVERY, ...filter }, { after: null, take: 50, skip: 0 });
   // What Prisma then reads for the page: the rows by id.
   await db.query('select * from callback_delivery where id = any($1::uuid[])', [ids]);
-};
-const NO_FILTER: HistoryFilter = {
-  callback: null,
-  status: null,
-  nodeId: null,
-  createdAfter: null,
-  createdBefore: null,
 };
 const callbackOf = (i: number) => ['onPurchase', 'chargeCustomer', 'createCustomer', 'ledger', 'inOrder'][i % 5]!;
 const dayAgo = (days: number) => new Date(Date.now() - days * DAY);
@@ -80,17 +71,17 @@ const STATEMENTS: Statement[] = [
     name: 'deliveries next page (cursor)',
     run: async (db, i) => {
       const after = await historyCursor(db, sample(db).ids[i % sample(db).ids.length]!);
-      await historyPage(db, NO_FILTER, { after, take: 50, skip: 0 });
+      await historyPage(db, ANY_DELIVERY, { after, take: 50, skip: 0 });
     },
   },
-  { name: 'deliveryCount, no filter (bounded)', run: (db) => countHistory(db, NO_FILTER) },
+  { name: 'deliveryCount, no filter (bounded)', run: (db) => countHistory(db, ANY_DELIVERY) },
   {
     name: 'deliveryCount, callback + DEAD',
-    run: (db, i) => countHistory(db, { ...NO_FILTER, callback: callbackOf(i), status: 'DEAD' }),
+    run: (db, i) => countHistory(db, { ...ANY_DELIVERY, callback: callbackOf(i), status: 'DEAD' }),
   },
   {
     name: 'deliveryCount, one day (bounded)',
-    run: (db) => countHistory(db, { ...NO_FILTER, createdAfter: dayAgo(20), createdBefore: dayAgo(19) }),
+    run: (db) => countHistory(db, { ...ANY_DELIVERY, createdAfter: dayAgo(20), createdBefore: dayAgo(19) }),
   },
   {
     name: 'callbacks { counts lastError failingSince }',
@@ -236,10 +227,11 @@ async function explainAll(pool: Db): Promise<{ text: string; serverMs: Map<strin
   return { text: out.join('\n'), serverMs };
 }
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'paygraph-bench-history-'));
-const server = await startEmbeddedPostgres({
-  dataDir,
-  settings: { shared_buffers: '1GB', max_wal_size: '8GB', maintenance_work_mem: '512MB', work_mem: '32MB' },
+const postgres = await startBenchPostgres({
+  shared_buffers: '1GB',
+  max_wal_size: '8GB',
+  maintenance_work_mem: '512MB',
+  work_mem: '32MB',
 });
 const log = (line: string) => console.log(line);
 try {
@@ -247,13 +239,7 @@ try {
   const serverTimes = new Map<number, Map<string, number>>();
   let explained = '';
   for (const n of [SMALL, size]) {
-    const name = `history_${n}`;
-    const admin = new pg.Client({ connectionString: server.url });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = Object.assign(new URL(server.url), { pathname: `/${name}` }).toString();
-    await applyMigrations(url);
+    const url = await postgres.database();
     // Redelivery queues its jobs through graphile-worker's add_job.
     const migrating = new pg.Pool({ connectionString: url });
     await runMigrations({ pgPool: migrating });
@@ -291,6 +277,5 @@ try {
     `\n(ms; p50/p99 of ${RUNS} runs each, wall time from this process; server: the statements' EXPLAIN ANALYZE execution time, one run; EXPLAIN (ANALYZE, BUFFERS) at ${size.toLocaleString('en')} in bench/out/history-explain.txt)`,
   );
 } finally {
-  await server.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await postgres.stop();
 }

@@ -16,6 +16,15 @@ export interface HistoryFilter {
   createdBefore: Date | null;
 }
 
+/** No filter: every delivery kept. */
+export const ANY_DELIVERY: HistoryFilter = {
+  callback: null,
+  status: null,
+  nodeId: null,
+  createdAfter: null,
+  createdBefore: null,
+};
+
 /** A count stops here: "at least this many" is all a person paging through a list needs beyond it. */
 export const COUNT_BOUND = 10_000;
 
