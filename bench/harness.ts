@@ -21,9 +21,9 @@ export const SIGNING_SECRET = `whsec_${Buffer.from('paygraph-bench-signing-secre
 export type BenchPostgres = Awaited<ReturnType<typeof startBenchPostgres>>;
 
 /** One embedded PostgreSQL for a benchmark run; each `database()` is fresh and migrated. */
-export async function startBenchPostgres() {
+export async function startBenchPostgres(settings?: Record<string, string>) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'paygraph-bench-pg-'));
-  const server = await startEmbeddedPostgres({ dataDir });
+  const server = await startEmbeddedPostgres({ dataDir, settings });
   let count = 0;
   return {
     async database(): Promise<string> {

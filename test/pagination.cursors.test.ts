@@ -129,7 +129,7 @@ describe('pagination cursors', () => {
     const admin = await app.accessToken('callbacks:admin');
     await shopper(2);
     const deliveries = await app.db.callbackDelivery.findMany({
-      orderBy: { seq: 'desc' },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       select: { id: true, callback: true },
     });
     // The newest card delivery: purchase deliveries older than it follow it in the newest-first order.

@@ -1,6 +1,7 @@
 import { makeWorkerUtils } from 'graphile-worker';
 import type { Pool } from 'pg';
 import type { Logger } from '../../packages/base/logger.js';
+import { rollUpDeliveryCounts } from './store/delivery-counts.js';
 import { deleteExpiredBatch } from './store/expired.js';
 import { collectUnusedQueues } from './store/job-housekeeping.js';
 
@@ -24,8 +25,9 @@ export async function pruneDeliveries(pool: Pool, policy: RetentionPolicy): Prom
 }
 
 /**
- * The worker's retention sweep: expired deliveries, then graphile-worker's queue rows that no job
- * uses any more (each node of an `ordered` callback has its own named queue), through its public cleanup.
+ * The worker's retention sweep: expired deliveries, the delivery counts' appended changes rolled up,
+ * then graphile-worker's queue rows that no job uses any more (each node of an `ordered` callback has
+ * its own named queue), through its public cleanup.
  */
 export function startRetentionSweep(options: {
   pool: Pool;
@@ -37,6 +39,7 @@ export function startRetentionSweep(options: {
   let running: Promise<void> | null = null;
   const sweep = async () => {
     const removed = await pruneDeliveries(pool, policy);
+    await rollUpDeliveryCounts(pool);
     const utils = await makeWorkerUtils({ pgPool: pool });
     try {
       await collectUnusedQueues(utils);

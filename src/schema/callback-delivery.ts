@@ -3,6 +3,14 @@ import type { CallbackSummary } from '../callbacks/admin.js';
 import { CallbackDeliveryStatus } from '../generated/prisma/enums.js';
 import { builder } from './builder.js';
 import { invalidCursor, pageArgs, pageSize } from './pagination.js';
+import { onTransaction } from '../db/queryable.js';
+import {
+  COUNT_BOUND,
+  countHistory,
+  historyCursor,
+  historyPage,
+  type HistoryFilter,
+} from '../callbacks/store/delivery-history.js';
 
 // Every field here is for operators holding a token with callbacks:admin.
 const admin = { token: 'callbacks:admin' } as const;
@@ -124,14 +132,12 @@ type DeliveryFilter = {
   createdBefore?: Date | null;
 };
 
-const deliveryWhere = (args: DeliveryFilter) => ({
-  ...(args.callback ? { callback: args.callback } : {}),
-  ...(args.status ? { status: args.status } : {}),
-  ...(args.nodeId ? { nodeId: String(args.nodeId) } : {}),
-  createdAt: {
-    ...(args.createdAfter ? { gte: args.createdAfter } : {}),
-    ...(args.createdBefore ? { lt: args.createdBefore } : {}),
-  },
+const historyFilter = (args: DeliveryFilter): HistoryFilter => ({
+  callback: args.callback ?? null,
+  status: args.status ?? null,
+  nodeId: args.nodeId ? String(args.nodeId) : null,
+  createdAfter: args.createdAfter ?? null,
+  createdBefore: args.createdBefore ?? null,
 });
 
 builder.queryFields((t) => ({
@@ -157,22 +163,23 @@ builder.queryFields((t) => ({
       after: t.arg.id({ required: false, validate: z.uuid('Not a delivery id') }),
       ...deliveryFilterArgs,
     },
-    description: 'Newest first.',
+    description: 'Newest first (by createdAt, then id).',
     resolve: async (query, _root, args, ctx) => {
-      // The page continues below the cursor's place in the order, whether or not that delivery matches the filter.
-      const cursor = args.after
-        ? await ctx.db.callbackDelivery.findUnique({ where: { id: String(args.after) }, select: { seq: true } })
-        : null;
-      if (args.after && !cursor) throw invalidCursor('delivery');
-      const where = { ...deliveryWhere(args), ...(cursor ? { seq: { lt: cursor.seq } } : {}) };
-      return ctx.db.callbackDelivery.findMany({ ...query, ...pageSize(args), orderBy: { seq: 'desc' }, where });
+      const db = onTransaction(ctx.db);
+      const after = args.after ? await historyCursor(db, String(args.after)) : null;
+      if (args.after && !after) throw invalidCursor('delivery');
+      const { take, skip } = pageSize(args);
+      const ids = await historyPage(db, historyFilter(args), { after, take, skip });
+      const rows = await ctx.db.callbackDelivery.findMany({ ...query, where: { id: { in: ids } } });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.flatMap((id) => byId.get(id) ?? []);
     },
   }),
   callbackDeliveryCount: t.int({
     authScopes: admin,
-    description: 'How many deliveries callbackDeliveries would list with the same filter, over all pages.',
+    description: `How many deliveries callbackDeliveries would list with the same filter, over all pages, counted up to ${COUNT_BOUND} (which then means at least that many).`,
     args: deliveryFilterArgs,
-    resolve: (_root, args, ctx) => ctx.db.callbackDelivery.count({ where: deliveryWhere(args) }),
+    resolve: (_root, args, ctx) => countHistory(onTransaction(ctx.db), historyFilter(args)),
   }),
   callbackDelivery: t.prismaField({
     type: 'CallbackDelivery',

@@ -65,11 +65,7 @@ const switchOff = (candidates: string) => `
     select s.name as id, jsonb_build_object(
              'reason', $2::text,
              'failingSince', (select st.failing_since from callback_state st where st.callback = s.name),
-             'lastError', coalesce($4::text, (
-               select coalesce(a.error, 'HTTP ' || a.http_status || coalesce(': ' || left(a.response, 200), ''))
-                 from callback_delivery d join callback_attempt a on a.delivery_id = d.id
-                where d.callback = s.name and a.outcome <> 'delivered' and a.outcome <> 'waiting'
-                order by d.created_at desc, a.attempt desc limit 1))) as facts
+             'lastError', coalesce($4::text, (select e.message from callback_last_error e where e.callback = s.name))) as facts
       from switched s where s.name <> all($5::text[])
   ),
   ${insertAlerts('CallbackDelivery.disabled', '$3')}

@@ -32,8 +32,10 @@ export interface RedeliveryFilter {
   createdBefore: Date | null;
 }
 
-// The filter's four parameters, numbered from `first` on.
-const matching = (first: number) => `callback = $${first} and status::text = any($${first + 1}::text[])
+// The filter's four parameters, numbered from `first` on. `status <> 'DELIVERED'` lets the planner take
+// the partial index of live deliveries (a constant proves it; the statuses parameter cannot).
+const matching = (first: number) => `callback = $${first} and status <> 'DELIVERED'
+  and status = any($${first + 1}::callback_delivery_status[])
   and ($${first + 2}::timestamptz is null or created_at >= $${first + 2})
   and ($${first + 3}::timestamptz is null or created_at < $${first + 3})`;
 const filterParams = (filter: RedeliveryFilter) => [

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Queryable } from '../../db/queryable.js';
+import { deliveryCounts } from './delivery-counts.js';
 
 export interface CallbackStats {
   counts: { pending: number; delivered: number; failed: number; dead: number };
@@ -8,32 +9,33 @@ export interface CallbackStats {
   lastError: { message: string; at: Date } | null;
 }
 
-/** Per callback, over the deliveries still kept: counts by status, failure rate, the newest failed attempt. */
+/**
+ * Per callback, over the deliveries still kept: counts by status (kept by triggers, see
+ * delivery-counts.ts), failure rate, and the newest failed attempt (kept by a trigger on
+ * callback_attempt, so it outlives the retention of its delivery).
+ */
 export async function callbackStats(db: Queryable): Promise<Map<string, CallbackStats>> {
   const [counts, errors] = await Promise.all([
-    db.query<{ callback: string; pending: number; delivered: number; failed: number; dead: number }>(
-      `select callback,
-              count(*) filter (where status = 'PENDING')::int as pending,
-              count(*) filter (where status = 'DELIVERED')::int as delivered,
-              count(*) filter (where status = 'FAILED')::int as failed,
-              count(*) filter (where status = 'DEAD')::int as dead
-         from callback_delivery group by callback`,
-    ),
-    db.query<{ callback: string; message: string; at: Date }>(
-      `select distinct on (d.callback) d.callback, a.started_at as at,
-              coalesce(a.error, 'HTTP ' || a.http_status || coalesce(': ' || left(a.response, 200), '')) as message
-         from callback_attempt a join callback_delivery d on d.id = a.delivery_id
-        where a.outcome <> 'delivered' and a.outcome <> 'waiting' order by d.callback, a.started_at desc`,
-    ),
+    deliveryCounts(db),
+    db.query<{ callback: string; message: string; at: Date }>('select callback, message, at from callback_last_error'),
   ]);
-  const lastErrors = new Map(errors.rows.map((row) => [row.callback, { message: row.message, at: row.at }]));
-  return new Map(
-    counts.rows.map(({ callback, ...count }) => {
-      const finished = count.delivered + count.failed + count.dead;
-      const failureRate = finished === 0 ? null : (count.failed + count.dead) / finished;
-      return [callback, { counts: count, failureRate, lastError: lastErrors.get(callback) ?? null }];
-    }),
-  );
+  const stats = new Map<string, CallbackStats>();
+  const statsOf = (callback: string) => {
+    let entry = stats.get(callback);
+    if (!entry) stats.set(callback, (entry = { ...NO_DELIVERIES, counts: { ...NO_DELIVERIES.counts } }));
+    return entry;
+  };
+  for (const { callback, status, count } of counts) {
+    const key = status.toLowerCase();
+    if (key in NO_DELIVERIES.counts) statsOf(callback).counts[key as keyof CallbackStats['counts']] = count;
+  }
+  for (const { callback, message, at } of errors.rows) statsOf(callback).lastError = { message, at };
+  for (const entry of stats.values()) {
+    const { delivered, failed, dead } = entry.counts;
+    const finished = delivered + failed + dead;
+    entry.failureRate = finished === 0 ? null : (failed + dead) / finished;
+  }
+  return stats;
 }
 
 export const NO_DELIVERIES: CallbackStats = {
@@ -61,7 +63,7 @@ export async function listDeliveries(
        from callback_delivery
       where ($1::text is null or status::text = upper($1)) and ($2::text is null or callback = $2)
         and ($3::text is null or node_id = $3)
-      order by seq desc limit $4`,
+      order by created_at desc, id desc limit $4`,
     [filter.status, filter.callback, filter.nodeId, filter.limit],
   );
   return rows;

@@ -196,7 +196,13 @@ const PAGES = {
     return h(
       'section',
       {},
-      h('h2', {}, 'Deliveries ', h('span', { class: 'muted' }, `(${total}, newest first)`)),
+      // The API counts up to 10,000 (callbackDeliveryCount): beyond, "at least".
+      h(
+        'h2',
+        {},
+        'Deliveries ',
+        h('span', { class: 'muted' }, `(${total >= 10000 ? '10,000+' : total}, newest first)`),
+      ),
       form,
       h(
         'table',
