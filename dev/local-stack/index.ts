@@ -14,7 +14,7 @@ import type { Logger } from '../../packages/base/logger.js';
 import type { Check } from '../../src/probes.js';
 import { assertPortFree, forgetPids, recordPids, stopLeftovers } from './leftovers.js';
 import { serviceTimeoutMs } from './service-timeouts.js';
-import { localStripeKey } from './stripe-key.js';
+import { localStripeKey, publishableKeyOf } from './stripe-key.js';
 import { startSupervised } from './supervisor.js';
 import { welcome } from './welcome.js';
 
@@ -75,11 +75,20 @@ export async function startLocalStack(
       env,
       /** What the API verifies Stripe's events with: the generated one when the emulator runs. */
       webhookSecret: stripe.webhookSecret,
+      stripeJs: stripe.stripeJs,
       readiness,
       stop,
       printWelcome(apiUrl: string, readyMs: number) {
         console.log(
-          welcome({ apiUrl, readyMs, stripeNote: stripe.note, env, operatorToken: operator, host: config.HOST }),
+          welcome({
+            apiUrl,
+            readyMs,
+            stripeNote: stripe.note,
+            env,
+            operatorToken: operator,
+            host: config.HOST,
+            shop: config.SHOP,
+          }),
         );
       },
     };
@@ -136,6 +145,8 @@ interface LocalStripe {
   /** What the services need to reach it: empty when they read the key from the environment themselves. */
   env: Record<string, string>;
   webhookSecret: string | undefined;
+  /** The emulator's publishable key and Stripe.js-compatible script, for the shop. */
+  stripeJs?: Pick<Config, 'STRIPE_PUBLISHABLE_KEY' | 'STRIPE_JS_URL'>;
   /** What the welcome says about it. */
   note: string;
   stop?: () => Promise<void>;
@@ -166,6 +177,7 @@ async function startStripe(config: Config, logger: Logger): Promise<LocalStripe>
   return {
     env: { STRIPE_SECRET_KEY: account.key, STRIPE_API_URL: stripe.url },
     webhookSecret,
+    stripeJs: { STRIPE_PUBLISHABLE_KEY: publishableKeyOf(account.key), STRIPE_JS_URL: `${stripe.url}/v3/` },
     note:
       `LOCAL Stripe emulator (services/stripe-local, in memory) at ${stripe.url}: no real money, no Stripe account\n` +
       `  stripe events       POST /stripe/webhook, STRIPE_WEBHOOK_SECRET=${webhookSecret}\n` +

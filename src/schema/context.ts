@@ -5,6 +5,7 @@ import type { EventRecorder } from '../callbacks/events.js';
 import type { Db } from '../db/client.js';
 import type { User } from '../generated/prisma/client.js';
 import type { ChangeFeed } from '../live/change-feed.js';
+import type { StripeJsConfig } from './stripe-config.js';
 
 /** Everything a resolver may use; built once per request (or per callback delivery, as `system`). */
 export interface Context {
@@ -18,6 +19,8 @@ export interface Context {
   revokingIdentity: (id: string) => void;
   /** Whether the Stripe key in use is live: new purchases and cards record it, and events of the other mode never touch them. */
   stripeLivemode: boolean;
+  /** What the stripeConfig query answers (STRIPE_PUBLISHABLE_KEY, STRIPE_JS_URL); unset outside requests. */
+  stripeJs?: StripeJsConfig;
   signinThrottle: SigninThrottle;
   /** Depth and cost limits of this request (none for the callbacks engine's own payloads). */
   queryLimits: { depth?: number; complexity?: number };

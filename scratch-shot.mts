@@ -1,0 +1,14 @@
+import { chromium } from 'playwright-core';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox','--headless','--disable-gpu'] });
+const page = await browser.newPage();
+page.on('console', (m) => console.log('console', m.type(), m.text()));
+page.on('pageerror', (e) => console.log('pageerror', e.message));
+await page.goto(process.argv[2] ?? 'http://127.0.0.1:4600/shop');
+await page.getByLabel('Email').fill(`a${Date.now()}@example.com`);
+await page.getByLabel('Password').fill('correct horse');
+await page.getByRole('button', { name: 'Create account' }).click();
+await page.waitForTimeout(1500);
+await page.getByRole('button', { name: 'Buy Sticker pack' }).click();
+await page.waitForTimeout(1500);
+await page.screenshot({ path: '/tmp/shop1.png', fullPage: true });
+await browser.close();
