@@ -44,7 +44,7 @@ export function mountCardField(stripe, mount, message) {
  * hands its id to Paygraph, and a bank that asks for 3-D Secure gets it through confirmCardSetup.
  * Resolves with `{ ok, message }`: what the user reads next to the card field.
  */
-export async function addCard(stripe, card, userId, progress) {
+export async function addCard(stripe, card, userId, progress, onUpdate) {
   progress('Saving your card…');
   const { paymentMethod, error } = await stripe.createPaymentMethod({ type: 'card', card });
   if (error) return { ok: false, message: error.message };
@@ -53,11 +53,14 @@ export async function addCard(stripe, card, userId, progress) {
     { token: paymentMethod.id, user: userId },
   );
   card.clear();
-  return settle(stripe, createCardDetails.id, progress);
+  return settle(stripe, createCardDetails.id, progress, onUpdate);
 }
 
-/** Follows one card (cardDetailsUpdated) until it is saved or refused, authenticating it when the bank asks. */
-export function settle(stripe, cardId, progress) {
+/**
+ * Follows one card (cardDetailsUpdated) until it is saved or refused, authenticating it when the bank
+ * asks; `onUpdate` hears of each state it passes through.
+ */
+export function settle(stripe, cardId, progress, onUpdate = () => undefined) {
   return new Promise((resolve) => {
     let authenticating = false;
     const done = (result) => {
@@ -69,6 +72,7 @@ export function settle(stripe, cardId, progress) {
       { id: cardId },
       async ({ cardDetailsUpdated: card }) => {
         if (!card) return done({ ok: false, message: 'The card was removed.' });
+        onUpdate(card);
         if (card.status === 'ACTIVE') return done({ ok: true, message: `${card.brand} •••• ${card.last4} is ready.` });
         if (SETTLED.has(card.status)) return done({ ok: false, message: card.failureMessage ?? 'Refused.' });
         if (card.status !== 'REQUIRES_ACTION' || !card.setupClientSecret || authenticating) return;
@@ -84,4 +88,6 @@ export function settle(stripe, cardId, progress) {
 }
 
 export const loadCards = async () =>
-  (await gql(`{ me { cardDetails { ${CARD_FIELDS} } } }`)).me.cardDetails.filter((card) => card.status !== 'DETACHED');
+  (await gql(`{ me { cardDetails(first: 20) { ${CARD_FIELDS} } } }`)).me.cardDetails.filter(
+    (card) => card.status !== 'DETACHED',
+  );

@@ -6,7 +6,7 @@ import { authenticatePayment } from './stripe.js';
 
 // TODO(merge): add `waitingFor` here once the API has Purchase.waitingFor (CARD_AUTHENTICATION).
 export const PURCHASE_FIELDS =
-  'id description amount currency status failureMessage clientSecret amountRefunded createdAt refunds { id amount status reason }';
+  'id description amount currency status failureMessage clientSecret amountRefunded createdAt refunds(first: 5) { id amount status reason }';
 const UNSETTLED = new Set(['PENDING', 'PROCESSING', 'REQUIRES_ACTION']);
 const STATUS_TEXT = {
   PENDING: 'Pending',
@@ -90,9 +90,9 @@ export function purchaseTable(body, stripe, message) {
   };
 
   return {
-    /** Shows the user's purchases, newest first, and follows those not settled yet. */
+    /** Shows the user's purchases (their first 50), newest first, and follows those not settled yet. */
     async load() {
-      const { me } = await gql(`{ me { purchases { ${PURCHASE_FIELDS} } } }`);
+      const { me } = await gql(`{ me { purchases(first: 50) { ${PURCHASE_FIELDS} } } }`);
       body.replaceChildren();
       const purchases = me.purchases.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
       for (const purchase of purchases) show(purchase);

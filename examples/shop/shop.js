@@ -1,6 +1,6 @@
 // The Paygraph example shop: plain ES modules, no framework, no build step. It uses only Paygraph's
 // public GraphQL API (docs/api.md) and Stripe.js: copy this folder and point it at your own API.
-import { ApiError, gql, session } from './api.js';
+import { gql, session } from './api.js';
 import { addCard, loadCards, mountCardField, renderCards, settle } from './cards.js';
 import { h, money, say } from './dom.js';
 import { PURCHASE_FIELDS, purchaseTable } from './purchases.js';
@@ -45,9 +45,14 @@ function showSignIn(message = '') {
   messages.auth(message, !!message);
 }
 
+let cardsAsked = 0;
 async function refreshCards() {
-  renderCards($('cards'), await loadCards(), async (card) => {
-    const result = await settle((await loadStripe()).stripe, card.id, messages.card);
+  // Answers can cross on the wire: only the newest question's answer is shown.
+  const asked = ++cardsAsked;
+  const cards = await loadCards();
+  if (asked !== cardsAsked) return;
+  renderCards($('cards'), cards, async (card) => {
+    const result = await settle((await loadStripe()).stripe, card.id, messages.card, refreshCards);
     messages.card(result.message, !result.ok);
     await refreshCards();
   });
@@ -57,6 +62,7 @@ $('auth-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const form = new FormData(event.target);
   const credentials = { email: form.get('email'), password: form.get('password') };
+  let signinUser;
   try {
     if (event.submitter?.value === 'signup') {
       await gql(
@@ -64,16 +70,16 @@ $('auth-form').addEventListener('submit', async (event) => {
         { name: form.get('name') || credentials.email, ...credentials },
       );
     }
-    const { signinUser } = await gql(
+    ({ signinUser } = await gql(
       'mutation($email: String!, $password: String!) { signinUser(email: { email: $email, password: $password }) { token user { id name email } } }',
       credentials,
-    );
+    ));
     session.set(signinUser.token);
     event.target.reset();
-    await showShop(signinUser.user);
   } catch (error) {
-    messages.auth(error.message, true);
+    return messages.auth(error.message, true);
   }
+  await showShop(signinUser.user).catch((error) => messages.notice(error.message, true));
 });
 
 $('sign-out').addEventListener('click', async () => {
@@ -88,7 +94,7 @@ $('card-form').addEventListener('submit', async (event) => {
   button.disabled = true;
   try {
     const { stripe } = await loadStripe();
-    const result = await addCard(stripe, cardField, user.id, (text) => messages.card(text));
+    const result = await addCard(stripe, cardField, user.id, (text) => messages.card(text), refreshCards);
     messages.card(result.message, !result.ok);
     await refreshCards();
   } catch (error) {
@@ -133,14 +139,12 @@ async function start() {
     (error) => messages.notice(error.message, true),
   );
   if (!session.get()) return showSignIn();
-  try {
-    const { me } = await gql('{ me { id name email } }');
-    if (!me) throw new ApiError([{ message: 'Your session ended: sign in again.' }]);
-    await showShop(me);
-  } catch (error) {
+  const { me } = await gql('{ me { id name email } }').catch(() => ({ me: null }));
+  if (!me) {
     session.clear();
-    showSignIn(error instanceof ApiError ? 'Your session ended: sign in again.' : error.message);
+    return showSignIn('Your session ended: sign in again.');
   }
+  await showShop(me).catch((error) => messages.notice(error.message, true));
 }
 
 start();
