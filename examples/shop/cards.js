@@ -5,6 +5,9 @@ import { h, say } from './dom.js';
 
 const CARD_FIELDS = 'id brand last4 status failureMessage setupClientSecret';
 const SETTLED = new Set(['ACTIVE', 'REJECTED', 'DETACHED']);
+// Stripe names brands in lower case (card.brand); people read them as printed on the card.
+const BRANDS = { visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', discover: 'Discover', jcb: 'JCB' };
+const cardName = (card) => `${BRANDS[card.brand] ?? card.brand ?? 'Card'} •••• ${card.last4 ?? '····'}`;
 const STATUS_TEXT = {
   PENDING: 'Being saved…',
   REQUIRES_ACTION: 'Waiting for your bank',
@@ -20,7 +23,7 @@ export function renderCards(list, cards, onAuthenticate) {
       h(
         'li',
         { 'data-card': card.id, 'data-status': card.status },
-        h('span', { class: 'brand' }, `${card.brand ?? 'Card'} •••• ${card.last4 ?? '····'}`),
+        h('span', { class: 'brand' }, cardName(card)),
         h('span', { class: `status status-${card.status}` }, STATUS_TEXT[card.status] ?? card.status),
         card.failureMessage && h('span', { class: 'error' }, card.failureMessage),
         card.status === 'REQUIRES_ACTION' &&
@@ -73,7 +76,7 @@ export function settle(stripe, cardId, progress, onUpdate = () => undefined) {
       async ({ cardDetailsUpdated: card }) => {
         if (!card) return done({ ok: false, message: 'The card was removed.' });
         onUpdate(card);
-        if (card.status === 'ACTIVE') return done({ ok: true, message: `${card.brand} •••• ${card.last4} is ready.` });
+        if (card.status === 'ACTIVE') return done({ ok: true, message: `${cardName(card)} is ready.` });
         if (SETTLED.has(card.status)) return done({ ok: false, message: card.failureMessage ?? 'Refused.' });
         if (card.status !== 'REQUIRES_ACTION' || !card.setupClientSecret || authenticating) return;
         authenticating = true;
