@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Account } from '../resources/account.js';
 import { completePaymentAuthentication } from '../resources/payment-intents.js';
 import { completeSetupAuthentication } from '../resources/setup-intents.js';
+import { AUTHENTICATION_FRAME } from '../stripejs/protocol.js';
 
 export interface PageResponse {
   status: number;
@@ -11,11 +12,31 @@ export interface PageResponse {
 
 const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 
-const page = (status: number, title: string, content: string): PageResponse => ({
+const page = (status: number, title: string, content: string, script = ''): PageResponse => ({
   status,
   headers: { 'content-type': 'text/html; charset=utf-8' },
-  body: `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:sans-serif;max-width:32em;margin:3em auto"><h1>${escapeHtml(title)}</h1>${content}</body></html>`,
+  body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:sans-serif;max-width:32em;margin:3em auto;padding:0 1em"><h1>${escapeHtml(title)}</h1>${content}${script}</body></html>`,
 });
+
+/** The page that opened this one in Stripe.js's modal (`?origin=`), the only one told of the answer. */
+function openerOrigin(query: URLSearchParams): string | null {
+  const value = query.get('origin');
+  if (!value || !URL.canParse(value)) return null;
+  const url = new URL(value);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value ? value : null;
+}
+
+/** In the modal: tell the page the cardholder answered, or (while asking) fail when the page's modal is closed. */
+function modalScript(origin: string | null, kind: 'asking' | 'done'): string {
+  if (!origin) return '';
+  const target = JSON.stringify(origin).replace(/</g, '\\u003c');
+  const source = JSON.stringify(AUTHENTICATION_FRAME);
+  if (kind === 'done') return `<script>parent.postMessage({ source: ${source}, type: 'done' }, ${target});</script>`;
+  return `<script>addEventListener('message', (event) => {
+  if (event.origin !== ${target} || event.source !== parent || event.data?.source !== ${source} || event.data.type !== 'cancel') return;
+  document.querySelector('input[value=fail]').form.submit();
+});</script>`;
+}
 
 /**
  * The 3-D Secure page `next_action.redirect_to_url.url` points at, standing in for the bank's: it
@@ -31,7 +52,8 @@ export class AuthenticationPages {
     return token;
   }
 
-  handle(method: string, token: string, form: URLSearchParams): PageResponse {
+  handle(method: string, token: string, form: URLSearchParams, query = new URLSearchParams()): PageResponse {
+    const opener = openerOrigin(query);
     const entry = this.waiting.get(token);
     const intent =
       entry &&
@@ -40,7 +62,12 @@ export class AuthenticationPages {
         : entry.account.setupIntents.get(entry.intentId));
     if (!entry || !intent || intent.authentication !== token) {
       this.waiting.delete(token);
-      return page(404, 'Nothing to authenticate', '<p>This authentication is finished or does not exist.</p>');
+      return page(
+        404,
+        'Nothing to authenticate',
+        '<p>This authentication is finished or does not exist.</p>',
+        modalScript(opener, 'done'),
+      );
     }
     const amount =
       'amount' in intent
@@ -53,6 +80,7 @@ export class AuthenticationPages {
         200,
         '3D Secure test page (stripe-local)',
         `${amount}${button('complete', 'Complete authentication')}${button('fail', 'Fail authentication')}`,
+        modalScript(opener, 'asking'),
       );
     }
     if (method !== 'POST') return page(405, 'Method not allowed', '<p>GET shows the page, POST answers it.</p>');
@@ -69,7 +97,8 @@ export class AuthenticationPages {
     const passed = outcome === 'complete';
     if ('amount' in intent) completePaymentAuthentication(account, intent, passed);
     else completeSetupAuthentication(account, intent, passed);
-    if (intent.returnUrl && URL.canParse(intent.returnUrl)) {
+    // In Stripe.js's modal the page stays where it is; a return_url is for a full-page redirect.
+    if (!opener && intent.returnUrl && URL.canParse(intent.returnUrl)) {
       const back = new URL(intent.returnUrl);
       const kind = 'amount' in intent ? 'payment_intent' : 'setup_intent';
       back.searchParams.set(kind, intent.id);
@@ -81,6 +110,7 @@ export class AuthenticationPages {
       200,
       passed ? 'Authentication complete' : 'Authentication failed',
       `<p>The ${'amount' in intent ? 'payment' : 'setup'} is now ${escapeHtml(intent.status)}. You can close this page.</p>`,
+      modalScript(opener, 'done'),
     );
   }
 }

@@ -17,6 +17,7 @@ import { paymentMethodRoutes } from './payment-method-routes.js';
 import { refundRoutes } from './refund-routes.js';
 import { Router } from './router.js';
 import { setupIntentRoutes } from './setup-intent-routes.js';
+import { CORS_HEADERS, corsPreflight, stripeJsReply } from '../stripejs/routes.js';
 import { tokenRoutes } from './token-routes.js';
 import { WebhookDelivery, type DeliveryLogger } from './webhook-delivery.js';
 import { webhookEndpointRoutes } from './webhook-endpoint-routes.js';
@@ -124,7 +125,16 @@ async function respond(
     const message = `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`;
     reply = { status: 413, body: JSON.stringify({ error: { type: 'invalid_request_error', message } }) };
   } else if (url.pathname.startsWith('/authenticate/')) {
-    reply = pages.handle(req.method ?? 'GET', url.pathname.slice('/authenticate/'.length), new URLSearchParams(body));
+    reply = pages.handle(
+      req.method ?? 'GET',
+      url.pathname.slice('/authenticate/'.length),
+      new URLSearchParams(body),
+      url.searchParams,
+    );
+  } else if (url.pathname === '/v3' || url.pathname.startsWith('/v3/')) {
+    reply = await stripeJsReply(req.method ?? 'GET', url);
+  } else if (req.method === 'OPTIONS') {
+    reply = corsPreflight();
   } else if (url.pathname === '/healthz') {
     reply = { status: 200, body: JSON.stringify({ ok: true }) };
   } else {
@@ -135,6 +145,7 @@ async function respond(
     'content-type': 'application/json',
     'request-id': requestId,
     'stripe-version': header(req, 'stripe-version') ?? API_VERSION,
+    ...CORS_HEADERS,
     ...reply.headers,
   });
   res.end(reply.body);

@@ -95,6 +95,31 @@ describe('stripe-local: 3-D Secure', () => {
     });
   });
 
+  it("in Stripe.js's modal (?origin= the page's): answering tells that origin alone and stays put, return_url or not", async () => {
+    const stripe = emulator.stripe();
+    const intent = await stripe.paymentIntents.create({
+      amount: 900,
+      currency: 'usd',
+      payment_method: 'pm_card_authenticationRequired',
+      confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+      return_url: 'https://shop.example/done',
+    });
+    const inModal = new URL(authenticationPage(intent.next_action));
+    inModal.searchParams.set('origin', 'http://127.0.0.1:4000');
+    expect(await (await fetch(inModal)).text()).toContain('event.origin !== "http://127.0.0.1:4000"');
+    const response = await answer(inModal.href, 'complete');
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain(
+      `parent.postMessage({ source: "stripe-local-3ds", type: 'done' }, "http://127.0.0.1:4000")`,
+    );
+    expect((await stripe.paymentIntents.retrieve(intent.id)).status).toBe('succeeded');
+    // Anything but an http(s) origin is no opener: the page posts nothing.
+    const spent = new URL(inModal);
+    spent.searchParams.set('origin', 'javascript:alert(1)');
+    expect(await (await fetch(spent)).text()).not.toContain('<script');
+  });
+
   it('an outcome other than complete or fail: 400 and the intent still waits', async () => {
     const stripe = emulator.stripe();
     const intent = await stripe.paymentIntents.create({
