@@ -34,7 +34,8 @@ describe('the shop: cards the bank refuses or wants authenticated', { timeout: 9
     shop = await openShop(context, stack);
     page = shop.page;
   });
-  afterEach(async () => {
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail') await page.screenshot({ path: path.join(SCREENSHOTS, `failed-${task.id}.png`) });
     expect(shop.outside).toEqual([]);
     expect(shop.errors).toEqual([]);
     await context.close();

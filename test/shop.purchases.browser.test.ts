@@ -38,7 +38,8 @@ describe('the shop: buying with a saved card', { timeout: 90_000 }, () => {
     shop = await openShop(context, stack);
     page = shop.page;
   });
-  afterEach(async () => {
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail') await page.screenshot({ path: path.join(SCREENSHOTS, `failed-${task.id}.png`) });
     expect(shop.outside).toEqual([]);
     expect(shop.errors).toEqual([]);
     await context.close();

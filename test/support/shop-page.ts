@@ -65,9 +65,23 @@ async function cardFrame(page: Page): Promise<Frame> {
 /** Types a card into Stripe's field and saves it; the caller waits for what the page says. */
 export async function addCard(page: Page, number: string): Promise<void> {
   const frame = await cardFrame(page);
-  await frame.getByLabel('Card number').pressSequentially(number.replaceAll(' ', ''));
-  await frame.getByLabel(/Expiration/).pressSequentially('1234');
-  await frame.getByLabel(/CVC/).pressSequentially('123');
+  await frame.waitForLoadState();
+  // A key typed before the field's script listens is lost to its formatting: type until the field holds it all.
+  const type = async (label: string | RegExp, value: string) => {
+    const input = frame.getByLabel(label);
+    await eventually(
+      async () => {
+        await input.fill('');
+        await input.pressSequentially(value);
+        return (await input.inputValue()).replace(/\D/g, '');
+      },
+      (typed) => typed === value,
+      15_000,
+    );
+  };
+  await type('Card number', number.replaceAll(' ', ''));
+  await type(/Expiration/, '1234');
+  await type(/CVC/, '123');
   await page.getByRole('button', { name: 'Save card' }).click();
 }
 
