@@ -1,123 +1,84 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../packages/testing/eventually.js';
-import { rootDir } from '../src/config.js';
-import { launchChromium } from './support/browser.js';
 import { paymentIntentsFor } from './support/payment-stack.js';
-import {
-  addCard,
-  authenticate,
-  buy,
-  CARDS,
-  openShop,
-  purchaseRow,
-  signUp,
-  type PageWatch,
-} from './support/shop-page.js';
-import { startShopStack, type ShopStack } from './support/shop-stack.js';
+import { addCard, authenticate, buy, CARDS, purchaseRow, signUp } from './support/shop-page.js';
+import { SCREENSHOTS, shopPerTest } from './support/shop-fixture.js';
 
 // The shop as a newcomer meets it after `npm start`: a card typed into Stripe.js's field, purchases
 // that turn PAID on the page by themselves, in a real Chromium.
-const SCREENSHOTS = path.join(rootDir, 'test-results', 'shop');
-
 describe('the shop: buying with a saved card', { timeout: 90_000 }, () => {
-  let stack: ShopStack;
-  let browser: Browser;
-  let context: BrowserContext;
-  let shop: PageWatch;
-  let page: Page;
-
-  beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    [stack, browser] = await Promise.all([startShopStack('paygraph-shop-purchases-'), launchChromium()]);
-  }, 120_000);
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 900, height: 860 } });
-    shop = await openShop(context, stack);
-    page = shop.page;
-  });
-  afterEach(async ({ task }) => {
-    if (task.result?.state === 'fail') await page.screenshot({ path: path.join(SCREENSHOTS, `failed-${task.id}.png`) });
-    expect(shop.outside).toEqual([]);
-    expect(shop.errors).toEqual([]);
-    await context.close();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
+  const shop = shopPerTest('paygraph-shop-purchases-');
 
   const paidIntents = async (purchaseId: string) =>
     (
       await eventually(
-        () => paymentIntentsFor(stack.stripe, purchaseId),
+        () => paymentIntentsFor(shop.stack.stripe, purchaseId),
         (intents) => intents.length > 0,
       )
     ).map((intent) => intent.status);
 
   it("a newcomer's path: sign up, save 4242…, buy: PAID without a reload, and one succeeded PaymentIntent", async () => {
-    expect(stack.banner.indexOf('/shop')).toBeLessThan(stack.banner.indexOf('/graphql'));
-    await page.screenshot({ path: path.join(SCREENSHOTS, '1-sign-up.png') });
-    await signUp(page);
-    await addCard(page, CARDS.visa);
-    await page.locator('#cards li[data-status="ACTIVE"]').getByText('•••• 4242').waitFor();
-    await expect.poll(() => page.locator('#card-message').textContent()).toContain('is ready');
+    expect(shop.stack.banner.indexOf('/shop')).toBeLessThan(shop.stack.banner.indexOf('/graphql'));
+    await shop.page.screenshot({ path: path.join(SCREENSHOTS, '1-sign-up.png') });
+    await signUp(shop.page);
+    await addCard(shop.page, CARDS.visa);
+    await shop.page.locator('#cards li[data-status="ACTIVE"]').getByText('•••• 4242').waitFor();
+    await expect.poll(() => shop.page.locator('#card-message').textContent()).toContain('is ready');
 
-    await page.evaluate('window.notReloaded = true');
-    const id = await buy(page, 'Paygraph mug');
-    const row = purchaseRow(page, id);
-    await page.locator(`#purchases tr[data-purchase="${id}"][data-status="PAID"]`).waitFor();
+    await shop.page.evaluate('window.notReloaded = true');
+    const id = await buy(shop.page, 'Paygraph mug');
+    const row = purchaseRow(shop.page, id);
+    await shop.page.locator(`#purchases tr[data-purchase="${id}"][data-status="PAID"]`).waitFor();
     expect(await row.textContent()).toContain('Paid');
-    expect(await page.evaluate('window.notReloaded')).toBe(true);
-    await page.screenshot({ path: path.join(SCREENSHOTS, '2-paid.png') });
+    expect(await shop.page.evaluate('window.notReloaded')).toBe(true);
+    await shop.page.screenshot({ path: path.join(SCREENSHOTS, '2-paid.png') });
 
     expect(await paidIntents(id)).toEqual(['succeeded']);
   });
 
   it('4000 0025 0000 3155: authenticated once when saved, then its purchases are paid off-session', async () => {
-    await signUp(page);
-    await addCard(page, CARDS.authenticateOnSetup);
-    await authenticate(page, 'Complete');
-    await page.locator('#cards li[data-status="ACTIVE"]').getByText('•••• 3155').waitFor();
+    await signUp(shop.page);
+    await addCard(shop.page, CARDS.authenticateOnSetup);
+    await authenticate(shop.page, 'Complete');
+    await shop.page.locator('#cards li[data-status="ACTIVE"]').getByText('•••• 3155').waitFor();
 
     for (const item of ['Sticker pack', 'Hoodie']) {
-      const id = await buy(page, item);
-      await page.locator(`#purchases tr[data-purchase="${id}"][data-status="PAID"]`).waitFor();
+      const id = await buy(shop.page, item);
+      await shop.page.locator(`#purchases tr[data-purchase="${id}"][data-status="PAID"]`).waitFor();
       expect(await paidIntents(id)).toEqual(['succeeded']);
     }
     // No second challenge: the bank asked once, when the card was saved.
-    expect(page.frames().filter((frame) => frame.url().includes('/authenticate/'))).toEqual([]);
+    expect(shop.page.frames().filter((frame) => frame.url().includes('/authenticate/'))).toEqual([]);
   });
 
   it('4000 0000 0000 0341: the card is saved, then the purchase fails with the decline message in its row', async () => {
-    await signUp(page);
-    await addCard(page, CARDS.chargeFails);
-    await page.locator('#cards li[data-status="ACTIVE"]').getByText('•••• 0341').waitFor();
-    const id = await buy(page, 'Hoodie');
-    await page.locator(`#purchases tr[data-purchase="${id}"][data-status="FAILED"]`).waitFor();
-    expect(await purchaseRow(page, id).textContent()).toContain('Your card was declined.');
-    await page.screenshot({ path: path.join(SCREENSHOTS, '3-declined.png') });
+    await signUp(shop.page);
+    await addCard(shop.page, CARDS.chargeFails);
+    await shop.page.locator('#cards li[data-status="ACTIVE"]').getByText('•••• 0341').waitFor();
+    const id = await buy(shop.page, 'Hoodie');
+    await shop.page.locator(`#purchases tr[data-purchase="${id}"][data-status="FAILED"]`).waitFor();
+    expect(await purchaseRow(shop.page, id).textContent()).toContain('Your card was declined.');
+    await shop.page.screenshot({ path: path.join(SCREENSHOTS, '3-declined.png') });
   });
 
   it('from clicking Buy to PAID shown: p50 and p99 over 20 purchases', async () => {
-    await signUp(page);
-    await addCard(page, CARDS.visa);
-    await page.locator('#cards li[data-status="ACTIVE"]').waitFor();
+    await signUp(shop.page);
+    await addCard(shop.page, CARDS.visa);
+    await shop.page.locator('#cards li[data-status="ACTIVE"]').waitFor();
     // One purchase first, so the measured ones find connections and code paths warm.
-    await page
-      .locator(`#purchases tr[data-purchase="${await buy(page, 'Sticker pack')}"][data-status="PAID"]`)
+    await shop.page
+      .locator(`#purchases tr[data-purchase="${await buy(shop.page, 'Sticker pack')}"][data-status="PAID"]`)
       .waitFor();
 
     const times: number[] = [];
-    for (let i = 0; i < 20; i++) times.push(await page.evaluate<number>(`(${CLICK_BUY_UNTIL_PAID})('stickers')`));
+    for (let i = 0; i < 20; i++) times.push(await shop.page.evaluate<number>(`(${CLICK_BUY_UNTIL_PAID})('stickers')`));
     times.sort((a, b) => a - b);
     const at = (share: number) => times[Math.min(times.length - 1, Math.ceil(share * times.length) - 1)]!;
     console.log(
       `shop: Buy → PAID shown over ${times.length} purchases: p50 ${at(0.5).toFixed(0)} ms, p99 ${at(0.99).toFixed(0)} ms`,
     );
-    expect(await page.locator('#purchases tr[data-status="PAID"]').count()).toBe(21);
+    expect(await shop.page.locator('#purchases tr[data-status="PAID"]').count()).toBe(21);
   });
 });
 
