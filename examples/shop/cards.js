@@ -4,6 +4,7 @@ import { gql, watch } from './api.js';
 import { h, say } from './dom.js';
 
 const CARD_FIELDS = 'id brand last4 status failureMessage setupClientSecret';
+const DETAILS_WAIT_MS = 10_000;
 const SETTLED = new Set(['ACTIVE', 'REJECTED', 'DETACHED']);
 // Stripe names brands in lower case (card.brand); people read them as printed on the card.
 const BRANDS = { visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', discover: 'Discover', jcb: 'JCB' };
@@ -61,7 +62,8 @@ export async function addCard(stripe, card, userId, progress, onUpdate) {
 
 /**
  * Follows one card (cardDetailsUpdated) until it is saved or refused, authenticating it when the bank
- * asks; `onUpdate` hears of each state it passes through.
+ * asks; `onUpdate` hears of each state it passes through. Stripe's event may make the card ACTIVE a
+ * moment before create-customer records its brand and last 4: the stream stays open a little for them.
  */
 export function settle(stripe, cardId, progress, onUpdate = () => undefined) {
   return new Promise((resolve) => {
@@ -76,7 +78,10 @@ export function settle(stripe, cardId, progress, onUpdate = () => undefined) {
       async ({ cardDetailsUpdated: card }) => {
         if (!card) return done({ ok: false, message: 'The card was removed.' });
         onUpdate(card);
-        if (card.status === 'ACTIVE') return done({ ok: true, message: `${cardName(card)} is ready.` });
+        if (card.status === 'ACTIVE') {
+          resolve({ ok: true, message: card.last4 ? `${cardName(card)} is ready.` : 'Your card is ready.' });
+          return card.last4 ? stop() : setTimeout(stop, DETAILS_WAIT_MS);
+        }
         if (SETTLED.has(card.status)) return done({ ok: false, message: card.failureMessage ?? 'Refused.' });
         if (card.status !== 'REQUIRES_ACTION' || !card.setupClientSecret || authenticating) return;
         authenticating = true;
