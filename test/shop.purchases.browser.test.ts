@@ -62,6 +62,38 @@ describe('the shop: buying with a saved card', { timeout: 90_000 }, () => {
     await shop.page.screenshot({ path: path.join(SCREENSHOTS, '3-declined.png') });
   });
 
+  it('keyboard alone: sign up, type a card into Stripe’s field, save it and buy', async () => {
+    const { page } = shop;
+    /** Presses Tab until focus is on what `focused` (run in the page) says, as a keyboard user would. */
+    const tabTo = async (focused: string) => {
+      for (let presses = 0; presses < 30; presses++) {
+        if (await page.evaluate<boolean>(focused)) return;
+        await page.keyboard.press('Tab');
+      }
+      throw new Error(`never focused: ${focused}`);
+    };
+    await tabTo("document.activeElement?.id === 'name'");
+    await page.keyboard.type('Keyboard Shopper');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(`keys-${Date.now()}@example.com`);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('correct horse');
+    await tabTo("document.activeElement?.textContent === 'Create account'");
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Your cards' }).waitFor();
+
+    await tabTo("document.activeElement?.tagName === 'IFRAME'");
+    // As Stripe's, the field moves on by itself once the number and the date are complete.
+    for (const part of ['4242424242424242', '1234', '123']) await page.keyboard.type(part);
+    await tabTo("document.activeElement?.id === 'save-card'");
+    await page.keyboard.press('Enter');
+    await page.locator('#cards li[data-status="ACTIVE"]').getByText('•••• 4242').waitFor();
+
+    await tabTo("document.activeElement?.getAttribute('aria-label') === 'Buy Hoodie'");
+    await page.keyboard.press('Enter');
+    await page.locator('#purchases tr[data-status="PAID"]').getByText('Hoodie').waitFor();
+  });
+
   it('from clicking Buy to PAID shown: p50 and p99 over 20 purchases', async () => {
     await signUp(shop.page);
     await addCard(shop.page, CARDS.visa);
