@@ -32,9 +32,11 @@ function modalScript(origin: string | null, kind: 'asking' | 'done'): string {
   const target = JSON.stringify(origin).replace(/</g, '\\u003c');
   const source = JSON.stringify(AUTHENTICATION_FRAME);
   if (kind === 'done') return `<script>parent.postMessage({ source: ${source}, type: 'done' }, ${target});</script>`;
-  return `<script>addEventListener('message', (event) => {
+  return `<script>const fail = () => document.querySelector('input[value=fail]').form.submit();
+addEventListener('keydown', (event) => event.key === 'Escape' && fail());
+addEventListener('message', (event) => {
   if (event.origin !== ${target} || event.source !== parent || event.data?.source !== ${source} || event.data.type !== 'cancel') return;
-  document.querySelector('input[value=fail]').form.submit();
+  fail();
 });</script>`;
 }
 

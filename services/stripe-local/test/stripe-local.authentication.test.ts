@@ -1,3 +1,4 @@
+import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticationPage } from '../resources/next-action.js';
 import { startEmulator, stripeError, type Emulator } from './support/harness.js';
@@ -9,6 +10,17 @@ const answer = (url: string, outcome: string) =>
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ outcome }),
     redirect: 'manual',
+  });
+
+/** A payment confirmed with a return_url on a card that asks for 3-D Secure: it waits for the cardholder. */
+const waitingWithReturnUrl = (stripe: Stripe) =>
+  stripe.paymentIntents.create({
+    amount: 900,
+    currency: 'usd',
+    payment_method: 'pm_card_authenticationRequired',
+    confirm: true,
+    automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+    return_url: 'https://shop.example/done',
   });
 
 describe('stripe-local: 3-D Secure', () => {
@@ -74,14 +86,7 @@ describe('stripe-local: 3-D Secure', () => {
 
   it('with return_url: redirect_to_url with that return_url, and answering redirects the cardholder back with the outcome', async () => {
     const stripe = emulator.stripe();
-    const intent = await stripe.paymentIntents.create({
-      amount: 900,
-      currency: 'usd',
-      payment_method: 'pm_card_authenticationRequired',
-      confirm: true,
-      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-      return_url: 'https://shop.example/done',
-    });
+    const intent = await waitingWithReturnUrl(stripe);
     expect(intent.next_action).toMatchObject({
       type: 'redirect_to_url',
       redirect_to_url: { return_url: 'https://shop.example/done', url: expect.stringContaining(emulator.url) },
@@ -97,14 +102,7 @@ describe('stripe-local: 3-D Secure', () => {
 
   it("in Stripe.js's modal (?origin= the page's): answering tells that origin alone and stays put, return_url or not", async () => {
     const stripe = emulator.stripe();
-    const intent = await stripe.paymentIntents.create({
-      amount: 900,
-      currency: 'usd',
-      payment_method: 'pm_card_authenticationRequired',
-      confirm: true,
-      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-      return_url: 'https://shop.example/done',
-    });
+    const intent = await waitingWithReturnUrl(stripe);
     const inModal = new URL(authenticationPage(intent.next_action));
     inModal.searchParams.set('origin', 'http://127.0.0.1:4000');
     expect(await (await fetch(inModal)).text()).toContain('event.origin !== "http://127.0.0.1:4000"');

@@ -132,6 +132,19 @@ describe('stripe-local: Stripe.js in a browser', { timeout: 60_000 }, () => {
     expect(refused.headers.get('access-control-allow-origin')).toBe('*');
   });
 
+  /** A card typed (4000 0027 6000 3184 unless told), then confirmCardPayment or confirmCardSetup with it: with 3-D Secure, pending until the modal is answered. */
+  async function confirmWithCard(
+    method: 'confirmCardPayment' | 'confirmCardSetup',
+    clientSecret: string,
+    number = '4000002760003184',
+  ) {
+    await typeCard(page, { number, expiry: '1234', cvc: '123', postalCode: '42424' });
+    return run(
+      ([name, secret]: [string, string]) => stripe[name](secret, { payment_method: { card } }),
+      [method, clientSecret],
+    );
+  }
+
   /** A PaymentIntent the shop's server made, as Paygraph's charge-customer makes it. */
   const paymentIntent = () =>
     emulator.stripe(key).paymentIntents.create({
@@ -142,11 +155,7 @@ describe('stripe-local: Stripe.js in a browser', { timeout: 60_000 }, () => {
 
   it('confirmCardPayment with a 3-D Secure card: the modal opens, Complete -> succeeded', async () => {
     const intent = await paymentIntent();
-    await typeCard(page, { number: '4000002760003184', expiry: '1234', cvc: '123', postalCode: '42424' });
-    const confirming = run(
-      (secret: string) => stripe.confirmCardPayment(secret, { payment_method: { card } }),
-      intent.client_secret,
-    );
+    const confirming = confirmWithCard('confirmCardPayment', intent.client_secret!);
     await page.getByRole('dialog', { name: '3D Secure authentication' }).waitFor();
     await answerChallenge(page, 'Complete');
     const { paymentIntent: confirmed, error } = await confirming;
@@ -163,11 +172,7 @@ describe('stripe-local: Stripe.js in a browser', { timeout: 60_000 }, () => {
 
   it("confirmCardPayment: Fail in the modal -> { error } payment_intent_authentication_failure with Stripe.js's message", async () => {
     const intent = await paymentIntent();
-    await typeCard(page, { number: '4000002760003184', expiry: '1234', cvc: '123', postalCode: '42424' });
-    const confirming = run(
-      (secret: string) => stripe.confirmCardPayment(secret, { payment_method: { card } }),
-      intent.client_secret,
-    );
+    const confirming = confirmWithCard('confirmCardPayment', intent.client_secret!);
     await answerChallenge(page, 'Fail');
     const { error } = await confirming;
     expect(error).toMatchObject({
@@ -180,17 +185,35 @@ describe('stripe-local: Stripe.js in a browser', { timeout: 60_000 }, () => {
     expect((await emulator.stripe(key).paymentIntents.retrieve(intent.id)).status).toBe('requires_payment_method');
   });
 
-  it("Cancel in the modal fails the authentication, as closing Stripe's modal does", async () => {
+  it("Cancel or Escape in the modal fails the authentication, as closing Stripe's modal does", async () => {
     const intent = await paymentIntent();
-    await typeCard(page, { number: '4000002760003184', expiry: '1234', cvc: '123', postalCode: '42424' });
-    const confirming = run(
-      (secret: string) => stripe.confirmCardPayment(secret, { payment_method: { card } }),
-      intent.client_secret,
-    );
+    const confirming = confirmWithCard('confirmCardPayment', intent.client_secret!);
     await page.frameLocator('iframe[title="3D Secure authentication"]').getByRole('button').first().waitFor();
     await page.getByRole('button', { name: 'Cancel authentication' }).click();
     expect((await confirming).error).toMatchObject({ code: 'payment_intent_authentication_failure' });
     await page.getByRole('dialog').waitFor({ state: 'detached' });
+
+    // Escape, from the keyboard, does the same.
+    const again = await paymentIntent();
+    await page.evaluate(() => card.clear());
+    const escaped = confirmWithCard('confirmCardPayment', again.client_secret!);
+    await page.frameLocator('iframe[title="3D Secure authentication"]').getByRole('button').first().waitFor();
+    await page.keyboard.press('Escape');
+    expect((await escaped).error).toMatchObject({ code: 'payment_intent_authentication_failure' });
+  });
+
+  it("a declined card: confirmCardPayment gives Stripe's card_error with decline_code, and no modal", async () => {
+    const intent = await paymentIntent();
+    const { error } = await confirmWithCard('confirmCardPayment', intent.client_secret!, '4000000000000002');
+    expect(error).toMatchObject({
+      type: 'card_error',
+      code: 'card_declined',
+      decline_code: 'generic_decline',
+      message: 'Your card was declined.',
+      payment_intent: { id: intent.id },
+      payment_method: { card: { last4: '0002' } },
+    });
+    expect(await page.getByRole('dialog').count()).toBe(0);
   });
 
   it('confirmCardSetup with the card Element: Complete -> the SetupIntent succeeded', async () => {
@@ -200,11 +223,7 @@ describe('stripe-local: Stripe.js in a browser', { timeout: 60_000 }, () => {
       customer: customer.id,
       automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
     });
-    await typeCard(page, { number: '4000002760003184', expiry: '1234', cvc: '123', postalCode: '42424' });
-    const confirming = run(
-      (secret: string) => stripe.confirmCardSetup(secret, { payment_method: { card } }),
-      setup.client_secret,
-    );
+    const confirming = confirmWithCard('confirmCardSetup', setup.client_secret!);
     await answerChallenge(page, 'Complete');
     const { setupIntent } = await confirming;
     expect(setupIntent).toMatchObject({ id: setup.id, status: 'succeeded' });

@@ -85,9 +85,12 @@ function Stripe(key: unknown, options: { apiVersion?: string; stripeAccount?: st
   ) {
     const paymentMethod = await paymentMethodOf(data);
     if ('error' in paymentMethod) return { error: paymentMethod.error };
-    const { payment_method: _ignored, ...rest } = data ?? {};
-    // A SetupIntent's confirm takes fewer parameters than a PaymentIntent's.
-    const extra = kind === 'setup_intent' ? { return_url: rest.return_url } : rest;
+    // The confirm parameters the emulator knows (Stripe.js's `shipping`, for one, it does not); a SetupIntent takes fewer.
+    const { return_url, setup_future_usage, receipt_email, payment_method_options } = data ?? {};
+    const extra =
+      kind === 'setup_intent'
+        ? { return_url }
+        : { return_url, setup_future_usage, receipt_email, payment_method_options };
     return confirmCardIntent(
       context,
       kind,

@@ -4,7 +4,7 @@ import { AUTHENTICATION_FRAME, type AuthenticationMessage } from '../protocol.js
 /**
  * The 3-D Secure challenge, as Stripe.js shows it: an overlay over the page with the bank's page (here
  * the emulator's) in an iframe of its origin. Resolves once the cardholder answered (the page says so);
- * "Cancel" fails the authentication, as closing Stripe's modal does.
+ * "Cancel" (or Escape) fails the authentication, as closing Stripe's modal does.
  */
 export function authenticateInModal(pageUrl: string, origin: string): Promise<void> {
   const url = new URL(pageUrl, origin);
@@ -31,13 +31,20 @@ export function authenticateInModal(pageUrl: string, origin: string): Promise<vo
     cancel.style.cssText =
       'font:inherit;padding:6px 12px;border-radius:6px;border:1px solid #ccc;background:#fff;cursor:pointer;';
     const cancelMessage: AuthenticationMessage = { source: AUTHENTICATION_FRAME, type: 'cancel' };
-    cancel.addEventListener('click', () => frame.contentWindow?.postMessage(cancelMessage, origin));
+    const cancelAuthentication = () => frame.contentWindow?.postMessage(cancelMessage, origin);
+    cancel.addEventListener('click', cancelAuthentication);
+    // Escape closes it too, wherever the focus is in the page (the 3-D Secure page handles its own).
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') cancelAuthentication();
+    };
+    document.addEventListener('keydown', onKey);
     overlay.append(frame, cancel);
 
     const onMessage = (event: MessageEvent<AuthenticationMessage>) => {
       if (event.origin !== origin || event.source !== frame.contentWindow) return;
       if (event.data?.source !== AUTHENTICATION_FRAME || event.data.type !== 'done') return;
       window.removeEventListener('message', onMessage);
+      document.removeEventListener('keydown', onKey);
       overlay.remove();
       opener?.focus?.();
       resolve();

@@ -63,7 +63,10 @@ export function watch(page: Page) {
     }),
   );
   page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
+    // Chromium logs every non-2xx answer; a decline is Stripe's 402, logged the same on js.stripe.com.
+    const decline =
+      message.text() === 'Failed to load resource: the server responded with a status of 402 (Payment Required)';
+    if (message.type() === 'error' && !decline) errors.push(message.text());
   });
   page.on('pageerror', (error) => errors.push(error.message));
   return { requests, errors };
