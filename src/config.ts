@@ -21,6 +21,9 @@ function packageRoot(from: string): string {
   }
 }
 
+/** Stripe.js as Stripe serves it: with a real key, pages must load it from there (Stripe's terms, PCI). */
+export const STRIPES_OWN_JS = 'https://js.stripe.com/v3/';
+
 // Measured with npm run bench:e2e (docs/benchmarks.md): on 2 cores a worker process of its own adds a
 // Node process's memory and no throughput, since all five processes and PostgreSQL share the same cores.
 const SEPARATE_WORKER_ABOVE_CORES = 2;
@@ -76,6 +79,15 @@ const configSchema = z
     /** When set, /metrics asks for "Authorization: Bearer <METRICS_TOKEN>". */
     METRICS_TOKEN: z.string().min(16).optional(),
     STRIPE_SECRET_KEY: z.string().min(1).optional(),
+    /** What the storefront's Stripe.js is created with (the public stripeConfig query); npm start sets the local account's. */
+    STRIPE_PUBLISHABLE_KEY: z
+      .string()
+      .regex(/^pk_(test|live)_\w+$/, 'a publishable key, pk_test_... or pk_live_...')
+      .optional(),
+    /** Where pages load Stripe.js from: Stripe's own with a real key (Stripe requires it); npm start sets the local Stripe's. */
+    STRIPE_JS_URL: z.string().url().default(STRIPES_OWN_JS),
+    /** The example storefront at /shop (examples/shop); off in production unless set. */
+    SHOP: flag.optional(),
     STRIPE_API_URL: optionalUrl,
     /** Verifies POST /stripe/webhook (Stripe-Signature); without it, the endpoint answers 400 to everything. */
     STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_').optional(),
@@ -113,11 +125,12 @@ const configSchema = z
 type ParsedConfig = z.infer<typeof configSchema>;
 export type Config = Omit<
   ParsedConfig,
-  'GRAPHQL_INTROSPECTION' | 'GRAPHIQL' | 'WORKER_PROCESS' | 'DATABASE_PREPARED_STATEMENTS'
+  'GRAPHQL_INTROSPECTION' | 'GRAPHIQL' | 'SHOP' | 'WORKER_PROCESS' | 'DATABASE_PREPARED_STATEMENTS'
 > & {
   DATABASE_PREPARED_STATEMENTS: boolean;
   GRAPHQL_INTROSPECTION: boolean;
   GRAPHIQL: boolean;
+  SHOP: boolean;
   WORKER_PROCESS: boolean;
   /** A live key (sk_live_, rk_live_) means live mode; anything else, the local emulator included, is test mode. */
   stripeLivemode: boolean;
@@ -140,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     DATABASE_PREPARED_STATEMENTS: parsed.data.DATABASE_PREPARED_STATEMENTS ?? !pooled,
     GRAPHQL_INTROSPECTION: parsed.data.GRAPHQL_INTROSPECTION ?? developing,
     GRAPHIQL: parsed.data.GRAPHIQL ?? developing,
+    SHOP: parsed.data.SHOP ?? developing,
     WORKER_PROCESS: parsed.data.WORKER_PROCESS ?? availableParallelism() > SEPARATE_WORKER_ABOVE_CORES,
     stripeLivemode: /^(sk|rk)_live_/.test(parsed.data.STRIPE_SECRET_KEY ?? ''),
   };

@@ -30,6 +30,8 @@ export interface LocalStack {
     callbacks: readonly CallbackDefinition[],
   ): Promise<{
     webhookSecret: string | undefined;
+    /** The local Stripe's publishable key and Stripe.js, for the shop; unset with a real key. */
+    stripeJs?: Pick<Config, 'STRIPE_PUBLISHABLE_KEY' | 'STRIPE_JS_URL'>;
     readiness: Record<string, Check>;
     stop(): Promise<void>;
     printWelcome(apiUrl: string, readyMs: number): void;
@@ -91,7 +93,11 @@ async function main(role: Role, localStack: LocalStack | undefined): Promise<voi
   if (stack) stops.push(stack.stop);
 
   const app = await startPaygraph({
-    config: { ...config, STRIPE_WEBHOOK_SECRET: stack?.webhookSecret ?? config.STRIPE_WEBHOOK_SECRET },
+    config: {
+      ...config,
+      ...stack?.stripeJs,
+      STRIPE_WEBHOOK_SECRET: stack?.webhookSecret ?? config.STRIPE_WEBHOOK_SECRET,
+    },
     databaseUrl: database.url,
     databaseDirectUrl: database.directUrl,
     signingSecret: signing.secret,

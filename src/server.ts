@@ -24,6 +24,7 @@ import { useMutationTransaction } from './request/mutation-transaction.js';
 import { usePasswordsBeforeTransaction } from './request/passwords-before-transaction.js';
 import { useRejectNulBytes } from './request/reject-nul-bytes.js';
 import type { Context } from './schema/context.js';
+import { shopRoutes } from './shop/route.js';
 import { stripeWebhookRoute } from './stripe-webhook/receive.js';
 
 export interface ServerDeps {
@@ -57,18 +58,22 @@ export interface ServerDeps {
     | 'STRIPE_ACCOUNT_ID'
     | 'stripeLivemode'
     | 'CARD_AUTHENTICATION_TIMEOUT_HOURS'
+    | 'STRIPE_PUBLISHABLE_KEY'
+    | 'STRIPE_JS_URL'
+    | 'SHOP'
   >;
 }
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
 
-/** HTTP for the API: /graphql, Stripe's events at /stripe/webhook, the probes and the delivery console, nothing else. */
+/** HTTP for the API: /graphql, Stripe's events at /stripe/webhook, the probes, the delivery console and (SHOP) the example shop, nothing else. */
 export function createServer(deps: ServerDeps): Server {
   const { db, events, logger, probes, config } = deps;
   const yoga = graphqlHandler(deps);
   const routes = {
     ...probes,
     ...consoleRoutes(),
+    ...(config.SHOP ? shopRoutes(config) : {}),
     '/stripe/webhook': stripeWebhookRoute({
       db,
       events,
@@ -105,6 +110,7 @@ function graphqlHandler({
   const queryLimits = { depth: config.MAX_QUERY_DEPTH, complexity: config.MAX_QUERY_COST };
   const graphiql = offlineGraphiQL();
   const unavailable = databaseUnavailableAnswers(logger);
+  const stripeJs = { publishableKey: config.STRIPE_PUBLISHABLE_KEY ?? null, stripeJsUrl: config.STRIPE_JS_URL };
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -130,6 +136,7 @@ function graphqlHandler({
       revokingIdentity: (id: string) => identityCache?.revoking(id),
       stripeLivemode: config.stripeLivemode,
       cardAuthenticationTimeoutMs: config.CARD_AUTHENTICATION_TIMEOUT_HOURS * 3_600_000,
+      stripeJs,
     }),
     maskedErrors: {
       // Anything that is not one of our coded errors is logged here and reaches the client as a bare code.

@@ -6,6 +6,7 @@ import { rootDir } from '../src/config.js';
 // The manual is README.md and docs/; the packages' own READMEs are checked when they exist.
 const optionalPages = [
   'services/stripe-local/README.md',
+  'examples/shop/README.md',
   ...readdirSync(path.join(rootDir, 'packages')).map((name) => `packages/${name}/README.md`),
 ].filter((page) => existsSync(path.join(rootDir, page)));
 const manual = [

@@ -16,7 +16,7 @@ import type { Check } from '../../src/probes.js';
 import { assertPortFree, forgetPids, recordPids, stopLeftovers } from './leftovers.js';
 import { claimDataDir, stopWhenStarterDies } from './running-stack.js';
 import { serviceTimeoutMs } from './service-timeouts.js';
-import { localStripeKey } from './stripe-key.js';
+import { localStripeKey, publishableKeyOf } from './stripe-key.js';
 import { startSupervised } from './supervisor.js';
 import { welcome } from './welcome.js';
 
@@ -94,11 +94,20 @@ export async function startLocalStack(
       env,
       /** What the API verifies Stripe's events with: the generated one when the emulator runs. */
       webhookSecret: stripe.webhookSecret,
+      stripeJs: stripe.stripeJs,
       readiness,
       stop,
       printWelcome(apiUrl: string, readyMs: number) {
         console.log(
-          welcome({ apiUrl, readyMs, stripeNote: stripe.note, env, operatorToken: operator, host: config.HOST }),
+          welcome({
+            apiUrl,
+            readyMs,
+            stripeNote: stripe.note,
+            env,
+            operatorToken: operator,
+            host: config.HOST,
+            shop: config.SHOP,
+          }),
         );
       },
     };
@@ -155,6 +164,8 @@ interface LocalStripe {
   /** What the services need to reach it: empty when they read the key from the environment themselves. */
   env: Record<string, string>;
   webhookSecret: string | undefined;
+  /** The emulator's publishable key and Stripe.js-compatible script, for the shop. */
+  stripeJs?: Pick<Config, 'STRIPE_PUBLISHABLE_KEY' | 'STRIPE_JS_URL'>;
   /** What the welcome says about it. */
   note: string;
   stop?: () => Promise<void>;
@@ -187,6 +198,7 @@ async function startStripe(config: Config, logger: Logger): Promise<LocalStripe>
   return {
     env: { STRIPE_SECRET_KEY: account.key, STRIPE_API_URL: stripe.url },
     webhookSecret,
+    stripeJs: { STRIPE_PUBLISHABLE_KEY: publishableKeyOf(account.key), STRIPE_JS_URL: `${stripe.url}/v3/` },
     note:
       `LOCAL Stripe emulator (services/stripe-local, state in DATA_DIR/stripe-local) at ${stripe.url}: no real money, no Stripe account\n` +
       `  stripe events       POST /stripe/webhook, STRIPE_WEBHOOK_SECRET=${webhookSecret}\n` +

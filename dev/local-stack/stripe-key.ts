@@ -18,3 +18,9 @@ export function localStripeKey(dataDir: string): { key: string; file: string } {
   writeSecretFile(file, key);
   return { key, file };
 }
+
+/**
+ * The account's publishable key, as the local Stripe pairs them (its publishableKeyOf); written out here
+ * because the emulator's package is TypeScript that `npm run start:prod`'s compiled code cannot load.
+ */
+export const publishableKeyOf = (secretKey: string) => secretKey.replace(/^sk_test_/, 'pk_test_');

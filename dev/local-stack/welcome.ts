@@ -8,13 +8,15 @@ export function welcome(info: {
   env: Record<string, string>;
   operatorToken: string;
   host: string;
+  /** SHOP: the example storefront at /shop, the quickest way to see the workflow. */
+  shop: boolean;
 }): string {
   const graphql = `${info.apiUrl}/graphql`;
   const curl = (query: string, auth = '') =>
     `curl -s ${graphql} -H 'content-type: application/json'${auth} \\\n    -d '${JSON.stringify({ query })}'`;
   return `
 Paygraph is ready in ${info.readyMs} ms.
-  GraphQL + GraphiQL  ${graphql}
+${info.shop ? `  shop (try it)       ${info.apiUrl}/shop  (card 4242 4242 4242 4242, any future date, any CVC)\n` : ''}  GraphQL + GraphiQL  ${graphql}
   delivery console    ${info.apiUrl}/console#token=${info.operatorToken}
                       (signs in as an operator with callbacks:admin; the token is replaced at each start)
   health              ${info.apiUrl}/healthz  ${info.apiUrl}/readyz  ${info.apiUrl}/metrics

@@ -5,6 +5,7 @@ import type { EventRecorder } from '../callbacks/events.js';
 import type { Db } from '../db/client.js';
 import type { User } from '../generated/prisma/client.js';
 import type { ChangeFeed } from '../live/change-feed.js';
+import type { StripeJsConfig } from './stripe-config.js';
 
 /** Everything a resolver may use; built once per request (or per callback delivery, as `system`). */
 export interface Context {
@@ -20,6 +21,8 @@ export interface Context {
   stripeLivemode: boolean;
   /** How long a purchase waits for its card's 3-D Secure before it fails (CARD_AUTHENTICATION_TIMEOUT_HOURS). */
   cardAuthenticationTimeoutMs: number;
+  /** What the stripeConfig query answers (STRIPE_PUBLISHABLE_KEY, STRIPE_JS_URL); unset outside requests. */
+  stripeJs?: StripeJsConfig;
   signinThrottle: SigninThrottle;
   /** Depth and cost limits of this request (none for the callbacks engine's own payloads). */
   queryLimits: { depth?: number; complexity?: number };

@@ -10,6 +10,7 @@ import './callback-delivery.js';
 import './callback-recovery.js';
 import './purchase-timeline.js';
 import './stripe-event.js';
+import './stripe-config.js';
 import './live.js';
 
 export const schema = builder.toSchema();

@@ -84,8 +84,8 @@ export async function paymentIntentsFor(stripe: Stripe, purchaseId: string): Pro
   return (await stripe.paymentIntents.search({ query: `metadata['purchaseId']:'${purchaseId}'`, limit: 100 })).data;
 }
 
-/** A TCP pass-through to `targetUrl` that refuses connections while `down`. */
-async function startSwitch(targetUrl: string) {
+/** A TCP pass-through to `targetUrl` that refuses connections while `down`; `onData` sees every byte sent through it. */
+export async function startSwitch(targetUrl: string, onData?: (chunk: Buffer) => void) {
   const target = new URL(targetUrl);
   const sockets = new Set<net.Socket>();
   const state = { down: false };
@@ -93,6 +93,7 @@ async function startSwitch(targetUrl: string) {
     if (state.down) return void socket.destroy();
     const upstream = net.connect(Number(target.port), target.hostname);
     sockets.add(socket).add(upstream);
+    if (onData) socket.on('data', onData);
     socket.pipe(upstream).pipe(socket);
     const drop = () => {
       socket.destroy();
