@@ -119,14 +119,14 @@ export const paymentIntentRoutes: Route[] = [
   {
     method: 'POST',
     path: '/v1/payment_intents',
-    handler({ account, params }) {
+    handler({ account, params, version }) {
       const input = parse(createParams, params);
       if (input.off_session !== undefined && input.confirm !== true)
         throw invalidRequest('off_session can only be used when confirm=true', { param: 'off_session' });
       const currency = checkCurrency(input.currency);
       checkAmount(input.amount, currency);
       const customer = input.customer === undefined ? null : customerOf(account, input.customer, 'customer').id;
-      const choice = choosePaymentMethods(input);
+      const choice = choosePaymentMethods(input, version);
       // Refused before anything is made, as Stripe does: no intent is left behind by the 400.
       if (input.confirm) requireReturnUrl(choice, input.return_url ?? null, 'Payment Intent');
       const intent = newPaymentIntent(account, {

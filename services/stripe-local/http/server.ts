@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { internalError } from '../errors.js';
 import { newId } from '../ids.js';
-import { API_VERSION } from '../resources/events.js';
+import { SDK_API_VERSION } from '../resources/api-versions.js';
 import { addWebhookEndpoint } from '../resources/webhook-endpoints.js';
 import { Accounts, restrictedKeyRoutes, TEST_KEY } from './accounts.js';
 import { answerApiCall, header, type ApiDeps, type Reply } from './api-call.js';
@@ -134,7 +134,8 @@ async function respond(
   res.writeHead(reply.status, {
     'content-type': 'application/json',
     'request-id': requestId,
-    'stripe-version': header(req, 'stripe-version') ?? API_VERSION,
+    // An API call names the version it was answered in (api-call.ts); anything else, the SDK's.
+    'stripe-version': SDK_API_VERSION,
     ...reply.headers,
   });
   res.end(reply.body);

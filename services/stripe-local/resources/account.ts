@@ -5,6 +5,7 @@ import type { CustomerRecord } from './customers.js';
 import type { DisputeRecord } from './disputes.js';
 import type { EventRecord } from './events.js';
 import { IdempotencyStore } from './idempotency.js';
+import { SDK_API_VERSION } from './api-versions.js';
 import type { PaymentIntentRecord } from './payment-intents.js';
 import type { CardRecord } from './payment-methods.js';
 import type { RefundRecord } from './refunds.js';
@@ -53,6 +54,8 @@ export class Account {
   webhookOrder: 'in_order' | 'reversed' = 'in_order';
   /** Raw card numbers to `tokens` and `payment_methods`: off, as on a Stripe account (test mode too, docs/testing). */
   rawCardData = false;
+  /** The account's default API version (docs/upgrades): requests without `Stripe-Version`, and its events, use it. */
+  apiVersion = SDK_API_VERSION;
   /** The request being handled came with a publishable key: Stripe.js, whose job is to send card numbers. */
   requestByPublishableKey = false;
   /** The request being handled, for the `request` field of the events it causes. */

@@ -1,5 +1,6 @@
 import type { Account } from './account.js';
 import type { Stored } from '../collection.js';
+import { CHARGE_REFUNDS_EXPANDABLE, registerLegacyField } from './api-versions.js';
 import { openDispute } from './disputes.js';
 import { resourceMissing, type Decline } from '../errors.js';
 import { emit } from './events.js';
@@ -203,8 +204,11 @@ export function chargeOf(account: Account, chargeId: string, param = 'id'): Char
   return charge;
 }
 
-// `refunds` is in a charge only when expanded, as on API versions since 2022-11-15 (changelog 2022-11-15).
-registerIncludable('charge', 'refunds', (account, charge) => refundsOf(account, charge.id));
+// `refunds` is in a charge only when expanded, as on API versions since 2022-11-15 (changelog 2022-11-15);
+// older versions always carry it.
+const chargeRefunds = (account: Account, charge: { id: string }) => refundsOf(account, charge.id);
+registerIncludable('charge', 'refunds', chargeRefunds);
+registerLegacyField('charge', 'refunds', CHARGE_REFUNDS_EXPANDABLE, chargeRefunds);
 
 registerExpandable('ch', (account, chargeId) => {
   const charge = account.charges.get(chargeId);
