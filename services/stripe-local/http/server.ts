@@ -4,7 +4,7 @@ import { newId } from '../ids.js';
 import { SDK_API_VERSION } from '../resources/api-versions.js';
 import { addWebhookEndpoint } from '../resources/webhook-endpoints.js';
 import { Accounts, restrictedKeyRoutes, TEST_KEY } from './accounts.js';
-import { answerApiCall, header, type ApiDeps, type Reply } from './api-call.js';
+import { answerApiCall, type ApiDeps, type Reply } from './api-call.js';
 import { AuthenticationPages } from './authentication-page.js';
 import { chargeRoutes } from './charge-routes.js';
 import { controlRoutes } from './controls.js';
