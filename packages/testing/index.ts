@@ -9,3 +9,4 @@ export * from './fake-paygraph.js';
 export * from './stripe-gateway.js';
 export * from './service-harness.js';
 export * from './saved-customer.js';
+export * from './stripe-lookups.js';

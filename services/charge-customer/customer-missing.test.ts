@@ -5,6 +5,7 @@ import type { FakePaygraph } from '../../packages/testing/fake-paygraph.js';
 import { customerWithCard } from '../../packages/testing/saved-customer.js';
 import { sendCallback } from '../../packages/testing/send-callback.js';
 import { startServiceHarness, type ServiceHarness } from '../../packages/testing/service-harness.js';
+import { paymentIntentsFor } from '../../packages/testing/stripe-lookups.js';
 import { chargeCustomerHandler } from './index.js';
 
 const TOKEN = 'pgt_charge_customer_missing_test';
@@ -40,8 +41,7 @@ describe('charge-customer: what Stripe no longer knows', () => {
       },
     };
   };
-  const intentsFor = async (purchaseId: string) =>
-    (await stripe.paymentIntents.search({ query: `metadata['purchaseId']:'${purchaseId}'` })).data;
+  const intentsFor = (purchaseId: string) => paymentIntentsFor(stripe, purchaseId);
 
   it('a customer deleted at Stripe (Dashboard): 200 at once, FAILED customer_missing, nothing charged, stripeId forgotten', async () => {
     const saved = await customerWith('pm_card_visa');

@@ -6,6 +6,7 @@ import { listen } from '../../packages/testing/listen.js';
 import { customerWithCard } from '../../packages/testing/saved-customer.js';
 import { sendCallback } from '../../packages/testing/send-callback.js';
 import { startServiceHarness, type ServiceHarness } from '../../packages/testing/service-harness.js';
+import { paymentIntentsFor, untilSearchShows } from '../../packages/testing/stripe-lookups.js';
 import { chargeCustomerHandler } from './index.js';
 
 const TOKEN = 'pgt_charge_customer_test';
@@ -44,8 +45,7 @@ describe('charge-customer', () => {
       user: { id: `u_${n}`, stripeId: saved?.stripeId ?? null, cardDetails: cards },
     };
   };
-  const intentsFor = async (purchaseId: string) =>
-    (await stripe.paymentIntents.search({ query: `metadata['purchaseId']:'${purchaseId}'` })).data;
+  const intentsFor = (purchaseId: string) => paymentIntentsFor(stripe, purchaseId);
   const settlements = (purchaseId: string) => api.writes('updatePurchase', purchaseId);
   /** Moves the Stripe stand-in's clock on (ours stays): past 24 hours, it has forgotten idempotency keys. */
   const advanceStripeClock = async (seconds: number) => {
@@ -151,6 +151,8 @@ describe('charge-customer', () => {
       off_session: true,
       metadata: { purchaseId: purchase.id },
     });
+    // Made three days ago, as far as search knows.
+    await untilSearchShows(stripe, { purchaseId: purchase.id });
     const threeDaysLater = { createdAt: new Date(purchase.createdAt) };
     expect((await sendCallback(serviceUrl, purchase, threeDaysLater)).status).toBe(200);
     expect(await intentsFor(purchase.id)).toHaveLength(1);
@@ -171,6 +173,7 @@ describe('charge-customer', () => {
       off_session: true,
       metadata: { purchaseId: purchase.id },
     });
+    await untilSearchShows(stripe, { purchaseId: purchase.id });
     expect((await sendCallback(serviceUrl, purchase, { createdAt: new Date(purchase.createdAt) })).status).toBe(200);
     const own = (await intentsFor(purchase.id)).filter((intent) => intent.id !== copied.id);
     expect(own).toEqual([expect.objectContaining({ amount: 50_000, status: 'succeeded' })]);
@@ -195,6 +198,8 @@ describe('charge-customer', () => {
       { status: 'ACTIVE', stripePaymentMethodId: newer.payment_method as string },
     ];
     const redelivered = { ...purchase, user: { ...purchase.user, cardDetails: cards } };
+    // Redelivered once search shows the first (inside its lag: search-lag.test.ts).
+    await untilSearchShows(stripe, { purchaseId: purchase.id });
     expect((await sendCallback(serviceUrl, redelivered, { attempt: 2 })).status).toBe(200);
     expect(await intentsFor(purchase.id)).toHaveLength(1);
     expect(settlements(purchase.id).at(-1)).toMatchObject({ status: 'PAID', pi: first!.id });

@@ -23,6 +23,8 @@ export interface LocalStripeOptions {
     secret?: string;
     /** Only these event types (Stripe's enabled_events); all when left out. */ events?: readonly string[];
   };
+  /** How long a new or changed object stays out of search results, as at Stripe (the test suites' fixtures set one). */
+  searchLagMs?: number;
 }
 
 /**
@@ -42,6 +44,8 @@ export async function startLocalStripe(options: LocalStripeOptions = {}): Promis
       STRIPE_LOCAL_WEBHOOK_URL: options.webhook?.url ?? '',
       STRIPE_LOCAL_WEBHOOK_SECRET: options.webhook?.secret ?? '',
       STRIPE_LOCAL_WEBHOOK_EVENTS: options.webhook?.events?.join(',') ?? '',
+      // Unless the caller says, the environment's (npm start: unset, so search finds objects at once).
+      ...(options.searchLagMs !== undefined && { STRIPE_LOCAL_SEARCH_LAG_MS: String(options.searchLagMs) }),
       // The caller's own files would otherwise fill in what it left empty.
       STRIPE_LOCAL_ACCOUNT_KEY_FILE: '',
       STRIPE_LOCAL_WEBHOOK_SECRET_FILE: '',

@@ -99,8 +99,9 @@ function usablePaymentMethod(account: Account, paymentMethodId: string, customer
 const futureUsage = (value: string | undefined, current: PaymentIntentRecord['setupFutureUsage']) =>
   value === undefined ? current : value === '' ? null : (value as 'off_session' | 'on_session');
 
-const paymentIntentSearch = (account: Account, params: Parameters<typeof search>[0]) =>
+const paymentIntentSearch = (account: Account, params: Parameters<typeof search>[1]) =>
   search(
+    account,
     params,
     '/v1/payment_intents/search',
     account.paymentIntents.newestFirst(),
@@ -200,6 +201,8 @@ export const paymentIntentRoutes: Route[] = [
       if (input.receipt_email !== undefined) intent.receiptEmail = input.receipt_email || null;
       intent.setupFutureUsage = futureUsage(input.setup_future_usage, intent.setupFutureUsage);
       applyChoices(intent, input);
+      // No event announces an update: search learns of it all the same.
+      account.searchFreshness.wrote(intent.id);
       return renderPaymentIntent(account, intent);
     },
   },

@@ -34,6 +34,8 @@ export interface ServerOptions {
   webhook?: AccountWebhook;
   /** The test-only control path (faults, clock, webhook order). */
   controls: boolean;
+  /** How long a written object stays out of search results (STRIPE_LOCAL_SEARCH_LAG_MS); 0 or unset: at once. */
+  searchLagMs?: number;
 }
 
 export interface AccountWebhook {
@@ -54,6 +56,7 @@ export function createStripeLocalServer(options: ServerOptions) {
     onEvent: delivery.onEvent.bind(delivery),
     baseUrl: () => baseUrl,
     registerAuthentication: pages.register.bind(pages),
+    searchLagMs: options.searchLagMs ?? 0,
   });
   if (options.webhook) addStartEndpoint(accounts, options.webhook);
   const router = routerFor(options, () => delivery.poke(), accounts);

@@ -6,6 +6,7 @@ import type { DisputeRecord } from './disputes.js';
 import type { EventRecord } from './events.js';
 import { IdempotencyStore } from './idempotency.js';
 import { SDK_API_VERSION } from './api-versions.js';
+import { SearchFreshness } from './search-freshness.js';
 import type { PaymentIntentRecord } from './payment-intents.js';
 import type { CardRecord } from './payment-methods.js';
 import type { RefundRecord } from './refunds.js';
@@ -30,6 +31,8 @@ export interface AccountHooks {
   /** The base URL cardholders reach the 3-D Secure page on. */
   baseUrl(): string;
   registerAuthentication(account: Account, intentId: string): string;
+  /** How long a written object stays out of search results (docs/search#data-freshness); 0: at once. */
+  searchLagMs: number;
 }
 
 /**
@@ -51,6 +54,7 @@ export class Account {
   readonly webhookEndpoints = new Collection<WebhookEndpointRecord>();
   readonly idempotency = new IdempotencyStore();
   readonly faults: Fault[] = [];
+  readonly searchFreshness: SearchFreshness;
   webhookOrder: 'in_order' | 'reversed' = 'in_order';
   /** Raw card numbers to `tokens` and `payment_methods`: off, as on a Stripe account (test mode too, docs/testing). */
   rawCardData = false;
@@ -64,7 +68,9 @@ export class Account {
   constructor(
     readonly key: string,
     readonly hooks: AccountHooks,
-  ) {}
+  ) {
+    this.searchFreshness = new SearchFreshness(hooks.searchLagMs, () => this.now());
+  }
 
   /** The account's clock in milliseconds: real time, moved forward by the test-only control. */
   now(): number {

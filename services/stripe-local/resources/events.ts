@@ -35,6 +35,8 @@ export function emit(
   object: object,
   previousAttributes?: Record<string, unknown>,
 ): EventRecord {
+  // Every change of an object is announced by an event: search indexes it from then on.
+  if ('id' in object && typeof object.id === 'string') account.searchFreshness.wrote(object.id);
   const eventId = newId('evt');
   const created = account.seconds();
   const endpoints = listeningEndpoints(account, type);
