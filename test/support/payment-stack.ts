@@ -8,7 +8,7 @@ import { chargeCustomerHandler } from '../../services/charge-customer/index.js';
 import { createCustomerHandler } from '../../services/create-customer/index.js';
 import { startLocalStripe } from '../../services/lib/local-stripe.js';
 import { paygraphClient } from '../../services/lib/paygraph-client.js';
-import { createStripe, type Stripe } from '../../services/lib/stripe-client.js';
+import { createStripe } from '../../services/lib/stripe-client.js';
 import { startTestPaygraph, type TestPaygraph } from './paygraph.js';
 
 /**
