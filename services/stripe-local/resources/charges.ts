@@ -8,6 +8,7 @@ import { registerExpandable, registerIncludable } from './expand.js';
 import { newId } from '../ids.js';
 import { renderCard, type CardRecord } from './payment-methods.js';
 import { refundsOf } from './refunds.js';
+import { cardChecks } from './test-cards.js';
 
 export interface ChargeRecord extends Stored {
   amount: number;
@@ -149,8 +150,8 @@ export function renderCharge(account: Account, charge: ChargeRecord): object {
         amount_authorized: succeeded ? charge.amount : null,
         authorization_code: succeeded ? charge.id.slice(-6).toUpperCase() : null,
         brand: card.network,
-        checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: 'pass' },
-        country: 'US',
+        checks: cardChecks(card),
+        country: card.country ?? 'US',
         exp_month: 12,
         exp_year: new Date().getUTCFullYear() + 5,
         extended_authorization: { status: 'disabled' },
