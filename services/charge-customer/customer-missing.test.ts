@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stripe } from '../lib/stripe-client.js';
 import type { FakePaygraph } from '../../packages/testing/fake-paygraph.js';
-import { customerWithCard } from '../../packages/testing/saved-customer.js';
+import { customerWithCard, purchaseOf } from '../../packages/testing/saved-customer.js';
 import { sendCallback } from '../../packages/testing/send-callback.js';
 import { startServiceHarness, type ServiceHarness } from '../../packages/testing/service-harness.js';
 import { paymentIntentsFor } from '../../packages/testing/stripe-lookups.js';
@@ -24,23 +23,7 @@ describe('charge-customer: what Stripe no longer knows', () => {
   afterAll(() => harness?.stop());
 
   const customerWith = (paymentMethod: string) => customerWithCard(stripe, paymentMethod);
-  const newPurchase = (saved: { stripeId: string; pm: string }) => {
-    const n = randomUUID().slice(0, 8);
-    return {
-      id: `pur_${n}`,
-      amount: 2_000,
-      currency: 'usd',
-      description: 'A book',
-      isPaid: false,
-      status: 'PENDING',
-      createdAt: new Date().toISOString(),
-      user: {
-        id: `u_${n}`,
-        stripeId: saved.stripeId,
-        cardDetails: [{ status: 'ACTIVE', stripePaymentMethodId: saved.pm }],
-      },
-    };
-  };
+  const newPurchase = purchaseOf;
   const intentsFor = (purchaseId: string) => paymentIntentsFor(stripe, purchaseId);
 
   it('a customer deleted at Stripe (Dashboard): 200 at once, FAILED customer_missing, nothing charged, stripeId forgotten', async () => {

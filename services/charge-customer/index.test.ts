@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stripe } from '../lib/stripe-client.js';
 import type { FakePaygraph } from '../../packages/testing/fake-paygraph.js';
 import { listen } from '../../packages/testing/listen.js';
-import { customerWithCard } from '../../packages/testing/saved-customer.js';
+import { customerWithCard, saveCard } from '../../packages/testing/saved-customer.js';
 import { sendCallback } from '../../packages/testing/send-callback.js';
 import { startServiceHarness, type ServiceHarness } from '../../packages/testing/service-harness.js';
 import { paymentIntentsFor, untilSearchShows } from '../../packages/testing/stripe-lookups.js';
@@ -186,17 +186,8 @@ describe('charge-customer', () => {
     api.failNext('updatePurchase', 503);
     expect((await sendCallback(serviceUrl, purchase)).status).toBe(503);
     const [first] = await intentsFor(purchase.id);
-    const newer = await stripe.setupIntents.create({
-      customer: saved.stripeId,
-      payment_method: 'pm_card_mastercard',
-      confirm: true,
-      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-      usage: 'off_session',
-    });
-    const cards = [
-      ...purchase.user.cardDetails,
-      { status: 'ACTIVE', stripePaymentMethodId: newer.payment_method as string },
-    ];
+    const newer = await saveCard(stripe, saved.stripeId, 'pm_card_mastercard');
+    const cards = [...purchase.user.cardDetails, { status: 'ACTIVE', stripePaymentMethodId: newer }];
     const redelivered = { ...purchase, user: { ...purchase.user, cardDetails: cards } };
     // Redelivered once search shows the first (inside its lag: search-lag.test.ts).
     await untilSearchShows(stripe, { purchaseId: purchase.id });

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { customerWithCard } from '../../packages/testing/saved-customer.js';
+import { customerWithCard, purchaseOf, saveCard } from '../../packages/testing/saved-customer.js';
 import { sendCallback } from '../../packages/testing/send-callback.js';
 import { startServiceHarness, type ServiceHarness } from '../../packages/testing/service-harness.js';
 import { paymentIntentsFor } from '../../packages/testing/stripe-lookups.js';
@@ -22,21 +21,7 @@ describe('charge-customer: search lags behind writes', () => {
   it('a redelivery inside the lag with the newest card changed: retried (5xx), not charged again; after the lag, settled with the first PaymentIntent', async () => {
     const { stripe, api } = harness;
     const saved = await customerWithCard(stripe, 'pm_card_visa');
-    const n = randomUUID().slice(0, 8);
-    const purchase = {
-      id: `pur_${n}`,
-      amount: 4_200,
-      currency: 'usd',
-      description: 'Headphones',
-      isPaid: false,
-      status: 'PENDING',
-      createdAt: new Date().toISOString(),
-      user: {
-        id: `u_${n}`,
-        stripeId: saved.stripeId,
-        cardDetails: [{ status: 'ACTIVE', stripePaymentMethodId: saved.pm }],
-      },
-    };
+    const purchase = purchaseOf(saved, 4_200);
     api.failNext('updatePurchase', 503);
     expect((await sendCallback(harness.url, purchase)).status).toBe(503);
     const [first, ...more] = await paymentIntentsFor(stripe, purchase.id);
@@ -44,17 +29,8 @@ describe('charge-customer: search lags behind writes', () => {
     expect((await stripe.paymentIntents.search({ query: `metadata['purchaseId']:'${purchase.id}'` })).data).toEqual([]);
 
     // The user saved another card meanwhile: the key's parameters differ, so the service looks the intent up.
-    const newer = await stripe.setupIntents.create({
-      customer: saved.stripeId,
-      payment_method: 'pm_card_mastercard',
-      confirm: true,
-      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-      usage: 'off_session',
-    });
-    const cards = [
-      ...purchase.user.cardDetails,
-      { status: 'ACTIVE', stripePaymentMethodId: newer.payment_method as string },
-    ];
+    const newer = await saveCard(stripe, saved.stripeId, 'pm_card_mastercard');
+    const cards = [...purchase.user.cardDetails, { status: 'ACTIVE', stripePaymentMethodId: newer }];
     const redelivered = { ...purchase, user: { ...purchase.user, cardDetails: cards } };
     const inside = await sendCallback(harness.url, redelivered, { attempt: 2 });
     expect(inside.status).toBeGreaterThanOrEqual(500);
