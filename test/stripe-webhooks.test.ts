@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { untilSomeoneWaitsForALock } from './support/database.js';
 import { codesOf } from './support/paygraph.js';
+import { customersOfUser } from '../packages/testing/stripe-lookups.js';
 import { paymentIntentsFor, startPaymentStack } from './support/payment-stack.js';
 import { savedByService } from './support/payment-steps.js';
 import { eventually } from '../packages/testing/eventually.js';
@@ -360,8 +361,7 @@ describe('Stripe events, authentication, deleted cards and refunds', () => {
     const user = await stack.app.signUp();
     const ids = await Promise.all([addCard(user, 'tok_visa'), addCard(user, 'tok_mastercard')]);
     await Promise.all(ids.map((id) => card(id)));
-    const customers = await stack.stripe.customers.search({ query: `metadata['userId']:'${user.userId}'` });
-    expect(customers.data).toHaveLength(1);
+    expect(await customersOfUser(stack.stripe, user.userId)).toHaveLength(1);
   });
 
   it('partial refunds add up to a full one, never more than was paid, each made once at Stripe', async () => {

@@ -10,3 +10,4 @@ export * from './stripe-gateway.js';
 export * from './service-harness.js';
 export * from './saved-customer.js';
 export * from './purchase-payload.js';
+export * from './stripe-lookups.js';

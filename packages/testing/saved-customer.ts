@@ -7,12 +7,36 @@ export async function customerWithCard(
   paymentMethod: string,
 ): Promise<{ stripeId: string; pm: string }> {
   const customer = await stripe.customers.create({ email: `${randomUUID()}@example.com` });
+  return { stripeId: customer.id, pm: await saveCard(stripe, customer.id, paymentMethod) };
+}
+
+/** Another card of the customer, saved for off-session payments: its PaymentMethod id. */
+export async function saveCard(stripe: Stripe, customerId: string, paymentMethod: string): Promise<string> {
   const setup = await stripe.setupIntents.create({
-    customer: customer.id,
+    customer: customerId,
     payment_method: paymentMethod,
     confirm: true,
     automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
     usage: 'off_session',
   });
-  return { stripeId: customer.id, pm: setup.payment_method as string };
+  return setup.payment_method as string;
+}
+
+/** The payload of chargePurchase in callbacks.yml: a new purchase of a user whose one card is `saved`. */
+export function purchaseOf(saved: { stripeId: string; pm: string }, amount = 2_000) {
+  const n = randomUUID().slice(0, 8);
+  return {
+    id: `pur_${n}`,
+    amount,
+    currency: 'usd',
+    description: 'A book',
+    isPaid: false,
+    status: 'PENDING',
+    createdAt: new Date().toISOString(),
+    user: {
+      id: `u_${n}`,
+      stripeId: saved.stripeId,
+      cardDetails: [{ status: 'ACTIVE', stripePaymentMethodId: saved.pm }],
+    },
+  };
 }

@@ -8,6 +8,7 @@ import { startFakePaygraph } from './fake-paygraph.js';
 import { listen } from './listen.js';
 import { TEST_SIGNING_SECRET } from './signing-secret.js';
 import { startStripeGateway } from './stripe-gateway.js';
+import { TEST_SEARCH_LAG_MS } from './stripe-lookups.js';
 
 const STRIPE_KEY = 'sk_test_services';
 /** The services' STRIPE_RETURN_URL in tests. */
@@ -18,13 +19,17 @@ export const TEST_RETURN_URL = 'https://paygraph.test/console/';
  * test can take down) and a fake Paygraph API that records write-backs. `stripe` talks to the
  * stand-in directly, for assertions and fixtures.
  */
-export async function startServiceHarness(makeHandler: (deps: ServiceDeps) => RequestHandler, accessToken: string) {
+export async function startServiceHarness(
+  makeHandler: (deps: ServiceDeps) => RequestHandler,
+  accessToken: string,
+  { searchLagMs = TEST_SEARCH_LAG_MS }: { searchLagMs?: number } = {},
+) {
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const step of stops.reverse()) await step();
   };
   try {
-    const standIn = await startLocalStripe();
+    const standIn = await startLocalStripe({ searchLagMs });
     stops.push(standIn.stop);
     const gateway = await startStripeGateway(standIn.url);
     stops.push(gateway.close);

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stripe } from '../lib/stripe-client.js';
 import type { FakePaygraph } from '../../packages/testing/fake-paygraph.js';
-import { purchasePayload } from '../../packages/testing/purchase-payload.js';
-import { customerWithCard } from '../../packages/testing/saved-customer.js';
+import { customerWithCard, purchaseOf } from '../../packages/testing/saved-customer.js';
 import { sendCallback } from '../../packages/testing/send-callback.js';
 import { startServiceHarness, type ServiceHarness } from '../../packages/testing/service-harness.js';
+import { paymentIntentsFor } from '../../packages/testing/stripe-lookups.js';
 import { chargeCustomerHandler } from './index.js';
 
 const TOKEN = 'pgt_charge_customer_missing_test';
@@ -23,9 +23,8 @@ describe('charge-customer: what Stripe no longer knows', () => {
   afterAll(() => harness?.stop());
 
   const customerWith = (paymentMethod: string) => customerWithCard(stripe, paymentMethod);
-  const newPurchase = (saved: { stripeId: string; pm: string }) => purchasePayload(saved);
-  const intentsFor = async (purchaseId: string) =>
-    (await stripe.paymentIntents.search({ query: `metadata['purchaseId']:'${purchaseId}'` })).data;
+  const newPurchase = purchaseOf;
+  const intentsFor = (purchaseId: string) => paymentIntentsFor(stripe, purchaseId);
 
   it('a customer deleted at Stripe (Dashboard): 200 at once, FAILED customer_missing, nothing charged, stripeId forgotten', async () => {
     const saved = await customerWith('pm_card_visa');

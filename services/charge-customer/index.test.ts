@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stripe } from '../lib/stripe-client.js';
 import type { FakePaygraph } from '../../packages/testing/fake-paygraph.js';
 import { listen } from '../../packages/testing/listen.js';
-import { customerWithCard } from '../../packages/testing/saved-customer.js';
+import { customerWithCard, saveCard } from '../../packages/testing/saved-customer.js';
 import { sendCallback } from '../../packages/testing/send-callback.js';
 import { startServiceHarness, type ServiceHarness } from '../../packages/testing/service-harness.js';
+import { paymentIntentsFor, untilSearchShows } from '../../packages/testing/stripe-lookups.js';
 import { chargeCustomerHandler } from './index.js';
 
 const TOKEN = 'pgt_charge_customer_test';
@@ -44,8 +45,7 @@ describe('charge-customer', () => {
       user: { id: `u_${n}`, stripeId: saved?.stripeId ?? null, cardDetails: cards },
     };
   };
-  const intentsFor = async (purchaseId: string) =>
-    (await stripe.paymentIntents.search({ query: `metadata['purchaseId']:'${purchaseId}'` })).data;
+  const intentsFor = (purchaseId: string) => paymentIntentsFor(stripe, purchaseId);
   const settlements = (purchaseId: string) => api.writes('updatePurchase', purchaseId);
   /** Moves the Stripe stand-in's clock on (ours stays): past 24 hours, it has forgotten idempotency keys. */
   const advanceStripeClock = async (seconds: number) => {
@@ -151,6 +151,8 @@ describe('charge-customer', () => {
       off_session: true,
       metadata: { purchaseId: purchase.id },
     });
+    // Made three days ago, as far as search knows.
+    await untilSearchShows(stripe, { purchaseId: purchase.id });
     const threeDaysLater = { createdAt: new Date(purchase.createdAt) };
     expect((await sendCallback(serviceUrl, purchase, threeDaysLater)).status).toBe(200);
     expect(await intentsFor(purchase.id)).toHaveLength(1);
@@ -171,6 +173,7 @@ describe('charge-customer', () => {
       off_session: true,
       metadata: { purchaseId: purchase.id },
     });
+    await untilSearchShows(stripe, { purchaseId: purchase.id });
     expect((await sendCallback(serviceUrl, purchase, { createdAt: new Date(purchase.createdAt) })).status).toBe(200);
     const own = (await intentsFor(purchase.id)).filter((intent) => intent.id !== copied.id);
     expect(own).toEqual([expect.objectContaining({ amount: 50_000, status: 'succeeded' })]);
@@ -183,18 +186,11 @@ describe('charge-customer', () => {
     api.failNext('updatePurchase', 503);
     expect((await sendCallback(serviceUrl, purchase)).status).toBe(503);
     const [first] = await intentsFor(purchase.id);
-    const newer = await stripe.setupIntents.create({
-      customer: saved.stripeId,
-      payment_method: 'pm_card_mastercard',
-      confirm: true,
-      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-      usage: 'off_session',
-    });
-    const cards = [
-      ...purchase.user.cardDetails,
-      { status: 'ACTIVE', stripePaymentMethodId: newer.payment_method as string },
-    ];
+    const newer = await saveCard(stripe, saved.stripeId, 'pm_card_mastercard');
+    const cards = [...purchase.user.cardDetails, { status: 'ACTIVE', stripePaymentMethodId: newer }];
     const redelivered = { ...purchase, user: { ...purchase.user, cardDetails: cards } };
+    // Redelivered once search shows the first (inside its lag: search-lag.test.ts).
+    await untilSearchShows(stripe, { purchaseId: purchase.id });
     expect((await sendCallback(serviceUrl, redelivered, { attempt: 2 })).status).toBe(200);
     expect(await intentsFor(purchase.id)).toHaveLength(1);
     expect(settlements(purchase.id).at(-1)).toMatchObject({ status: 'PAID', pi: first!.id });

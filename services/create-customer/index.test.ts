@@ -5,6 +5,7 @@ import type { FakePaygraph } from '../../packages/testing/fake-paygraph.js';
 import { sendCallback } from '../../packages/testing/send-callback.js';
 import { authenticationPage } from '@paygraph/stripe-local';
 import { startServiceHarness, TEST_RETURN_URL, type ServiceHarness } from '../../packages/testing/service-harness.js';
+import { customersOfUser, untilSearchShows } from '../../packages/testing/stripe-lookups.js';
 import { createCustomerHandler } from './index.js';
 
 const TOKEN = 'pgt_create_customer_test';
@@ -55,8 +56,7 @@ describe('create-customer', () => {
     expect(page.status).toBe(303);
     expect(page.headers.get('location')).toMatch(new RegExp(`^${TEST_RETURN_URL}\\?`));
   };
-  const customersOf = async (userId: string) =>
-    (await stripe.customers.search({ query: `metadata['userId']:'${userId}'` })).data;
+  const customersOf = (userId: string) => customersOfUser(stripe, userId);
   const cardWrite = (cardId: string) => api.writes('updateCardDetails', cardId).at(-1);
 
   it("a first card: the user's customer, the card saved as its default PaymentMethod, stripeId then ACTIVE with brand and last four", async () => {
@@ -174,6 +174,8 @@ describe('create-customer', () => {
     expect((await sendCallback(serviceUrl, card)).status).toBe(503);
     const [customer] = await customersOf(card.user.id);
     const pm = (await defaultOf(customer!.id)) as string;
+    // The owner's customer is found by search, which shows it once its lag has passed.
+    await untilSearchShows(stripe, { userId: card.user.id });
     expect(pm).toMatch(/^pm_/);
     expect(
       await detach(card, { userId: card.user.id, stripePaymentMethodId: null, stripeSetupIntentId: null }),

@@ -25,6 +25,8 @@ export interface LocalStripeOptions {
   };
   /** Where it keeps its state across restarts (STRIPE_LOCAL_DATA_DIR); in memory only when left out. */
   stateDir?: string;
+  /** How long a new or changed object stays out of search results, as at Stripe (the test suites' fixtures set one). */
+  searchLagMs?: number;
 }
 
 /**
@@ -45,6 +47,8 @@ export async function startLocalStripe(options: LocalStripeOptions = {}): Promis
       STRIPE_LOCAL_WEBHOOK_SECRET: options.webhook?.secret ?? '',
       STRIPE_LOCAL_WEBHOOK_EVENTS: options.webhook?.events?.join(',') ?? '',
       STRIPE_LOCAL_DATA_DIR: options.stateDir ?? '',
+      // Unless the caller says, the environment's (npm start: unset, so search finds objects at once).
+      ...(options.searchLagMs !== undefined && { STRIPE_LOCAL_SEARCH_LAG_MS: String(options.searchLagMs) }),
       // The caller's own files would otherwise fill in what it left empty.
       STRIPE_LOCAL_ACCOUNT_KEY_FILE: '',
       STRIPE_LOCAL_WEBHOOK_SECRET_FILE: '',

@@ -26,6 +26,11 @@ export interface StripeLocalOptions {
   webhook?: { accountKey: string; url: string; secret?: string; events?: string[] };
   /** The test-only control path; on unless turned off (run.ts turns it off in production). */
   controls?: boolean;
+  /**
+   * How long a new or changed object stays out of `/v1/<type>/search` results, as Stripe's search lags behind
+   * writes (docs/search#data-freshness); 0, the default, finds it at once. The test suites use a few hundred ms.
+   */
+  searchLagMs?: number;
   logger?: Logger;
   /**
    * A directory to keep every account's state in (a file, stripe-local.state.jsonl): reloaded at start,
@@ -52,6 +57,7 @@ export async function startStripeLocal(options: StripeLocalOptions = {}): Promis
     logger: options.logger ?? silent,
     controls: options.controls ?? true,
     ...(options.stateDir !== undefined && { stateDir: options.stateDir }),
+    ...(options.searchLagMs && { searchLagMs: options.searchLagMs }),
     ...(webhook && {
       webhook: {
         accountKey: webhook.accountKey,

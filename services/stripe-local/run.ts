@@ -23,6 +23,14 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   );
   process.exit(2);
 }
+// Stripe's search lags behind writes (docs/search#data-freshness): the test suites set a few hundred ms.
+const searchLagMs = Number(process.env.STRIPE_LOCAL_SEARCH_LAG_MS || 0);
+if (!Number.isInteger(searchLagMs) || searchLagMs < 0 || searchLagMs > 600_000) {
+  console.error(
+    `stripe-local cannot start: STRIPE_LOCAL_SEARCH_LAG_MS must be milliseconds from 0 to 600000, not '${process.env.STRIPE_LOCAL_SEARCH_LAG_MS}'`,
+  );
+  process.exit(2);
+}
 // An endpoint belongs to one account, as at Stripe: without one named, any key could reach the receiver.
 if (env.STRIPE_LOCAL_WEBHOOK_URL && !env.STRIPE_LOCAL_ACCOUNT_KEY) {
   console.error(
@@ -46,6 +54,7 @@ try {
     }),
     // The fault and clock controls are for test suites; a production-mode process never offers them.
     controls: !production,
+    searchLagMs,
     logger,
     ...(stateDir && { stateDir }),
   });

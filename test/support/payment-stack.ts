@@ -2,12 +2,13 @@ import net from 'node:net';
 import type { RequestHandler } from 'micro';
 import { listen } from '../../packages/testing/listen.js';
 import { TEST_SIGNING_SECRET } from '../../packages/testing/signing-secret.js';
+import { TEST_SEARCH_LAG_MS } from '../../packages/testing/stripe-lookups.js';
 import { pino } from 'pino';
 import { chargeCustomerHandler } from '../../services/charge-customer/index.js';
 import { createCustomerHandler } from '../../services/create-customer/index.js';
 import { startLocalStripe } from '../../services/lib/local-stripe.js';
 import { paygraphClient } from '../../services/lib/paygraph-client.js';
-import { createStripe, type Stripe } from '../../services/lib/stripe-client.js';
+import { createStripe } from '../../services/lib/stripe-client.js';
 import { startTestPaygraph, type TestPaygraph } from './paygraph.js';
 
 /**
@@ -37,6 +38,7 @@ export async function startPaymentStack(options: { extraCallbacks?: string; env?
   // The stack account's events go to the API's /stripe/webhook, signed as Stripe signs them.
   const stripeServer = await startLocalStripe({
     webhook: { accountKey: TEST_STRIPE_KEY, url: `${app.url}/stripe/webhook`, secret: TEST_STRIPE_WEBHOOK_SECRET },
+    searchLagMs: TEST_SEARCH_LAG_MS,
   });
   // The services reach Stripe through a switch, so a test can take Stripe away and bring it back.
   const stripeSwitch = await startSwitch(stripeServer.url);
@@ -79,10 +81,7 @@ export const TEST_STRIPE_WEBHOOK_SECRET = 'whsec_paygraph_test_stripe_events';
 /** The stack's account at the local Stripe: the one whose webhook endpoint is the API. */
 export const TEST_STRIPE_KEY = 'sk_test_paygraph';
 
-/** The PaymentIntents the Stripe side holds for a purchase, found by the purchase id each carries in its metadata. */
-export async function paymentIntentsFor(stripe: Stripe, purchaseId: string): Promise<Stripe.PaymentIntent[]> {
-  return (await stripe.paymentIntents.search({ query: `metadata['purchaseId']:'${purchaseId}'`, limit: 100 })).data;
-}
+export { paymentIntentsFor } from '../../packages/testing/stripe-lookups.js';
 
 /** A TCP pass-through to `targetUrl` that refuses connections while `down`; `onData` sees every byte sent through it. */
 export async function startSwitch(targetUrl: string, onData?: (chunk: Buffer) => void) {

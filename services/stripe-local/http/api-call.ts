@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { internalError, invalidRequest, rateLimited, StripeLocalError, unrecognizedUrl } from '../errors.js';
 import type { Account } from '../resources/account.js';
+import { apiVersionNamed, SDK_API_VERSION, shapeForVersion } from '../resources/api-versions.js';
 import { applyExpand, renderById } from '../resources/expand.js';
 import { requestDigest, type Claim } from '../resources/idempotency.js';
 import { authorize, type Accounts } from './accounts.js';
@@ -39,9 +40,11 @@ export async function answerApiCall(
 ): Promise<Reply> {
   let finish: Finish | undefined;
   let account: Account | undefined;
+  let version: string | undefined;
   try {
     const caller = deps.accounts.fromAuthorization(req.headers.authorization);
     account = caller.account;
+    version = requestedVersion(account, header(req, 'stripe-version'));
     const method = req.method ?? 'GET';
     const params = decodeForm(method === 'POST' ? body : url.search.slice(1));
     const expand = expandParam(params.expand);
@@ -53,7 +56,8 @@ export async function answerApiCall(
     const key = header(req, 'idempotency-key');
     if (key !== undefined && method === 'POST') {
       const claimed = claimOnce(account, key, requestDigest(method, url.pathname, { params, expand }));
-      if ('replay' in claimed) return claimed.replay;
+      if ('replay' in claimed)
+        return { ...claimed.replay, headers: { ...claimed.replay.headers, 'stripe-version': version } };
       finish = claimed.finish;
     }
     const fault = url.pathname.startsWith(CONTROL_PATH) ? null : await faultFor(account, url.pathname);
@@ -65,8 +69,9 @@ export async function answerApiCall(
     }
     account.request = { id: requestId, idempotency_key: key ?? null };
     account.requestByPublishableKey = caller.kind === 'publishable';
-    const result = found.route.handler({ account, params, path: found.path, expand });
-    const reply = { status: 200, body: JSON.stringify(applyExpand(account, result, expand)) };
+    const result = found.route.handler({ account, params, path: found.path, expand, version });
+    const shaped = shapeForVersion(account, applyExpand(account, result, expand), version);
+    const reply = { status: 200, body: JSON.stringify(shaped), headers: { 'stripe-version': version } };
     finish?.({ ...reply, requestId });
     return reply;
   } catch (error) {
@@ -76,12 +81,18 @@ export async function answerApiCall(
     const reply = {
       status: failure.status,
       body: JSON.stringify({ error: { ...failure.body, request_log_url: requestLogUrl(account, requestId) } }),
+      headers: { 'stripe-version': version ?? account?.apiVersion ?? SDK_API_VERSION },
     };
     // Stripe saves an answer to an idempotent request once it ran, errors included, but not its own failures
     // nor parameters that failed validation (docs/idempotency): the corrected retry with the key runs.
     finish?.(known && !failedValidation(failure) ? { ...reply, requestId } : null);
     return reply;
   }
+}
+
+/** `Stripe-Version` overrides the account's default for one call (docs/api/versioning); an unknown one is a 400. */
+function requestedVersion(account: Account, requested: string | undefined): string {
+  return requested === undefined ? account.apiVersion : apiVersionNamed(requested);
 }
 
 /** `expand[]=a` or `expand[0]=a`; anything else (`expand=a`) is Stripe's "Invalid array" naming `expand`. */

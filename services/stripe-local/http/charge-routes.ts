@@ -107,7 +107,7 @@ export const chargeRoutes: Route[] = [
     method: 'GET',
     path: '/v1/charges/search',
     handler: ({ account, params }) =>
-      search(params, '/v1/charges/search', account.charges.newestFirst(), chargeSearchFields, (charge) =>
+      search(account, params, '/v1/charges/search', account.charges.newestFirst(), chargeSearchFields, (charge) =>
         renderCharge(account, charge),
       ),
   },
@@ -127,6 +127,7 @@ export const chargeRoutes: Route[] = [
       const charge = chargeOf(account, path.id!);
       charge.metadata = mergeMetadata(charge.metadata, input.metadata);
       if (input.description !== undefined) charge.description = input.description || null;
+      account.searchFreshness.wrote(charge.id);
       return renderCharge(account, charge);
     },
   },

@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { z } from 'zod';
 import type { Account } from '../resources/account.js';
+import { apiVersionNamed } from '../resources/api-versions.js';
 import { integer, oneOf, parse } from './params.js';
 import { resourceMissing } from '../errors.js';
 import { paymentIntentOf, settleProcessingPayment } from '../resources/payment-intents.js';
@@ -121,6 +122,16 @@ export function controlRoutes(target: ControlTarget): Route[] {
         const { enabled } = parse(z.strictObject({ enabled: oneOf(['true', 'false']) }), params);
         account.rawCardData = enabled === 'true';
         return { object: 'stripe_local.raw_card_data', enabled: account.rawCardData };
+      },
+    },
+    {
+      // The account's default API version, as its Dashboard's "Upgrade" sets it (docs/upgrades).
+      method: 'POST',
+      path: `${CONTROL_PATH}/account/api_version`,
+      handler({ account, params }) {
+        const { version } = parse(z.strictObject({ version: z.string() }), params);
+        account.apiVersion = apiVersionNamed(version, 'version');
+        return { object: 'stripe_local.api_version', version: account.apiVersion };
       },
     },
     {

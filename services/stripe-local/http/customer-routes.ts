@@ -76,6 +76,7 @@ export const customerRoutes: Route[] = [
     path: '/v1/customers/search',
     handler: ({ account, params }) =>
       search(
+        account,
         params,
         '/v1/customers/search',
         account.customers.newestFirst((record) => !record.deleted),

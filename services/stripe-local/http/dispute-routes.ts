@@ -51,7 +51,8 @@ export const disputeRoutes: Route[] = [
     path: '/v1/disputes/:id/close',
     handler({ account, path }) {
       const dispute = disputeOf(account, path.id!);
-      dispute.status = 'lost';
+      // Accepting a chargeback loses it; closing an inquiry ends it before any chargeback.
+      dispute.status = dispute.status.startsWith('warning_') ? 'warning_closed' : 'lost';
       const rendered = renderDispute(dispute);
       emit(account, 'charge.dispute.closed', rendered);
       return rendered;

@@ -99,8 +99,9 @@ function usablePaymentMethod(account: Account, paymentMethodId: string, customer
 const futureUsage = (value: string | undefined, current: PaymentIntentRecord['setupFutureUsage']) =>
   value === undefined ? current : value === '' ? null : (value as 'off_session' | 'on_session');
 
-const paymentIntentSearch = (account: Account, params: Parameters<typeof search>[0]) =>
+const paymentIntentSearch = (account: Account, params: Parameters<typeof search>[1]) =>
   search(
+    account,
     params,
     '/v1/payment_intents/search',
     account.paymentIntents.newestFirst(),
@@ -119,14 +120,14 @@ export const paymentIntentRoutes: Route[] = [
   {
     method: 'POST',
     path: '/v1/payment_intents',
-    handler({ account, params }) {
+    handler({ account, params, version }) {
       const input = parse(createParams, params);
       if (input.off_session !== undefined && input.confirm !== true)
         throw invalidRequest('off_session can only be used when confirm=true', { param: 'off_session' });
       const currency = checkCurrency(input.currency);
       checkAmount(input.amount, currency);
       const customer = input.customer === undefined ? null : customerOf(account, input.customer, 'customer').id;
-      const choice = choosePaymentMethods(input);
+      const choice = choosePaymentMethods(input, version);
       // Refused before anything is made, as Stripe does: no intent is left behind by the 400.
       if (input.confirm) requireReturnUrl(choice, input.return_url ?? null, 'Payment Intent');
       const intent = newPaymentIntent(account, {
@@ -200,6 +201,8 @@ export const paymentIntentRoutes: Route[] = [
       if (input.receipt_email !== undefined) intent.receiptEmail = input.receipt_email || null;
       intent.setupFutureUsage = futureUsage(input.setup_future_usage, intent.setupFutureUsage);
       applyChoices(intent, input);
+      // No event announces an update: search learns of it all the same.
+      account.searchFreshness.wrote(intent.id);
       return renderPaymentIntent(account, intent);
     },
   },

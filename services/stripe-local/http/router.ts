@@ -9,6 +9,8 @@ export interface RequestContext {
   path: Record<string, string>;
   /** `expand[]`, applied to the response afterwards; a handler reads it only for fields absent unless expanded. */
   expand: string[];
+  /** The API version the call is answered in: its `Stripe-Version`, else the account's default. */
+  version: string;
 }
 
 export interface Route {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { invalidRequest } from '../errors.js';
 import { parse, searchShape } from './params.js';
 import type { FormObject } from './form-body.js';
+import type { Account } from '../resources/account.js';
 
 interface Clause {
   negate: boolean;
@@ -81,8 +82,12 @@ function clauseMatcher<T>(clause: Clause, fields: SearchFields<T>): (record: T) 
 
 const searchParams = z.strictObject(searchShape);
 
-/** `GET /v1/<type>/search`: newest first, one page of `limit`, `next_page` as an opaque offset. */
-export function search<T>(
+/**
+ * `GET /v1/<type>/search`: newest first, one page of `limit`, `next_page` as an opaque offset; objects written
+ * within the account's search lag are not found yet.
+ */
+export function search<T extends { id: string }>(
+  account: Account,
   params: FormObject,
   url: string,
   records: Iterable<T>,
@@ -102,7 +107,7 @@ export function search<T>(
   let seen = 0;
   let hasMore = false;
   for (const record of records) {
-    if (!matches(record)) continue;
+    if (!account.searchFreshness.shows(record) || !matches(record)) continue;
     if (seen++ < offset) continue;
     if (data.length === limit) {
       hasMore = true;

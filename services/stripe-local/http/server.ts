@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { internalError } from '../errors.js';
 import { newId } from '../ids.js';
-import { API_VERSION } from '../resources/events.js';
 import { addWebhookEndpoint, START_ENDPOINT_DESCRIPTION } from '../resources/webhook-endpoints.js';
 import { StateFile } from '../state/state-file.js';
+import { SDK_API_VERSION } from '../resources/api-versions.js';
 import { Accounts, restrictedKeyRoutes, TEST_KEY } from './accounts.js';
-import { answerApiCall, header, type ApiDeps, type Reply } from './api-call.js';
+import { answerApiCall, type ApiDeps, type Reply } from './api-call.js';
 import { AuthenticationPages } from './authentication-page.js';
 import { chargeRoutes } from './charge-routes.js';
 import { controlRoutes } from './controls.js';
@@ -38,6 +38,8 @@ export interface ServerOptions {
   controls: boolean;
   /** Where every account's state is kept across restarts (state/state-file.ts); in memory only when absent. */
   stateDir?: string;
+  /** How long a written object stays out of search results (STRIPE_LOCAL_SEARCH_LAG_MS); 0 or unset: at once. */
+  searchLagMs?: number;
 }
 
 export interface AccountWebhook {
@@ -60,6 +62,7 @@ export function createStripeLocalServer(options: ServerOptions) {
     baseUrl: () => baseUrl,
     registerAuthentication: pages.register.bind(pages),
     ...(state && { touched: state.touched.bind(state) }),
+    searchLagMs: options.searchLagMs ?? 0,
   });
   state?.load(accounts);
   if (options.webhook) addStartEndpoint(accounts, options.webhook);
@@ -157,7 +160,8 @@ async function respond(
   res.writeHead(reply.status, {
     'content-type': 'application/json',
     'request-id': requestId,
-    'stripe-version': header(req, 'stripe-version') ?? API_VERSION,
+    // An API call names the version it was answered in (api-call.ts); anything else, the SDK's.
+    'stripe-version': SDK_API_VERSION,
     ...CORS_HEADERS,
     ...reply.headers,
   });

@@ -31,9 +31,9 @@ export const setupIntentRoutes: Route[] = [
   {
     method: 'POST',
     path: '/v1/setup_intents',
-    handler({ account, params }) {
+    handler({ account, params, version }) {
       const input = parse(createParams, params);
-      const choice = choosePaymentMethods(input);
+      const choice = choosePaymentMethods(input, version);
       // Refused before anything is made, as Stripe does: no intent is left behind by the 400.
       if (input.confirm) requireReturnUrl(choice, input.return_url ?? null, 'Setup Intent');
       const intentId = newId('seti');

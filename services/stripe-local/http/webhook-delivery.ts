@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { httpPost } from '../../../packages/base/http-post.js';
 import type { Account } from '../resources/account.js';
-import { listeningEndpoints, type EventRecord } from '../resources/events.js';
+import { eventJson, listeningEndpoints, type EventRecord } from '../resources/events.js';
 
 /** After a failed attempt, the next one this long after (emulator clock): about three days in all, as Stripe retries. */
 export const RETRY_DELAYS_MS = [
@@ -13,6 +13,8 @@ const ATTEMPT_TIMEOUT_MS = 10_000;
 interface Delivery {
   account: Account;
   event: EventRecord;
+  /** The event in the endpoint's API version. */
+  payload: string;
   attempts: number;
   dueAt: number;
 }
@@ -56,7 +58,7 @@ export class WebhookDelivery {
         endpoint.url,
         endpoint.secret,
         () => account.webhookOrder === 'reversed',
-      ).pending.push({ account, event, attempts: 0, dueAt });
+      ).pending.push({ account, event, payload: eventJson(event, endpoint.apiVersion), attempts: 0, dueAt });
     }
     // Sent after the request that caused the event has answered, as Stripe does.
     setImmediate(() => this.poke());
@@ -107,12 +109,12 @@ export class WebhookDelivery {
     try {
       const response = await httpPost(
         queue.url,
-        delivery.event.json,
+        delivery.payload,
         {
           'content-type': 'application/json; charset=utf-8',
           'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
           // Signed at the real time of sending, so a receiver's tolerance check holds even after the emulator clock moved.
-          'stripe-signature': signature(delivery.event.json, queue.secret),
+          'stripe-signature': signature(delivery.payload, queue.secret),
         },
         { timeoutMs: ATTEMPT_TIMEOUT_MS, signal: controller.signal },
       );

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { resourceMissing } from '../errors.js';
 import type { Account } from '../resources/account.js';
+import { apiVersionNamed } from '../resources/api-versions.js';
 import { addWebhookEndpoint, renderEndpoint, type WebhookEndpointRecord } from '../resources/webhook-endpoints.js';
 import { boolean, listShape, mergeMetadata, metadata, parse, stringArray, text } from './params.js';
 import type { Route } from './router.js';
@@ -38,6 +39,7 @@ export const webhookEndpointRoutes: Route[] = [
         enabledEvents: input.enabled_events,
         description: input.description ?? null,
         metadata: mergeMetadata({}, input.metadata),
+        ...(input.api_version !== undefined && { apiVersion: apiVersionNamed(input.api_version, 'api_version') }),
       });
       return renderEndpoint(endpoint, true);
     },

@@ -5,6 +5,8 @@ import type { CustomerRecord } from './customers.js';
 import type { DisputeRecord } from './disputes.js';
 import type { EventRecord } from './events.js';
 import { IdempotencyStore } from './idempotency.js';
+import { SDK_API_VERSION } from './api-versions.js';
+import { SearchFreshness } from './search-freshness.js';
 import type { PaymentIntentRecord } from './payment-intents.js';
 import type { CardRecord } from './payment-methods.js';
 import type { RefundRecord } from './refunds.js';
@@ -31,6 +33,8 @@ export interface AccountHooks {
   /** The base URL cardholders reach the 3-D Secure page on. */
   baseUrl(): string;
   registerAuthentication(account: Account, intentId: string): string;
+  /** How long a written object stays out of search results (docs/search#data-freshness); 0: at once. */
+  searchLagMs: number;
 }
 
 /**
@@ -52,9 +56,12 @@ export class Account {
   readonly webhookEndpoints = this.collection<WebhookEndpointRecord>('webhookEndpoints');
   readonly idempotency = new IdempotencyStore((entry) => this.hooks.touched?.(this, 'idempotency', entry));
   readonly faults: Fault[] = [];
+  readonly searchFreshness: SearchFreshness;
   webhookOrder: 'in_order' | 'reversed' = 'in_order';
   /** Raw card numbers to `tokens` and `payment_methods`: off, as on a Stripe account (test mode too, docs/testing). */
   rawCardData = false;
+  /** The account's default API version (docs/upgrades): requests without `Stripe-Version`, and its events, use it. */
+  apiVersion = SDK_API_VERSION;
   /** The request being handled came with a publishable key: Stripe.js, whose job is to send card numbers. */
   requestByPublishableKey = false;
   /** The request being handled, for the `request` field of the events it causes. */
@@ -63,7 +70,9 @@ export class Account {
   constructor(
     readonly key: string,
     readonly hooks: AccountHooks,
-  ) {}
+  ) {
+    this.searchFreshness = new SearchFreshness(hooks.searchLagMs, () => this.now());
+  }
 
   /** The account's clock in milliseconds: real time, moved forward by the test-only control. */
   now(): number {

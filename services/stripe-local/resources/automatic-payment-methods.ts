@@ -1,4 +1,5 @@
 import { invalidRequest } from '../errors.js';
+import { AUTOMATIC_PAYMENT_METHODS_DEFAULT, before } from './api-versions.js';
 
 /** What an intent's create parameters choose: Stripe's automatic payment methods, or the types it names. */
 export interface PaymentMethodChoice {
@@ -8,13 +9,17 @@ export interface PaymentMethodChoice {
 
 /**
  * Since API 2023-08-16 (changelog 2023-08-16, docs/payments/payment-methods/integration-options) an
- * intent created without `payment_method_types` has automatic payment methods on, redirects allowed.
+ * intent created without `payment_method_types` has automatic payment methods on, redirects allowed;
+ * on older versions it is a card intent, as if `payment_method_types: ['card']` had been given.
  * The emulator knows cards only, so that is the one type it renders.
  */
-export function choosePaymentMethods(input: {
-  payment_method_types?: string[];
-  automatic_payment_methods?: { enabled: boolean; allow_redirects?: 'always' | 'never' };
-}): PaymentMethodChoice {
+export function choosePaymentMethods(
+  input: {
+    payment_method_types?: string[];
+    automatic_payment_methods?: { enabled: boolean; allow_redirects?: 'always' | 'never' };
+  },
+  version: string,
+): PaymentMethodChoice {
   const automatic = input.automatic_payment_methods;
   if (input.payment_method_types !== undefined) {
     if (automatic?.enabled)
@@ -24,7 +29,8 @@ export function choosePaymentMethods(input: {
       );
     return { automaticPaymentMethods: null, paymentMethodTypes: input.payment_method_types };
   }
-  if (automatic && !automatic.enabled) return { automaticPaymentMethods: null, paymentMethodTypes: ['card'] };
+  if ((automatic && !automatic.enabled) || (!automatic && before(version, AUTOMATIC_PAYMENT_METHODS_DEFAULT)))
+    return { automaticPaymentMethods: null, paymentMethodTypes: ['card'] };
   return {
     automaticPaymentMethods: { enabled: true, allow_redirects: automatic?.allow_redirects ?? 'always' },
     paymentMethodTypes: ['card'],

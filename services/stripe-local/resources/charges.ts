@@ -1,5 +1,6 @@
 import type { Account } from './account.js';
 import type { Stored } from '../collection.js';
+import { CHARGE_REFUNDS_EXPANDABLE, registerLegacyField } from './api-versions.js';
 import { openDispute } from './disputes.js';
 import { resourceMissing, type Decline } from '../errors.js';
 import { emit } from './events.js';
@@ -7,6 +8,7 @@ import { registerExpandable, registerIncludable } from './expand.js';
 import { newId } from '../ids.js';
 import { renderCard, type CardRecord } from './payment-methods.js';
 import { refundsOf } from './refunds.js';
+import { cardChecks } from './test-cards.js';
 
 export interface ChargeRecord extends Stored {
   amount: number;
@@ -148,8 +150,8 @@ export function renderCharge(account: Account, charge: ChargeRecord): object {
         amount_authorized: succeeded ? charge.amount : null,
         authorization_code: succeeded ? charge.id.slice(-6).toUpperCase() : null,
         brand: card.network,
-        checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: 'pass' },
-        country: 'US',
+        checks: cardChecks(card),
+        country: card.country ?? 'US',
         electronic_commerce_indicator: charge.authenticated ? '05' : null,
         exp_month: 12,
         exp_year: new Date().getUTCFullYear() + 5,
@@ -204,8 +206,11 @@ export function chargeOf(account: Account, chargeId: string, param = 'id'): Char
   return charge;
 }
 
-// `refunds` is in a charge only when expanded, as on API versions since 2022-11-15 (changelog 2022-11-15).
-registerIncludable('charge', 'refunds', (account, charge) => refundsOf(account, charge.id));
+// `refunds` is in a charge only when expanded, as on API versions since 2022-11-15 (changelog 2022-11-15);
+// older versions always carry it.
+const chargeRefunds = (account: Account, charge: { id: string }) => refundsOf(account, charge.id);
+registerIncludable('charge', 'refunds', chargeRefunds);
+registerLegacyField('charge', 'refunds', CHARGE_REFUNDS_EXPANDABLE, chargeRefunds);
 
 registerExpandable('ch', (account, chargeId) => {
   const charge = account.charges.get(chargeId);

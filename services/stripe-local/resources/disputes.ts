@@ -7,7 +7,7 @@ import { newId } from '../ids.js';
 
 export interface DisputeRecord extends Stored {
   charge: ChargeRecord;
-  status: 'needs_response' | 'lost';
+  status: 'needs_response' | 'warning_needs_response' | 'lost' | 'warning_closed';
   metadata: Record<string, string>;
 }
 
@@ -42,13 +42,16 @@ const EVIDENCE_FIELDS = [
 ];
 const DAY = 86_400;
 
-/** `pm_card_createDispute`: the cardholder disputes the payment as fraudulent right after it succeeds. */
+/**
+ * `pm_card_createDispute` (fraudulent), `…ProductNotReceived`, `…Inquiry`: the cardholder disputes the payment
+ * right after it succeeds; an inquiry is a warning before any chargeback (docs/disputes/how-disputes-work).
+ */
 export function openDispute(account: Account, charge: ChargeRecord): DisputeRecord {
   const dispute = account.disputes.add({
     id: newId('dp'),
     created: account.seconds(),
     charge,
-    status: 'needs_response',
+    status: charge.saved.card.dispute === 'inquiry' ? 'warning_needs_response' : 'needs_response',
     metadata: {},
   });
   charge.dispute = dispute.id;
@@ -56,8 +59,12 @@ export function openDispute(account: Account, charge: ChargeRecord): DisputeReco
   return dispute;
 }
 
+// Visa's reason codes: 10.4 card-absent fraud, 13.1 merchandise not received; an inquiry has none yet.
+const NETWORK_REASON_CODES = { fraudulent: '10.4', product_not_received: '13.1', inquiry: null };
+
 export function renderDispute(dispute: DisputeRecord): object {
   const { charge } = dispute;
+  const reason = charge.saved.card.dispute ?? 'fraudulent';
   return {
     id: dispute.id,
     object: 'dispute',
@@ -80,10 +87,15 @@ export function renderDispute(dispute: DisputeRecord): object {
     metadata: dispute.metadata,
     payment_intent: charge.paymentIntent,
     payment_method_details: {
-      card: { brand: charge.saved.card.network, case_type: 'chargeback', network_reason_code: '10.4' },
+      card: {
+        brand: charge.saved.card.network,
+        case_type: reason === 'inquiry' ? 'inquiry' : 'chargeback',
+        network_reason_code: NETWORK_REASON_CODES[reason],
+      },
       type: 'card',
     },
-    reason: 'fraudulent',
+    // An inquiry's reason is the cardholder's question, `general` for the test card.
+    reason: reason === 'inquiry' ? 'general' : reason,
     status: dispute.status,
   };
 }

@@ -7,7 +7,8 @@ import { registerExpandable } from './expand.js';
 import { newId } from '../ids.js';
 import { awaitCardholder, nextAction } from './next-action.js';
 import { authorize } from './authorization.js';
-import { recordCharge, settleAuthorization } from './charges.js';
+import { recordCharge, renderCharge, settleAuthorization } from './charges.js';
+import { CHARGE_REFUNDS_EXPANDABLE, registerLegacyField } from './api-versions.js';
 import type { Decline } from '../errors.js';
 import { attach, checkReusable, renderPaymentMethod } from './payment-methods.js';
 import { requireReturnUrl, type PaymentMethodChoice } from './automatic-payment-methods.js';
@@ -148,6 +149,16 @@ export function paymentIntentOf(account: Account, intentId: string, param = 'id'
   if (!intent) throw resourceMissing('payment_intent', intentId, param);
   return intent;
 }
+
+// Before API 2022-11-15 a PaymentIntent listed its charges; since then it names its `latest_charge` (changelog 2022-11-15).
+registerLegacyField('payment_intent', 'charges', CHARGE_REFUNDS_EXPANDABLE, (account, intent) =>
+  account.charges.list(
+    { limit: 100 },
+    `/v1/charges?payment_intent=${intent.id}`,
+    (charge) => renderCharge(account, charge),
+    (charge) => charge.paymentIntent === intent.id,
+  ),
+);
 
 registerExpandable('pi', (account, intentId) => {
   const intent = account.paymentIntents.get(intentId);

@@ -4,7 +4,7 @@ import { cardError, invalidRequest, resourceMissing } from '../errors.js';
 import { emit } from './events.js';
 import { registerExpandable } from './expand.js';
 import { newId } from '../ids.js';
-import { cardForPaymentMethod, type TestCard } from './test-cards.js';
+import { cardChecks, cardForPaymentMethod, type TestCard } from './test-cards.js';
 
 export interface BillingDetails {
   name: string | null;
@@ -96,8 +96,8 @@ export function renderPaymentMethod(record: CardRecord): object {
     },
     card: {
       brand: card.network,
-      checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: 'pass' },
-      country: 'US',
+      checks: cardChecks(card),
+      country: card.country ?? 'US',
       display_brand: card.network,
       exp_month: EXP_MONTH,
       exp_year: expYear(),
@@ -128,15 +128,15 @@ export function renderCard(record: Pick<CardRecord, 'id' | 'card' | 'customer' |
     address_city: null,
     address_country: null,
     address_line1: null,
-    address_line1_check: null,
+    address_line1_check: cardChecks(card).address_line1_check,
     address_line2: null,
     address_state: null,
     address_zip: null,
-    address_zip_check: null,
+    address_zip_check: cardChecks(card).address_postal_code_check,
     brand: card.brand,
-    country: 'US',
+    country: card.country ?? 'US',
     customer: record.customer,
-    cvc_check: 'pass',
+    cvc_check: cardChecks(card).cvc_check,
     dynamic_last4: null,
     exp_month: EXP_MONTH,
     exp_year: expYear(),

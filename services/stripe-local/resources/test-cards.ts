@@ -23,7 +23,12 @@ export interface TestCard {
   authentication?: 'always' | 'on_setup';
   /** `delayed`: a payment stays `processing` until the test-helper `settle` control says how it ended. */
   settlement?: 'delayed';
-  dispute?: boolean;
+  /** The dispute the cardholder opens right after a payment succeeds: its `reason` (`inquiry`: an inquiry, not a chargeback). */
+  dispute?: 'fraudulent' | 'product_not_received' | 'inquiry';
+  /** The issuing country (docs/testing#international-cards); unset: US. */
+  country?: string;
+  /** Checks that fail when the card is saved (docs/testing#cvc-and-address-checks); it is saved all the same. */
+  failedChecks?: ('cvc_check' | 'address_line1_check' | 'address_postal_code_check')[];
   /** What a refund of a payment with it does: stays `pending`, or `succeeded` and later `failed` (the `settle` control says when). */
   refund?: 'pending' | 'fails';
 }
@@ -122,7 +127,20 @@ const CARDS: TestCard[] = [
     decline: declined('generic_decline', 'Your card was declined.', 'charge'),
   }),
   card('riskLevelElevated', '4000000000009235', { risk: { level: 'elevated', score: 75 } }),
-  card('createDispute', '4000000000000259', { dispute: true }),
+  card('createDispute', '4000000000000259', { dispute: 'fraudulent' }),
+  card('createDisputeProductNotReceived', '4000000000002685', { dispute: 'product_not_received' }),
+  card('createDisputeInquiry', '4000000000001976', { dispute: 'inquiry' }),
+  // docs/testing#cvc-and-address-checks: saved and paid with, the failed check reported.
+  card('cvcCheckFail', '4000000000000101', { failedChecks: ['cvc_check'] }),
+  card('avsZipFail', '4000000000000036', { failedChecks: ['address_postal_code_check'] }),
+  card('avsLine1Fail', '4000000000000028', { failedChecks: ['address_line1_check'] }),
+  card('avsFail', '4000000000000010', { failedChecks: ['address_line1_check', 'address_postal_code_check'] }),
+  // docs/testing#international-cards: Visa cards of other countries.
+  card('br', '4000000760000002', { country: 'BR' }),
+  card('ca', '4000001240000000', { country: 'CA' }),
+  card('mx', '4000004840008001', { country: 'MX' }),
+  card('gb', '4000008260000000', { country: 'GB' }),
+  card('de', '4000002760000016', { country: 'DE' }),
   card('authenticationRequired', '4000002760003184', { authentication: 'always' }),
   card('authenticationRequiredOnSetup', '4000002500003155', { authentication: 'on_setup' }),
   card('threeDSecure2Required', '4000000000003220', { authentication: 'always' }),
@@ -157,3 +175,15 @@ export const AUTHENTICATION_REQUIRED: Decline = {
   decline_code: 'authentication_required',
   message: 'Your card was declined. This transaction requires authentication.',
 };
+
+/** A card's `checks` as a PaymentMethod and a charge report them: the CVC passes unless the card says otherwise. */
+export function cardChecks(
+  card: TestCard,
+): Record<'address_line1_check' | 'address_postal_code_check' | 'cvc_check', string | null> {
+  const failed = new Set(card.failedChecks);
+  return {
+    address_line1_check: failed.has('address_line1_check') ? 'fail' : null,
+    address_postal_code_check: failed.has('address_postal_code_check') ? 'fail' : null,
+    cvc_check: failed.has('cvc_check') ? 'fail' : 'pass',
+  };
+}

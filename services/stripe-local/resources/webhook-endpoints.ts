@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Account } from './account.js';
 import type { Stored } from '../collection.js';
-import { API_VERSION } from './events.js';
 import { newId } from '../ids.js';
 
 export interface WebhookEndpointRecord extends Stored {
@@ -11,6 +10,8 @@ export interface WebhookEndpointRecord extends Stored {
   description: string | null;
   metadata: Record<string, string>;
   status: 'enabled' | 'disabled';
+  /** Events to it are in this version; null: the account's default at the time of each event (docs/webhooks/versioning). */
+  apiVersion: string | null;
 }
 
 /** The endpoint STRIPE_LOCAL_WEBHOOK_URL makes at every start, with that start's secret: never kept across one. */
@@ -22,7 +23,7 @@ export const newWebhookSecret = () => `whsec_${randomBytes(24).toString('base64u
 export function addWebhookEndpoint(
   account: Account,
   fields: Pick<WebhookEndpointRecord, 'url' | 'enabledEvents'> &
-    Partial<Pick<WebhookEndpointRecord, 'secret' | 'description' | 'metadata'>>,
+    Partial<Pick<WebhookEndpointRecord, 'secret' | 'description' | 'metadata' | 'apiVersion'>>,
 ): WebhookEndpointRecord {
   return account.webhookEndpoints.add({
     id: newId('we'),
@@ -31,6 +32,7 @@ export function addWebhookEndpoint(
     description: fields.description ?? null,
     metadata: fields.metadata ?? {},
     status: 'enabled',
+    apiVersion: fields.apiVersion ?? null,
     url: fields.url,
     enabledEvents: fields.enabledEvents,
   });
@@ -41,7 +43,7 @@ export function renderEndpoint(endpoint: WebhookEndpointRecord, withSecret = fal
   return {
     id: endpoint.id,
     object: 'webhook_endpoint',
-    api_version: API_VERSION,
+    api_version: endpoint.apiVersion,
     application: null,
     created: endpoint.created,
     description: endpoint.description,

@@ -29,6 +29,7 @@ function open(compactAfterLines: number) {
     onEvent() {},
     baseUrl: () => 'http://127.0.0.1',
     registerAuthentication: () => 'token',
+    searchLagMs: 0,
     touched: state.touched.bind(state),
   });
   state.load(accounts);

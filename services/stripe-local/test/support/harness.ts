@@ -13,9 +13,18 @@ export async function startEmulator(options: StripeLocalOptions = {}) {
   const { hostname, port } = new URL(emulator.url);
   return {
     ...emulator,
-    /** The official SDK on a new account (or the given key's), no retries so each call is one request. */
-    stripe(key = newKey()) {
-      return new Stripe(key, { host: hostname, port: Number(port), protocol: 'http', maxNetworkRetries: 0 });
+    /**
+     * The official SDK on a new account (or the given key's), no retries so each call is one request; it sends
+     * `apiVersion` as its Stripe-Version when given (an older version than the SDK's own is typed as its own).
+     */
+    stripe(key = newKey(), apiVersion?: string) {
+      return new Stripe(key, {
+        host: hostname,
+        port: Number(port),
+        protocol: 'http',
+        maxNetworkRetries: 0,
+        ...(apiVersion && { apiVersion: apiVersion as Stripe.LatestApiVersion }),
+      });
     },
     /** The test-only control path, for the account of `stripe`. */
     async control(
