@@ -1,15 +1,24 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import pLimit from 'p-limit';
 
 // scrypt is memory-hard and built into Node, so no native addon has to be compiled on install.
 const PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
 
+// Each hash holds 128 × N × r bytes (32 MB) while it runs, on libuv's pool of 4 threads: four at once
+// raised the API's resident memory by 128 MB during sign-ups (docs/benchmarks.md, memory). Two at a
+// time bound it to 64 MB and leave the pool's other threads to DNS and files; a burst waits its turn.
+const hashing = pLimit(2);
+
 function derive(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
   const options: ScryptOptions = { ...params, maxmem: 256 * params.N * params.r };
-  return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, options, (error, key) =>
-      error ? reject(error) : resolve(key),
-    ),
+  return hashing(
+    () =>
+      new Promise<Buffer>((resolve, reject) =>
+        scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, options, (error, key) =>
+          error ? reject(error) : resolve(key),
+        ),
+      ),
   );
 }
 
