@@ -183,16 +183,26 @@ export async function holdWhileDisabled(
   enabledByDefault: boolean,
   recheckMs: number,
 ): Promise<void> {
+  const switchedOn = `coalesce((select s.enabled from callback_setting s where s.name = d.callback), $2)`;
   await pool.query(
     `with released as (
        update callback_delivery d set leased_until = null,
-              next_attempt_at = case
-                when coalesce((select s.enabled from callback_setting s where s.name = d.callback), $2) then now()
-                else now() + make_interval(secs => $3::float8 / 1000) end
+              next_attempt_at = case when ${switchedOn} then now()
+                                     else now() + make_interval(secs => $3::float8 / 1000) end
         where id = $1::uuid
        returning id, callback, node_id, ordered, next_attempt_at)
      select ${queueJobFor('released', 'released.next_attempt_at')} from released`,
     [delivery.id, enabledByDefault, recheckMs],
+  );
+  // The statement above read the switch as of its start: an enable that committed while it ran had
+  // its job (queued for now) pushed back by this one's. Read again, in a statement of its own.
+  await pool.query(
+    `with again as (
+       update callback_delivery d set next_attempt_at = now()
+        where id = $1::uuid and ${PENDING_BY_ID} and d.next_attempt_at > now() and ${switchedOn}
+       returning id, callback, node_id, ordered, next_attempt_at)
+     select ${queueJobFor('again')} from again`,
+    [delivery.id, enabledByDefault],
   );
 }
 
