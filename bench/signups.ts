@@ -30,7 +30,9 @@ const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'dev/s
 });
 const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
 const url = `http://127.0.0.1:${port}`;
+const readyBy = Date.now() + 180_000;
 for (;;) {
+  if (Date.now() > readyBy || child.exitCode !== null) throw new Error(`npm start in ${repo} was not ready in time`);
   const ok = await fetch(`${url}/readyz`).then(
     (r) => r.status === 200,
     () => false,
