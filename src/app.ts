@@ -135,13 +135,13 @@ async function openShared(options: PaygraphOptions): Promise<Shared> {
     max: config.WORKER_CONCURRENCY + 4,
     Client: config.DATABASE_PREPARED_STATEMENTS ? NamedStatementsClient : UnnamedStatementsClient,
   });
-  onConnectionErrors(pool, (err) => logger.warn({ err }, 'database connection lost'));
+  onConnectionErrors(pool, lostConnection(pool, logger));
   const directUrl = options.databaseDirectUrl ?? options.databaseUrl;
   const queuePool =
     directUrl === options.databaseUrl
       ? pool
       : new pg.Pool({ connectionString: directUrl, application_name: PROCESS_NAME, max: config.WORKER_CONCURRENCY });
-  if (queuePool !== pool) onConnectionErrors(queuePool, (err) => logger.warn({ err }, 'database connection lost'));
+  if (queuePool !== pool) onConnectionErrors(queuePool, lostConnection(queuePool, logger));
   await prepareJobQueue(queuePool, logger);
   const ownSecrets = callbacks.filter((callback) => callback.secrets === null).map((callback) => callback.name);
   for (const made of await ensureCallbackSecrets(pool, ownSecrets))
@@ -176,6 +176,13 @@ async function openShared(options: PaygraphOptions): Promise<Shared> {
     live: createChangeFeed(),
   };
 }
+
+// pg-pool's end() lets go of its connections before their sockets close: a database stopped right after
+// (npm start stops its PostgreSQL last) may still cut one. Expected then, and no reason to warn.
+const lostConnection = (pool: pg.Pool, logger: Logger) => (err: Error) =>
+  pool.ending
+    ? logger.debug({ err }, 'database connection closed while stopping')
+    : logger.warn({ err }, 'database connection lost');
 
 /** The callbacks worker and its sweeps; stopping it stops the sweeps first, then the deliveries in flight. */
 async function startWorkerRole(
