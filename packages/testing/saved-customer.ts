@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { purchasePayload } from './purchase-payload.js';
 import type { Stripe } from '../../services/lib/stripe-client.js';
 
 /** A Stripe customer with a card saved for off-session payments, as create-customer leaves it. */
@@ -23,20 +24,4 @@ export async function saveCard(stripe: Stripe, customerId: string, paymentMethod
 }
 
 /** The payload of chargePurchase in callbacks.yml: a new purchase of a user whose one card is `saved`. */
-export function purchaseOf(saved: { stripeId: string; pm: string }, amount = 2_000) {
-  const n = randomUUID().slice(0, 8);
-  return {
-    id: `pur_${n}`,
-    amount,
-    currency: 'usd',
-    description: 'A book',
-    isPaid: false,
-    status: 'PENDING',
-    createdAt: new Date().toISOString(),
-    user: {
-      id: `u_${n}`,
-      stripeId: saved.stripeId,
-      cardDetails: [{ status: 'ACTIVE', stripePaymentMethodId: saved.pm }],
-    },
-  };
-}
+export const purchaseOf = (saved: { stripeId: string; pm: string }, amount = 2_000) => purchasePayload(saved, amount);
