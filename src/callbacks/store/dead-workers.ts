@@ -7,11 +7,9 @@ export const TAKEOVER_AFTER_MS = 3_000;
 // A worker is present while a session named `<name> presence` is open (worker-presence.ts). Only rows whose
 // state changes are written, so a sweep of live workers writes nothing.
 const MARK_MISSING = `
-  update callback_worker w
-     set missing_since = case when p.present then null else now() end
-    from (select w2.name, exists (select 1 from pg_stat_activity a where a.application_name = w2.name || ' presence') as present
-            from callback_worker w2) p
-   where w.name = p.name and p.present = (w.missing_since is not null)`;
+  update callback_worker w set missing_since = case when w.missing_since is null then now() end
+   where exists (select 1 from pg_stat_activity a where a.application_name = w.name || ' presence')
+         = (w.missing_since is not null)`;
 
 // A worker whose session stayed away: its row goes (one taker wins it), the deliveries it leased are freed at
 // once instead of at the lease's end, each with its interrupted attempt recorded (it may or may not have
