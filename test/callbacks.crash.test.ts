@@ -1,9 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPaygraph, type TestPaygraph } from './support/paygraph.js';
 import { eventually } from '../packages/testing/eventually.js';
 import { startReceiver } from './support/receiver.js';
-import { killed, startWorkerProcess } from './support/worker-process.js';
+import type { PaygraphProcess } from './support/paygraph-process.js';
+import { startWorkerProcess } from './support/worker-process.js';
 
 const startWorker = (app: TestPaygraph, receiverUrl: string) =>
   startWorkerProcess(app, { RECEIVER_URL: receiverUrl, STALE_LOCK_GRACE_MS: '500' });
@@ -13,7 +13,7 @@ describe('a worker killed with SIGKILL loses nothing', { timeout: 90_000 }, () =
   let app: TestPaygraph;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let user: { userId: string; token: string };
-  const workers: ChildProcess[] = [];
+  const workers: PaygraphProcess[] = [];
   let hangAll = false;
 
   beforeAll(async () => {
@@ -32,7 +32,7 @@ describe('a worker killed with SIGKILL loses nothing', { timeout: 90_000 }, () =
     user = await app.signUp();
   });
   afterAll(async () => {
-    for (const worker of workers) if (worker.exitCode === null && worker.signalCode === null) await killed(worker);
+    for (const worker of workers) await worker.kill();
     await app.stop();
     await receiver.close();
   });
@@ -61,14 +61,14 @@ describe('a worker killed with SIGKILL loses nothing', { timeout: 90_000 }, () =
       workers.push(first);
       const id = await createPurchase();
       await receiver.waitFor(1);
-      await killed(first);
+      await first.kill();
       const restarted = await startWorker(app, receiver.url);
       workers.push(restarted);
       await delivered(id);
       const requests = receiver.received.filter((request) => request.body.event.nodeId === id);
       expect(requests.length).toBe(2);
       expect(requests[0]!.headers['webhook-id']).toBe(requests[1]!.headers['webhook-id']);
-      await killed(restarted);
+      await restarted.kill();
     },
   );
 
@@ -79,7 +79,7 @@ describe('a worker killed with SIGKILL loses nothing', { timeout: 90_000 }, () =
       // Its own worker, killed before the purchase commits: nothing here rests on the test before.
       const worker = await startWorker(app, receiver.url);
       workers.push(worker);
-      await killed(worker);
+      await worker.kill();
       const id = await createPurchase();
       expect((await app.db.callbackDelivery.findFirstOrThrow({ where: { nodeId: id } })).status).toBe('PENDING');
       workers.push(await startWorker(app, receiver.url));
@@ -102,7 +102,7 @@ describe('a worker killed with SIGKILL loses nothing', { timeout: 90_000 }, () =
         (count) => count >= 24, // as many as one worker sends at once
         30_000,
       );
-      await killed(first);
+      await first.kill();
       hangAll = false;
       workers.push(await startWorker(app, receiver.url));
       await eventually(

@@ -1,13 +1,13 @@
-import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '../packages/testing/eventually.js';
 import { startTestPaygraph } from './support/paygraph.js';
 import { startReceiver } from './support/receiver.js';
-import { killed, startWorkerProcess } from './support/worker-process.js';
+import type { PaygraphProcess } from './support/paygraph-process.js';
+import { startWorkerProcess } from './support/worker-process.js';
 
-const workers: ChildProcess[] = [];
+const workers: PaygraphProcess[] = [];
 afterAll(async () => {
-  for (const worker of workers) await killed(worker);
+  for (const worker of workers) await worker.kill();
 });
 
 describe('a worker killed with SIGKILL mid-delivery', () => {
@@ -43,7 +43,7 @@ describe('a worker killed with SIGKILL mid-delivery', () => {
 
       workers.push(await startWorkerProcess(app, env));
       const killedAt = Date.now();
-      await killed(first);
+      await first.kill();
       const delivered = await eventually(
         () => app.db.callbackDelivery.findFirstOrThrow({ where: { nodeId: id }, include: { attemptLog: true } }),
         (delivery) => delivery.status === 'DELIVERED',
